@@ -1,0 +1,420 @@
+//! Loading and validating a service description into the model the emitter works from.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use crate::model::{ApiFile, CommonErrorsFile, ErrorsFile, ExamplesFile, ExtensionsFile, MemberDef};
+
+/// A file's name (for error messages) and its text.
+#[derive(Clone, Copy, Debug)]
+pub struct SourceFile<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+}
+
+/// The files of one service version; only `api` is required.
+#[derive(Clone, Copy, Debug)]
+pub struct ServiceFiles<'a> {
+    pub api: SourceFile<'a>,
+    pub api_en: Option<SourceFile<'a>>,
+    pub examples: Option<SourceFile<'a>>,
+    pub errors: Option<SourceFile<'a>>,
+    pub extensions: Option<SourceFile<'a>>,
+}
+
+/// A schema problem, naming the file and, where it applies, the structure and member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaError {
+    pub file: String,
+    pub structure: Option<String>,
+    pub member: Option<String>,
+    pub message: String,
+}
+
+impl SchemaError {
+    fn new(file: &str, message: impl Into<String>) -> Self {
+        Self { file: file.to_owned(), structure: None, member: None, message: message.into() }
+    }
+
+    fn at(mut self, structure: &str, member: Option<&str>) -> Self {
+        self.structure = Some(structure.to_owned());
+        self.member = member.map(str::to_owned);
+        self
+    }
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(structure) = &self.structure {
+            write!(f, ": structure `{structure}`")?;
+        }
+        if let Some(member) = &self.member {
+            write!(f, ", member `{member}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
+/// A member's type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ty {
+    String,
+    Int64,
+    UInt64,
+    Float,
+    Bool,
+    Struct(String),
+    List(Box<Ty>),
+}
+
+impl Ty {
+    fn scalar(name: &str) -> Option<Self> {
+        Some(match name {
+            // Dates, times and binary data travel as strings.
+            "string" | "datetime" | "date" | "datetime_iso" | "timestamp_iso8601" | "binary" => Self::String,
+            "int64" | "int32" | "int" | "integer" | "timestamp" => Self::Int64,
+            "uint64" | "uint32" | "uint" => Self::UInt64,
+            "float" | "double" => Self::Float,
+            "bool" | "boolean" => Self::Bool,
+            _ => return None,
+        })
+    }
+
+    /// The structure this type refers to, directly or as a list element.
+    pub fn structure(&self) -> Option<&str> {
+        match self {
+            Self::Struct(name) => Some(name),
+            Self::List(inner) => inner.structure(),
+            _ => None,
+        }
+    }
+}
+
+/// Where a structure is used, which decides what is optional in it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub input: bool,
+    pub output: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub wire: String,
+    pub doc: String,
+    pub doc_en: Option<String>,
+    pub ty: Ty,
+    pub required: bool,
+    pub output_required: bool,
+    pub value_allowed_null: bool,
+    pub deprecated: bool,
+    pub example: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Structure {
+    pub wire: String,
+    pub doc: String,
+    pub doc_en: Option<String>,
+    pub members: Vec<Member>,
+    pub usage: Usage,
+}
+
+#[derive(Clone, Debug)]
+pub struct ErrorCode {
+    pub code: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Action {
+    pub wire: String,
+    pub title: String,
+    pub title_en: Option<String>,
+    pub doc: String,
+    pub doc_en: Option<String>,
+    pub deprecated: bool,
+    pub input: Structure,
+    pub output: Structure,
+    pub errors: Vec<ErrorCode>,
+    pub rate_limit_per_second: Option<u32>,
+}
+
+/// One service version, validated: every reference resolves, every type is known.
+#[derive(Clone, Debug)]
+pub struct Service {
+    /// Short name, the host's first label (`tem`).
+    pub name: String,
+    pub version: String,
+    pub title: String,
+    pub brief: String,
+    /// Sorted by wire name.
+    pub actions: Vec<Action>,
+    /// Data structures (not the request and response objects), by wire name.
+    pub structures: BTreeMap<String, Structure>,
+    pub examples: ExamplesFile,
+    /// Structures that can reach themselves through non-list members, by structure; members
+    /// of these pointing back into the cycle are boxed.
+    reach: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Service {
+    /// Loads and validates a service's files.
+    pub fn load(files: ServiceFiles<'_>) -> Result<Self, SchemaError> {
+        let api: ApiFile = parse(files.api)?;
+        let api_en: Option<ApiFile> = files.api_en.map(parse).transpose()?;
+        let examples: ExamplesFile = files.examples.map(parse).transpose()?.unwrap_or_default();
+        let errors: ErrorsFile = files.errors.map(parse).transpose()?.unwrap_or_default();
+        let extensions: ExtensionsFile = files.extensions.map(parse).transpose()?.unwrap_or_default();
+        let file = files.api.name;
+        check_unique_keys(files.api)?;
+
+        let io: BTreeSet<&str> = api.actions.values().flat_map(|a| [a.input.as_str(), a.output.as_str()]).collect();
+        let en_doc = |object: &str, member: Option<&str>| -> Option<String> {
+            let object = api_en.as_ref()?.objects.get(object)?;
+            let doc = match member {
+                None => &object.document,
+                Some(m) => &object.members.iter().find(|x| x.name == m)?.document,
+            };
+            (!doc.trim().is_empty()).then(|| doc.clone())
+        };
+
+        let mut all: BTreeMap<String, Structure> = BTreeMap::new();
+        for (name, object) in &api.objects {
+            let mut seen = BTreeSet::new();
+            let mut members = Vec::with_capacity(object.members.len());
+            for m in &object.members {
+                if !seen.insert(m.name.as_str()) {
+                    return Err(SchemaError::new(file, "duplicate member name").at(name, Some(&m.name)));
+                }
+                let ty = member_type(m).map_err(|e| SchemaError::new(file, e).at(name, Some(&m.name)))?;
+                if let Some(target) = ty.structure() {
+                    if !api.objects.contains_key(target) {
+                        return Err(SchemaError::new(
+                            file,
+                            format!("refers to structure `{target}`, which is not defined"),
+                        )
+                        .at(name, Some(&m.name)));
+                    }
+                    if io.contains(target) {
+                        return Err(SchemaError::new(
+                            file,
+                            format!("refers to `{target}`, an action's request or response"),
+                        )
+                        .at(name, Some(&m.name)));
+                    }
+                }
+                members.push(Member {
+                    wire: m.name.clone(),
+                    doc: m.document.clone(),
+                    doc_en: en_doc(name, Some(&m.name)),
+                    ty,
+                    required: m.required.unwrap_or(false),
+                    output_required: m.output_required.unwrap_or(false),
+                    value_allowed_null: m.value_allowed_null.unwrap_or(false),
+                    deprecated: m.disabled.unwrap_or(false),
+                    example: m.example.as_ref().and_then(example_text),
+                });
+            }
+            all.insert(
+                name.clone(),
+                Structure {
+                    wire: name.clone(),
+                    doc: object.document.clone(),
+                    doc_en: en_doc(name, None),
+                    members,
+                    usage: Usage::default(),
+                },
+            );
+        }
+
+        // Usage: what each request and response reaches.
+        for action in api.actions.values() {
+            for (root, output) in [(&action.input, false), (&action.output, true)] {
+                let mut stack = vec![root.clone()];
+                let mut seen = BTreeSet::new();
+                while let Some(name) = stack.pop() {
+                    if !seen.insert(name.clone()) {
+                        continue;
+                    }
+                    let Some(s) = all.get_mut(&name) else { continue };
+                    if output {
+                        s.usage.output = true
+                    } else {
+                        s.usage.input = true
+                    }
+                    stack.extend(s.members.iter().filter_map(|m| m.ty.structure().map(str::to_owned)));
+                }
+            }
+        }
+
+        let mut actions = Vec::with_capacity(api.actions.len());
+        for (wire, def) in &api.actions {
+            let io_object = |name: &str| {
+                all.get(name).cloned().ok_or_else(|| {
+                    SchemaError::new(file, format!("action `{wire}` refers to `{name}`, which is not defined"))
+                })
+            };
+            let mut input = io_object(&def.input)?;
+            input.usage = Usage { input: true, output: false };
+            let mut output = io_object(&def.output)?;
+            output.usage = Usage { input: false, output: true };
+            // Every reply carries its request id, though the description does not say so.
+            for member in output.members.iter_mut().filter(|m| m.wire == "RequestId") {
+                member.output_required = true;
+            }
+            let codes = errors.actions.get(wire).cloned().unwrap_or_default();
+            let mut action_errors = Vec::with_capacity(codes.len());
+            for code in codes {
+                let description = errors.codes.get(&code).cloned().ok_or_else(|| {
+                    SchemaError::new(
+                        files.errors.map_or("errors.json", |f| f.name),
+                        format!("action `{wire}` lists code `{code}`, which has no description"),
+                    )
+                })?;
+                action_errors.push(ErrorCode { code, description });
+            }
+            actions.push(Action {
+                wire: wire.clone(),
+                title: def.name.clone(),
+                title_en: api_en.as_ref().and_then(|a| a.actions.get(wire)).map(|a| a.name.clone()),
+                doc: def.document.clone(),
+                doc_en: api_en.as_ref().and_then(|a| a.actions.get(wire)).map(|a| a.document.clone()),
+                deprecated: def.status == "deprecated",
+                input,
+                output,
+                errors: action_errors,
+                rate_limit_per_second: extensions.actions.get(wire).and_then(|e| e.rate_limit_per_second),
+            });
+        }
+
+        for (source, names) in [
+            (files.errors.map(|f| f.name), errors.actions.keys().collect::<Vec<_>>()),
+            (files.examples.map(|f| f.name), examples.actions.keys().collect()),
+            (files.extensions.map(|f| f.name), extensions.actions.keys().collect()),
+        ] {
+            if let Some(unknown) = names.into_iter().find(|n| !api.actions.contains_key(*n)) {
+                return Err(SchemaError::new(
+                    source.unwrap_or("?"),
+                    format!("names action `{unknown}`, which is not defined"),
+                ));
+            }
+        }
+
+        let structures: BTreeMap<String, Structure> =
+            all.into_iter().filter(|(name, _)| !io.contains(name.as_str())).collect();
+        let reach = reachability(&structures);
+        Ok(Self {
+            name: api.metadata.service_short_name.clone(),
+            version: api.metadata.api_version.clone(),
+            title: api.metadata.service_name_cn.clone(),
+            brief: api.metadata.api_brief.clone(),
+            actions,
+            structures,
+            examples,
+            reach,
+        })
+    }
+
+    /// Whether a member of `from` holding `to` directly must be boxed: `to` leads back to `from`.
+    pub fn is_cycle(&self, from: &str, to: &str) -> bool {
+        self.reach.get(to).is_some_and(|r| r.contains(from))
+    }
+}
+
+/// Loads `common-errors.json`.
+pub fn load_common_errors(file: SourceFile<'_>) -> Result<CommonErrorsFile, SchemaError> {
+    parse(file)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(file: SourceFile<'_>) -> Result<T, SchemaError> {
+    serde_json::from_str(file.text).map_err(|e| SchemaError::new(file.name, format!("cannot parse: {e}")))
+}
+
+/// JSON objects with a repeated key would silently lose one definition: refuse them.
+fn check_unique_keys(file: SourceFile<'_>) -> Result<(), SchemaError> {
+    #[derive(serde::Deserialize)]
+    struct Top {
+        #[serde(rename = "actions")]
+        _actions: Keys,
+        #[serde(rename = "objects")]
+        _objects: Keys,
+    }
+    struct Keys;
+    impl<'de> serde::Deserialize<'de> for Keys {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Keys;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                    let mut seen = BTreeSet::new();
+                    while let Some(key) = map.next_key::<String>()? {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        if !seen.insert(key.clone()) {
+                            return Err(serde::de::Error::custom(format!("duplicate name `{key}`")));
+                        }
+                    }
+                    Ok(Keys)
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+    serde_json::from_str::<Top>(file.text).map(drop).map_err(|e| SchemaError::new(file.name, e.to_string()))
+}
+
+fn member_type(m: &MemberDef) -> Result<Ty, String> {
+    let element = || Ty::scalar(&m.member).unwrap_or_else(|| Ty::Struct(m.member.clone()));
+    match m.kind.as_str() {
+        "list" => Ok(Ty::List(Box::new(element()))),
+        "object" => Ok(element()),
+        kind => {
+            if Ty::scalar(kind).is_none() && !matches!(kind, "int" | "float" | "bool" | "string") {
+                return Err(format!("unknown type `{kind}`"));
+            }
+            Ty::scalar(&m.member).ok_or_else(|| format!("unknown type `{}` for a `{kind}` member", m.member))
+        }
+    }
+}
+
+fn example_text(value: &serde_json::Value) -> Option<String> {
+    let text = match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => return None,
+        other => other.to_string(),
+    };
+    (!text.trim().is_empty()).then_some(text)
+}
+
+/// For each structure, the structures it reaches through non-list members.
+fn reachability(structures: &BTreeMap<String, Structure>) -> BTreeMap<String, BTreeSet<String>> {
+    let direct = |name: &str| -> Vec<String> {
+        structures.get(name).map_or_else(Vec::new, |s| {
+            s.members
+                .iter()
+                .filter_map(|m| match &m.ty {
+                    Ty::Struct(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+    };
+    structures
+        .keys()
+        .map(|start| {
+            let mut seen = BTreeSet::new();
+            let mut stack = direct(start);
+            while let Some(next) = stack.pop() {
+                if seen.insert(next.clone()) {
+                    stack.extend(direct(&next));
+                }
+            }
+            (start.clone(), seen)
+        })
+        .collect()
+}

@@ -1,0 +1,343 @@
+//! Errors: the service's own error replies, typed per action, and one opaque runtime
+//! error type with a [`ErrorKind`] to match on and a `source()` chain.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+/// A boxed error, the `source()` of runtime errors.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// What every error reply carries: `{"Response":{"Error":{"Code","Message"},"RequestId"}}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorMetadata {
+    code: String,
+    message: String,
+    request_id: String,
+}
+
+impl ErrorMetadata {
+    pub fn new(code: impl Into<String>, message: impl Into<String>, request_id: impl Into<String>) -> Self {
+        Self { code: code.into(), message: message.into(), request_id: request_id.into() }
+    }
+
+    /// The error code exactly as the service sent it, e.g. `ResourceInUse.ServiceDeploying`.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The request id the service assigned; quote it when asking Tencent Cloud for help.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+}
+
+impl fmt::Display for ErrorMetadata {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} (request id: {})", self.code, self.message, self.request_id)
+    }
+}
+
+/// The typed error codes of one action. Generated for every action; [`crate::CommonError`]
+/// is the implementation for codes every action may return.
+pub trait OperationError: StdError + Send + Sync + Sized + 'static {
+    /// Sorts an error reply into the variant of its code (or the fallback that keeps it).
+    fn from_metadata(metadata: ErrorMetadata) -> Self;
+    fn metadata(&self) -> &ErrorMetadata;
+}
+
+/// What went wrong, for matching. New kinds may be added.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The service answered with an error code: see [`Error::service_error`].
+    Service,
+    /// The request was refused before sending: a required parameter is missing, or the
+    /// request could not be serialized.
+    InvalidRequest,
+    /// The client is misconfigured: credentials, region or endpoint.
+    Config,
+    /// The call did not complete within its timeout.
+    Timeout,
+    /// No connection could be made (DNS, refused, TLS handshake): the request never left.
+    Connect,
+    /// The connection failed after the request may have reached the server.
+    Dispatch,
+    /// The server answered with an HTTP status other than 200.
+    HttpStatus,
+    /// The reply is not JSON, lacks `Response`, or does not match the response type.
+    Decode,
+    /// The reply is larger than the configured limit and was not read.
+    ResponseTooLarge,
+}
+
+impl ErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Service => "service error",
+            Self::InvalidRequest => "invalid request",
+            Self::Config => "configuration error",
+            Self::Timeout => "timed out",
+            Self::Connect => "could not connect",
+            Self::Dispatch => "connection failed during the request",
+            Self::HttpStatus => "unexpected HTTP status",
+            Self::Decode => "could not decode the reply",
+            Self::ResponseTooLarge => "reply too large",
+        }
+    }
+}
+
+/// The error of a call: a typed service error `E`, or a runtime error of some [`ErrorKind`].
+pub struct Error<E> {
+    inner: Box<Inner<E>>,
+}
+
+struct Inner<E> {
+    kind: ErrorKind,
+    action: Option<&'static str>,
+    service: Option<E>,
+    message: String,
+    http_status: Option<u16>,
+    request_id: Option<String>,
+    source: Option<BoxError>,
+}
+
+impl<E> Error<E> {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            inner: Box::new(Inner {
+                kind,
+                action: None,
+                service: None,
+                message: message.into(),
+                http_status: None,
+                request_id: None,
+                source: None,
+            }),
+        }
+    }
+
+    pub(crate) fn service(error: E) -> Self {
+        let mut this = Self::new(ErrorKind::Service, "");
+        this.inner.service = Some(error);
+        this
+    }
+
+    pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.inner.source = Some(source.into());
+        self
+    }
+
+    pub(crate) fn with_action(mut self, action: &'static str) -> Self {
+        self.inner.action = Some(action);
+        self
+    }
+
+    pub(crate) fn with_http_status(mut self, status: u16) -> Self {
+        self.inner.http_status = Some(status);
+        self
+    }
+
+    pub(crate) fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.inner.request_id = request_id;
+        self
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The action that failed, when the error arose in a call.
+    pub fn action(&self) -> Option<&'static str> {
+        self.inner.action
+    }
+
+    /// The typed service error, when the service answered with an error code.
+    pub fn service_error(&self) -> Option<&E> {
+        self.inner.service.as_ref()
+    }
+
+    /// The typed service error, or `self` when the error is of another kind.
+    pub fn into_service_error(self) -> Result<E, Self> {
+        if self.inner.service.is_some() {
+            let mut inner = self.inner;
+            Ok(inner.service.take().expect("checked above"))
+        } else {
+            Err(self)
+        }
+    }
+
+    /// The HTTP status of a reply that was not 200.
+    pub fn http_status(&self) -> Option<u16> {
+        self.inner.http_status
+    }
+}
+
+impl<E: OperationError> Error<E> {
+    /// The service's error code, for service errors.
+    pub fn code(&self) -> Option<&str> {
+        self.inner.service.as_ref().map(|e| e.metadata().code())
+    }
+
+    /// The service's message, for service errors.
+    pub fn message(&self) -> Option<&str> {
+        self.inner.service.as_ref().map(|e| e.metadata().message())
+    }
+
+    /// The request id, whenever the reply carried one.
+    pub fn request_id(&self) -> Option<&str> {
+        match &self.inner.service {
+            Some(e) => Some(e.metadata().request_id()),
+            None => self.inner.request_id.as_deref(),
+        }
+    }
+}
+
+impl<E: StdError + 'static> fmt::Display for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(action) = self.inner.action {
+            write!(f, "{action}: ")?;
+        }
+        match &self.inner.service {
+            Some(e) => write!(f, "{e}"),
+            None => {
+                f.write_str(self.inner.kind.describe())?;
+                if let Some(status) = self.inner.http_status {
+                    write!(f, " {status}")?;
+                }
+                if !self.inner.message.is_empty() {
+                    write!(f, ": {}", self.inner.message)?;
+                }
+                if let Some(request_id) = &self.inner.request_id {
+                    write!(f, " (request id: {request_id})")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.inner.kind);
+        if let Some(action) = self.inner.action {
+            d.field("action", &action);
+        }
+        match &self.inner.service {
+            Some(e) => d.field("service", e),
+            None => d.field("message", &self.inner.message),
+        };
+        if let Some(status) = self.inner.http_status {
+            d.field("http_status", &status);
+        }
+        if let Some(request_id) = &self.inner.request_id {
+            d.field("request_id", request_id);
+        }
+        if let Some(source) = &self.inner.source {
+            d.field("source", source);
+        }
+        d.finish()
+    }
+}
+
+impl<E: StdError + 'static> StdError for Error<E> {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match &self.inner.service {
+            Some(e) => Some(e),
+            None => self.inner.source.as_deref().map(|s| s as &(dyn StdError + 'static)),
+        }
+    }
+}
+
+/// A configuration problem found before any request is sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    message: String,
+}
+
+impl ConfigError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into() }
+    }
+
+    pub(crate) fn missing_variable(name: &str) -> Self {
+        Self::new(format!("environment variable {name} is not set"))
+    }
+
+    pub(crate) fn empty_variable(name: &str) -> Self {
+        Self::new(format!("environment variable {name} is empty"))
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl StdError for ConfigError {}
+
+impl<E> From<ConfigError> for Error<E> {
+    fn from(error: ConfigError) -> Self {
+        Self::new(ErrorKind::Config, error.message)
+    }
+}
+
+/// A request that cannot be built: a required parameter was not set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildError {
+    structure: &'static str,
+    parameter: &'static str,
+}
+
+impl BuildError {
+    /// `parameter` (wire name) of `structure` (e.g. `RollingUpdateApplicationByVersionRequest`)
+    /// is required and was not set.
+    pub fn missing(structure: &'static str, parameter: &'static str) -> Self {
+        Self { structure, parameter }
+    }
+
+    pub fn structure(&self) -> &'static str {
+        self.structure
+    }
+
+    pub fn parameter(&self) -> &'static str {
+        self.parameter
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "required parameter `{}` of {} is not set", self.parameter, self.structure)
+    }
+}
+
+impl StdError for BuildError {}
+
+impl<E> From<BuildError> for Error<E> {
+    fn from(error: BuildError) -> Self {
+        Self::new(ErrorKind::InvalidRequest, error.to_string()).with_source(error)
+    }
+}
+
+impl Error<std::convert::Infallible> {
+    /// A runtime error (which never holds a service error) as the error of any action.
+    pub fn widen<E>(self) -> Error<E> {
+        let inner = *self.inner;
+        Error {
+            inner: Box::new(Inner {
+                kind: inner.kind,
+                action: inner.action,
+                service: None,
+                message: inner.message,
+                http_status: inner.http_status,
+                request_id: inner.request_id,
+                source: inner.source,
+            }),
+        }
+    }
+}

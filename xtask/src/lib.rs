@@ -1,0 +1,248 @@
+//! The project's tasks: `codegen` (generate, or `--check` the committed output) and
+//! `import` (take official API description files into `schema/`).
+//!
+//! [`ensure_file_contents`] is the one comparison behind `cargo xtask codegen`, its
+//! `--check`, the drift test and CI.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use codegen::{Options, Service, ServiceFiles, SourceFile};
+
+/// Write the generated files, or only compare them with what is on disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Write,
+    Check,
+}
+
+/// A task failure, with what to do about it.
+#[derive(Debug)]
+pub struct TaskError(pub String);
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+impl From<codegen::SchemaError> for TaskError {
+    fn from(e: codegen::SchemaError) -> Self {
+        Self(format!("invalid schema: {e}"))
+    }
+}
+
+/// The workspace root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+}
+
+/// A service crate generated from one schema directory.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// `schema/<service>/<version>`, relative to the root.
+    pub schema_dir: PathBuf,
+    /// The crate's directory, relative to the root (or absolute).
+    pub crate_dir: PathBuf,
+    pub crate_name: String,
+}
+
+/// What `cargo xtask codegen` generates by default: TEM into `tem-api`, and the fixture.
+pub fn default_targets() -> Vec<Target> {
+    vec![Target {
+        schema_dir: "schema/tem/2021-07-01".into(),
+        crate_dir: "tem-api".into(),
+        crate_name: "tem-api".into(),
+    }]
+}
+
+/// The generated files: the common error table of `tem-core`, then every target's `src/`.
+pub fn codegen(root: &Path, targets: &[Target], mode: Mode) -> Result<(), TaskError> {
+    let common = read(&root.join("schema/common-errors.json"))?;
+    let common = codegen::load_common_errors(SourceFile { name: "schema/common-errors.json", text: &common })?;
+    let text = codegen::generate_common_errors(&common, "schema/common-errors.json");
+    ensure_file_contents(&root.join("tem-core/src/common_error.rs"), &text, mode)?;
+    for target in targets {
+        let crate_dir = root.join(&target.crate_dir);
+        let files = generate_target(root, target)?;
+        for (path, text) in &files {
+            ensure_file_contents(&crate_dir.join(path), text, mode)?;
+        }
+        remove_stale(&crate_dir, &files.keys().cloned().collect(), mode)?;
+        let manifest = crate_dir.join("Cargo.toml");
+        if !manifest.exists() {
+            ensure_file_contents(&manifest, &standalone_manifest(root, target)?, mode)?;
+        }
+    }
+    Ok(())
+}
+
+/// Loads a target's schema directory and generates its files (in memory).
+pub fn generate_target(root: &Path, target: &Target) -> Result<codegen::Files, TaskError> {
+    let dir = root.join(&target.schema_dir);
+    let label = |file: &str| format!("{}/{file}", target.schema_dir.display());
+    let optional = |file: &str| -> Result<Option<(String, String)>, TaskError> {
+        let path = dir.join(file);
+        if path.exists() {
+            Ok(Some((label(file), read(&path)?)))
+        } else {
+            Ok(None)
+        }
+    };
+    let api = (label("api.json"), read(&dir.join("api.json"))?);
+    let api_en = optional("api.en.json")?;
+    let examples = optional("examples.json")?;
+    let errors = optional("errors.json")?;
+    let extensions = optional("extensions.json")?;
+    fn source(file: &Option<(String, String)>) -> Option<SourceFile<'_>> {
+        file.as_ref().map(|(name, text)| SourceFile { name, text })
+    }
+    let service = Service::load(ServiceFiles {
+        api: SourceFile { name: &api.0, text: &api.1 },
+        api_en: source(&api_en),
+        examples: source(&examples),
+        errors: source(&errors),
+        extensions: source(&extensions),
+    })?;
+    Ok(codegen::generate(
+        &service,
+        &Options {
+            crate_name: target.crate_name.replace('-', "_"),
+            schema_dir: target.schema_dir.display().to_string(),
+        },
+    ))
+}
+
+/// Makes `path` hold `contents` (Write), or fails with a diff when it does not (Check).
+pub fn ensure_file_contents(path: &Path, contents: &str, mode: Mode) -> Result<(), TaskError> {
+    let current = fs::read_to_string(path).ok();
+    if current.as_deref() == Some(contents) {
+        return Ok(());
+    }
+    match mode {
+        Mode::Write => {
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent)
+                    .map_err(|e| TaskError(format!("cannot create {}: {e}", parent.display())))?;
+            }
+            fs::write(path, contents).map_err(|e| TaskError(format!("cannot write {}: {e}", path.display())))?;
+            eprintln!("updated {}", path.display());
+            Ok(())
+        }
+        Mode::Check => Err(TaskError(match current {
+            None => format!("{} is missing; run `cargo xtask codegen`", path.display()),
+            Some(current) => format!(
+                "{} is out of date; run `cargo xtask codegen`\n{}",
+                path.display(),
+                pretty_assertions::StrComparison::new(&current, contents)
+            ),
+        })),
+    }
+}
+
+/// Generated files that the schema no longer produces.
+fn remove_stale(crate_dir: &Path, expected: &BTreeSet<String>, mode: Mode) -> Result<(), TaskError> {
+    for sub in ["src/operation", "src/types"] {
+        let Ok(entries) = fs::read_dir(crate_dir.join(sub)) else { continue };
+        let mut stale: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let rel = p.strip_prefix(crate_dir).unwrap_or(p).to_string_lossy().replace('\\', "/");
+                !expected.contains(&rel)
+            })
+            .collect();
+        stale.sort();
+        for path in stale {
+            match mode {
+                Mode::Write => {
+                    fs::remove_file(&path).map_err(|e| TaskError(format!("cannot remove {}: {e}", path.display())))?;
+                    eprintln!("removed {}", path.display());
+                }
+                Mode::Check => {
+                    return Err(TaskError(format!(
+                        "{} is no longer generated; run `cargo xtask codegen`",
+                        path.display()
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `Cargo.toml` of a crate generated outside the workspace's members.
+fn standalone_manifest(root: &Path, target: &Target) -> Result<String, TaskError> {
+    let crate_dir = root.join(&target.crate_dir);
+    let core = root.join("tem-core").canonicalize().map_err(|e| TaskError(format!("tem-core: {e}")))?;
+    fs::create_dir_all(&crate_dir).map_err(|e| TaskError(format!("{}: {e}", crate_dir.display())))?;
+    let crate_dir = crate_dir.canonicalize().map_err(|e| TaskError(format!("{}: {e}", crate_dir.display())))?;
+    let core_path = relative(&crate_dir, &core);
+    let inside = crate_dir.starts_with(root.canonicalize().unwrap_or_else(|_| root.to_owned()));
+    Ok(format!(
+        "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"Apache-2.0\"\npublish = false\n\n\
+         [dependencies]\ntem-core = {{ path = \"{}\" }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n{}",
+        target.crate_name,
+        core_path.display(),
+        if inside { "" } else { "\n# Generated outside the SDK's workspace: a workspace of its own.\n[workspace]\n" }
+    ))
+}
+
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..from.len() {
+        out.push("..");
+    }
+    for c in &to[common..] {
+        out.push(c);
+    }
+    out
+}
+
+/// `cargo xtask import`: copies official files into `schema/<service>/<version>/` after
+/// checking that they load; the service and version come from `api.json`'s metadata.
+pub fn import(
+    root: &Path,
+    api: &Path,
+    examples: Option<&Path>,
+    errors: Option<&Path>,
+    docs_en: Option<&Path>,
+) -> Result<PathBuf, TaskError> {
+    let texts: Vec<(&str, Option<String>)> = vec![
+        ("api.json", Some(read(api)?)),
+        ("api.en.json", docs_en.map(read).transpose()?),
+        ("examples.json", examples.map(read).transpose()?),
+        ("errors.json", errors.map(read).transpose()?),
+    ];
+    let get = |name: &str| texts.iter().find(|(n, _)| *n == name).and_then(|(_, t)| t.as_deref());
+    let names = [
+        api.display().to_string(),
+        docs_en.map(|p| p.display().to_string()).unwrap_or_default(),
+        examples.map(|p| p.display().to_string()).unwrap_or_default(),
+        errors.map(|p| p.display().to_string()).unwrap_or_default(),
+    ];
+    let service = Service::load(ServiceFiles {
+        api: SourceFile { name: &names[0], text: get("api.json").expect("read above") },
+        api_en: get("api.en.json").map(|text| SourceFile { name: &names[1], text }),
+        examples: get("examples.json").map(|text| SourceFile { name: &names[2], text }),
+        errors: get("errors.json").map(|text| SourceFile { name: &names[3], text }),
+        extensions: None,
+    })?;
+    let dir = root.join("schema").join(&service.name).join(&service.version);
+    for (name, text) in &texts {
+        if let Some(text) = text {
+            ensure_file_contents(&dir.join(name), text, Mode::Write)?;
+        }
+    }
+    Ok(dir)
+}
+
+fn read(path: &Path) -> Result<String, TaskError> {
+    fs::read_to_string(path).map_err(|e| TaskError(format!("cannot read {}: {e}", path.display())))
+}
