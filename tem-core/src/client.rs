@@ -49,7 +49,7 @@ pub trait Action: Serialize {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint {
     scheme: &'static str,
-    /// The `Host` header: the host, and the port when it is not the scheme's default.
+    /// The `Host` header: the host and port exactly as configured.
     host: String,
 }
 
@@ -76,23 +76,20 @@ impl Endpoint {
         if authority.contains(['/', '?', '#', '@', ' ']) {
             return Err(invalid("a path, query, user or space is not allowed"));
         }
-        let (host, port) = match authority.rsplit_once(':') {
+        let host = match authority.rsplit_once(':') {
             // An IPv6 literal without a port: `[::1]`.
-            Some((_, tail)) if tail.ends_with(']') => (authority, None),
+            Some((_, tail)) if tail.ends_with(']') => authority,
             Some((host, port)) => {
-                let port: u16 = port.parse().map_err(|_| invalid("the port is not a number from 0 to 65535"))?;
-                (host, Some(port))
+                port.parse::<u16>().map_err(|_| invalid("the port is not a number from 0 to 65535"))?;
+                host
             }
-            None => (authority, None),
+            None => authority,
         };
         if host.is_empty() {
             return Err(invalid("no host"));
         }
-        let default_port = if scheme == "https" { 443 } else { 80 };
-        let host = match port {
-            Some(port) if port != default_port => format!("{host}:{port}"),
-            _ => host.to_owned(),
-        };
+        // Kept as given, port included, as the official SDKs send and sign it.
+        let host = authority.to_owned();
         Ok(Self { scheme, host })
     }
 
@@ -254,6 +251,8 @@ impl Client {
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .user_agent(REQUEST_CLIENT)
+            // The signed Host is the configured one; redirects would change it.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")))?;
         let endpoint = config.endpoint.clone().unwrap_or_else(|| Endpoint::for_service(service.name));
@@ -285,8 +284,12 @@ impl Client {
     /// Signs and sends one JSON body for `action`; returns the raw reply of any status.
     pub async fn send_raw(&self, action: &'static str, body: Vec<u8>) -> Result<Reply, Error<Infallible>> {
         let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        let request = self.signed_request(action, body, timestamp);
-        let mut response = request.send().await.map_err(|e| transport_error(action, e))?;
+        let prepared = self.prepare(action, body, timestamp);
+        let mut request = self.inner.http.post(&prepared.url);
+        for (name, value) in &prepared.headers {
+            request = request.header(*name, value);
+        }
+        let mut response = request.body(prepared.body).send().await.map_err(|e| transport_error(action, e))?;
         let status = response.status().as_u16();
         let date = response.headers().get("date").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let limit = self.inner.config.max_response_bytes;
@@ -310,7 +313,9 @@ impl Client {
         Ok(Reply { status, date, body })
     }
 
-    fn signed_request(&self, action: &'static str, body: Vec<u8>, timestamp: i64) -> reqwest::RequestBuilder {
+    /// The request as it will be sent at `timestamp`: URL, headers (signed) and body. Pure,
+    /// so tests can compare it with what the official SDKs send.
+    pub fn prepare(&self, action: &str, body: Vec<u8>, timestamp: i64) -> PreparedRequest {
         let inner = &*self.inner;
         let config = &inner.config;
         let credentials = &config.credentials;
@@ -326,29 +331,54 @@ impl Client {
             credentials.secret_id(),
             credentials.secret_key().expose(),
         );
-        let mut request = inner
-            .http
-            .post(&inner.url)
-            .header("Host", inner.endpoint.host())
-            .header("Content-Type", JSON_CONTENT_TYPE)
-            .header("X-TC-Action", action)
-            .header("X-TC-Version", inner.service.version)
-            .header("X-TC-Timestamp", timestamp.to_string())
-            .header("X-TC-RequestClient", REQUEST_CLIENT)
-            .header("Authorization", signature.authorization);
+        // As the official SDKs: the action's first letter is sent upper-cased.
+        let mut action_header = action.to_owned();
+        if let Some(first) = action_header.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        let mut headers = vec![
+            ("Authorization", signature.authorization.clone()),
+            ("Content-Type", JSON_CONTENT_TYPE.to_owned()),
+            ("Host", inner.endpoint.host().to_owned()),
+            ("X-TC-Action", action_header),
+            ("X-TC-Timestamp", timestamp.to_string()),
+            ("X-TC-Version", inner.service.version.to_owned()),
+        ];
         if let Some(region) = &config.region {
-            request = request.header("X-TC-Region", region);
+            headers.push(("X-TC-Region", region.clone()));
         }
         if let Some(token) = credentials.token() {
-            request = request.header("X-TC-Token", token.expose());
+            headers.push(("X-TC-Token", token.expose().to_owned()));
         }
         if let Some(language) = &config.language {
-            request = request.header("X-TC-Language", language);
+            headers.push(("X-TC-Language", language.clone()));
         }
         if config.unsigned_payload {
-            request = request.header("X-TC-Content-SHA256", signing::UNSIGNED_PAYLOAD);
+            headers.push(("X-TC-Content-SHA256", signing::UNSIGNED_PAYLOAD.to_owned()));
         }
-        request.body(body)
+        headers.push(("X-TC-RequestClient", REQUEST_CLIENT.to_owned()));
+        PreparedRequest { url: inner.url.clone(), headers, body, signature }
+    }
+}
+
+/// A signed request, ready to send. `Debug` redacts the token.
+#[derive(Clone)]
+pub struct PreparedRequest {
+    pub url: String,
+    /// Header names as sent; `Authorization` and `X-TC-Token` are secrets-bearing.
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+    pub signature: signing::Signature,
+}
+
+impl std::fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| (*name, if *name == "X-TC-Token" { "** redacted **" } else { value.as_str() }))
+            .collect();
+        f.debug_struct("PreparedRequest").field("url", &self.url).field("headers", &headers).finish_non_exhaustive()
     }
 }
 

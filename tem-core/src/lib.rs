@@ -14,7 +14,7 @@ mod error;
 pub mod signing;
 
 pub use client::{
-    decode_reply, Action, Client, Config, Endpoint, Reply, ServiceSpec, DEFAULT_CONNECT_TIMEOUT,
+    decode_reply, Action, Client, Config, Endpoint, PreparedRequest, Reply, ServiceSpec, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ENV_ENDPOINT, ENV_REGION,
 };
 pub use common_error::CommonError;

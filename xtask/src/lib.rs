@@ -110,10 +110,7 @@ pub fn generate_target(root: &Path, target: &Target) -> Result<codegen::Files, T
     })?;
     Ok(codegen::generate(
         &service,
-        &Options {
-            crate_name: target.crate_name.replace('-', "_"),
-            schema_dir: target.schema_dir.display().to_string(),
-        },
+        &Options { crate_name: target.crate_name.replace('-', "_") },
     ))
 }
 
@@ -135,13 +132,85 @@ pub fn ensure_file_contents(path: &Path, contents: &str, mode: Mode) -> Result<(
         }
         Mode::Check => Err(TaskError(match current {
             None => format!("{} is missing; run `cargo xtask codegen`", path.display()),
-            Some(current) => format!(
-                "{} is out of date; run `cargo xtask codegen`\n{}",
-                path.display(),
-                pretty_assertions::StrComparison::new(&current, contents)
-            ),
+            Some(current) => {
+                format!("{} is out of date; run `cargo xtask codegen`\n{}", path.display(), focused_diff(&current, contents))
+            }
         })),
     }
+}
+
+/// The changed hunks of two texts with three lines of context, each shown as
+/// pretty_assertions shows a comparison (committed on the left, generated on the right):
+/// whole files would bury the change.
+pub fn focused_diff(committed: &str, generated: &str) -> String {
+    const CONTEXT: usize = 3;
+    let old: Vec<&str> = committed.split_inclusive('\n').collect();
+    let new: Vec<&str> = generated.split_inclusive('\n').collect();
+    let mut out = String::new();
+    for (old_range, new_range) in hunks(&old, &new, CONTEXT) {
+        out.push_str(&format!(
+            "@@ committed lines {}-{}, generated lines {}-{} @@\n{}\n",
+            old_range.start + 1,
+            old_range.end,
+            new_range.start + 1,
+            new_range.end,
+            pretty_assertions::StrComparison::new(&old[old_range.clone()].concat(), &new[new_range.clone()].concat())
+        ));
+    }
+    out
+}
+
+/// Ranges of lines that differ, widened by `context` and merged where they touch.
+fn hunks(old: &[&str], new: &[&str], context: usize) -> Vec<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    // Trim the common ends, then align the middle by longest common subsequence; generated
+    // files are small enough for the quadratic table, and larger middles are one hunk.
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..].iter().rev().zip(new[prefix..].iter().rev()).take_while(|(a, b)| a == b).count();
+    let (a, b) = (&old[prefix..old.len() - suffix], &new[prefix..new.len() - suffix]);
+    if a.is_empty() && b.is_empty() {
+        return Vec::new();
+    }
+    let mut changes: Vec<(usize, usize, usize, usize)> = Vec::new(); // old start/end, new start/end
+    if a.len().saturating_mul(b.len()) > 16_000_000 {
+        changes.push((0, a.len(), 0, b.len()));
+    } else {
+        let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
+        for i in (0..a.len()).rev() {
+            for j in (0..b.len()).rev() {
+                lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            if i < a.len() && j < b.len() && a[i] == b[j] {
+                i += 1;
+                j += 1;
+                continue;
+            }
+            let (si, sj) = (i, j);
+            while (i < a.len() || j < b.len()) && !(i < a.len() && j < b.len() && a[i] == b[j]) {
+                if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+                    j += 1;
+                } else {
+                    i += 1;
+                }
+            }
+            changes.push((si, i, sj, j));
+        }
+    }
+    let mut out: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)> = Vec::new();
+    for (os, oe, ns, ne) in changes {
+        let old_range = (prefix + os).saturating_sub(context)..(prefix + oe + context).min(old.len());
+        let new_range = (prefix + ns).saturating_sub(context)..(prefix + ne + context).min(new.len());
+        match out.last_mut() {
+            Some((o, n)) if old_range.start <= o.end => {
+                o.end = old_range.end;
+                n.end = new_range.end;
+            }
+            _ => out.push((old_range, new_range)),
+        }
+    }
+    out
 }
 
 /// Generated files that the schema no longer produces.

@@ -1,0 +1,117 @@
+//! Golden tests of the generator: the committed generated code equals what the schema
+//! generates, generation is deterministic, and a schema change without regeneration fails
+//! with a focused diff naming the command to run.
+
+use std::path::Path;
+
+use pretty_assertions::assert_eq;
+use xtask::{default_targets, ensure_file_contents, generate_target, workspace_root, Mode, Target};
+
+const SEED_MODULE: &str = "src/operation/rolling_update_application_by_version.rs";
+
+fn tem_target() -> Target {
+    default_targets().into_iter().find(|t| t.crate_name == "tem-api").expect("tem-api is a default target")
+}
+
+#[test]
+fn committed_generated_code_is_up_to_date() {
+    if let Err(e) = xtask::codegen(&workspace_root(), &default_targets(), Mode::Check) {
+        panic!("{e}");
+    }
+}
+
+/// The seed's action on its own, so a change to it shows as a diff of that one file.
+#[test]
+fn seed_action_matches_its_golden_file() {
+    let root = workspace_root();
+    let files = generate_target(&root, &tem_target()).unwrap();
+    let golden = std::fs::read_to_string(root.join("tem-api").join(SEED_MODULE)).unwrap();
+    assert_eq!(files[SEED_MODULE], golden);
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let root = workspace_root();
+    let first = generate_target(&root, &tem_target()).unwrap();
+    let second = generate_target(&root, &tem_target()).unwrap();
+    assert!(first == second, "two generations from one schema differ");
+}
+
+#[test]
+fn every_generated_file_starts_with_the_header() {
+    let files = generate_target(&workspace_root(), &tem_target()).unwrap();
+    for (path, text) in &files {
+        assert!(text.starts_with(codegen::HEADER), "{path} lacks the header");
+    }
+}
+
+/// Drift: the schema changes (a parameter's documentation and a new optional parameter) but
+/// the code is not regenerated. The check must fail on the seed's file, say what to run,
+/// and show the changed lines.
+#[test]
+fn schema_change_without_regeneration_fails_with_a_focused_diff() {
+    let root = workspace_root();
+    let scratch = std::env::temp_dir().join(format!("tem-drift-{}", std::process::id()));
+    let schema = scratch.join("schema");
+    std::fs::create_dir_all(&schema).unwrap();
+    for file in ["api.json", "api.en.json", "examples.json", "errors.json", "extensions.json"] {
+        std::fs::copy(root.join("schema/tem/2021-07-01").join(file), schema.join(file)).unwrap();
+    }
+    let mut api: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema.join("api.json")).unwrap()).unwrap();
+    let members = api["objects"]["RollingUpdateApplicationByVersionRequest"]["members"].as_array_mut().unwrap();
+    members[0]["document"] = "应用ID（已变更）".into();
+    members.push(serde_json::json!({
+        "name": "DryRun", "type": "bool", "member": "bool", "required": false,
+        "document": "只校验，不部署", "example": "true", "disabled": false
+    }));
+    std::fs::write(schema.join("api.json"), serde_json::to_string_pretty(&api).unwrap()).unwrap();
+
+    let target = Target { schema_dir: schema.clone(), crate_dir: root.join("tem-api"), crate_name: "tem-api".into() };
+    let files = generate_target(&root, &target).unwrap();
+    std::fs::remove_dir_all(&scratch).unwrap();
+
+    let mut failures = Vec::new();
+    for (path, text) in &files {
+        if let Err(e) = ensure_file_contents(&root.join("tem-api").join(path), text, Mode::Check) {
+            failures.push(e.to_string());
+        }
+    }
+    assert_eq!(failures.len(), 1, "only the seed's module changes: {failures:#?}");
+    let report = &strip_ansi(&failures[0]);
+    assert!(report.contains(&Path::new("tem-api").join(SEED_MODULE).display().to_string()), "{report}");
+    assert!(report.contains("run `cargo xtask codegen`"), "{report}");
+    assert!(report.contains("应用ID（已变更）"), "the diff shows the changed doc: {report}");
+    assert!(report.contains("pub dry_run: ::std::option::Option<bool>"), "the diff shows the new field: {report}");
+    // Focused: the two hunks with their context, not the whole file.
+    assert!(report.matches("@@ committed lines").count() >= 2, "{report}");
+    assert!(report.lines().count() < 200, "{} lines: {report}", report.lines().count());
+}
+
+/// Removes the colour codes pretty_assertions adds.
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn focused_diff_shows_only_the_changed_lines_with_context() {
+    let old: String = (1..=100).map(|i| format!("line {i}\n")).collect();
+    let new = old.replace("line 50\n", "line fifty\n");
+    let diff = strip_ansi(&xtask::focused_diff(&old, &new));
+    assert!(diff.starts_with("@@ committed lines 47-53, generated lines 47-53 @@"), "{diff}");
+    assert!(diff.contains("line fifty") && !diff.contains("line 10\n") && !diff.contains("line 90"), "{diff}");
+    assert_eq!(xtask::focused_diff(&old, &old), "");
+}
