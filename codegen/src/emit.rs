@@ -49,6 +49,21 @@ pub fn generate(service: &Service, options: &Options) -> Files {
     files
 }
 
+/// A list of every action's request type, for tests that visit them all (such as the
+/// official examples): one `name => path` line per action inside `for_each_action!`.
+pub fn generate_action_list(service: &Service, options: &Options) -> String {
+    let krate = &options.crate_name;
+    let mut out = format!("{HEADER}\n// Source: the API description of `{}` {}.\n\n", service.name, service.version);
+    out.push_str("for_each_action! {\n");
+    for action in &service.actions {
+        let module = rust_name(&action.wire, Case::Snake);
+        let request = rust_name(&action.input.wire, Case::Pascal);
+        out.push_str(&format!("    {module} => {krate}::operation::{module}::{request},\n"));
+    }
+    out.push_str("}\n");
+    out
+}
+
 /// Generates `tem-core`'s table of the error codes every action may return.
 pub fn generate_common_errors(common: &CommonErrorsFile, source: &str) -> String {
     let codes: Vec<&str> = common.codes.keys().map(String::as_str).collect();

@@ -9,5 +9,5 @@ pub mod model;
 pub mod names;
 pub mod schema;
 
-pub use emit::{generate, generate_common_errors, Files, Options, HEADER};
+pub use emit::{generate, generate_action_list, generate_common_errors, Files, Options, HEADER};
 pub use schema::{load_common_errors, SchemaError, Service, ServiceFiles, SourceFile};

@@ -49,6 +49,8 @@ pub struct Target {
     /// The crate's directory, relative to the root (or absolute).
     pub crate_dir: PathBuf,
     pub crate_name: String,
+    /// Where to write the list of the crate's actions for the example tests, if anywhere.
+    pub action_list: Option<PathBuf>,
 }
 
 /// What `cargo xtask codegen` generates by default: TEM into `tem-api`, and the fixture.
@@ -57,6 +59,7 @@ pub fn default_targets() -> Vec<Target> {
         schema_dir: "schema/tem/2021-07-01".into(),
         crate_dir: "tem-api".into(),
         crate_name: "tem-api".into(),
+        action_list: Some("tests/tests/examples/tem_api_actions.rs".into()),
     }]
 }
 
@@ -68,7 +71,11 @@ pub fn codegen(root: &Path, targets: &[Target], mode: Mode) -> Result<(), TaskEr
     ensure_file_contents(&root.join("tem-core/src/common_error.rs"), &text, mode)?;
     for target in targets {
         let crate_dir = root.join(&target.crate_dir);
-        let files = generate_target(root, target)?;
+        let (service, files) = generate_target_with_service(root, target)?;
+        if let Some(list) = &target.action_list {
+            let text = codegen::generate_action_list(&service, &options(target));
+            ensure_file_contents(&root.join(list), &text, mode)?;
+        }
         for (path, text) in &files {
             ensure_file_contents(&crate_dir.join(path), text, mode)?;
         }
@@ -83,6 +90,14 @@ pub fn codegen(root: &Path, targets: &[Target], mode: Mode) -> Result<(), TaskEr
 
 /// Loads a target's schema directory and generates its files (in memory).
 pub fn generate_target(root: &Path, target: &Target) -> Result<codegen::Files, TaskError> {
+    generate_target_with_service(root, target).map(|(_, files)| files)
+}
+
+fn options(target: &Target) -> Options {
+    Options { crate_name: target.crate_name.replace('-', "_") }
+}
+
+fn generate_target_with_service(root: &Path, target: &Target) -> Result<(Service, codegen::Files), TaskError> {
     let dir = root.join(&target.schema_dir);
     let label = |file: &str| format!("{}/{file}", target.schema_dir.display());
     let optional = |file: &str| -> Result<Option<(String, String)>, TaskError> {
@@ -108,10 +123,8 @@ pub fn generate_target(root: &Path, target: &Target) -> Result<codegen::Files, T
         errors: source(&errors),
         extensions: source(&extensions),
     })?;
-    Ok(codegen::generate(
-        &service,
-        &Options { crate_name: target.crate_name.replace('-', "_") },
-    ))
+    let files = codegen::generate(&service, &options(target));
+    Ok((service, files))
 }
 
 /// Makes `path` hold `contents` (Write), or fails with a diff when it does not (Check).

@@ -1,0 +1,151 @@
+//! Every official example (`schema/tem/2021-07-01/examples.json`) through the typed API:
+//! the request body deserializes into the typed request and serializes back to an equal
+//! JSON value; the response parses into the typed response.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use pretty_assertions::assert_eq;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tem_core::{decode_reply, Action, Reply};
+
+/// Examples that break their own schema, by action and title. The request types read them
+/// (numbers and booleans sent as strings are accepted, as servers accept them) but write the
+/// schema's types back, so the round trip differs — only in that way, which is checked.
+const SCHEMA_BREAKING: &[(&str, &str, &str)] = &[
+    ("RollingUpdateApplicationByVersion", "部署成功", "TotalBatchCount, BatchInterval and BetaBatchNum are Integer but sent as strings"),
+];
+
+macro_rules! for_each_action {
+    ($($module:ident => $request:ty,)*) => {
+        $(
+            #[test]
+            fn $module() {
+                check::<$request>();
+            }
+        )*
+
+        const ACTIONS: &[&str] = &[$(<$request as Action>::NAME),*];
+    };
+}
+
+include!("examples/tem_api_actions.rs");
+
+#[derive(serde::Deserialize)]
+struct Example {
+    title: String,
+    input: String,
+    output: String,
+}
+
+fn examples() -> &'static BTreeMap<String, Vec<Example>> {
+    static EXAMPLES: OnceLock<BTreeMap<String, Vec<Example>>> = OnceLock::new();
+    EXAMPLES.get_or_init(|| {
+        #[derive(serde::Deserialize)]
+        struct File {
+            actions: BTreeMap<String, Vec<Example>>,
+        }
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/tem/2021-07-01/examples.json");
+        let text = std::fs::read_to_string(path).unwrap();
+        serde_json::from_str::<File>(&text).unwrap().actions
+    })
+}
+
+/// The JSON body of an example's HTTP request text: what follows the first empty line.
+fn request_body(input: &str) -> Value {
+    let input = input.replace("\r\n", "\n");
+    let (_, body) = input.split_once("\n\n").expect("an HTTP request text with a body");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("example body is not JSON: {e}\n{body}"))
+}
+
+fn check<A: Action + DeserializeOwned>() {
+    let Some(examples) = examples().get(A::NAME) else { return };
+    for example in examples {
+        let what = format!("{} example {:?}", A::NAME, example.title);
+        let body = request_body(&example.input);
+        let typed: A = serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{what}: request: {e}"));
+        let back = serde_json::to_value(&typed).unwrap();
+        let breaking = SCHEMA_BREAKING.iter().find(|(action, title, _)| *action == A::NAME && *title == example.title);
+        let changes = differences(&body, &back);
+        match breaking {
+            None => assert_eq!(changes, Vec::<String>::new(), "{what}: the request round trip changed it"),
+            Some((_, _, reason)) => {
+                assert!(!changes.is_empty(), "{what} is listed as schema-breaking ({reason}) but round-trips");
+                let beyond = differences(&numbers_from_strings(&body, &back), &back);
+                assert_eq!(beyond, Vec::<String>::new(), "{what}: differs beyond {reason}");
+            }
+        }
+
+        let reply = Reply { status: 200, date: None, body: example.output.clone().into_bytes() };
+        if let Err(e) = decode_reply::<A::Response, A::Error>(A::NAME, &reply) {
+            panic!("{what}: response: {e} ({:?})", std::error::Error::source(&e));
+        }
+    }
+}
+
+/// Where two JSON values differ, as paths. Numbers are equal when their values are (`50`
+/// and `50.0`: a Float parameter written back as a float is the same parameter).
+fn differences(expected: &Value, actual: &Value) -> Vec<String> {
+    fn walk(path: &str, expected: &Value, actual: &Value, out: &mut Vec<String>) {
+        match (expected, actual) {
+            (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => {}
+            (Value::Object(a), Value::Object(b)) => {
+                for (key, value) in a {
+                    match b.get(key) {
+                        Some(other) => walk(&format!("{path}.{key}"), value, other, out),
+                        None => out.push(format!("{path}.{key}: dropped ({value})")),
+                    }
+                }
+                for key in b.keys().filter(|k| !a.contains_key(*k)) {
+                    out.push(format!("{path}.{key}: added ({})", b[key]));
+                }
+            }
+            (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+                for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                    walk(&format!("{path}[{i}]"), x, y, out);
+                }
+            }
+            (a, b) if a == b => {}
+            (a, b) => out.push(format!("{path}: {a} became {b}")),
+        }
+    }
+    let mut out = Vec::new();
+    walk("", expected, actual, &mut out);
+    out
+}
+
+/// `original` with the strings that `typed` holds as numbers or booleans read as such.
+fn numbers_from_strings(original: &Value, typed: &Value) -> Value {
+    match (original, typed) {
+        (Value::String(s), Value::Number(_) | Value::Bool(_)) => serde_json::from_str(s).unwrap_or(original.clone()),
+        (Value::Object(o), Value::Object(t)) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), t.get(k).map_or(v.clone(), |tv| numbers_from_strings(v, tv))))
+                .collect(),
+        ),
+        (Value::Array(o), Value::Array(t)) => {
+            Value::Array(o.iter().zip(t).map(|(v, tv)| numbers_from_strings(v, tv)).collect())
+        }
+        _ => original.clone(),
+    }
+}
+
+#[test]
+fn every_action_and_every_example_is_visited() {
+    let schema_actions: Vec<&String> = examples().keys().collect();
+    assert_eq!(ACTIONS.len(), 51, "actions with a typed request");
+    assert!(schema_actions.iter().all(|a| ACTIONS.contains(&a.as_str())), "an example of an unknown action");
+    assert_eq!(examples().values().map(Vec::len).sum::<usize>(), 52, "official examples");
+}
+
+#[test]
+fn listed_schema_breaking_examples_exist() {
+    for (action, title, _) in SCHEMA_BREAKING {
+        assert!(
+            examples().get(*action).is_some_and(|list| list.iter().any(|e| e.title == *title)),
+            "{action} {title:?} is listed but not in examples.json"
+        );
+    }
+}
