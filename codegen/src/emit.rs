@@ -389,6 +389,11 @@ impl<'a> Emitter<'a> {
         let response_def = self.structure(&action.output, &response, StructKind::Response);
         let error_def = self.error_enum(action, &error);
         let deprecated = action.deprecated.then(|| quote!(#[deprecated]));
+        let read_only = action.read_only;
+        let rate_limit = match action.rate_limit_per_second {
+            Some(limit) => quote!(::std::option::Option::Some(#limit)),
+            None => quote!(::std::option::Option::None),
+        };
         let module_doc = doc_inner(&format!(
             "`{wire}`: {}\n\nThe request [`{request}`], its builder, the response [`{response}`], the error [`{error}`], and [`Client::{method}`](crate::Client::{method}).",
             action.title
@@ -402,6 +407,8 @@ impl<'a> Emitter<'a> {
 
             impl ::tem_core::Action for #request {
                 const NAME: &'static str = #wire;
+                const READ_ONLY: bool = #read_only;
+                const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = #rate_limit;
                 type Response = #response;
                 type Error = #error;
             }

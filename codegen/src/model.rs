@@ -123,4 +123,7 @@ pub struct ActionExtension {
     /// The documented default request rate limit, requests per second.
     #[serde(default)]
     pub rate_limit_per_second: Option<u32>,
+    /// Overrides the read-only guess from the action's name (see `schema::guess_read_only`).
+    #[serde(default)]
+    pub read_only: Option<bool>,
 }

@@ -140,6 +140,8 @@ pub struct Action {
     pub output: Structure,
     pub errors: Vec<ErrorCode>,
     pub rate_limit_per_second: Option<u32>,
+    /// Changes nothing on the server, so it is safe to resend after a failure mid-request.
+    pub read_only: bool,
 }
 
 /// One service version, validated: every reference resolves, every type is known.
@@ -287,6 +289,7 @@ impl Service {
                 output,
                 errors: action_errors,
                 rate_limit_per_second: extensions.actions.get(wire).and_then(|e| e.rate_limit_per_second),
+                read_only: extensions.actions.get(wire).and_then(|e| e.read_only).unwrap_or_else(|| guess_read_only(wire)),
             });
         }
 
@@ -321,6 +324,31 @@ impl Service {
     /// Whether a member of `from` holding `to` directly must be boxed: `to` leads back to `from`.
     pub fn is_cycle(&self, from: &str, to: &str) -> bool {
         self.reach.get(to).is_some_and(|r| r.contains(from))
+    }
+}
+
+/// Whether an action only reads, judged by its verb: Tencent Cloud names actions
+/// `<Verb><Object>`, and these verbs never change state. Anything else counts as a change;
+/// `extensions.json` can say otherwise per action (`"read_only": true`).
+pub fn guess_read_only(action: &str) -> bool {
+    const READ_VERBS: &[&str] = &["Describe", "Get", "List", "Query", "Inquire", "Inquiry", "Check", "Search"];
+    READ_VERBS.iter().any(|verb| {
+        action.strip_prefix(verb).is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_uppercase()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guess_read_only;
+
+    #[test]
+    fn read_only_is_decided_by_the_whole_leading_verb() {
+        for action in ["DescribeApplications", "GetCredentials", "ListTags", "QueryQuota", "InquiryPriceRunInstances", "CheckName"] {
+            assert!(guess_read_only(action), "{action}");
+        }
+        for action in ["RollingUpdateApplicationByVersion", "DeployApplication", "Describer", "Getaway", "ModifyIngress", "GenerateApplicationPackageDownloadUrl"] {
+            assert!(!guess_read_only(action), "{action}");
+        }
     }
 }
 

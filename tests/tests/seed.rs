@@ -134,6 +134,8 @@ fn builder_requires_the_three_required_parameters_and_omits_unset_optionals() {
         .build()
         .unwrap();
     assert_eq!(<RollingUpdateApplicationByVersionRequest as Action>::NAME, "RollingUpdateApplicationByVersion");
+    assert_eq!(<RollingUpdateApplicationByVersionRequest as Action>::RATE_LIMIT_PER_SECOND, Some(20));
+    assert!(!<RollingUpdateApplicationByVersionRequest as Action>::READ_ONLY, "a deployment changes state");
     assert_eq!(
         serde_json::to_value(&request).unwrap(),
         serde_json::json!({

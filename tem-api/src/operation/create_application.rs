@@ -418,6 +418,8 @@ impl CreateApplicationRequest {
 }
 impl ::tem_core::Action for CreateApplicationRequest {
     const NAME: &'static str = "CreateApplication";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = CreateApplicationResponse;
     type Error = CreateApplicationError;
 }

@@ -140,6 +140,8 @@ impl CreateApplicationAutoscalerRequest {
 }
 impl ::tem_core::Action for CreateApplicationAutoscalerRequest {
     const NAME: &'static str = "CreateApplicationAutoscaler";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = CreateApplicationAutoscalerResponse;
     type Error = CreateApplicationAutoscalerError;
 }

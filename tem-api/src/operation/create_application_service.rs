@@ -137,6 +137,8 @@ impl CreateApplicationServiceRequest {
 }
 impl ::tem_core::Action for CreateApplicationServiceRequest {
     const NAME: &'static str = "CreateApplicationService";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = CreateApplicationServiceResponse;
     type Error = CreateApplicationServiceError;
 }

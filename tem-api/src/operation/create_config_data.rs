@@ -140,6 +140,8 @@ impl CreateConfigDataRequest {
 }
 impl ::tem_core::Action for CreateConfigDataRequest {
     const NAME: &'static str = "CreateConfigData";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = CreateConfigDataResponse;
     type Error = CreateConfigDataError;
 }

@@ -163,6 +163,8 @@ impl CreateCosTokenRequest {
 }
 impl ::tem_core::Action for CreateCosTokenRequest {
     const NAME: &'static str = "CreateCosToken";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = CreateCosTokenResponse;
     type Error = CreateCosTokenError;
 }

@@ -394,6 +394,8 @@ impl CreateEnvironmentRequest {
 }
 impl ::tem_core::Action for CreateEnvironmentRequest {
     const NAME: &'static str = "CreateEnvironment";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = CreateEnvironmentResponse;
     type Error = CreateEnvironmentError;
 }

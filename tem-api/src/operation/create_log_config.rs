@@ -321,6 +321,8 @@ impl CreateLogConfigRequest {
 }
 impl ::tem_core::Action for CreateLogConfigRequest {
     const NAME: &'static str = "CreateLogConfig";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = CreateLogConfigResponse;
     type Error = CreateLogConfigError;
 }

@@ -192,6 +192,8 @@ impl CreateResourceRequest {
 }
 impl ::tem_core::Action for CreateResourceRequest {
     const NAME: &'static str = "CreateResource";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = CreateResourceResponse;
     type Error = CreateResourceError;
 }

@@ -140,6 +140,8 @@ impl DeleteApplicationRequest {
 }
 impl ::tem_core::Action for DeleteApplicationRequest {
     const NAME: &'static str = "DeleteApplication";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DeleteApplicationResponse;
     type Error = DeleteApplicationError;
 }

@@ -143,6 +143,8 @@ impl DeleteApplicationAutoscalerRequest {
 }
 impl ::tem_core::Action for DeleteApplicationAutoscalerRequest {
     const NAME: &'static str = "DeleteApplicationAutoscaler";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DeleteApplicationAutoscalerResponse;
     type Error = DeleteApplicationAutoscalerError;
 }

@@ -140,6 +140,8 @@ impl DeleteApplicationServiceRequest {
 }
 impl ::tem_core::Action for DeleteApplicationServiceRequest {
     const NAME: &'static str = "DeleteApplicationService";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DeleteApplicationServiceResponse;
     type Error = DeleteApplicationServiceError;
 }

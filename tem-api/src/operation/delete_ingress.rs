@@ -140,6 +140,8 @@ impl DeleteIngressRequest {
 }
 impl ::tem_core::Action for DeleteIngressRequest {
     const NAME: &'static str = "DeleteIngress";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DeleteIngressResponse;
     type Error = DeleteIngressError;
 }

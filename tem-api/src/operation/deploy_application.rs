@@ -1300,6 +1300,8 @@ impl DeployApplicationRequest {
 }
 impl ::tem_core::Action for DeployApplicationRequest {
     const NAME: &'static str = "DeployApplication";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DeployApplicationResponse;
     type Error = DeployApplicationError;
 }

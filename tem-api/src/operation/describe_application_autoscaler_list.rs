@@ -117,6 +117,8 @@ impl DescribeApplicationAutoscalerListRequest {
 }
 impl ::tem_core::Action for DescribeApplicationAutoscalerListRequest {
     const NAME: &'static str = "DescribeApplicationAutoscalerList";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeApplicationAutoscalerListResponse;
     type Error = DescribeApplicationAutoscalerListError;
 }

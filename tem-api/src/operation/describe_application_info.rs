@@ -114,6 +114,8 @@ impl DescribeApplicationInfoRequest {
 }
 impl ::tem_core::Action for DescribeApplicationInfoRequest {
     const NAME: &'static str = "DescribeApplicationInfo";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeApplicationInfoResponse;
     type Error = DescribeApplicationInfoError;
 }

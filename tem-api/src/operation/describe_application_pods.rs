@@ -224,6 +224,8 @@ impl DescribeApplicationPodsRequest {
 }
 impl ::tem_core::Action for DescribeApplicationPodsRequest {
     const NAME: &'static str = "DescribeApplicationPods";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeApplicationPodsResponse;
     type Error = DescribeApplicationPodsError;
 }

@@ -117,6 +117,8 @@ impl DescribeApplicationServiceListRequest {
 }
 impl ::tem_core::Action for DescribeApplicationServiceListRequest {
     const NAME: &'static str = "DescribeApplicationServiceList";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeApplicationServiceListResponse;
     type Error = DescribeApplicationServiceListError;
 }

@@ -233,6 +233,8 @@ impl DescribeApplicationsRequest {
 }
 impl ::tem_core::Action for DescribeApplicationsRequest {
     const NAME: &'static str = "DescribeApplications";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeApplicationsResponse;
     type Error = DescribeApplicationsError;
 }

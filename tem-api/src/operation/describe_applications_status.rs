@@ -91,6 +91,8 @@ impl DescribeApplicationsStatusRequest {
 }
 impl ::tem_core::Action for DescribeApplicationsStatusRequest {
     const NAME: &'static str = "DescribeApplicationsStatus";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeApplicationsStatusResponse;
     type Error = DescribeApplicationsStatusError;
 }

@@ -114,6 +114,8 @@ impl DescribeConfigDataRequest {
 }
 impl ::tem_core::Action for DescribeConfigDataRequest {
     const NAME: &'static str = "DescribeConfigData";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeConfigDataResponse;
     type Error = DescribeConfigDataError;
 }

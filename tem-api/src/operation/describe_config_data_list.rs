@@ -137,6 +137,8 @@ impl DescribeConfigDataListRequest {
 }
 impl ::tem_core::Action for DescribeConfigDataListRequest {
     const NAME: &'static str = "DescribeConfigDataList";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeConfigDataListResponse;
     type Error = DescribeConfigDataListError;
 }

@@ -106,6 +106,8 @@ impl DescribeDeployApplicationDetailRequest {
 }
 impl ::tem_core::Action for DescribeDeployApplicationDetailRequest {
     const NAME: &'static str = "DescribeDeployApplicationDetail";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeDeployApplicationDetailResponse;
     type Error = DescribeDeployApplicationDetailError;
 }

@@ -88,6 +88,8 @@ impl DescribeEnvironmentRequest {
 }
 impl ::tem_core::Action for DescribeEnvironmentRequest {
     const NAME: &'static str = "DescribeEnvironment";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeEnvironmentResponse;
     type Error = DescribeEnvironmentError;
 }

@@ -95,6 +95,8 @@ impl DescribeEnvironmentStatusRequest {
 }
 impl ::tem_core::Action for DescribeEnvironmentStatusRequest {
     const NAME: &'static str = "DescribeEnvironmentStatus";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeEnvironmentStatusResponse;
     type Error = DescribeEnvironmentStatusError;
 }

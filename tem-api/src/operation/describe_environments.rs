@@ -181,6 +181,8 @@ impl DescribeEnvironmentsRequest {
 }
 impl ::tem_core::Action for DescribeEnvironmentsRequest {
     const NAME: &'static str = "DescribeEnvironments";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeEnvironmentsResponse;
     type Error = DescribeEnvironmentsError;
 }

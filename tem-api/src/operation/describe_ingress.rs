@@ -140,6 +140,8 @@ impl DescribeIngressRequest {
 }
 impl ::tem_core::Action for DescribeIngressRequest {
     const NAME: &'static str = "DescribeIngress";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeIngressResponse;
     type Error = DescribeIngressError;
 }

@@ -144,6 +144,8 @@ impl DescribeIngressesRequest {
 }
 impl ::tem_core::Action for DescribeIngressesRequest {
     const NAME: &'static str = "DescribeIngresses";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeIngressesResponse;
     type Error = DescribeIngressesError;
 }

@@ -117,6 +117,8 @@ impl DescribeLogConfigRequest {
 }
 impl ::tem_core::Action for DescribeLogConfigRequest {
     const NAME: &'static str = "DescribeLogConfig";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeLogConfigResponse;
     type Error = DescribeLogConfigError;
 }

@@ -195,6 +195,8 @@ impl DescribePagedLogConfigListRequest {
 }
 impl ::tem_core::Action for DescribePagedLogConfigListRequest {
     const NAME: &'static str = "DescribePagedLogConfigList";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribePagedLogConfigListResponse;
     type Error = DescribePagedLogConfigListError;
 }

@@ -140,6 +140,8 @@ impl DescribeRelatedIngressesRequest {
 }
 impl ::tem_core::Action for DescribeRelatedIngressesRequest {
     const NAME: &'static str = "DescribeRelatedIngresses";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DescribeRelatedIngressesResponse;
     type Error = DescribeRelatedIngressesError;
 }

@@ -114,6 +114,8 @@ impl DestroyConfigDataRequest {
 }
 impl ::tem_core::Action for DestroyConfigDataRequest {
     const NAME: &'static str = "DestroyConfigData";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DestroyConfigDataResponse;
     type Error = DestroyConfigDataError;
 }

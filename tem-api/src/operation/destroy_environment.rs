@@ -88,6 +88,8 @@ impl DestroyEnvironmentRequest {
 }
 impl ::tem_core::Action for DestroyEnvironmentRequest {
     const NAME: &'static str = "DestroyEnvironment";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DestroyEnvironmentResponse;
     type Error = DestroyEnvironmentError;
 }

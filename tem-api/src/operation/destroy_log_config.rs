@@ -117,6 +117,8 @@ impl DestroyLogConfigRequest {
 }
 impl ::tem_core::Action for DestroyLogConfigRequest {
     const NAME: &'static str = "DestroyLogConfig";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DestroyLogConfigResponse;
     type Error = DestroyLogConfigError;
 }

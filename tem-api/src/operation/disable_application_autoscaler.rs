@@ -143,6 +143,8 @@ impl DisableApplicationAutoscalerRequest {
 }
 impl ::tem_core::Action for DisableApplicationAutoscalerRequest {
     const NAME: &'static str = "DisableApplicationAutoscaler";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = DisableApplicationAutoscalerResponse;
     type Error = DisableApplicationAutoscalerError;
 }

@@ -143,6 +143,8 @@ impl EnableApplicationAutoscalerRequest {
 }
 impl ::tem_core::Action for EnableApplicationAutoscalerRequest {
     const NAME: &'static str = "EnableApplicationAutoscaler";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = EnableApplicationAutoscalerResponse;
     type Error = EnableApplicationAutoscalerError;
 }

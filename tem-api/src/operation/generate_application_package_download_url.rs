@@ -143,6 +143,8 @@ impl GenerateApplicationPackageDownloadUrlRequest {
 }
 impl ::tem_core::Action for GenerateApplicationPackageDownloadUrlRequest {
     const NAME: &'static str = "GenerateApplicationPackageDownloadUrl";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = GenerateApplicationPackageDownloadUrlResponse;
     type Error = GenerateApplicationPackageDownloadUrlError;
 }

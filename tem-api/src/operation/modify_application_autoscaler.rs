@@ -166,6 +166,8 @@ impl ModifyApplicationAutoscalerRequest {
 }
 impl ::tem_core::Action for ModifyApplicationAutoscalerRequest {
     const NAME: &'static str = "ModifyApplicationAutoscaler";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = ModifyApplicationAutoscalerResponse;
     type Error = ModifyApplicationAutoscalerError;
 }

@@ -137,6 +137,8 @@ impl ModifyApplicationInfoRequest {
 }
 impl ::tem_core::Action for ModifyApplicationInfoRequest {
     const NAME: &'static str = "ModifyApplicationInfo";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = ModifyApplicationInfoResponse;
     type Error = ModifyApplicationInfoError;
 }

@@ -122,6 +122,8 @@ impl ModifyApplicationReplicasRequest {
 }
 impl ::tem_core::Action for ModifyApplicationReplicasRequest {
     const NAME: &'static str = "ModifyApplicationReplicas";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = ModifyApplicationReplicasResponse;
     type Error = ModifyApplicationReplicasError;
 }

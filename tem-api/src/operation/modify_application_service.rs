@@ -158,6 +158,8 @@ impl ModifyApplicationServiceRequest {
 }
 impl ::tem_core::Action for ModifyApplicationServiceRequest {
     const NAME: &'static str = "ModifyApplicationService";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = ModifyApplicationServiceResponse;
     type Error = ModifyApplicationServiceError;
 }

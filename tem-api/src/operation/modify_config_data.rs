@@ -140,6 +140,8 @@ impl ModifyConfigDataRequest {
 }
 impl ::tem_core::Action for ModifyConfigDataRequest {
     const NAME: &'static str = "ModifyConfigData";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = ModifyConfigDataResponse;
     type Error = ModifyConfigDataError;
 }

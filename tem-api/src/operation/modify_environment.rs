@@ -222,6 +222,8 @@ impl ModifyEnvironmentRequest {
 }
 impl ::tem_core::Action for ModifyEnvironmentRequest {
     const NAME: &'static str = "ModifyEnvironment";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = ModifyEnvironmentResponse;
     type Error = ModifyEnvironmentError;
 }

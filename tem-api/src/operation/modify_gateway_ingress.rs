@@ -212,6 +212,8 @@ impl ModifyGatewayIngressRequest {
 }
 impl ::tem_core::Action for ModifyGatewayIngressRequest {
     const NAME: &'static str = "ModifyGatewayIngress";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = ModifyGatewayIngressResponse;
     type Error = ModifyGatewayIngressError;
 }

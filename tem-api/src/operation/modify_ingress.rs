@@ -85,6 +85,8 @@ impl ModifyIngressRequest {
 }
 impl ::tem_core::Action for ModifyIngressRequest {
     const NAME: &'static str = "ModifyIngress";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = ModifyIngressResponse;
     type Error = ModifyIngressError;
 }

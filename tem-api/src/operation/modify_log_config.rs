@@ -140,6 +140,8 @@ impl ModifyLogConfigRequest {
 }
 impl ::tem_core::Action for ModifyLogConfigRequest {
     const NAME: &'static str = "ModifyLogConfig";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = ModifyLogConfigResponse;
     type Error = ModifyLogConfigError;
 }

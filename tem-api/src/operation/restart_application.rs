@@ -114,6 +114,8 @@ impl RestartApplicationRequest {
 }
 impl ::tem_core::Action for RestartApplicationRequest {
     const NAME: &'static str = "RestartApplication";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = RestartApplicationResponse;
     type Error = RestartApplicationError;
 }

@@ -212,6 +212,8 @@ impl RestartApplicationPodRequest {
 }
 impl ::tem_core::Action for RestartApplicationPodRequest {
     const NAME: &'static str = "RestartApplicationPod";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = RestartApplicationPodResponse;
     type Error = RestartApplicationPodError;
 }

@@ -81,6 +81,8 @@ impl ResumeDeployApplicationRequest {
 }
 impl ::tem_core::Action for ResumeDeployApplicationRequest {
     const NAME: &'static str = "ResumeDeployApplication";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = ResumeDeployApplicationResponse;
     type Error = ResumeDeployApplicationError;
 }

@@ -81,6 +81,8 @@ impl RevertDeployApplicationRequest {
 }
 impl ::tem_core::Action for RevertDeployApplicationRequest {
     const NAME: &'static str = "RevertDeployApplication";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = RevertDeployApplicationResponse;
     type Error = RevertDeployApplicationError;
 }

@@ -313,6 +313,10 @@ impl RollingUpdateApplicationByVersionRequest {
 }
 impl ::tem_core::Action for RollingUpdateApplicationByVersionRequest {
     const NAME: &'static str = "RollingUpdateApplicationByVersion";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::Some(
+        20u32,
+    );
     type Response = RollingUpdateApplicationByVersionResponse;
     type Error = RollingUpdateApplicationByVersionError;
 }

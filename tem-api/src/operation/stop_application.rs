@@ -114,6 +114,8 @@ impl StopApplicationRequest {
 }
 impl ::tem_core::Action for StopApplicationRequest {
     const NAME: &'static str = "StopApplication";
+    const READ_ONLY: bool = false;
+    const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = ::std::option::Option::None;
     type Response = StopApplicationResponse;
     type Error = StopApplicationError;
 }
