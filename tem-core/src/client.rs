@@ -210,4 +210,3 @@ fn transport_error(action: &'static str, error: reqwest::Error) -> Error<Infalli
     };
     Error::new(kind, message).with_action(action).with_source(error)
 }
-

@@ -190,4 +190,3 @@ impl Config {
         self.endpoint.as_ref()
     }
 }
-

@@ -16,10 +16,10 @@ mod error;
 pub mod signing;
 
 pub use client::{Action, Client, PreparedRequest, Reply, ServiceSpec};
+pub use common_error::CommonError;
 pub use config::{
     Config, Endpoint, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ENV_ENDPOINT, ENV_REGION,
 };
-pub use decode::decode_reply;
-pub use common_error::CommonError;
 pub use credentials::{Credentials, Secret, ENV_SECRET_ID, ENV_SECRET_KEY, ENV_SECURITY_TOKEN};
+pub use decode::decode_reply;
 pub use error::{BoxError, BuildError, ConfigError, Error, ErrorKind, ErrorMetadata, OperationError};

@@ -63,8 +63,8 @@ fn numbers_and_booleans_sent_as_strings_are_read() {
 
 #[test]
 fn an_unreadable_value_is_a_decode_error_naming_its_path() {
-    let error = decode(r#"{"Response":{"RequestId":"req-9","Result":{"Records":[{},{"RepoType":"one"}]}}}"#)
-        .unwrap_err();
+    let error =
+        decode(r#"{"Response":{"RequestId":"req-9","Result":{"Records":[{},{"RepoType":"one"}]}}}"#).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Decode);
     assert_eq!(error.request_id(), Some("req-9"), "the request id is kept for support");
     let shown = error.to_string();

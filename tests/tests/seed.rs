@@ -36,7 +36,13 @@ const PARAMETERS: &[(&str, bool, Ty, &str, &str)] = &[
     ("DeployVersion", true, Ty::String, "更新版本，IMAGE 部署为 tag 值；JAR/WAR 部署 为 Version", "v1"),
     ("PackageName", false, Ty::String, "JAR/WAR 包名，仅 JAR/WAR 部署时必填", "package-name-xxx.jar"),
     ("From", false, Ty::String, "请求来源平台，含 IntelliJ，Coding", "IntelliJ"),
-    ("DeployStrategyType", false, Ty::String, "部署策略，AUTO 为全自动；BETA 为小批量验证后自动；MANUAL 为全手动；", "AUTO"),
+    (
+        "DeployStrategyType",
+        false,
+        Ty::String,
+        "部署策略，AUTO 为全自动；BETA 为小批量验证后自动；MANUAL 为全手动；",
+        "AUTO",
+    ),
     ("TotalBatchCount", false, Ty::Int64, "发布批次数", "2"),
     ("BatchInterval", false, Ty::Int64, "批次间隔时间", "60"),
     ("BetaBatchNum", false, Ty::Int64, "小批量验证批次的实例数", "1"),
@@ -103,14 +109,19 @@ fn every_documented_code_has_its_own_variant() {
         assert!(
             !matches!(
                 error,
-                RollingUpdateApplicationByVersionError::Common(_) | RollingUpdateApplicationByVersionError::Unhandled(_)
+                RollingUpdateApplicationByVersionError::Common(_)
+                    | RollingUpdateApplicationByVersionError::Unhandled(_)
             ),
             "{code} has no variant of its own"
         );
         assert_eq!((error.code(), error.message(), error.request_id()), (code, "m", "r"));
     }
-    let common = RollingUpdateApplicationByVersionError::from_metadata(ErrorMetadata::new("RequestLimitExceeded", "m", "r"));
-    assert!(matches!(common, RollingUpdateApplicationByVersionError::Common(tem_core::CommonError::RequestLimitExceeded(_))));
+    let common =
+        RollingUpdateApplicationByVersionError::from_metadata(ErrorMetadata::new("RequestLimitExceeded", "m", "r"));
+    assert!(matches!(
+        common,
+        RollingUpdateApplicationByVersionError::Common(tem_core::CommonError::RequestLimitExceeded(_))
+    ));
     let unknown = RollingUpdateApplicationByVersionError::from_metadata(ErrorMetadata::new("Brand.NewCode", "m", "r"));
     assert!(matches!(unknown, RollingUpdateApplicationByVersionError::Unhandled(_)));
     assert_eq!(unknown.code(), "Brand.NewCode");
@@ -118,7 +129,8 @@ fn every_documented_code_has_its_own_variant() {
 
 #[test]
 fn builder_requires_the_three_required_parameters_and_omits_unset_optionals() {
-    let missing = RollingUpdateApplicationByVersionRequest::builder().application_id("app").deploy_version("v1").build();
+    let missing =
+        RollingUpdateApplicationByVersionRequest::builder().application_id("app").deploy_version("v1").build();
     let error = missing.unwrap_err();
     assert_eq!(error.parameter(), "EnvironmentId");
     assert_eq!(
@@ -135,7 +147,8 @@ fn builder_requires_the_three_required_parameters_and_omits_unset_optionals() {
         .unwrap();
     assert_eq!(<RollingUpdateApplicationByVersionRequest as Action>::NAME, "RollingUpdateApplicationByVersion");
     assert_eq!(<RollingUpdateApplicationByVersionRequest as Action>::RATE_LIMIT_PER_SECOND, Some(20));
-    assert!(!<RollingUpdateApplicationByVersionRequest as Action>::READ_ONLY, "a deployment changes state");
+    let read_only = <RollingUpdateApplicationByVersionRequest as Action>::READ_ONLY;
+    assert!(!read_only, "a deployment changes state");
     assert_eq!(
         serde_json::to_value(&request).unwrap(),
         serde_json::json!({
@@ -146,7 +159,9 @@ fn builder_requires_the_three_required_parameters_and_omits_unset_optionals() {
 
 #[test]
 fn a_request_without_a_required_parameter_does_not_deserialize() {
-    let error = serde_json::from_str::<RollingUpdateApplicationByVersionRequest>(r#"{"ApplicationId":"a","DeployVersion":"v"}"#)
-        .unwrap_err();
+    let error = serde_json::from_str::<RollingUpdateApplicationByVersionRequest>(
+        r#"{"ApplicationId":"a","DeployVersion":"v"}"#,
+    )
+    .unwrap_err();
     assert!(error.to_string().contains("missing field `EnvironmentId`"), "{error}");
 }
