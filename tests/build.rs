@@ -11,7 +11,8 @@ fn main() {
     let mut out = String::new();
     for vector in data["vectors"].as_array().expect("a `vectors` array") {
         let name = vector["name"].as_str().expect("every vector has a name");
-        let ident: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+        let ident: String =
+            name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
         writeln!(out, "#[test]\nfn {ident}() {{\n    check_vector({name:?});\n}}").unwrap();
     }
     let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("signing_vectors.rs");

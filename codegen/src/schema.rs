@@ -289,7 +289,11 @@ impl Service {
                 output,
                 errors: action_errors,
                 rate_limit_per_second: extensions.actions.get(wire).and_then(|e| e.rate_limit_per_second),
-                read_only: extensions.actions.get(wire).and_then(|e| e.read_only).unwrap_or_else(|| guess_read_only(wire)),
+                read_only: extensions
+                    .actions
+                    .get(wire)
+                    .and_then(|e| e.read_only)
+                    .unwrap_or_else(|| guess_read_only(wire)),
             });
         }
 
@@ -333,23 +337,10 @@ impl Service {
 pub fn guess_read_only(action: &str) -> bool {
     const READ_VERBS: &[&str] = &["Describe", "Get", "List", "Query", "Inquire", "Inquiry", "Check", "Search"];
     READ_VERBS.iter().any(|verb| {
-        action.strip_prefix(verb).is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_uppercase()))
+        action
+            .strip_prefix(verb)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_uppercase()))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::guess_read_only;
-
-    #[test]
-    fn read_only_is_decided_by_the_whole_leading_verb() {
-        for action in ["DescribeApplications", "GetCredentials", "ListTags", "QueryQuota", "InquiryPriceRunInstances", "CheckName"] {
-            assert!(guess_read_only(action), "{action}");
-        }
-        for action in ["RollingUpdateApplicationByVersion", "DeployApplication", "Describer", "Getaway", "ModifyIngress", "GenerateApplicationPackageDownloadUrl"] {
-            assert!(!guess_read_only(action), "{action}");
-        }
-    }
 }
 
 /// Loads `common-errors.json`.
@@ -445,4 +436,33 @@ fn reachability(structures: &BTreeMap<String, Structure>) -> BTreeMap<String, BT
             (start.clone(), seen)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guess_read_only;
+
+    #[test]
+    fn read_only_is_decided_by_the_whole_leading_verb() {
+        for action in [
+            "DescribeApplications",
+            "GetCredentials",
+            "ListTags",
+            "QueryQuota",
+            "InquiryPriceRunInstances",
+            "CheckName",
+        ] {
+            assert!(guess_read_only(action), "{action}");
+        }
+        for action in [
+            "RollingUpdateApplicationByVersion",
+            "DeployApplication",
+            "Describer",
+            "Getaway",
+            "ModifyIngress",
+            "GenerateApplicationPackageDownloadUrl",
+        ] {
+            assert!(!guess_read_only(action), "{action}");
+        }
+    }
 }

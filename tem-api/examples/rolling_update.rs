@@ -79,7 +79,8 @@ fn parse(args: impl Iterator<Item = String>) -> Result<RollingUpdateApplicationB
             return Err("help requested".into());
         }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let number = |value: &str| value.parse::<i64>().map_err(|_| format!("{flag} needs a whole number, not {value:?}"));
+        let number =
+            |value: &str| value.parse::<i64>().map_err(|_| format!("{flag} needs a whole number, not {value:?}"));
         builder = match flag.as_str() {
             "--application-id" => builder.application_id(value),
             "--environment-id" => builder.environment_id(value),
