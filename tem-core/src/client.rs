@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::config::{Config, Endpoint};
+use crate::credentials::Credentials;
 use crate::decode::decode_reply;
 use crate::error::{ConfigError, Error, ErrorKind, OperationError};
 use crate::signing::{self, SigningInput, JSON_CONTENT_TYPE};
@@ -102,7 +103,8 @@ impl Client {
     /// Signs and sends one JSON body for `action`; returns the raw reply of any status.
     pub async fn send_raw(&self, action: &'static str, body: Vec<u8>) -> Result<Reply, Error<Infallible>> {
         let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        let prepared = self.prepare(action, body, timestamp);
+        let credentials = self.credentials().await?;
+        let prepared = self.prepare(&credentials, action, body, timestamp);
         let mut request = self.inner.http.post(&prepared.url);
         for (name, value) in &prepared.headers {
             request = request.header(*name, value);
@@ -131,12 +133,16 @@ impl Client {
         Ok(Reply { status, date, body })
     }
 
+    /// The credentials to sign one attempt with.
+    pub async fn credentials(&self) -> Result<Credentials, Error<Infallible>> {
+        Ok(self.inner.config.credentials.clone())
+    }
+
     /// The request as it will be sent at `timestamp`: URL, headers (signed) and body. Pure,
     /// so tests can compare it with what the official SDKs send.
-    pub fn prepare(&self, action: &str, body: Vec<u8>, timestamp: i64) -> PreparedRequest {
+    pub fn prepare(&self, credentials: &Credentials, action: &str, body: Vec<u8>, timestamp: i64) -> PreparedRequest {
         let inner = &*self.inner;
         let config = &inner.config;
-        let credentials = &config.credentials;
         let signature = signing::sign(
             &SigningInput {
                 service: inner.service.name,

@@ -81,7 +81,7 @@ fn check_vector(name: &str) {
     if let Some(token) = &v.token {
         credentials = credentials.with_token(token);
     }
-    let mut config = Config::new(credentials)
+    let mut config = Config::new(credentials.clone())
         .with_endpoint(&format!("https://{}", v.host))
         .expect("the vector's host is a valid endpoint")
         .with_unsigned_payload(v.unsigned_payload);
@@ -93,7 +93,7 @@ fn check_vector(name: &str) {
     }
     let service = ServiceSpec::new(leak(&v.service), leak(&v.version));
     let client = Client::new(service, config).expect("a valid configuration");
-    let prepared = client.prepare(&v.action, v.payload.as_bytes().to_vec(), v.timestamp);
+    let prepared = client.prepare(&credentials, &v.action, v.payload.as_bytes().to_vec(), v.timestamp);
     assert_eq!(prepared.body, v.payload.as_bytes(), "body");
     let mut sent: BTreeMap<String, String> =
         prepared.headers.iter().map(|(name, value)| (name.to_ascii_lowercase(), value.clone())).collect();
