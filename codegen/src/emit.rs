@@ -428,8 +428,22 @@ impl<'a> Emitter<'a> {
 
     fn method_doc(&self, action: &Action, request: &Ident, response: &Ident, error: &Ident) -> String {
         let mut doc = bilingual(&action.title, action.title_en.as_deref());
-        doc.push_str("\n\n");
-        doc.push_str(&bilingual(&action.doc, action.doc_en.as_deref()));
+        // Many actions' descriptions only repeat their titles: say each thing once.
+        let zh = Some(action.doc.trim()).filter(|d| !d.is_empty() && *d != action.title.trim());
+        let en = action
+            .doc_en
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty() && Some(*d) != action.title_en.as_deref().map(str::trim));
+        let description = match (zh, en) {
+            (Some(zh), en) => bilingual(zh, en),
+            (None, Some(en)) => en.to_owned(),
+            (None, None) => String::new(),
+        };
+        if !description.is_empty() {
+            doc.push_str("\n\n");
+            doc.push_str(&description);
+        }
         if let Some(limit) = action.rate_limit_per_second {
             doc.push_str(&format!("\n\nDefault rate limit: {limit} requests per second."));
         }

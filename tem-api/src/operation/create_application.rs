@@ -595,8 +595,6 @@ impl crate::Client {
     ///
     /// Creates an application
     ///
-    /// 创建应用
-    ///
     /// This API is used to create an application.
     ///
     /// # Parameters

@@ -318,8 +318,6 @@ impl crate::Client {
     ///
     /// Creates a scaling rule
     ///
-    /// 创建弹性伸缩策略组合
-    ///
     /// This API is used to create a scaling rule.
     ///
     /// # Parameters

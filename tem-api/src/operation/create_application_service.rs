@@ -355,8 +355,6 @@ impl crate::Client {
     ///
     /// Adds an access policy
     ///
-    /// 新增访问方式
-    ///
     /// This API is used to create an access policy.
     ///
     /// # Parameters

@@ -257,8 +257,6 @@ impl crate::Client {
     ///
     /// Creates a configuration
     ///
-    /// 创建配置
-    ///
     /// This API is used to create a configuration.
     ///
     /// # Parameters

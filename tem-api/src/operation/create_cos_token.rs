@@ -273,8 +273,6 @@ impl crate::Client {
     ///
     /// Generates a COS temporary key
     ///
-    /// 生成Cos临时密钥
-    ///
     /// This API is used to generate a COS temporary key.
     ///
     /// # Parameters

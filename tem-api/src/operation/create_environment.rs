@@ -548,8 +548,6 @@ impl crate::Client {
     ///
     /// Creates an environment
     ///
-    /// 创建环境
-    ///
     /// This API is used to create an environment.
     ///
     /// # Parameters

@@ -462,8 +462,6 @@ impl crate::Client {
     ///
     /// Creates a log collecting configuration.
     ///
-    /// 创建日志收集配置
-    ///
     /// This API is used to create a log collecting configuration.
     ///
     /// # Parameters

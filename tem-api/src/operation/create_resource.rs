@@ -334,8 +334,6 @@ impl crate::Client {
     ///
     /// Binds a cloud resource
     ///
-    /// 绑定云资源
-    ///
     /// This API is used to bind a cloud resource.
     ///
     /// # Parameters

@@ -255,8 +255,6 @@ impl crate::Client {
     ///
     /// Deletes a scaling rule
     ///
-    /// 删除应用弹性策略组合
-    ///
     /// This API is used to delete a scaling rule.
     ///
     /// # Parameters

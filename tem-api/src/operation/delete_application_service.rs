@@ -270,8 +270,6 @@ impl crate::Client {
     ///
     /// Deletes an access policy
     ///
-    /// 删除一条访问方式
-    ///
     /// This API is used to delete an access policy.
     ///
     /// # Parameters

@@ -245,8 +245,6 @@ impl crate::Client {
     ///
     /// Deletes an ingress rule
     ///
-    /// 删除 Ingress 规则
-    ///
     /// This API is used to delete an ingress rule.
     ///
     /// # Parameters

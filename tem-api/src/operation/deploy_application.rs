@@ -1669,8 +1669,6 @@ impl crate::Client {
     ///
     /// Deploys an application
     ///
-    /// 应用部署
-    ///
     /// This API is used to deploy an application.
     ///
     /// # Parameters

@@ -245,8 +245,6 @@ impl crate::Client {
     ///
     /// Queries the scaling rules of an application.
     ///
-    /// 获取应用弹性策略组合
-    ///
     /// This API is used to query the scaling rules of an application.
     ///
     /// # Parameters

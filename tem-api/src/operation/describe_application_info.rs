@@ -301,8 +301,6 @@ impl crate::Client {
     ///
     /// Checks the basic information of an application.
     ///
-    /// 服务基本信息查看
-    ///
     /// This API is used to check the basic information of an application.
     ///
     /// # Parameters

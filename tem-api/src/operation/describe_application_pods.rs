@@ -375,8 +375,6 @@ impl crate::Client {
     ///
     /// Gets the list of application pods
     ///
-    /// 获取应用实例列表
-    ///
     /// This API is used to get the list of application pods.
     ///
     /// # Parameters

@@ -244,8 +244,6 @@ impl crate::Client {
     ///
     /// Queries the list of access policies
     ///
-    /// 查询应用访问方式列表
-    ///
     /// This API is used to query the list of access policies.
     ///
     /// # Parameters

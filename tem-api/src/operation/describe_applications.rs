@@ -342,8 +342,6 @@ impl crate::Client {
     ///
     /// Queries the list of running applications.
     ///
-    /// 获取运行服务列表
-    ///
     /// This API is to query the list of running applications.
     ///
     /// # Parameters

@@ -218,8 +218,6 @@ impl crate::Client {
     ///
     /// Queries the status of all applications in an environment
     ///
-    /// 单环境下所有应用状态查看
-    ///
     /// This API is used to query the status of all applications in an envrionment.
     ///
     /// # Parameters

@@ -223,8 +223,6 @@ impl crate::Client {
     ///
     /// Queries details of a configuration.
     ///
-    /// 查询配置详情
-    ///
     /// This API is used to query details of a configuration.
     ///
     /// # Parameters

@@ -258,8 +258,6 @@ impl crate::Client {
     ///
     /// Queries the list of configurations.
     ///
-    /// 查询配置列表
-    ///
     /// This API is used to query the list of configurations.
     ///
     /// # Parameters

@@ -249,8 +249,6 @@ impl ::std::error::Error for DescribeDeployApplicationDetailError {}
 impl crate::Client {
     /// 获取分批发布详情
     ///
-    /// 获取分批发布详情
-    ///
     /// # Parameters
     /// [`DescribeDeployApplicationDetailRequest`]:
     /// - `ApplicationId` (String, required): 服务id

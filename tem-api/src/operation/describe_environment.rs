@@ -209,8 +209,6 @@ impl crate::Client {
     ///
     /// Obtains the basic information of an environment
     ///
-    /// 获取环境基础信息
-    ///
     /// This API is used to obtain the basic information of an environment.
     ///
     /// # Parameters

@@ -210,8 +210,6 @@ impl crate::Client {
     ///
     /// Obtains the environment status.
     ///
-    /// 获取环境状态
-    ///
     /// This API is used to obtain the environment status.
     ///
     /// # Parameters

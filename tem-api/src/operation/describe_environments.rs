@@ -296,8 +296,6 @@ impl crate::Client {
     ///
     /// Obtains the list of environments.
     ///
-    /// 获取环境列表
-    ///
     /// This API is used to obtain the list of environments.
     ///
     /// # Parameters

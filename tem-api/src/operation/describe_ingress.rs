@@ -255,8 +255,6 @@ impl crate::Client {
     ///
     /// Queries an ingress rule
     ///
-    /// 查询 Ingress 规则
-    ///
     /// This API is used to query an ingress rule.
     ///
     /// # Parameters

@@ -266,8 +266,6 @@ impl crate::Client {
     ///
     /// Queries the list of ingress rules
     ///
-    /// 查询 Ingress 规则列表
-    ///
     /// This API is used to query the list of ingress rules.
     ///
     /// # Parameters

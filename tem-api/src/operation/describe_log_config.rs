@@ -238,8 +238,6 @@ impl crate::Client {
     ///
     /// Queries details of a log collecting configuration.
     ///
-    /// 查询日志收集配置详情
-    ///
     /// This API is used to query details of a log collecting configuration.
     ///
     /// # Parameters

@@ -322,8 +322,6 @@ impl crate::Client {
     ///
     /// Queries the list of log collecting configurations
     ///
-    /// 查询分页的日志收集配置列表
-    ///
     /// This API is used to querying the list of log collecting configurations.
     ///
     /// # Parameters

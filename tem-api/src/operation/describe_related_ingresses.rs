@@ -262,8 +262,6 @@ impl crate::Client {
     ///
     /// Queries the list of ingress rules associated with the application
     ///
-    /// 查询应用关联的 Ingress 规则列表
-    ///
     /// This API is used to query the list of ingress rules associated with the application.
     ///
     /// # Parameters

@@ -213,8 +213,6 @@ impl crate::Client {
     ///
     /// Terminates a configuration.
     ///
-    /// 销毁配置
-    ///
     /// This API is used to terminate a configuration.
     ///
     /// # Parameters

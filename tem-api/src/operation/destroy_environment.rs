@@ -193,8 +193,6 @@ impl crate::Client {
     ///
     /// Terminates an environment.
     ///
-    /// 销毁环境
-    ///
     /// This API is used to terminate an environment.
     ///
     /// # Parameters

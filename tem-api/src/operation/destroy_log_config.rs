@@ -228,8 +228,6 @@ impl crate::Client {
     ///
     /// Terminates a log collecting configuration.
     ///
-    /// 销毁日志收集配置
-    ///
     /// This API is used to terminate a log collecting configuration.
     ///
     /// # Parameters

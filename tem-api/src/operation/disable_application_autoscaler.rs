@@ -237,8 +237,6 @@ impl crate::Client {
     ///
     /// Disables a scaling rule
     ///
-    /// 关闭应用弹性策略组合
-    ///
     /// This API is used to disable a scaling rule.
     ///
     /// # Parameters

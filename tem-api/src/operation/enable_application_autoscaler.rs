@@ -243,8 +243,6 @@ impl crate::Client {
     ///
     /// Enables a scaling rule
     ///
-    /// 启用应用弹性策略组合
-    ///
     /// This API is used to enable a scaling rule.
     ///
     /// # Parameters

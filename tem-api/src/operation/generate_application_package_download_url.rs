@@ -231,8 +231,6 @@ impl crate::Client {
     ///
     /// Generates the pre-signed download URL for the specified application package
     ///
-    /// 生成应用程序包预签名下载链接
-    ///
     /// This API is used to generate the pre-signed download URL for the specified application package.
     ///
     /// # Parameters

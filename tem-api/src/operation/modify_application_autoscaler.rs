@@ -308,8 +308,6 @@ impl crate::Client {
     ///
     /// Modifies a scaling rule.
     ///
-    /// 修改弹性伸缩策略组合
-    ///
     /// This API is used to modify a scaling rule.
     ///
     /// # Parameters

@@ -249,8 +249,6 @@ impl crate::Client {
     ///
     /// Modifies the basic information of an application
     ///
-    /// 修改应用基本信息
-    ///
     /// This API is used to modify the basic information of an application.
     ///
     /// # Parameters

@@ -213,8 +213,6 @@ impl ::std::error::Error for ModifyApplicationReplicasError {}
 impl crate::Client {
     /// 修改应用实例数量
     ///
-    /// 修改应用实例数量
-    ///
     /// # Parameters
     /// [`ModifyApplicationReplicasRequest`]:
     /// - `ApplicationId` (String, required): 应用id

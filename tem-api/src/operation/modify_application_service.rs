@@ -318,8 +318,6 @@ impl crate::Client {
     ///
     /// Modifies an access policy
     ///
-    /// 修改服务访问方式列表
-    ///
     /// This API is used to modify an access policy.
     ///
     /// # Parameters

@@ -239,8 +239,6 @@ impl crate::Client {
     ///
     /// Modify a configuration.
     ///
-    /// 编辑配置
-    ///
     /// This API is used to modify a configuration.
     ///
     /// # Parameters

@@ -346,8 +346,6 @@ impl crate::Client {
     ///
     /// Edits an environment
     ///
-    /// 编辑环境
-    ///
     /// This API is used to edit an environment.
     ///
     /// # Parameters

@@ -309,8 +309,6 @@ impl ::std::error::Error for ModifyGatewayIngressError {}
 impl crate::Client {
     /// 修改网关的转发配置
     ///
-    /// 修改网关的转发配置
-    ///
     /// # Parameters
     /// [`ModifyGatewayIngressRequest`]:
     /// - `EnvironmentId` (String, optional): 环境 ID

@@ -245,8 +245,6 @@ impl crate::Client {
     ///
     /// Modifies a log collecting configuration.
     ///
-    /// 编辑日志收集配置
-    ///
     /// This API is used to modify a log collecting configuration.
     ///
     /// # Parameters

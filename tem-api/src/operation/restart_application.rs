@@ -243,8 +243,6 @@ impl crate::Client {
     ///
     /// Restarts an application
     ///
-    /// 服务重启
-    ///
     /// This API is used to restart an application.
     ///
     /// # Parameters

@@ -306,8 +306,6 @@ impl crate::Client {
     ///
     /// Restarts an application pod
     ///
-    /// 重启应用实例
-    ///
     /// This API is used to restart an application pod.
     ///
     /// # Parameters

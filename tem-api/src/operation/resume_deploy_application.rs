@@ -172,8 +172,6 @@ impl ::std::error::Error for ResumeDeployApplicationError {}
 impl crate::Client {
     /// 开始下一批次发布
     ///
-    /// 开始下一批次发布
-    ///
     /// # Parameters
     /// [`ResumeDeployApplicationRequest`]:
     /// - `ApplicationId` (String, required): 需要开始下一批次的服务id

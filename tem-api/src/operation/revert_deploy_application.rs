@@ -166,8 +166,6 @@ impl ::std::error::Error for RevertDeployApplicationError {}
 impl crate::Client {
     /// 回滚分批发布
     ///
-    /// 回滚分批发布
-    ///
     /// # Parameters
     /// [`RevertDeployApplicationRequest`]:
     /// - `ApplicationId` (String, required): 需要回滚的服务id

@@ -552,8 +552,6 @@ impl crate::Client {
     ///
     /// Configures the rolling update policy for an application
     ///
-    /// 更新应用部署版本
-    ///
     /// This API is used to configure the rolling update policy for an application.
     ///
     /// Default rate limit: 20 requests per second.

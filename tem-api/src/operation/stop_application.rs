@@ -225,8 +225,6 @@ impl crate::Client {
     ///
     /// Stops an application
     ///
-    /// 服务停止
-    ///
     /// This API is used to stop an application.
     ///
     /// # Parameters
