@@ -163,6 +163,11 @@ impl<'a> Emitter<'a> {
     /// A member is an `Option` unless every use of its structure promises a value: a required
     /// input parameter, or an output member that is `output_required` and not nullable.
     fn is_optional(&self, structure: &Structure, member: &Member) -> bool {
+        // A required member leading back to its own structure would make the type infinite:
+        // no value could be built, and `Default` would recurse forever.
+        if matches!(&member.ty, Ty::Struct(target) if self.service.is_cycle(&structure.wire, target)) {
+            return true;
+        }
         let usage = structure.usage;
         let input_plain = member.required;
         let output_plain = member.output_required && !member.value_allowed_null;
@@ -357,7 +362,7 @@ impl<'a> Emitter<'a> {
             impl #name {
                 /// A builder; set the required parameters, then call `build`.
                 pub fn builder() -> #builder {
-                    #builder::default()
+                    <#builder as ::std::default::Default>::default()
                 }
             }
         }
@@ -483,6 +488,23 @@ impl<'a> Emitter<'a> {
             quote! { #doc #variant(::tem_core::ErrorMetadata), }
         });
         let arms = codes.iter().zip(&variants).map(|(code, variant)| quote! { #code => Self::#variant(metadata), });
+        let fallback = quote! {
+            match ::tem_core::CommonError::try_from_metadata(metadata) {
+                ::std::result::Result::Ok(common) => Self::Common(common),
+                ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+            }
+        };
+        // Without documented codes, a `match` on the code would have only its `_` arm.
+        let from_metadata = if codes.is_empty() {
+            fallback
+        } else {
+            quote! {
+                match metadata.code() {
+                    #(#arms)*
+                    _ => #fallback,
+                }
+            }
+        };
         let doc = doc_attrs(&format!(
             "The errors `{}` may return: its documented codes, the common codes, and any other code.",
             action.wire
@@ -516,13 +538,7 @@ impl<'a> Emitter<'a> {
 
             impl ::tem_core::OperationError for #error {
                 fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
-                    match metadata.code() {
-                        #(#arms)*
-                        _ => match ::tem_core::CommonError::try_from_metadata(metadata) {
-                            ::std::result::Result::Ok(common) => Self::Common(common),
-                            ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
-                        },
-                    }
+                    #from_metadata
                 }
 
                 fn metadata(&self) -> &::tem_core::ErrorMetadata {
@@ -635,6 +651,9 @@ fn lib_rs(service: &Service, options: &Options, source: &str) -> String {
 //! ```
 #![allow(deprecated)]
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant, clippy::too_long_first_doc_paragraph)]
+// Names follow the wire: a structure `Types` or an action `Operation` (module inception), a
+// member `Add` or `Sub` (a builder setter `add(self, value)`, like `std::ops::Add::add`).
+#![allow(clippy::module_inception, clippy::should_implement_trait)]
 #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
 #[rustfmt::skip]
@@ -700,7 +719,8 @@ fn doc_text(text: &str) -> String {
     text.replace("\r\n", "\n")
         .replace('\r', "\n")
         .lines()
-        .map(|l| l.trim_start().replace("```", "'''"))
+        // Tabs: clippy's `tabs_in_doc_comments`.
+        .map(|l| l.trim_start().replace("```", "'''").replace('\t', "    "))
         .collect::<Vec<_>>()
         .join("\n")
         .trim()

@@ -23,7 +23,8 @@ pub struct ApiFile {
 pub struct Metadata {
     #[serde(rename = "apiVersion")]
     pub api_version: String,
-    #[serde(default)]
+    /// `null` in some official files (bmeip, bmlb, bmvpc, ds, eis, iot, tcm, tia).
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub api_brief: String,
     #[serde(rename = "serviceNameCN", default)]
     pub service_name_cn: String,
@@ -63,13 +64,13 @@ pub struct MemberDef {
     pub member: String,
     #[serde(default)]
     pub document: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "flag")]
     pub required: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "flag")]
     pub value_allowed_null: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "flag")]
     pub output_required: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "flag")]
     pub disabled: Option<bool>,
     #[serde(default)]
     pub example: Option<serde_json::Value>,
@@ -126,4 +127,27 @@ pub struct ActionExtension {
     /// Overrides the read-only guess from the action's name (see `schema::guess_read_only`).
     #[serde(default)]
     pub read_only: Option<bool>,
+}
+
+/// `null` where a string is due reads as the empty string.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A member flag: a boolean, or `0`/`1` as some official files write it (`"required": 1` in
+/// databuddy 2026-07-15), or `null`.
+fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Int(i64),
+    }
+    match Option::<Flag>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(Flag::Bool(b)) => Ok(Some(b)),
+        Some(Flag::Int(0)) => Ok(Some(false)),
+        Some(Flag::Int(1)) => Ok(Some(true)),
+        Some(Flag::Int(n)) => Err(serde::de::Error::custom(format!("expected a boolean, 0 or 1, found {n}"))),
+    }
 }

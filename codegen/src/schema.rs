@@ -284,7 +284,7 @@ impl Service {
                 title_en: api_en.as_ref().and_then(|a| a.actions.get(wire)).map(|a| a.name.clone()),
                 doc: def.document.clone(),
                 doc_en: api_en.as_ref().and_then(|a| a.actions.get(wire)).map(|a| a.document.clone()),
-                deprecated: def.status == "deprecated",
+                deprecated: matches!(def.status.as_str(), "deprecated" | "offline"),
                 input,
                 output,
                 errors: action_errors,

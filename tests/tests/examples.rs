@@ -1,11 +1,11 @@
 //! Every official example (`schema/tem/2021-07-01/examples.json`) through the typed API:
 //! the request body deserializes into the typed request and serializes back to an equal
 //! JSON value; the response parses into the typed response; and every action is called over
-//! HTTP, signed, against the local front door answering with the example's reply.
+//! HTTP, signed, against the local front door answering with the example's reply. The same
+//! for the fixture of odd cases (`tests/fixtures/oddities`), whose every action is called.
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::OnceLock;
 
 use pretty_assertions::assert_eq;
 use serde::de::DeserializeOwned;
@@ -22,20 +22,50 @@ const SCHEMA_BREAKING: &[(&str, &str, &str)] = &[(
     "TotalBatchCount, BatchInterval and BetaBatchNum are Integer but sent as strings",
 )];
 
-macro_rules! for_each_action {
-    ($($module:ident => $request:ty,)*) => {
-        $(
-            #[test]
-            fn $module() {
-                check::<$request>();
-            }
-        )*
-
-        const ACTIONS: &[&str] = &[$(<$request as Action>::NAME),*];
-    };
+/// A generated crate under test: where its examples are, and which service it calls.
+struct Crate {
+    examples: &'static str,
+    service: tem_core::ServiceSpec,
 }
 
-include!("examples/tem_api_actions.rs");
+const TEM: Crate = Crate { examples: "../schema/tem/2021-07-01/examples.json", service: tem_api::SERVICE };
+const ODDITIES: Crate = Crate { examples: "fixtures/oddities/schema/examples.json", service: oddities_api::SERVICE };
+
+mod tem {
+    use super::*;
+
+    macro_rules! for_each_action {
+        ($($module:ident => $request:ty,)*) => {
+            $(
+                #[test]
+                fn $module() {
+                    check::<$request>(&TEM);
+                }
+            )*
+
+            pub const ACTIONS: &[&str] = &[$(<$request as Action>::NAME),*];
+        };
+    }
+
+    include!("examples/tem_api_actions.rs");
+}
+
+mod oddities {
+    use super::*;
+
+    macro_rules! for_each_action {
+        ($($module:ident => $request:ty,)*) => {
+            $(
+                #[test]
+                fn $module() {
+                    check::<$request>(&ODDITIES);
+                }
+            )*
+        };
+    }
+
+    include!("examples/oddities_api_actions.rs");
+}
 
 #[derive(serde::Deserialize)]
 struct Example {
@@ -44,17 +74,14 @@ struct Example {
     output: String,
 }
 
-fn examples() -> &'static BTreeMap<String, Vec<Example>> {
-    static EXAMPLES: OnceLock<BTreeMap<String, Vec<Example>>> = OnceLock::new();
-    EXAMPLES.get_or_init(|| {
-        #[derive(serde::Deserialize)]
-        struct File {
-            actions: BTreeMap<String, Vec<Example>>,
-        }
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/tem/2021-07-01/examples.json");
-        let text = std::fs::read_to_string(path).unwrap();
-        serde_json::from_str::<File>(&text).unwrap().actions
-    })
+fn examples(krate: &Crate) -> BTreeMap<String, Vec<Example>> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        actions: BTreeMap<String, Vec<Example>>,
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(krate.examples);
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_json::from_str::<File>(&text).unwrap().actions
 }
 
 /// The JSON body of an example's HTTP request text: what follows the first empty line.
@@ -64,8 +91,15 @@ fn request_body(input: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("example body is not JSON: {e}\n{body}"))
 }
 
-fn check<A: Action + DeserializeOwned>() {
-    let Some(examples) = examples().get(A::NAME) else { return };
+fn check<A: Action + DeserializeOwned>(krate: &Crate) {
+    let examples = examples(krate);
+    let Some(examples) = examples.get(A::NAME) else {
+        // Without an example, still call it: the default request of no parameters.
+        if let Ok(request) = serde_json::from_str::<A>("{}") {
+            call_over_http(krate, &request, &serde_json::json!({}), r#"{"Response":{"RequestId":"r"}}"#, A::NAME);
+        }
+        return;
+    };
     for example in examples {
         let what = format!("{} example {:?}", A::NAME, example.title);
         let body = request_body(&example.input);
@@ -87,25 +121,28 @@ fn check<A: Action + DeserializeOwned>() {
             panic!("{what}: response: {e} ({:?})", std::error::Error::source(&e));
         }
 
-        call_over_http(&typed, &back, &example.output, &what);
+        call_over_http(krate, &typed, &back, &example.output, &what);
     }
 }
 
 /// Calls the action through the client against a front door that checks the signature and
 /// answers with the example's reply: the action is callable end to end.
-fn call_over_http<A: Action>(request: &A, sent: &Value, reply: &str, what: &str) {
+fn call_over_http<A: Action>(krate: &Crate, request: &A, sent: &Value, reply: &str, what: &str) {
     let reply: Value = serde_json::from_str(reply).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let server =
-            FrontDoor::start(FrontDoorOptions::default().with_responder(move |_| Response::json(200, reply.clone())))
-                .await;
+        let server = FrontDoor::start(
+            FrontDoorOptions::default()
+                .with_service(krate.service.name, krate.service.version)
+                .with_responder(move |_| Response::json(200, reply.clone())),
+        )
+        .await;
         let config = Config::new(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
             .with_region("ap-guangzhou")
             .unwrap()
             .with_endpoint(&server.endpoint())
             .unwrap();
-        let client = Client::new(tem_api::SERVICE, config).unwrap();
+        let client = Client::new(krate.service, config).unwrap();
         if let Err(e) = client.send(request).await {
             panic!("{what}: call: {e}");
         }
@@ -164,17 +201,18 @@ fn numbers_from_strings(original: &Value, typed: &Value) -> Value {
 
 #[test]
 fn every_action_and_every_example_is_visited() {
-    let schema_actions: Vec<&String> = examples().keys().collect();
-    assert_eq!(ACTIONS.len(), 51, "actions with a typed request");
-    assert!(schema_actions.iter().all(|a| ACTIONS.contains(&a.as_str())), "an example of an unknown action");
-    assert_eq!(examples().values().map(Vec::len).sum::<usize>(), 52, "official examples");
+    let examples = examples(&TEM);
+    assert_eq!(tem::ACTIONS.len(), 51, "actions with a typed request");
+    assert!(examples.keys().all(|a| tem::ACTIONS.contains(&a.as_str())), "an example of an unknown action");
+    assert_eq!(examples.values().map(Vec::len).sum::<usize>(), 52, "official examples");
 }
 
 #[test]
 fn listed_schema_breaking_examples_exist() {
+    let examples = examples(&TEM);
     for (action, title, _) in SCHEMA_BREAKING {
         assert!(
-            examples().get(*action).is_some_and(|list| list.iter().any(|e| e.title == *title)),
+            examples.get(*action).is_some_and(|list| list.iter().any(|e| e.title == *title)),
             "{action} {title:?} is listed but not in examples.json"
         );
     }

@@ -53,14 +53,23 @@ pub struct Target {
     pub action_list: Option<PathBuf>,
 }
 
-/// What `cargo xtask codegen` generates by default: TEM into `tem-api`, and the fixture.
+/// What `cargo xtask codegen` generates by default: TEM into `tem-api`, and the test fixture
+/// of odd cases from real services into `tests/fixtures/oddities`.
 pub fn default_targets() -> Vec<Target> {
-    vec![Target {
-        schema_dir: "schema/tem/2021-07-01".into(),
-        crate_dir: "tem-api".into(),
-        crate_name: "tem-api".into(),
-        action_list: Some("tests/tests/examples/tem_api_actions.rs".into()),
-    }]
+    vec![
+        Target {
+            schema_dir: "schema/tem/2021-07-01".into(),
+            crate_dir: "tem-api".into(),
+            crate_name: "tem-api".into(),
+            action_list: Some("tests/tests/examples/tem_api_actions.rs".into()),
+        },
+        Target {
+            schema_dir: "tests/fixtures/oddities/schema".into(),
+            crate_dir: "tests/fixtures/oddities".into(),
+            crate_name: "oddities-api".into(),
+            action_list: Some("tests/tests/examples/oddities_api_actions.rs".into()),
+        },
+    ]
 }
 
 /// The generated files: the common error table of `tem-core`, then every target's `src/`.
@@ -146,7 +155,11 @@ pub fn ensure_file_contents(path: &Path, contents: &str, mode: Mode) -> Result<(
         Mode::Check => Err(TaskError(match current {
             None => format!("{} is missing; run `cargo xtask codegen`", path.display()),
             Some(current) => {
-                format!("{} is out of date; run `cargo xtask codegen`\n{}", path.display(), focused_diff(&current, contents))
+                format!(
+                    "{} is out of date; run `cargo xtask codegen`\n{}",
+                    path.display(),
+                    focused_diff(&current, contents)
+                )
             }
         })),
     }

@@ -42,7 +42,12 @@ fn run(args: Vec<String>) -> Result<(), TaskError> {
                         ),
                     };
                     let cwd = std::env::current_dir().map_err(|e| TaskError(e.to_string()))?;
-                    vec![Target { schema_dir: cwd.join(schema), crate_dir: cwd.join(out), crate_name, action_list: None }]
+                    vec![Target {
+                        schema_dir: cwd.join(schema),
+                        crate_dir: cwd.join(out),
+                        crate_name,
+                        action_list: None,
+                    }]
                 }
             };
             flags.finish()?;

@@ -413,7 +413,7 @@ impl CreateApplicationRequestBuilder {
 impl CreateApplicationRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> CreateApplicationRequestBuilder {
-        CreateApplicationRequestBuilder::default()
+        <CreateApplicationRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for CreateApplicationRequest {

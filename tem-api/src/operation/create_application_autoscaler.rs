@@ -135,7 +135,7 @@ impl CreateApplicationAutoscalerRequestBuilder {
 impl CreateApplicationAutoscalerRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> CreateApplicationAutoscalerRequestBuilder {
-        CreateApplicationAutoscalerRequestBuilder::default()
+        <CreateApplicationAutoscalerRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for CreateApplicationAutoscalerRequest {

@@ -132,7 +132,7 @@ impl CreateApplicationServiceRequestBuilder {
 impl CreateApplicationServiceRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> CreateApplicationServiceRequestBuilder {
-        CreateApplicationServiceRequestBuilder::default()
+        <CreateApplicationServiceRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for CreateApplicationServiceRequest {

@@ -135,7 +135,7 @@ impl CreateConfigDataRequestBuilder {
 impl CreateConfigDataRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> CreateConfigDataRequestBuilder {
-        CreateConfigDataRequestBuilder::default()
+        <CreateConfigDataRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for CreateConfigDataRequest {

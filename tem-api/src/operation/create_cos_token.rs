@@ -158,7 +158,7 @@ impl CreateCosTokenRequestBuilder {
 impl CreateCosTokenRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> CreateCosTokenRequestBuilder {
-        CreateCosTokenRequestBuilder::default()
+        <CreateCosTokenRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for CreateCosTokenRequest {

@@ -389,7 +389,7 @@ impl CreateEnvironmentRequestBuilder {
 impl CreateEnvironmentRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> CreateEnvironmentRequestBuilder {
-        CreateEnvironmentRequestBuilder::default()
+        <CreateEnvironmentRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for CreateEnvironmentRequest {

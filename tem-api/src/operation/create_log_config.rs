@@ -316,7 +316,7 @@ impl CreateLogConfigRequestBuilder {
 impl CreateLogConfigRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> CreateLogConfigRequestBuilder {
-        CreateLogConfigRequestBuilder::default()
+        <CreateLogConfigRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for CreateLogConfigRequest {

@@ -187,7 +187,7 @@ impl CreateResourceRequestBuilder {
 impl CreateResourceRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> CreateResourceRequestBuilder {
-        CreateResourceRequestBuilder::default()
+        <CreateResourceRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for CreateResourceRequest {

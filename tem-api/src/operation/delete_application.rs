@@ -135,7 +135,7 @@ impl DeleteApplicationRequestBuilder {
 impl DeleteApplicationRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DeleteApplicationRequestBuilder {
-        DeleteApplicationRequestBuilder::default()
+        <DeleteApplicationRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DeleteApplicationRequest {

@@ -138,7 +138,7 @@ impl DeleteApplicationAutoscalerRequestBuilder {
 impl DeleteApplicationAutoscalerRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DeleteApplicationAutoscalerRequestBuilder {
-        DeleteApplicationAutoscalerRequestBuilder::default()
+        <DeleteApplicationAutoscalerRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DeleteApplicationAutoscalerRequest {

@@ -135,7 +135,7 @@ impl DeleteApplicationServiceRequestBuilder {
 impl DeleteApplicationServiceRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DeleteApplicationServiceRequestBuilder {
-        DeleteApplicationServiceRequestBuilder::default()
+        <DeleteApplicationServiceRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DeleteApplicationServiceRequest {

@@ -135,7 +135,7 @@ impl DeleteIngressRequestBuilder {
 impl DeleteIngressRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DeleteIngressRequestBuilder {
-        DeleteIngressRequestBuilder::default()
+        <DeleteIngressRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DeleteIngressRequest {

@@ -1295,7 +1295,7 @@ impl DeployApplicationRequestBuilder {
 impl DeployApplicationRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DeployApplicationRequestBuilder {
-        DeployApplicationRequestBuilder::default()
+        <DeployApplicationRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DeployApplicationRequest {

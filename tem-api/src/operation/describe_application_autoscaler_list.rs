@@ -112,7 +112,7 @@ impl DescribeApplicationAutoscalerListRequestBuilder {
 impl DescribeApplicationAutoscalerListRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeApplicationAutoscalerListRequestBuilder {
-        DescribeApplicationAutoscalerListRequestBuilder::default()
+        <DescribeApplicationAutoscalerListRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeApplicationAutoscalerListRequest {

@@ -109,7 +109,7 @@ impl DescribeApplicationInfoRequestBuilder {
 impl DescribeApplicationInfoRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeApplicationInfoRequestBuilder {
-        DescribeApplicationInfoRequestBuilder::default()
+        <DescribeApplicationInfoRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeApplicationInfoRequest {

@@ -219,7 +219,7 @@ impl DescribeApplicationPodsRequestBuilder {
 impl DescribeApplicationPodsRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeApplicationPodsRequestBuilder {
-        DescribeApplicationPodsRequestBuilder::default()
+        <DescribeApplicationPodsRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeApplicationPodsRequest {

@@ -112,7 +112,7 @@ impl DescribeApplicationServiceListRequestBuilder {
 impl DescribeApplicationServiceListRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeApplicationServiceListRequestBuilder {
-        DescribeApplicationServiceListRequestBuilder::default()
+        <DescribeApplicationServiceListRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeApplicationServiceListRequest {

@@ -228,7 +228,7 @@ impl DescribeApplicationsRequestBuilder {
 impl DescribeApplicationsRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeApplicationsRequestBuilder {
-        DescribeApplicationsRequestBuilder::default()
+        <DescribeApplicationsRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeApplicationsRequest {

@@ -86,7 +86,7 @@ impl DescribeApplicationsStatusRequestBuilder {
 impl DescribeApplicationsStatusRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeApplicationsStatusRequestBuilder {
-        DescribeApplicationsStatusRequestBuilder::default()
+        <DescribeApplicationsStatusRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeApplicationsStatusRequest {

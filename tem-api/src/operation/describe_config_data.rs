@@ -109,7 +109,7 @@ impl DescribeConfigDataRequestBuilder {
 impl DescribeConfigDataRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeConfigDataRequestBuilder {
-        DescribeConfigDataRequestBuilder::default()
+        <DescribeConfigDataRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeConfigDataRequest {

@@ -132,7 +132,7 @@ impl DescribeConfigDataListRequestBuilder {
 impl DescribeConfigDataListRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeConfigDataListRequestBuilder {
-        DescribeConfigDataListRequestBuilder::default()
+        <DescribeConfigDataListRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeConfigDataListRequest {

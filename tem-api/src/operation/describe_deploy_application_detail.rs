@@ -101,7 +101,7 @@ impl DescribeDeployApplicationDetailRequestBuilder {
 impl DescribeDeployApplicationDetailRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeDeployApplicationDetailRequestBuilder {
-        DescribeDeployApplicationDetailRequestBuilder::default()
+        <DescribeDeployApplicationDetailRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeDeployApplicationDetailRequest {

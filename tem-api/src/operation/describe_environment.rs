@@ -83,7 +83,7 @@ impl DescribeEnvironmentRequestBuilder {
 impl DescribeEnvironmentRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeEnvironmentRequestBuilder {
-        DescribeEnvironmentRequestBuilder::default()
+        <DescribeEnvironmentRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeEnvironmentRequest {

@@ -90,7 +90,7 @@ impl DescribeEnvironmentStatusRequestBuilder {
 impl DescribeEnvironmentStatusRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeEnvironmentStatusRequestBuilder {
-        DescribeEnvironmentStatusRequestBuilder::default()
+        <DescribeEnvironmentStatusRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeEnvironmentStatusRequest {

@@ -176,7 +176,7 @@ impl DescribeEnvironmentsRequestBuilder {
 impl DescribeEnvironmentsRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeEnvironmentsRequestBuilder {
-        DescribeEnvironmentsRequestBuilder::default()
+        <DescribeEnvironmentsRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeEnvironmentsRequest {

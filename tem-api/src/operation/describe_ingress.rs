@@ -135,7 +135,7 @@ impl DescribeIngressRequestBuilder {
 impl DescribeIngressRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeIngressRequestBuilder {
-        DescribeIngressRequestBuilder::default()
+        <DescribeIngressRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeIngressRequest {

@@ -139,7 +139,7 @@ impl DescribeIngressesRequestBuilder {
 impl DescribeIngressesRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeIngressesRequestBuilder {
-        DescribeIngressesRequestBuilder::default()
+        <DescribeIngressesRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeIngressesRequest {

@@ -112,7 +112,7 @@ impl DescribeLogConfigRequestBuilder {
 impl DescribeLogConfigRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeLogConfigRequestBuilder {
-        DescribeLogConfigRequestBuilder::default()
+        <DescribeLogConfigRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeLogConfigRequest {

@@ -190,7 +190,7 @@ impl DescribePagedLogConfigListRequestBuilder {
 impl DescribePagedLogConfigListRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribePagedLogConfigListRequestBuilder {
-        DescribePagedLogConfigListRequestBuilder::default()
+        <DescribePagedLogConfigListRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribePagedLogConfigListRequest {

@@ -135,7 +135,7 @@ impl DescribeRelatedIngressesRequestBuilder {
 impl DescribeRelatedIngressesRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DescribeRelatedIngressesRequestBuilder {
-        DescribeRelatedIngressesRequestBuilder::default()
+        <DescribeRelatedIngressesRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DescribeRelatedIngressesRequest {

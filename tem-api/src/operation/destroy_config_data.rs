@@ -109,7 +109,7 @@ impl DestroyConfigDataRequestBuilder {
 impl DestroyConfigDataRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DestroyConfigDataRequestBuilder {
-        DestroyConfigDataRequestBuilder::default()
+        <DestroyConfigDataRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DestroyConfigDataRequest {

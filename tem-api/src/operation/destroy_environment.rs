@@ -83,7 +83,7 @@ impl DestroyEnvironmentRequestBuilder {
 impl DestroyEnvironmentRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DestroyEnvironmentRequestBuilder {
-        DestroyEnvironmentRequestBuilder::default()
+        <DestroyEnvironmentRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DestroyEnvironmentRequest {

@@ -112,7 +112,7 @@ impl DestroyLogConfigRequestBuilder {
 impl DestroyLogConfigRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DestroyLogConfigRequestBuilder {
-        DestroyLogConfigRequestBuilder::default()
+        <DestroyLogConfigRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DestroyLogConfigRequest {

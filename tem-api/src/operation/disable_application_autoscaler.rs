@@ -138,7 +138,7 @@ impl DisableApplicationAutoscalerRequestBuilder {
 impl DisableApplicationAutoscalerRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DisableApplicationAutoscalerRequestBuilder {
-        DisableApplicationAutoscalerRequestBuilder::default()
+        <DisableApplicationAutoscalerRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for DisableApplicationAutoscalerRequest {

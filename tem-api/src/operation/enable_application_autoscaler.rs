@@ -138,7 +138,7 @@ impl EnableApplicationAutoscalerRequestBuilder {
 impl EnableApplicationAutoscalerRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> EnableApplicationAutoscalerRequestBuilder {
-        EnableApplicationAutoscalerRequestBuilder::default()
+        <EnableApplicationAutoscalerRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for EnableApplicationAutoscalerRequest {

@@ -138,7 +138,7 @@ impl GenerateApplicationPackageDownloadUrlRequestBuilder {
 impl GenerateApplicationPackageDownloadUrlRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> GenerateApplicationPackageDownloadUrlRequestBuilder {
-        GenerateApplicationPackageDownloadUrlRequestBuilder::default()
+        <GenerateApplicationPackageDownloadUrlRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for GenerateApplicationPackageDownloadUrlRequest {

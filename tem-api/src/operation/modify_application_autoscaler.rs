@@ -161,7 +161,7 @@ impl ModifyApplicationAutoscalerRequestBuilder {
 impl ModifyApplicationAutoscalerRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> ModifyApplicationAutoscalerRequestBuilder {
-        ModifyApplicationAutoscalerRequestBuilder::default()
+        <ModifyApplicationAutoscalerRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for ModifyApplicationAutoscalerRequest {

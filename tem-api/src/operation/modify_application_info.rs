@@ -132,7 +132,7 @@ impl ModifyApplicationInfoRequestBuilder {
 impl ModifyApplicationInfoRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> ModifyApplicationInfoRequestBuilder {
-        ModifyApplicationInfoRequestBuilder::default()
+        <ModifyApplicationInfoRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for ModifyApplicationInfoRequest {

@@ -117,7 +117,7 @@ impl ModifyApplicationReplicasRequestBuilder {
 impl ModifyApplicationReplicasRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> ModifyApplicationReplicasRequestBuilder {
-        ModifyApplicationReplicasRequestBuilder::default()
+        <ModifyApplicationReplicasRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for ModifyApplicationReplicasRequest {

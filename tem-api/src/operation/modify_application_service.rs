@@ -153,7 +153,7 @@ impl ModifyApplicationServiceRequestBuilder {
 impl ModifyApplicationServiceRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> ModifyApplicationServiceRequestBuilder {
-        ModifyApplicationServiceRequestBuilder::default()
+        <ModifyApplicationServiceRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for ModifyApplicationServiceRequest {

@@ -135,7 +135,7 @@ impl ModifyConfigDataRequestBuilder {
 impl ModifyConfigDataRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> ModifyConfigDataRequestBuilder {
-        ModifyConfigDataRequestBuilder::default()
+        <ModifyConfigDataRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for ModifyConfigDataRequest {

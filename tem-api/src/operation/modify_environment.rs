@@ -217,7 +217,7 @@ impl ModifyEnvironmentRequestBuilder {
 impl ModifyEnvironmentRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> ModifyEnvironmentRequestBuilder {
-        ModifyEnvironmentRequestBuilder::default()
+        <ModifyEnvironmentRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for ModifyEnvironmentRequest {

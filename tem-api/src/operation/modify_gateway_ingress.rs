@@ -207,7 +207,7 @@ impl ModifyGatewayIngressRequestBuilder {
 impl ModifyGatewayIngressRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> ModifyGatewayIngressRequestBuilder {
-        ModifyGatewayIngressRequestBuilder::default()
+        <ModifyGatewayIngressRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for ModifyGatewayIngressRequest {

@@ -80,7 +80,7 @@ impl ModifyIngressRequestBuilder {
 impl ModifyIngressRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> ModifyIngressRequestBuilder {
-        ModifyIngressRequestBuilder::default()
+        <ModifyIngressRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for ModifyIngressRequest {

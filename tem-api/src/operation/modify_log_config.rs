@@ -135,7 +135,7 @@ impl ModifyLogConfigRequestBuilder {
 impl ModifyLogConfigRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> ModifyLogConfigRequestBuilder {
-        ModifyLogConfigRequestBuilder::default()
+        <ModifyLogConfigRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for ModifyLogConfigRequest {

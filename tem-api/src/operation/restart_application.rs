@@ -109,7 +109,7 @@ impl RestartApplicationRequestBuilder {
 impl RestartApplicationRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> RestartApplicationRequestBuilder {
-        RestartApplicationRequestBuilder::default()
+        <RestartApplicationRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for RestartApplicationRequest {

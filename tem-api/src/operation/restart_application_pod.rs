@@ -207,7 +207,7 @@ impl RestartApplicationPodRequestBuilder {
 impl RestartApplicationPodRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> RestartApplicationPodRequestBuilder {
-        RestartApplicationPodRequestBuilder::default()
+        <RestartApplicationPodRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for RestartApplicationPodRequest {

@@ -76,7 +76,7 @@ impl ResumeDeployApplicationRequestBuilder {
 impl ResumeDeployApplicationRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> ResumeDeployApplicationRequestBuilder {
-        ResumeDeployApplicationRequestBuilder::default()
+        <ResumeDeployApplicationRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for ResumeDeployApplicationRequest {

@@ -76,7 +76,7 @@ impl RevertDeployApplicationRequestBuilder {
 impl RevertDeployApplicationRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> RevertDeployApplicationRequestBuilder {
-        RevertDeployApplicationRequestBuilder::default()
+        <RevertDeployApplicationRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for RevertDeployApplicationRequest {

@@ -308,7 +308,7 @@ impl RollingUpdateApplicationByVersionRequestBuilder {
 impl RollingUpdateApplicationByVersionRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> RollingUpdateApplicationByVersionRequestBuilder {
-        RollingUpdateApplicationByVersionRequestBuilder::default()
+        <RollingUpdateApplicationByVersionRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for RollingUpdateApplicationByVersionRequest {

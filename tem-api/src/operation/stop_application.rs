@@ -109,7 +109,7 @@ impl StopApplicationRequestBuilder {
 impl StopApplicationRequest {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> StopApplicationRequestBuilder {
-        StopApplicationRequestBuilder::default()
+        <StopApplicationRequestBuilder as ::std::default::Default>::default()
     }
 }
 impl ::tem_core::Action for StopApplicationRequest {

@@ -347,6 +347,6 @@ impl AutoscalerBuilder {
 impl Autoscaler {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> AutoscalerBuilder {
-        AutoscalerBuilder::default()
+        <AutoscalerBuilder as ::std::default::Default>::default()
     }
 }

@@ -181,6 +181,6 @@ impl CronHorizontalAutoscalerBuilder {
 impl CronHorizontalAutoscaler {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> CronHorizontalAutoscalerBuilder {
-        CronHorizontalAutoscalerBuilder::default()
+        <CronHorizontalAutoscalerBuilder as ::std::default::Default>::default()
     }
 }

@@ -94,6 +94,6 @@ impl CronHorizontalAutoscalerScheduleBuilder {
 impl CronHorizontalAutoscalerSchedule {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> CronHorizontalAutoscalerScheduleBuilder {
-        CronHorizontalAutoscalerScheduleBuilder::default()
+        <CronHorizontalAutoscalerScheduleBuilder as ::std::default::Default>::default()
     }
 }

@@ -170,6 +170,6 @@ impl DeployStrategyConfBuilder {
 impl DeployStrategyConf {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> DeployStrategyConfBuilder {
-        DeployStrategyConfBuilder::default()
+        <DeployStrategyConfBuilder as ::std::default::Default>::default()
     }
 }

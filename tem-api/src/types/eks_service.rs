@@ -510,6 +510,6 @@ impl EksServiceBuilder {
 impl EksService {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> EksServiceBuilder {
-        EksServiceBuilder::default()
+        <EksServiceBuilder as ::std::default::Default>::default()
     }
 }

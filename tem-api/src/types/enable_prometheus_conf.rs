@@ -81,6 +81,6 @@ impl EnablePrometheusConfBuilder {
 impl EnablePrometheusConf {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> EnablePrometheusConfBuilder {
-        EnablePrometheusConfBuilder::default()
+        <EnablePrometheusConfBuilder as ::std::default::Default>::default()
     }
 }

@@ -148,6 +148,6 @@ impl EsInfoBuilder {
 impl EsInfo {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> EsInfoBuilder {
-        EsInfoBuilder::default()
+        <EsInfoBuilder as ::std::default::Default>::default()
     }
 }

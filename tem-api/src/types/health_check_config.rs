@@ -228,6 +228,6 @@ impl HealthCheckConfigBuilder {
 impl HealthCheckConfig {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> HealthCheckConfigBuilder {
-        HealthCheckConfigBuilder::default()
+        <HealthCheckConfigBuilder as ::std::default::Default>::default()
     }
 }

@@ -231,6 +231,6 @@ impl HorizontalAutoscalerBuilder {
 impl HorizontalAutoscaler {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> HorizontalAutoscalerBuilder {
-        HorizontalAutoscalerBuilder::default()
+        <HorizontalAutoscalerBuilder as ::std::default::Default>::default()
     }
 }

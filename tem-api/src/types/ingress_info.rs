@@ -392,6 +392,6 @@ impl IngressInfoBuilder {
 impl IngressInfo {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> IngressInfoBuilder {
-        IngressInfoBuilder::default()
+        <IngressInfoBuilder as ::std::default::Default>::default()
     }
 }

@@ -104,6 +104,6 @@ impl IngressRuleBuilder {
 impl IngressRule {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> IngressRuleBuilder {
-        IngressRuleBuilder::default()
+        <IngressRuleBuilder as ::std::default::Default>::default()
     }
 }

@@ -81,6 +81,6 @@ impl IngressRuleBackendBuilder {
 impl IngressRuleBackend {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> IngressRuleBackendBuilder {
-        IngressRuleBackendBuilder::default()
+        <IngressRuleBackendBuilder as ::std::default::Default>::default()
     }
 }

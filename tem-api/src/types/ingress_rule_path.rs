@@ -85,6 +85,6 @@ impl IngressRulePathBuilder {
 impl IngressRulePath {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> IngressRulePathBuilder {
-        IngressRulePathBuilder::default()
+        <IngressRulePathBuilder as ::std::default::Default>::default()
     }
 }

@@ -57,6 +57,6 @@ impl IngressRuleValueBuilder {
 impl IngressRuleValue {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> IngressRuleValueBuilder {
-        IngressRuleValueBuilder::default()
+        <IngressRuleValueBuilder as ::std::default::Default>::default()
     }
 }

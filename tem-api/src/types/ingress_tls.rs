@@ -108,6 +108,6 @@ impl IngressTlsBuilder {
 impl IngressTls {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> IngressTlsBuilder {
-        IngressTlsBuilder::default()
+        <IngressTlsBuilder as ::std::default::Default>::default()
     }
 }

@@ -384,6 +384,6 @@ impl LogConfigBuilder {
 impl LogConfig {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> LogConfigBuilder {
-        LogConfigBuilder::default()
+        <LogConfigBuilder as ::std::default::Default>::default()
     }
 }

@@ -352,6 +352,6 @@ impl LogConfigExtractRuleBuilder {
 impl LogConfigExtractRule {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> LogConfigExtractRuleBuilder {
-        LogConfigExtractRuleBuilder::default()
+        <LogConfigExtractRuleBuilder as ::std::default::Default>::default()
     }
 }

@@ -160,6 +160,6 @@ impl LogOutputConfBuilder {
 impl LogOutputConf {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> LogOutputConfBuilder {
-        LogOutputConfBuilder::default()
+        <LogOutputConfBuilder as ::std::default::Default>::default()
     }
 }

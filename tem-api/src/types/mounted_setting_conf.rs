@@ -137,6 +137,6 @@ impl MountedSettingConfBuilder {
 impl MountedSettingConf {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> MountedSettingConfBuilder {
-        MountedSettingConfBuilder::default()
+        <MountedSettingConfBuilder as ::std::default::Default>::default()
     }
 }

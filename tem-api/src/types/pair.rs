@@ -158,6 +158,6 @@ impl PairBuilder {
 impl Pair {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> PairBuilder {
-        PairBuilder::default()
+        <PairBuilder as ::std::default::Default>::default()
     }
 }

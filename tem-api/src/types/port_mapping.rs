@@ -128,6 +128,6 @@ impl PortMappingBuilder {
 impl PortMapping {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> PortMappingBuilder {
-        PortMappingBuilder::default()
+        <PortMappingBuilder as ::std::default::Default>::default()
     }
 }

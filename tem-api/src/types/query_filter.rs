@@ -86,6 +86,6 @@ impl QueryFilterBuilder {
 impl QueryFilter {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> QueryFilterBuilder {
-        QueryFilterBuilder::default()
+        <QueryFilterBuilder as ::std::default::Default>::default()
     }
 }

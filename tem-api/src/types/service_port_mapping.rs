@@ -344,6 +344,6 @@ impl ServicePortMappingBuilder {
 impl ServicePortMapping {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> ServicePortMappingBuilder {
-        ServicePortMappingBuilder::default()
+        <ServicePortMappingBuilder as ::std::default::Default>::default()
     }
 }

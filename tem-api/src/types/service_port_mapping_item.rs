@@ -110,6 +110,6 @@ impl ServicePortMappingItemBuilder {
 impl ServicePortMappingItem {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> ServicePortMappingItemBuilder {
-        ServicePortMappingItemBuilder::default()
+        <ServicePortMappingItemBuilder as ::std::default::Default>::default()
     }
 }

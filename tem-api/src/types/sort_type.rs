@@ -79,6 +79,6 @@ impl SortTypeBuilder {
 impl SortType {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> SortTypeBuilder {
-        SortTypeBuilder::default()
+        <SortTypeBuilder as ::std::default::Default>::default()
     }
 }

@@ -118,6 +118,6 @@ impl StorageConfBuilder {
 impl StorageConf {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> StorageConfBuilder {
-        StorageConfBuilder::default()
+        <StorageConfBuilder as ::std::default::Default>::default()
     }
 }

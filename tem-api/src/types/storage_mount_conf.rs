@@ -84,6 +84,6 @@ impl StorageMountConfBuilder {
 impl StorageMountConf {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> StorageMountConfBuilder {
-        StorageMountConfBuilder::default()
+        <StorageMountConfBuilder as ::std::default::Default>::default()
     }
 }

@@ -86,6 +86,6 @@ impl TagBuilder {
 impl Tag {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> TagBuilder {
-        TagBuilder::default()
+        <TagBuilder as ::std::default::Default>::default()
     }
 }

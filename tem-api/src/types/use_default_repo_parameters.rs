@@ -113,6 +113,6 @@ impl UseDefaultRepoParametersBuilder {
 impl UseDefaultRepoParameters {
     /// A builder; set the required parameters, then call `build`.
     pub fn builder() -> UseDefaultRepoParametersBuilder {
-        UseDefaultRepoParametersBuilder::default()
+        <UseDefaultRepoParametersBuilder as ::std::default::Default>::default()
     }
 }
