@@ -727,20 +727,20 @@ fn doc_text(text: &str) -> String {
         .to_owned()
 }
 
+/// `#[doc]` attributes, one a line so prettyplease prints them as `///` comments.
 fn doc_attrs(text: &str) -> TokenStream {
-    let lines = doc_text(text);
-    let attrs = lines.lines().map(|l| {
-        let line = Literal::string(&if l.is_empty() { String::new() } else { format!(" {l}") });
-        quote!(#[doc = #line])
-    });
-    quote!(#(#attrs)*)
+    doc_lines(text).map(|line| quote!(#[doc = #line])).collect()
 }
 
+/// `#![doc]` attributes: the module's own documentation.
 fn doc_inner(text: &str) -> TokenStream {
-    let lines = doc_text(text);
-    let attrs = lines.lines().map(|l| {
-        let line = Literal::string(&if l.is_empty() { String::new() } else { format!(" {l}") });
-        quote!(#![doc = #line])
-    });
-    quote!(#(#attrs)*)
+    doc_lines(text).map(|line| quote!(#![doc = #line])).collect()
+}
+
+fn doc_lines(text: &str) -> impl Iterator<Item = Literal> {
+    let text = doc_text(text);
+    text.lines()
+        .map(|l| Literal::string(&if l.is_empty() { String::new() } else { format!(" {l}") }))
+        .collect::<Vec<_>>()
+        .into_iter()
 }
