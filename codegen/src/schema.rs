@@ -465,4 +465,78 @@ mod tests {
             assert!(!guess_read_only(action), "{action}");
         }
     }
+
+    use super::{SchemaError, Service, ServiceFiles, SourceFile};
+
+    fn load(api: &str) -> Result<Service, SchemaError> {
+        Service::load(ServiceFiles {
+            api: SourceFile { name: "svc/api.json", text: api },
+            api_en: None,
+            examples: None,
+            errors: None,
+            extensions: None,
+        })
+    }
+
+    /// A one-action service whose request has the given members.
+    fn with_members(members: &str) -> String {
+        format!(
+            r#"{{"metadata": {{"apiVersion": "2020-01-01", "serviceShortName": "svc"}},
+                "actions": {{"Do": {{"input": "DoRequest", "output": "DoResponse"}}}},
+                "objects": {{"DoRequest": {{"members": [{members}]}}, "DoResponse": {{"members": []}},
+                             "Thing": {{"members": []}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn unknown_type_names_file_structure_and_member() {
+        let error = load(&with_members(r#"{"name": "Size", "type": "int", "member": "int128"}"#)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "svc/api.json: structure `DoRequest`, member `Size`: unknown type `int128` for a `int` member"
+        );
+        let error = load(&with_members(r#"{"name": "Size", "type": "tensor", "member": "float"}"#)).unwrap_err();
+        assert_eq!(error.to_string(), "svc/api.json: structure `DoRequest`, member `Size`: unknown type `tensor`");
+    }
+
+    #[test]
+    fn dangling_structure_reference_names_file_structure_and_member() {
+        let error = load(&with_members(r#"{"name": "Item", "type": "object", "member": "Missing"}"#)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "svc/api.json: structure `DoRequest`, member `Item`: refers to structure `Missing`, which is not defined"
+        );
+        let error = load(&with_members(r#"{"name": "Items", "type": "list", "member": "Gone"}"#)).unwrap_err();
+        assert!(error.to_string().contains("refers to structure `Gone`"), "{error}");
+    }
+
+    #[test]
+    fn duplicate_names_are_refused() {
+        let twice =
+            r#"{"name": "A", "type": "string", "member": "string"}, {"name": "A", "type": "int", "member": "int64"}"#;
+        let error = load(&with_members(twice)).unwrap_err();
+        assert_eq!(error.to_string(), "svc/api.json: structure `DoRequest`, member `A`: duplicate member name");
+        let api = with_members("")
+            .replace(r#""Thing": {"members": []}"#, r#""Thing": {"members": []}, "Thing": {"members": []}"#);
+        let error = load(&api).unwrap_err();
+        assert!(
+            error.to_string().starts_with("svc/api.json: ") && error.to_string().contains("duplicate name `Thing`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_action_without_its_request_is_refused() {
+        let api = with_members("").replace(r#""input": "DoRequest""#, r#""input": "NoSuchRequest""#);
+        let error = load(&api).unwrap_err();
+        assert!(error.to_string().contains("action `Do` refers to `NoSuchRequest`, which is not defined"), "{error}");
+    }
+
+    #[test]
+    fn a_valid_service_loads() {
+        let service =
+            load(&with_members(r#"{"name": "Name", "type": "string", "member": "string", "required": true}"#)).unwrap();
+        assert_eq!((service.name.as_str(), service.actions.len(), service.structures.len()), ("svc", 1, 1));
+        assert!(service.actions[0].input.members[0].required);
+    }
 }
