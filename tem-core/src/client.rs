@@ -1,16 +1,23 @@
 //! The client: the one generic call every action goes through.
 
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use tokio::time::Instant;
+use tracing::{Instrument, Span};
 
+use crate::config::ProxySetting;
 use crate::config::{Config, Endpoint};
-use crate::credentials::Credentials;
-use crate::decode::decode_reply;
+use crate::credentials::{Credentials, CredentialsErrorKind, ProvideCredentials};
+use crate::decode::{self, Inspection};
 use crate::error::{ConfigError, Error, ErrorKind, OperationError};
+use crate::http_date::parse_imf_fixdate;
+use crate::rate_limit::RateLimiter;
+use crate::retry::{classify, CallOptions, Decision, Failure, Jitter};
 use crate::signing::{self, SigningInput, JSON_CONTENT_TYPE};
 
 /// What identifies a service: its name (the host's first label) and API version.
@@ -59,24 +66,100 @@ struct ClientInner {
     config: Config,
     endpoint: Endpoint,
     url: String,
+    calls: CallState,
 }
+
+/// What a client learns across calls: the server's clock, the rate limits' buckets, and the
+/// jitter source. Shared by clones.
+#[derive(Debug)]
+struct CallState {
+    /// Seconds to add to the local clock to get the server's, learnt from the `Date` of a reply
+    /// refusing a signature as expired.
+    clock_offset: AtomicI64,
+    limiter: RateLimiter,
+    jitter: Jitter,
+}
+
+impl Default for CallState {
+    fn default() -> Self {
+        Self { clock_offset: AtomicI64::new(0), limiter: RateLimiter::default(), jitter: Jitter::new() }
+    }
+}
+
+/// What the retry loop needs to know of an action, without its types.
+#[derive(Clone, Copy, Debug)]
+struct CallSpec {
+    action: &'static str,
+    read_only: bool,
+    rate_limit: Option<u32>,
+}
+
+/// The last reply of a call and what it says, for the typed decoding.
+struct Answered {
+    reply: Reply,
+    inspection: Inspection,
+    attempts: u32,
+}
+
+/// One attempt's outcome: a reply and what it says, or a transport failure and what it tells
+/// of whether the request was received.
+type Attempt = Result<(Reply, Inspection), (Error<Infallible>, Failure<'static>)>;
+
+/// A change of the server clock's offset smaller than this is the `Date` header's rounding,
+/// not a skew that signing again would cure.
+const MIN_CLOCK_CORRECTION_SECS: i64 = 2;
+
+/// Bytes reserved for a reply before reading it, at most, whatever its declared length.
+const MAX_PREALLOCATION: usize = 1024 * 1024;
 
 /// `X-TC-RequestClient` and `User-Agent`: this SDK and its version.
 const REQUEST_CLIENT: &str = concat!("tem-sdk-rust/", env!("CARGO_PKG_VERSION"));
 
 impl Client {
+    /// A client of `service`. Fails, before any request, if the configuration is inconsistent
+    /// or the credentials provider's configuration is bad ([`ProvideCredentials::check`]).
+    ///
+    /// The host is the endpoint override if any, else `<service>.<region>.<root domain>` with
+    /// [`Config::with_region_domain`], else the nearest-access `<service>.<root domain>`.
     pub fn new(service: ServiceSpec, config: Config) -> Result<Self, ConfigError> {
-        let http = reqwest::Client::builder()
+        config.credentials.check()?;
+        if config.signature_method != signing::SignatureMethod::Tc3HmacSha256 && config.unsigned_payload {
+            return Err(ConfigError::new(format!(
+                "an unsigned payload needs TC3-HMAC-SHA256, not {}",
+                config.signature_method.as_str()
+            )));
+        }
+        let mut http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .user_agent(REQUEST_CLIENT)
             // The signed Host is the configured one; redirects would change it.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")))?;
-        let endpoint = config.endpoint.clone().unwrap_or_else(|| Endpoint::for_service(service.name));
+            .redirect(reqwest::redirect::Policy::none());
+        http = match &config.proxy {
+            // reqwest reads HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (any case) itself.
+            ProxySetting::System => http,
+            ProxySetting::Direct => http.no_proxy(),
+            ProxySetting::Url(url) => http.proxy(
+                reqwest::Proxy::all(url)
+                    .map_err(|_| ConfigError::new("invalid proxy; expected http[s]://host:port"))?,
+            ),
+        };
+        let http = http.build().map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")))?;
+        let endpoint = match (&config.endpoint, config.region_domain) {
+            (Some(endpoint), _) => endpoint.clone(),
+            (None, true) => {
+                let region = config.region.as_deref().ok_or_else(|| {
+                    ConfigError::with_kind(
+                        crate::error::ConfigErrorKind::InvalidRegion,
+                        "the region's own domain was asked for, but no region is set",
+                    )
+                })?;
+                Endpoint::for_service_in(service.name, Some(region), &config.root_domain)
+            }
+            (None, false) => Endpoint::for_service_in(service.name, None, &config.root_domain),
+        };
         let url = endpoint.url();
-        Ok(Self { inner: Arc::new(ClientInner { http, service, config, endpoint, url }) })
+        Ok(Self { inner: Arc::new(ClientInner { http, service, config, endpoint, url, calls: CallState::default() }) })
     }
 
     pub fn config(&self) -> &Config {
@@ -91,19 +174,146 @@ impl Client {
         &self.inner.endpoint
     }
 
-    /// Calls an action: serializes, signs, sends, and decodes the reply or its error.
+    /// Calls an action: serializes, signs, sends, and decodes the reply or its error. Failures
+    /// are retried by the client's [`crate::RetryPolicy`] and the rules of [`crate::retry`]
+    /// (every attempt signed afresh), after waiting for the action's rate limit if rate limiting
+    /// is on. Dropping the future ends any wait at once.
     pub async fn send<A: Action>(&self, request: &A) -> Result<A::Response, Error<A::Error>> {
+        self.send_with(request, CallOptions::default()).await
+    }
+
+    /// As [`Client::send`], with options for this call: e.g.
+    /// `CallOptions::new().with_retry_after_dispatch(true)` to allow resending an action that
+    /// changes something after a failure that may have reached the server.
+    pub async fn send_with<A: Action>(
+        &self,
+        request: &A,
+        options: CallOptions,
+    ) -> Result<A::Response, Error<A::Error>> {
         let body = serde_json::to_vec(request).map_err(|e| {
             Error::new(ErrorKind::InvalidRequest, "cannot serialize the request").with_source(e).with_action(A::NAME)
         })?;
-        let reply = self.send_raw(A::NAME, body).await.map_err(Error::widen)?;
-        decode_reply(A::NAME, &reply)
+        let spec = CallSpec { action: A::NAME, read_only: A::READ_ONLY, rate_limit: A::RATE_LIMIT_PER_SECOND };
+        let answered = self.call(spec, body, options).await.map_err(Error::widen)?;
+        decode::finish(A::NAME, &answered.reply, answered.inspection).map_err(|e| e.with_attempts(answered.attempts))
     }
 
-    /// Signs and sends one JSON body for `action`; returns the raw reply of any status.
+    /// The untyped part of a call, in a span: every attempt, until one is final.
+    async fn call(&self, spec: CallSpec, body: Vec<u8>, options: CallOptions) -> Result<Answered, Error<Infallible>> {
+        // Fields are what identifies a call; never headers, credentials or bodies.
+        let span = tracing::debug_span!(
+            "tencentcloud_call",
+            service = self.inner.service.name,
+            action = spec.action,
+            region = self.inner.config.region.as_deref().unwrap_or(""),
+            attempt = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let result = self.attempts(spec, body, &options, &span).instrument(span.clone()).await;
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        result
+    }
+
+    async fn attempts(
+        &self,
+        spec: CallSpec,
+        body: Vec<u8>,
+        options: &CallOptions,
+        span: &Span,
+    ) -> Result<Answered, Error<Infallible>> {
+        let inner = &*self.inner;
+        let policy = options.retry_policy.as_ref().unwrap_or(&inner.config.retry_policy);
+        let started = Instant::now();
+        let (mut attempts, mut retries, mut clock_corrected) = (0u32, 0u32, false);
+        loop {
+            if let (true, Some(per_second)) = (inner.config.rate_limiting, spec.rate_limit) {
+                inner.calls.limiter.acquire(spec.action, per_second).await;
+            }
+            attempts += 1;
+            span.record("attempt", attempts);
+            let attempt: Attempt = match self.send_once(spec.action, body.clone()).await {
+                Ok(reply) => {
+                    let inspection = decode::inspect(spec.action, &reply);
+                    Ok((reply, inspection))
+                }
+                Err(failed) => Err(failed),
+            };
+            let (failure, request_id) = match &attempt {
+                Ok((_, inspection)) => (inspection.failure(), inspection.request_id.as_deref()),
+                Err((error, failure)) => (Some(*failure), error.reply_request_id()),
+            };
+            if let Some(request_id) = request_id {
+                span.record("request_id", request_id);
+            }
+            let Some(failure) = failure else {
+                return conclude(attempt, attempts);
+            };
+            let wait = match classify(failure, spec.read_only, options.retry_after_dispatch) {
+                Decision::Stop => None,
+                Decision::CorrectClock if clock_corrected => None,
+                Decision::CorrectClock => {
+                    let date = attempt.as_ref().ok().and_then(|(reply, _)| reply.date.as_deref());
+                    let offset = date.and_then(|date| self.correct_clock(date));
+                    if let Some(offset) = offset {
+                        tracing::warn!(offset_s = offset, "the server's clock differs from ours; signing with it");
+                        clock_corrected = true;
+                    }
+                    offset.map(|_| Duration::ZERO)
+                }
+                Decision::Retry => {
+                    let delay = policy.delay(retries + 1, &inner.calls.jitter);
+                    let more = attempts - u32::from(clock_corrected) < policy.max_attempts();
+                    (more && started.elapsed() + delay <= policy.budget()).then_some(delay)
+                }
+            };
+            let Some(wait) = wait else {
+                if attempts > 1 {
+                    tracing::debug!(attempts, reason = %failure, "giving up");
+                }
+                return conclude(attempt, attempts);
+            };
+            if !wait.is_zero() {
+                retries += 1;
+            }
+            tracing::info!(attempt = attempts, reason = %failure, delay_ms = wait.as_millis() as u64, "retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Takes the server's clock from a reply's `Date`; the new offset, if it changed enough
+    /// for signing again to help.
+    fn correct_clock(&self, date: &str) -> Option<i64> {
+        let offset = parse_imf_fixdate(date)? - unix_now();
+        let previous = self.inner.calls.clock_offset.load(Ordering::Relaxed);
+        if (offset - previous).abs() < MIN_CLOCK_CORRECTION_SECS {
+            return None;
+        }
+        self.inner.calls.clock_offset.store(offset, Ordering::Relaxed);
+        Some(offset)
+    }
+
+    /// Seconds the server's clock is ahead of ours (negative: behind), as learnt from a reply
+    /// refusing a signature as expired; 0 until then. Requests are signed with it.
+    pub fn clock_offset(&self) -> i64 {
+        self.inner.calls.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// Signs and sends one JSON body for `action`, once; returns the raw reply of any status.
+    /// No retry, no rate limit; the learnt clock offset is applied.
     pub async fn send_raw(&self, action: &'static str, body: Vec<u8>) -> Result<Reply, Error<Infallible>> {
-        let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        let credentials = self.credentials().await?;
+        self.send_once(action, body).await.map_err(|(error, _)| error)
+    }
+
+    /// One attempt; a failure comes with what it tells of whether the request was received.
+    async fn send_once(
+        &self,
+        action: &'static str,
+        body: Vec<u8>,
+    ) -> Result<Reply, (Error<Infallible>, Failure<'static>)> {
+        let timestamp = unix_now() + self.clock_offset();
+        let credentials = self.credentials().await.map_err(|e| (e, Failure::Other))?;
         let prepared = self.prepare(&credentials, action, body, timestamp);
         let mut request = self.inner.http.post(&prepared.url);
         for (name, value) in &prepared.headers {
@@ -114,16 +324,19 @@ impl Client {
         let date = response.headers().get("date").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let limit = self.inner.config.max_response_bytes;
         let too_large = |len: u64| {
-            Error::new(ErrorKind::ResponseTooLarge, format!("the reply has {len} bytes or more, the limit is {limit}"))
-                .with_action(action)
-                .with_http_status(status)
+            let error = Error::new(
+                ErrorKind::ResponseTooLarge,
+                format!("the reply has {len} bytes or more, the limit is {limit}"),
+            );
+            (error.with_action(action).with_http_status(status), Failure::Other)
         };
         if let Some(len) = response.content_length() {
             if len > limit as u64 {
                 return Err(too_large(len));
             }
         }
-        let mut body = Vec::with_capacity(response.content_length().map_or(0, |n| n as usize));
+        // A declared length is a claim: reserve no more than a little up front.
+        let mut body = Vec::with_capacity(response.content_length().map_or(0, |n| n as usize).min(MAX_PREALLOCATION));
         while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(action, e))? {
             if body.len() + chunk.len() > limit {
                 return Err(too_large((body.len() + chunk.len()) as u64));
@@ -133,16 +346,34 @@ impl Client {
         Ok(Reply { status, date, body })
     }
 
-    /// The credentials to sign one attempt with.
+    /// The credentials to sign one attempt with, from the configured provider.
+    ///
+    /// A provider's failure is an error of kind [`ErrorKind::Config`] when configuration is at
+    /// fault (no credentials anywhere, a bad file or variable), and [`ErrorKind::Credentials`]
+    /// when fetching failed (metadata service, STS), which may succeed later. Its source is the
+    /// [`crate::credentials::CredentialsError`].
     pub async fn credentials(&self) -> Result<Credentials, Error<Infallible>> {
-        Ok(self.inner.config.credentials.clone())
+        self.inner.config.credentials.provide_credentials().await.map_err(|e| {
+            let kind = match e.kind() {
+                CredentialsErrorKind::Provider => ErrorKind::Credentials,
+                _ => ErrorKind::Config,
+            };
+            Error::new(kind, e.to_string()).with_source(e)
+        })
     }
 
     /// The request as it will be sent at `timestamp`: URL, headers (signed) and body. Pure,
     /// so tests can compare it with what the official SDKs send.
+    ///
+    /// With a legacy signature method ([`Config::with_signature_method`]) the JSON body becomes
+    /// form-encoded parameters ([`signing::legacy`]) with a random `Nonce`;
+    /// [`Client::prepare_legacy`] takes the nonce as an argument.
     pub fn prepare(&self, credentials: &Credentials, action: &str, body: Vec<u8>, timestamp: i64) -> PreparedRequest {
         let inner = &*self.inner;
         let config = &inner.config;
+        if config.signature_method != signing::SignatureMethod::Tc3HmacSha256 {
+            return self.prepare_legacy(credentials, action, &body, timestamp, random_nonce());
+        }
         let signature = signing::sign(
             &SigningInput {
                 service: inner.service.name,
@@ -183,6 +414,69 @@ impl Client {
         headers.push(("X-TC-RequestClient", REQUEST_CLIENT.to_owned()));
         PreparedRequest { url: inner.url.clone(), headers, body, signature }
     }
+
+    /// The request signed with the configured legacy method (`HmacSHA256` or `HmacSHA1`) and
+    /// `nonce`. Its `signature` holds the legacy string to sign and signature; the canonical
+    /// request and `Authorization` are empty. A body that is not a JSON object is sent with no
+    /// parameters of its own (generated actions always serialize to an object).
+    pub fn prepare_legacy(
+        &self,
+        credentials: &Credentials,
+        action: &str,
+        json_body: &[u8],
+        timestamp: i64,
+        nonce: u64,
+    ) -> PreparedRequest {
+        let inner = &*self.inner;
+        let config = &inner.config;
+        let method = match config.signature_method {
+            signing::SignatureMethod::Tc3HmacSha256 => signing::SignatureMethod::HmacSha256,
+            legacy => legacy,
+        };
+        let params = signing::legacy::flatten_params(json_body).unwrap_or_else(|e| {
+            tracing::warn!(action, error = %e, "the body is not a JSON object; sending no parameters");
+            Vec::new()
+        });
+        let legacy = signing::legacy::sign(
+            &signing::legacy::LegacyInput {
+                method,
+                host: inner.endpoint.host(),
+                action,
+                version: inner.service.version,
+                region: config.region.as_deref(),
+                language: config.language.as_deref(),
+                request_client: REQUEST_CLIENT,
+                timestamp,
+                nonce,
+                secret_id: credentials.secret_id(),
+                token: credentials.token().map(|t| t.expose()),
+                params: &params,
+            },
+            credentials.secret_key().expose(),
+        );
+        let headers = vec![
+            ("Content-Type", signing::legacy::FORM_CONTENT_TYPE.to_owned()),
+            ("Host", inner.endpoint.host().to_owned()),
+        ];
+        let signature = signing::Signature {
+            canonical_request: String::new(),
+            string_to_sign: legacy.string_to_sign,
+            signature: legacy.signature,
+            authorization: String::new(),
+        };
+        PreparedRequest { url: inner.url.clone(), headers, body: legacy.body.into_bytes(), signature }
+    }
+}
+
+/// A random positive `Nonce` up to `i64::MAX`, as the official SDKs draw one.
+fn random_nonce() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    // RandomState is seeded from the OS once per process and perturbed per instance.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    (hasher.finish() & (i64::MAX as u64)).max(1)
 }
 
 /// A signed request, ready to send. `Debug` redacts the token.
@@ -206,13 +500,31 @@ impl std::fmt::Debug for PreparedRequest {
     }
 }
 
-fn transport_error(action: &'static str, error: reqwest::Error) -> Error<Infallible> {
-    let (kind, message) = if error.is_timeout() {
-        (ErrorKind::Timeout, "no complete reply within the timeout")
-    } else if error.is_connect() {
-        (ErrorKind::Connect, "the request was not sent")
-    } else {
-        (ErrorKind::Dispatch, "the connection failed; the server may have received the request")
+/// The error of a failed exchange, and whether the request may have been received: not when
+/// no connection was made (DNS, refused, TLS handshake, connect timeout).
+fn transport_error(action: &'static str, error: reqwest::Error) -> (Error<Infallible>, Failure<'static>) {
+    let sent = if error.is_connect() { Failure::NotSent } else { Failure::MaybeReceived };
+    let (kind, message) = match (error.is_timeout(), sent) {
+        (true, Failure::NotSent) => {
+            (ErrorKind::Timeout, "no connection within the connect timeout; the request was not sent")
+        }
+        (true, _) => {
+            (ErrorKind::Timeout, "no complete reply within the timeout; the server may have received the request")
+        }
+        (false, Failure::NotSent) => (ErrorKind::Connect, "the request was not sent"),
+        (false, _) => (ErrorKind::Dispatch, "the connection failed; the server may have received the request"),
     };
-    Error::new(kind, message).with_action(action).with_source(error)
+    (Error::new(kind, message).with_action(action).with_source(error), sent)
+}
+
+/// The final outcome of a call, from its last attempt.
+fn conclude(attempt: Attempt, attempts: u32) -> Result<Answered, Error<Infallible>> {
+    match attempt {
+        Ok((reply, inspection)) => Ok(Answered { reply, inspection, attempts }),
+        Err((error, _)) => Err(error.with_attempts(attempts)),
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }

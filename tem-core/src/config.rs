@@ -2,13 +2,20 @@
 
 use std::time::Duration;
 
-use crate::credentials::Credentials;
-use crate::error::ConfigError;
+use crate::credentials::{
+    ChainProvider, Credentials, Environment, Profile, ProvideCredentials, SharedCredentialsProvider,
+};
+use crate::error::{ConfigError, ConfigErrorKind};
+use crate::retry::RetryPolicy;
+use crate::signing::SignatureMethod;
 
 /// Environment variable naming the region, e.g. `ap-guangzhou`.
 pub const ENV_REGION: &str = "TENCENTCLOUD_REGION";
 /// Environment variable overriding the endpoint, `scheme://host[:port]`.
 pub const ENV_ENDPOINT: &str = "TENCENTCLOUD_ENDPOINT";
+
+/// Default root domain of service hosts: `<service>.tencentcloudapi.com`.
+pub const DEFAULT_ROOT_DOMAIN: &str = "tencentcloudapi.com";
 
 /// Default timeout of a whole call, as the official SDKs.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -28,13 +35,27 @@ pub struct Endpoint {
 impl Endpoint {
     /// The nearest-access domain of a service: `https://<service>.tencentcloudapi.com`.
     pub fn for_service(service: &str) -> Self {
-        Self { scheme: "https", host: format!("{service}.tencentcloudapi.com") }
+        Self { scheme: "https", host: format!("{service}.{DEFAULT_ROOT_DOMAIN}") }
+    }
+
+    /// `https://<service>[.<region>].<root_domain>`: the nearest-access domain without a
+    /// region, the region's own domain with one.
+    pub fn for_service_in(service: &str, region: Option<&str>, root_domain: &str) -> Self {
+        let host = match region {
+            Some(region) => format!("{service}.{region}.{root_domain}"),
+            None => format!("{service}.{root_domain}"),
+        };
+        Self { scheme: "https", host }
     }
 
     /// Parses `scheme://host[:port]` (an optional trailing `/` is allowed).
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let invalid =
-            |why: &str| ConfigError::new(format!("invalid endpoint {text:?}: {why}; expected scheme://host[:port]"));
+        let invalid = |why: &str| {
+            ConfigError::with_kind(
+                ConfigErrorKind::InvalidEndpoint,
+                format!("invalid endpoint {text:?}: {why}; expected scheme://host[:port]"),
+            )
+        };
         let (scheme, rest) = match text.split_once("://") {
             Some(("https", rest)) => ("https", rest),
             Some(("http", rest)) => ("http", rest),
@@ -79,49 +100,197 @@ impl Endpoint {
     }
 }
 
-/// How a client calls: credentials, region, endpoint, timeouts.
+/// How requests reach the endpoint.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum ProxySetting {
+    /// reqwest's default: `HTTPS_PROXY`/`https_proxy`, `HTTP_PROXY`/`http_proxy`,
+    /// `ALL_PROXY`/`all_proxy`, and `NO_PROXY`/`no_proxy`.
+    System,
+    /// No proxy, whatever the environment says.
+    Direct,
+    /// This proxy for every request.
+    Url(String),
+}
+
+impl std::fmt::Debug for ProxySetting {
+    // A proxy URL may carry a user and password: only its scheme, host and port are shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::System => f.write_str("System"),
+            Self::Direct => f.write_str("Direct"),
+            Self::Url(url) => {
+                let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+                let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+                let redacted = if host.len() < rest.len() { "** redacted **@" } else { "" };
+                write!(f, "Url({scheme}://{redacted}{host})")
+            }
+        }
+    }
+}
+
+/// How a client calls: credentials, region, endpoint, timeouts. Build it with
+/// [`Config::new`] (static credentials) or [`Config::from_env`] (the default chain), then the
+/// `with_*` methods; each validates its input and says what is wrong.
+///
+/// Defaults: the nearest-access domain `<service>.tencentcloudapi.com`, no region, a 60 s
+/// call timeout and a 10 s connect timeout, the standard proxy variables, TC3-HMAC-SHA256
+/// over the payload, no `X-TC-Language` (the service's default, Chinese).
 #[derive(Clone, Debug)]
 pub struct Config {
-    pub(crate) credentials: Credentials,
+    pub(crate) credentials: SharedCredentialsProvider,
     pub(crate) region: Option<String>,
     pub(crate) endpoint: Option<Endpoint>,
+    pub(crate) region_domain: bool,
+    pub(crate) root_domain: String,
+    pub(crate) proxy: ProxySetting,
+    pub(crate) signature_method: SignatureMethod,
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
     pub(crate) max_response_bytes: usize,
     pub(crate) unsigned_payload: bool,
     pub(crate) language: Option<String>,
+    pub(crate) retry_policy: RetryPolicy,
+    pub(crate) rate_limiting: bool,
 }
 
 impl Config {
+    /// A configuration signing with static `credentials`.
     pub fn new(credentials: Credentials) -> Self {
+        Self::with_provider(SharedCredentialsProvider::new(credentials))
+    }
+
+    fn with_provider(credentials: SharedCredentialsProvider) -> Self {
         Self {
             credentials,
             region: None,
             endpoint: None,
+            region_domain: false,
+            root_domain: DEFAULT_ROOT_DOMAIN.to_owned(),
+            proxy: ProxySetting::System,
+            signature_method: SignatureMethod::Tc3HmacSha256,
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             unsigned_payload: false,
             language: None,
+            retry_policy: RetryPolicy::new(),
+            rate_limiting: false,
         }
     }
 
-    /// Credentials from `TENCENTCLOUD_SECRET_ID`/`_SECRET_KEY`/`_SECURITY_TOKEN`, region from
-    /// `TENCENTCLOUD_REGION`, endpoint override from `TENCENTCLOUD_ENDPOINT`.
+    /// The configuration of the environment: credentials from the default chain
+    /// ([`ChainProvider::default_chain`]: environment variables, the credentials file, the CVM
+    /// role), region from `TENCENTCLOUD_REGION` (else the profile's `region`), endpoint override
+    /// from `TENCENTCLOUD_ENDPOINT`.
+    ///
+    /// Everything that can be checked without the network is checked here: an empty variable,
+    /// a secret id without its key, an unreadable or malformed credentials file, an unknown
+    /// profile, an invalid region or endpoint are each a [`ConfigError`] of its own kind naming
+    /// its source. Only "no credentials anywhere" waits for the first call, since the CVM role
+    /// needs the network; that call then fails before sending anything.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_environment(&Environment::process())
     }
 
-    /// As [`Config::from_env`], reading variables through `lookup`.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let mut config = Self::new(Credentials::from_lookup(&lookup)?);
-        if let Some(region) = lookup(ENV_REGION) {
-            config = config.with_region(&region).map_err(|e| ConfigError::new(format!("{ENV_REGION}: {e}")))?;
+    /// As [`Config::from_env`], reading variables through `lookup` and nothing else: no
+    /// home directory, no system credentials file (see [`Config::from_environment`]).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Result<Self, ConfigError> {
+        Self::from_environment(&Environment::from_vars(lookup))
+    }
+
+    /// As [`Config::from_env`], in the environment `env`.
+    pub fn from_environment(env: &Environment) -> Result<Self, ConfigError> {
+        let chain = ChainProvider::default_chain(env, None);
+        chain.check()?;
+        let mut config = Self::with_provider(SharedCredentialsProvider::new(chain));
+        let variable = |name: &str| match env.var(name) {
+            Some(value) if value.trim().is_empty() => Err(ConfigError::empty_variable(name)),
+            other => Ok(other),
+        };
+        let named = |name: &str, e: ConfigError| ConfigError::with_kind(e.kind(), format!("{name}: {e}"));
+        let region = match variable(ENV_REGION)? {
+            Some(region) => Some((ENV_REGION.to_owned(), region)),
+            // A profile that cannot be read has already failed the check above, unless the
+            // credentials came from elsewhere first; its region is then not used either.
+            None => Profile::load(env).ok().and_then(|p| {
+                let source = format!("{} profile [{}] region", p.path().display(), p.name());
+                p.region().map(|r| (source, r.to_owned()))
+            }),
+        };
+        if let Some((source, region)) = region {
+            config = config.with_region(&region).map_err(|e| named(&source, e))?;
         }
-        if let Some(endpoint) = lookup(ENV_ENDPOINT) {
-            config = config.with_endpoint(&endpoint).map_err(|e| ConfigError::new(format!("{ENV_ENDPOINT}: {e}")))?;
+        if let Some(endpoint) = variable(ENV_ENDPOINT)? {
+            config = config.with_endpoint(&endpoint).map_err(|e| named(ENV_ENDPOINT, e))?;
         }
         Ok(config)
+    }
+
+    /// Takes credentials from `provider` (asked before every attempt; see
+    /// [`crate::credentials`] for the providers) instead of static credentials. Its
+    /// configuration is checked when the client is built.
+    pub fn with_credentials_provider(self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.with_shared_credentials_provider(SharedCredentialsProvider::new(provider))
+    }
+
+    /// As [`Config::with_credentials_provider`], with a provider already shared.
+    pub fn with_shared_credentials_provider(mut self, provider: SharedCredentialsProvider) -> Self {
+        self.credentials = provider;
+        self
+    }
+
+    /// Sends to the region's own domain, `<service>.<region>.tencentcloudapi.com`, instead of
+    /// the nearest-access domain `<service>.tencentcloudapi.com` (needs a region). An endpoint
+    /// override takes precedence.
+    pub fn with_region_domain(mut self, enabled: bool) -> Self {
+        self.region_domain = enabled;
+        self
+    }
+
+    /// The root domain of service hosts (default `tencentcloudapi.com`), e.g. `internal.tencentcloudapi.com`
+    /// inside Tencent Cloud's network.
+    pub fn with_root_domain(mut self, domain: &str) -> Result<Self, ConfigError> {
+        let valid = !domain.is_empty()
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+        if !valid {
+            return Err(ConfigError::new(format!(
+                "invalid root domain {domain:?}: expected a domain name such as tencentcloudapi.com"
+            )));
+        }
+        self.root_domain = domain.to_ascii_lowercase();
+        Ok(self)
+    }
+
+    /// Sends every request through the proxy `http[s]://[user:password@]host:port`. Without
+    /// this the standard variables apply (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`,
+    /// and their lowercase forms), as reqwest reads them.
+    pub fn with_proxy(mut self, url: &str) -> Result<Self, ConfigError> {
+        let invalid = |why: &str| ConfigError::new(format!("invalid proxy: {why}; expected http[s]://host:port"));
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(invalid("the scheme must be http or https"));
+        }
+        // The error of reqwest could repeat the URL, password included: it is not kept.
+        reqwest::Proxy::all(url).map_err(|_| invalid("not a URL"))?;
+        self.proxy = ProxySetting::Url(url.to_owned());
+        Ok(self)
+    }
+
+    /// Connects directly, ignoring the standard proxy variables.
+    pub fn with_no_proxy(mut self) -> Self {
+        self.proxy = ProxySetting::Direct;
+        self
+    }
+
+    /// The signature method (default TC3-HMAC-SHA256). `HmacSHA1` and `HmacSHA256` are the
+    /// legacy form-encoded methods, for parity with the official SDKs' `signMethod`.
+    pub fn with_signature_method(mut self, method: SignatureMethod) -> Self {
+        self.signature_method = method;
+        self
     }
 
     /// The region, sent as `X-TC-Region`: lowercase letters, digits and `-`, e.g. `ap-guangzhou`.
@@ -131,9 +300,10 @@ impl Config {
             && !region.starts_with('-')
             && !region.ends_with('-');
         if !valid {
-            return Err(ConfigError::new(format!(
-                "invalid region {region:?}: expected lowercase letters, digits and '-', e.g. ap-guangzhou"
-            )));
+            return Err(ConfigError::with_kind(
+                ConfigErrorKind::InvalidRegion,
+                format!("invalid region {region:?}: expected lowercase letters, digits and '-', e.g. ap-guangzhou"),
+            ));
         }
         self.region = Some(region.to_owned());
         Ok(self)
@@ -178,8 +348,13 @@ impl Config {
         Ok(self)
     }
 
-    pub fn credentials(&self) -> &Credentials {
+    /// Where credentials come from.
+    pub fn credentials_provider(&self) -> &SharedCredentialsProvider {
         &self.credentials
+    }
+
+    pub fn signature_method(&self) -> SignatureMethod {
+        self.signature_method
     }
 
     pub fn region(&self) -> Option<&str> {
@@ -188,5 +363,32 @@ impl Config {
 
     pub fn endpoint(&self) -> Option<&Endpoint> {
         self.endpoint.as_ref()
+    }
+}
+
+/// Retries and rate limiting.
+impl Config {
+    /// How calls retry (default [`RetryPolicy::new`]: 3 attempts, full-jitter backoff from
+    /// 200 ms capped at 5 s, 30 s budget); [`RetryPolicy::disabled`] for one attempt. What is
+    /// retried is fixed: see [`crate::retry`].
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = policy;
+        self
+    }
+
+    /// Spaces out the calls of each action that has a documented rate limit
+    /// ([`crate::Action::RATE_LIMIT_PER_SECOND`]) so that they stay within it, instead of being
+    /// refused with `RequestLimitExceeded` (default off). Clones of a client share the limits.
+    pub fn with_rate_limiting(mut self, enabled: bool) -> Self {
+        self.rate_limiting = enabled;
+        self
+    }
+
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry_policy
+    }
+
+    pub fn rate_limiting(&self) -> bool {
+        self.rate_limiting
     }
 }

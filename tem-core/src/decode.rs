@@ -1,11 +1,15 @@
 //! Decoding a reply: the typed response, the typed service error, or a runtime error.
 
+use std::convert::Infallible;
+use std::ops::Range;
+
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::client::Reply;
 use crate::error::{Error, ErrorKind, ErrorMetadata, OperationError};
+use crate::retry::Failure;
 
 #[derive(Deserialize)]
 struct Envelope<'a> {
@@ -54,52 +58,135 @@ fn response_object(body: &[u8]) -> Result<&RawValue, (&'static str, Option<serde
     }
 }
 
-/// Decodes a reply: the typed response, the typed service error, or a runtime error
-/// saying what is wrong with the reply. Never panics, whatever the bytes.
-pub fn decode_reply<R: DeserializeOwned, E: OperationError>(
-    action: &'static str,
-    reply: &Reply,
-) -> Result<R, Error<E>> {
+/// What a reply says, before the typed response is read: found once per attempt, without
+/// knowing the action's types, so that the retry loop can look at the error code cheaply and
+/// the typed decoding need not look again.
+#[derive(Debug)]
+pub(crate) struct Inspection {
+    pub(crate) request_id: Option<String>,
+    pub(crate) verdict: Verdict,
+}
+
+#[derive(Debug)]
+pub(crate) enum Verdict {
+    /// A success: the typed response is to be read from these bytes of the body.
+    Success(Range<usize>),
+    /// An error reply with a code.
+    Service { code: String, message: String },
+    /// Not a usable reply: a non-200 status or a malformed body.
+    Failed(Error<Infallible>),
+}
+
+impl Inspection {
+    /// What failed, for [`crate::retry::classify`]; `None` for a success.
+    pub(crate) fn failure(&self) -> Option<Failure<'_>> {
+        match &self.verdict {
+            Verdict::Success(_) => None,
+            Verdict::Service { code, .. } => Some(Failure::Service(code)),
+            Verdict::Failed(error) => Some(match error.http_status() {
+                Some(status) if error.kind() == ErrorKind::HttpStatus => Failure::HttpStatus(status),
+                _ => Failure::Other,
+            }),
+        }
+    }
+}
+
+/// Looks at a reply: a success (where its `Response` is), an error code, or what is wrong
+/// with it. Never panics, whatever the bytes.
+pub(crate) fn inspect(action: &'static str, reply: &Reply) -> Inspection {
     let fail = |kind: ErrorKind, message: String| Error::new(kind, message).with_action(action);
+    let failed = |error: Error<Infallible>| {
+        let request_id = error.reply_request_id().map(str::to_owned);
+        Inspection { request_id, verdict: Verdict::Failed(error) }
+    };
     if reply.status != 200 {
         // Keep the request id of an error envelope, if the body happens to be one.
         let request_id = response_object(&reply.body)
             .ok()
             .and_then(|response| serde_json::from_str::<ErrorProbe<'_>>(response.get()).ok())
             .and_then(|probe| probe.request_id());
-        return Err(fail(ErrorKind::HttpStatus, format!("body: {}", excerpt(&reply.body)))
-            .with_http_status(reply.status)
-            .with_request_id(request_id));
+        return failed(
+            fail(ErrorKind::HttpStatus, format!("body: {}", excerpt(&reply.body)))
+                .with_http_status(reply.status)
+                .with_request_id(request_id),
+        );
     }
-    let response = response_object(&reply.body).map_err(|(what, source)| {
-        let error = fail(ErrorKind::Decode, format!("{what}: {}", excerpt(&reply.body)));
-        match source {
-            Some(source) => error.with_source(source),
-            None => error,
+    let response = match response_object(&reply.body) {
+        Ok(response) => response,
+        Err((what, source)) => {
+            let error = fail(ErrorKind::Decode, format!("{what}: {}", excerpt(&reply.body)));
+            return failed(match source {
+                Some(source) => error.with_source(source),
+                None => error,
+            });
         }
-    })?;
-    let probe: ErrorProbe<'_> = serde_json::from_str(response.get())
-        .map_err(|e| fail(ErrorKind::Decode, "`Response` is not a valid object".into()).with_source(e))?;
+    };
+    let probe: ErrorProbe<'_> = match serde_json::from_str(response.get()) {
+        Ok(probe) => probe,
+        Err(e) => return failed(fail(ErrorKind::Decode, "`Response` is not a valid object".into()).with_source(e)),
+    };
     let request_id = probe.request_id();
     if let Some(error) = probe.error.filter(|raw| raw.get() != "null") {
-        let error: ErrorBody = serde_json::from_str(error.get()).map_err(|e| {
-            fail(ErrorKind::Decode, format!("`Response.Error` is not an object with a string `Code`: {}", error.get()))
-                .with_request_id(request_id.clone())
-                .with_source(e)
-        })?;
-        let Some(code) = error.code else {
-            return Err(fail(ErrorKind::Decode, "the error reply has no `Code`".into()).with_request_id(request_id));
+        let error: ErrorBody = match serde_json::from_str(error.get()) {
+            Ok(error) => error,
+            Err(e) => {
+                let message = format!("`Response.Error` is not an object with a string `Code`: {}", error.get());
+                return failed(fail(ErrorKind::Decode, message).with_request_id(request_id).with_source(e));
+            }
         };
-        let metadata = ErrorMetadata::new(code, error.message.unwrap_or_default(), request_id.unwrap_or_default());
-        return Err(Error::service(E::from_metadata(metadata)).with_action(action));
+        let Some(code) = error.code else {
+            return failed(fail(ErrorKind::Decode, "the error reply has no `Code`".into()).with_request_id(request_id));
+        };
+        return Inspection {
+            request_id,
+            verdict: Verdict::Service { code, message: error.message.unwrap_or_default() },
+        };
     }
-    let mut deserializer = serde_json::Deserializer::from_str(response.get());
+    // `response` borrows from `reply.body` (through `response_object`), so its place in the
+    // body is its address less the body's.
+    let start = response.get().as_ptr() as usize - reply.body.as_ptr() as usize;
+    let range = start..start + response.get().len();
+    debug_assert_eq!(reply.body.get(range.clone()), Some(response.get().as_bytes()));
+    Inspection { request_id, verdict: Verdict::Success(range) }
+}
+
+/// The typed outcome of an inspected reply: the response read from the body, the typed
+/// service error, or the runtime error found.
+pub(crate) fn finish<R: DeserializeOwned, E: OperationError>(
+    action: &'static str,
+    reply: &Reply,
+    inspection: Inspection,
+) -> Result<R, Error<E>> {
+    let request_id = inspection.request_id;
+    let range = match inspection.verdict {
+        Verdict::Success(range) => range,
+        Verdict::Service { code, message } => {
+            let metadata = ErrorMetadata::new(code, message, request_id.unwrap_or_default());
+            return Err(Error::service(E::from_metadata(metadata)).with_action(action));
+        }
+        Verdict::Failed(error) => return Err(error.widen()),
+    };
+    let Some(body) = reply.body.get(range) else {
+        let error = Error::new(ErrorKind::Decode, "the reply changed after it was inspected");
+        return Err(error.with_action(action).with_request_id(request_id));
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
-        fail(ErrorKind::Decode, format!("`Response.{path}` does not match the response type"))
+        Error::new(ErrorKind::Decode, format!("`Response.{path}` does not match the response type"))
+            .with_action(action)
             .with_request_id(request_id)
             .with_source(e.into_inner())
     })
+}
+
+/// Decodes a reply: the typed response, the typed service error, or a runtime error
+/// saying what is wrong with the reply. Never panics, whatever the bytes.
+pub fn decode_reply<R: DeserializeOwned, E: OperationError>(
+    action: &'static str,
+    reply: &Reply,
+) -> Result<R, Error<E>> {
+    finish(action, reply, inspect(action, reply))
 }
 
 /// The start of a body for an error message: valid UTF-8, at most 200 characters.

@@ -72,6 +72,10 @@ pub enum ErrorKind {
     Decode,
     /// The reply is larger than the configured limit and was not read.
     ResponseTooLarge,
+    /// A credentials provider (CVM instance role, STS AssumeRole) could not fetch credentials:
+    /// the metadata service or STS failed or answered with an error. Unlike `Config`, trying
+    /// again later may succeed.
+    Credentials,
 }
 
 impl ErrorKind {
@@ -86,6 +90,7 @@ impl ErrorKind {
             Self::HttpStatus => "unexpected HTTP status",
             Self::Decode => "could not decode the reply",
             Self::ResponseTooLarge => "reply too large",
+            Self::Credentials => "could not fetch credentials",
         }
     }
 }
@@ -103,6 +108,8 @@ struct Inner<E> {
     http_status: Option<u16>,
     request_id: Option<String>,
     source: Option<BoxError>,
+    /// Requests sent for the call, retries included; 0 when nothing was sent.
+    attempts: u32,
 }
 
 impl<E> Error<E> {
@@ -116,6 +123,7 @@ impl<E> Error<E> {
                 http_status: None,
                 request_id: None,
                 source: None,
+                attempts: 0,
             }),
         }
     }
@@ -144,6 +152,22 @@ impl<E> Error<E> {
     pub(crate) fn with_request_id(mut self, request_id: Option<String>) -> Self {
         self.inner.request_id = request_id;
         self
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.inner.attempts = attempts;
+        self
+    }
+
+    /// The request id of a runtime error's reply (service errors keep theirs in `E`).
+    pub(crate) fn reply_request_id(&self) -> Option<&str> {
+        self.inner.request_id.as_deref()
+    }
+
+    /// How many requests the call sent, retries included: 0 when it failed before sending
+    /// (an invalid request, a configuration error), 1 when it was not retried.
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -202,7 +226,7 @@ impl<E: StdError + 'static> fmt::Display for Error<E> {
             write!(f, "{action}: ")?;
         }
         match &self.inner.service {
-            Some(e) => write!(f, "{e}"),
+            Some(e) => write!(f, "{e}")?,
             None => {
                 f.write_str(self.inner.kind.describe())?;
                 if let Some(status) = self.inner.http_status {
@@ -214,9 +238,12 @@ impl<E: StdError + 'static> fmt::Display for Error<E> {
                 if let Some(request_id) = &self.inner.request_id {
                     write!(f, " (request id: {request_id})")?;
                 }
-                Ok(())
             }
         }
+        if self.inner.attempts > 1 {
+            write!(f, " [after {} attempts]", self.inner.attempts)?;
+        }
+        Ok(())
     }
 }
 
@@ -240,6 +267,9 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
         if let Some(source) = &self.inner.source {
             d.field("source", source);
         }
+        if self.inner.attempts != 0 {
+            d.field("attempts", &self.inner.attempts);
+        }
         d.finish()
     }
 }
@@ -256,20 +286,49 @@ impl<E: StdError + 'static> StdError for Error<E> {
 /// A configuration problem found before any request is sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
+    kind: ConfigErrorKind,
     message: String,
+}
+
+/// What is wrong with a configuration, for matching. New kinds may be added.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConfigErrorKind {
+    /// No credentials source had credentials; the message lists every source tried.
+    NoCredentials,
+    /// A required environment variable is not set (e.g. the secret key when the id is).
+    MissingVariable,
+    /// An environment variable is set but empty.
+    EmptyVariable,
+    /// The credentials file cannot be read.
+    UnreadableFile,
+    /// The credentials file is not valid INI, or a profile lacks or garbles a key.
+    MalformedFile,
+    /// The profile named by `TENCENTCLOUD_PROFILE` is not in the credentials file.
+    UnknownProfile,
+    /// The region is not a region name.
+    InvalidRegion,
+    /// The endpoint is not `scheme://host[:port]`.
+    InvalidEndpoint,
+    /// Any other invalid value: a secret with surrounding spaces, a language, a proxy, a domain.
+    InvalidValue,
 }
 
 impl ConfigError {
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into() }
+        Self::with_kind(ConfigErrorKind::InvalidValue, message)
     }
 
-    pub(crate) fn missing_variable(name: &str) -> Self {
-        Self::new(format!("environment variable {name} is not set"))
+    pub fn with_kind(kind: ConfigErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into() }
+    }
+
+    pub fn kind(&self) -> ConfigErrorKind {
+        self.kind
     }
 
     pub(crate) fn empty_variable(name: &str) -> Self {
-        Self::new(format!("environment variable {name} is empty"))
+        Self::with_kind(ConfigErrorKind::EmptyVariable, format!("environment variable {name} is empty"))
     }
 }
 
@@ -337,6 +396,7 @@ impl Error<std::convert::Infallible> {
                 http_status: inner.http_status,
                 request_id: inner.request_id,
                 source: inner.source,
+                attempts: inner.attempts,
             }),
         }
     }

@@ -14,6 +14,45 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
+#[path = "signing_legacy.rs"]
+pub mod legacy;
+
+/// How requests are signed: TC3-HMAC-SHA256 (the default), or the legacy form-encoded
+/// `HmacSHA256` and `HmacSHA1` methods of API 3.0 ([`legacy`]), as the official SDKs'
+/// `ClientProfile.signMethod`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SignatureMethod {
+    #[default]
+    Tc3HmacSha256,
+    HmacSha256,
+    HmacSha1,
+}
+
+impl SignatureMethod {
+    /// The official name: `TC3-HMAC-SHA256`, `HmacSHA256`, `HmacSHA1`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tc3HmacSha256 => ALGORITHM,
+            Self::HmacSha256 => "HmacSHA256",
+            Self::HmacSha1 => "HmacSHA1",
+        }
+    }
+}
+
+impl std::str::FromStr for SignatureMethod {
+    type Err = crate::ConfigError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        [Self::Tc3HmacSha256, Self::HmacSha256, Self::HmacSha1].into_iter().find(|m| m.as_str() == name).ok_or_else(
+            || {
+                crate::ConfigError::new(format!(
+                    "invalid signature method {name:?}: expected TC3-HMAC-SHA256, HmacSHA256 or HmacSHA1"
+                ))
+            },
+        )
+    }
+}
+
 /// The algorithm name, first word of the `Authorization` header.
 pub const ALGORITHM: &str = "TC3-HMAC-SHA256";
 /// What is hashed instead of the body when the payload is not signed.
@@ -125,7 +164,7 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for &b in bytes {

@@ -399,6 +399,14 @@ impl Response {
         Self(Kind::Delay(duration, Box::new(inner)))
     }
 
+    /// A 200 reply declaring `Content-Length: declared` but sending only `body`, then closing
+    /// the connection: the reply is cut short in transit (not merely malformed JSON).
+    pub fn cut_short(body: impl Into<Payload>, declared: usize) -> Self {
+        let declared = declared.to_string();
+        let headers = [("Content-Type", "application/json"), ("Content-Length", &declared), ("Connection", "close")];
+        Self::raw(200, headers, body)
+    }
+
     /// Adds a header to the reply (or to the delayed reply); no effect on [`Response::reset`].
     pub fn with_header(self, name: &str, value: &str) -> Self {
         match self.0 {
@@ -1003,6 +1011,37 @@ fn load_examples() -> Value {
 fn outputs_of(examples: &Value, action: &str) -> Vec<String> {
     let list = examples.get("actions").and_then(|a| a.get(action)).and_then(Value::as_array);
     list.into_iter().flatten().filter_map(|e| e.get("output")?.as_str().map(str::to_owned)).collect()
+}
+
+/// A responder that refuses requests beyond `per_second` a second with `RequestLimitExceeded`,
+/// as Tencent Cloud does, and passes the others to `inner`. It counts like an API gateway's
+/// token bucket: it holds one second's worth of requests and refills at `per_second`.
+pub fn rate_limited(
+    per_second: u32,
+    inner: impl Fn(&ReceivedRequest) -> Response + Send + Sync + 'static,
+) -> impl Fn(&ReceivedRequest) -> Response + Send + Sync + 'static {
+    let rate = f64::from(per_second);
+    let bucket = Mutex::new((rate, std::time::Instant::now()));
+    move |request| {
+        let allowed = {
+            let mut bucket = bucket.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let (tokens, updated) = &mut *bucket;
+            let now = std::time::Instant::now();
+            *tokens = (*tokens + now.duration_since(*updated).as_secs_f64() * rate).min(rate);
+            *updated = now;
+            let allowed = *tokens >= 1.0;
+            if allowed {
+                *tokens -= 1.0;
+            }
+            allowed
+        };
+        if allowed {
+            inner(request)
+        } else {
+            let message = format!("the request rate exceeds the limit of {per_second} a second");
+            Response::service_error("RequestLimitExceeded", &message)
+        }
+    }
 }
 
 /// A responder answering each action with its first documented example reply, verbatim, and

@@ -146,3 +146,32 @@ fn every_action_and_structure_is_generated() {
     }
     assert_eq!(found, 152);
 }
+
+/// `cargo xtask import` takes official files into `schema/<service>/<version>/` as they are,
+/// so `git diff schema/` shows the drift; it refuses files that do not load.
+#[test]
+fn import_writes_official_files_under_service_and_version() {
+    let root = workspace_root();
+    let scratch = std::env::temp_dir().join(format!("tem-import-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let official = root.join("schema/tem/2021-07-01");
+    let dir = xtask::import(
+        &scratch,
+        &official.join("api.json"),
+        Some(&official.join("examples.json")),
+        Some(&official.join("errors.json")),
+        Some(&official.join("api.en.json")),
+    )
+    .unwrap();
+    assert_eq!(dir, scratch.join("schema/tem/2021-07-01"));
+    for file in ["api.json", "api.en.json", "examples.json", "errors.json"] {
+        let imported = std::fs::read(dir.join(file)).unwrap();
+        assert!(imported == std::fs::read(official.join(file)).unwrap(), "{file} is copied byte for byte");
+    }
+
+    let broken = scratch.join("broken-api.json");
+    std::fs::write(&broken, "{\"actions\": {}}").unwrap();
+    let error = xtask::import(&scratch, &broken, None, None, None).unwrap_err().to_string();
+    std::fs::remove_dir_all(&scratch).unwrap();
+    assert!(error.contains("broken-api.json") && error.contains("cannot parse"), "{error}");
+}

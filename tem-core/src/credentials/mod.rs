@@ -1,8 +1,46 @@
-//! Credentials: a secret id, a secret key and, for temporary credentials, a token.
+//! Credentials (a secret id, a secret key and, for temporary credentials, a token and an
+//! expiry) and the providers they come from.
+//!
+//! A provider implements [`ProvideCredentials`]. Each is usable alone:
+//!
+//! | provider | source |
+//! | --- | --- |
+//! | [`Credentials`] | explicit static credentials |
+//! | [`EnvironmentProvider`] | `TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY`, `TENCENTCLOUD_SECURITY_TOKEN` |
+//! | [`ProfileProvider`] | the INI credentials file (`TENCENTCLOUD_CREDENTIALS_FILE`, `~/.tencentcloud/credentials`, `/etc/tencentcloud/credentials`) |
+//! | [`CvmRoleProvider`] | the CAM role of the CVM instance, from the metadata service |
+//! | [`AssumeRoleProvider`] | STS `AssumeRole`, signed with base credentials |
+//! | [`ChainProvider`] | the first of several that has credentials ([`ChainProvider::default_chain`]) |
+//! | [`CachingProvider`] | any provider, cached and refreshed before expiry, one refresh at a time |
+//!
+//! Everything a provider reads from the process (variables, the home directory, the system
+//! credentials file, the metadata and STS endpoints) goes through an [`Environment`], so tests
+//! and embedders can substitute it.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::SystemTime;
 
-use crate::error::ConfigError;
+use crate::error::{BoxError, ConfigError, ConfigErrorKind};
+
+mod cache;
+mod chain;
+mod cvm_role;
+mod env;
+mod profile;
+mod static_credentials;
+mod sts;
+
+pub use cache::{CachingProvider, DEFAULT_REFRESH_MARGIN};
+pub use chain::ChainProvider;
+pub use cvm_role::{
+    CvmRoleProvider, DEFAULT_METADATA_CONNECT_TIMEOUT, DEFAULT_METADATA_ENDPOINT, DEFAULT_METADATA_TIMEOUT,
+};
+pub use env::{Environment, EnvironmentProvider};
+pub use profile::{Profile, ProfileProvider, SYSTEM_CREDENTIALS_FILE};
+pub use sts::{AssumeRoleProvider, AssumeRoleProviderBuilder, DEFAULT_ASSUME_ROLE_DURATION, DEFAULT_STS_REGION};
 
 /// Environment variable holding the secret id.
 pub const ENV_SECRET_ID: &str = "TENCENTCLOUD_SECRET_ID";
@@ -10,6 +48,10 @@ pub const ENV_SECRET_ID: &str = "TENCENTCLOUD_SECRET_ID";
 pub const ENV_SECRET_KEY: &str = "TENCENTCLOUD_SECRET_KEY";
 /// Environment variable holding the optional session token of temporary credentials.
 pub const ENV_SECURITY_TOKEN: &str = "TENCENTCLOUD_SECURITY_TOKEN";
+/// Environment variable naming the credentials file, instead of `~/.tencentcloud/credentials`.
+pub const ENV_CREDENTIALS_FILE: &str = "TENCENTCLOUD_CREDENTIALS_FILE";
+/// Environment variable naming the profile (section) of the credentials file, instead of `default`.
+pub const ENV_PROFILE: &str = "TENCENTCLOUD_PROFILE";
 
 /// A string that never shows itself: `Debug` and `Display` print `** redacted **`,
 /// and the bytes are overwritten when it is dropped.
@@ -49,23 +91,30 @@ impl Drop for Secret {
     }
 }
 
-/// Static credentials. `Debug` shows the secret id and redacts the key and token.
+/// Credentials. `Debug` shows the secret id and redacts the key and token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credentials {
     secret_id: String,
     secret_key: Secret,
     token: Option<Secret>,
+    expiry: Option<SystemTime>,
 }
 
 impl Credentials {
     /// Long-term credentials: a secret id and key.
     pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
-        Self { secret_id: secret_id.into(), secret_key: Secret::new(secret_key), token: None }
+        Self { secret_id: secret_id.into(), secret_key: Secret::new(secret_key), token: None, expiry: None }
     }
 
     /// Adds the session token of temporary credentials, sent as `X-TC-Token`.
     pub fn with_token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(Secret::new(token));
+        self
+    }
+
+    /// When temporary credentials stop working; caching providers refresh them before.
+    pub fn with_expiry(mut self, expiry: SystemTime) -> Self {
+        self.expiry = Some(expiry);
         self
     }
 
@@ -77,16 +126,7 @@ impl Credentials {
 
     /// As [`Credentials::from_env`], reading variables through `lookup` (for tests and embedders).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let required = |name: &'static str| match lookup(name) {
-            None => Err(ConfigError::missing_variable(name)),
-            Some(value) if value.trim().is_empty() => Err(ConfigError::empty_variable(name)),
-            Some(value) => Ok(value),
-        };
-        let credentials = Self::new(required(ENV_SECRET_ID)?, required(ENV_SECRET_KEY)?);
-        Ok(match lookup(ENV_SECURITY_TOKEN) {
-            Some(token) if !token.is_empty() => credentials.with_token(token),
-            _ => credentials,
-        })
+        env::credentials_from_vars(&lookup).map_err(ConfigError::from)
     }
 
     pub fn secret_id(&self) -> &str {
@@ -99,6 +139,168 @@ impl Credentials {
 
     pub fn token(&self) -> Option<&Secret> {
         self.token.as_ref()
+    }
+
+    /// When these credentials expire; `None` for long-term credentials.
+    pub fn expiry(&self) -> Option<SystemTime> {
+        self.expiry
+    }
+}
+
+/// What a provider returns: a boxed future, so that [`ProvideCredentials`] is object-safe.
+pub type CredentialsFuture<'a> = Pin<Box<dyn Future<Output = Result<Credentials, CredentialsError>> + Send + 'a>>;
+
+/// A source of credentials, asked before every attempt of every call. Implementations that
+/// fetch over the network cache (see [`CachingProvider`]), so asking is cheap.
+pub trait ProvideCredentials: fmt::Debug + Send + Sync {
+    /// The credentials to sign with now.
+    fn provide_credentials(&self) -> CredentialsFuture<'_>;
+
+    /// Checks the configuration the provider reads without touching the network (a variable
+    /// set but empty, a malformed credentials file, an unknown profile), so that a client
+    /// refuses bad configuration when it is built. `Err` with [`CredentialsErrorKind::NotFound`]
+    /// means the source simply has nothing.
+    fn check(&self) -> Result<(), CredentialsError> {
+        Ok(())
+    }
+}
+
+/// A shared, type-erased provider, as a [`crate::Config`] holds it. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct SharedCredentialsProvider(Arc<dyn ProvideCredentials>);
+
+impl SharedCredentialsProvider {
+    pub fn new(provider: impl ProvideCredentials + 'static) -> Self {
+        Self(Arc::new(provider))
+    }
+
+    /// Shares an already shared provider.
+    pub fn from_arc(provider: Arc<dyn ProvideCredentials>) -> Self {
+        Self(provider)
+    }
+}
+
+impl ProvideCredentials for SharedCredentialsProvider {
+    fn provide_credentials(&self) -> CredentialsFuture<'_> {
+        self.0.provide_credentials()
+    }
+
+    fn check(&self) -> Result<(), CredentialsError> {
+        self.0.check()
+    }
+}
+
+/// Why a provider has no credentials. Its message never contains a secret.
+#[derive(Clone)]
+pub struct CredentialsError {
+    kind: CredentialsErrorKind,
+    provider: &'static str,
+    message: String,
+    tried: Vec<CredentialsError>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+/// What kind of failure a [`CredentialsError`] is. New kinds may be added.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CredentialsErrorKind {
+    /// The source has nothing (a variable unset, no file, not on a CVM): a chain tries the next.
+    NotFound,
+    /// The source is configured but wrong: a chain stops here and the client refuses to start.
+    Config(ConfigErrorKind),
+    /// Fetching failed (metadata service, STS): the network, a timeout, an error reply.
+    Provider,
+}
+
+impl CredentialsError {
+    pub fn not_found(provider: &'static str, message: impl Into<String>) -> Self {
+        Self::new(CredentialsErrorKind::NotFound, provider, message)
+    }
+
+    pub fn config(kind: ConfigErrorKind, provider: &'static str, message: impl Into<String>) -> Self {
+        Self::new(CredentialsErrorKind::Config(kind), provider, message)
+    }
+
+    pub fn provider_error(provider: &'static str, message: impl Into<String>) -> Self {
+        Self::new(CredentialsErrorKind::Provider, provider, message)
+    }
+
+    fn new(kind: CredentialsErrorKind, provider: &'static str, message: impl Into<String>) -> Self {
+        Self { kind, provider, message: message.into(), tried: Vec::new(), source: None }
+    }
+
+    /// Attaches the underlying error. It must not contain a secret.
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(Arc::from(source.into()));
+        self
+    }
+
+    pub(crate) fn with_tried(mut self, tried: Vec<CredentialsError>) -> Self {
+        self.tried = tried;
+        self
+    }
+
+    pub fn kind(&self) -> CredentialsErrorKind {
+        self.kind
+    }
+
+    /// The provider that failed: `environment`, `credentials file`, `CVM role`, `STS AssumeRole`,
+    /// `static`, or `chain`.
+    pub fn provider(&self) -> &'static str {
+        self.provider
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// For a chain that found nothing: why each source did not apply, in order.
+    pub fn tried(&self) -> &[CredentialsError] {
+        &self.tried
+    }
+}
+
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.provider, self.message)?;
+        if !self.tried.is_empty() {
+            f.write_str("; tried")?;
+            for (i, tried) in self.tried.iter().enumerate() {
+                write!(f, "{} {}. {tried}", if i == 0 { "" } else { ";" }, i + 1)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("CredentialsError");
+        d.field("kind", &self.kind).field("provider", &self.provider).field("message", &self.message);
+        if !self.tried.is_empty() {
+            d.field("tried", &self.tried);
+        }
+        if let Some(source) = &self.source {
+            d.field("source", source);
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for CredentialsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<CredentialsError> for ConfigError {
+    fn from(error: CredentialsError) -> Self {
+        let kind = match error.kind {
+            CredentialsErrorKind::Config(kind) => kind,
+            CredentialsErrorKind::NotFound => ConfigErrorKind::NoCredentials,
+            CredentialsErrorKind::Provider => ConfigErrorKind::InvalidValue,
+        };
+        ConfigError::with_kind(kind, error.to_string())
     }
 }
 
@@ -119,9 +321,21 @@ mod tests {
     #[test]
     fn from_lookup_names_the_missing_or_empty_variable() {
         let err = Credentials::from_lookup(|name| (name == ENV_SECRET_ID).then(|| "id".into())).unwrap_err();
-        assert_eq!(err.to_string(), "environment variable TENCENTCLOUD_SECRET_KEY is not set");
+        assert_eq!(
+            err.to_string(),
+            "environment: environment variable TENCENTCLOUD_SECRET_KEY is not set, but TENCENTCLOUD_SECRET_ID is"
+        );
+        assert_eq!(err.kind(), ConfigErrorKind::MissingVariable);
         let err = Credentials::from_lookup(|_| Some(" ".into())).unwrap_err();
-        assert_eq!(err.to_string(), "environment variable TENCENTCLOUD_SECRET_ID is empty");
+        assert_eq!(err.to_string(), "environment: environment variable TENCENTCLOUD_SECRET_ID is empty");
+        assert_eq!(err.kind(), ConfigErrorKind::EmptyVariable);
+        let err = Credentials::from_lookup(|_| None).unwrap_err();
+        assert_eq!(err.kind(), ConfigErrorKind::NoCredentials);
+        let err = Credentials::from_lookup(|name| Some(format!("{name} "))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment: environment variable TENCENTCLOUD_SECRET_ID has leading or trailing whitespace"
+        );
     }
 
     #[test]

@@ -1,0 +1,187 @@
+//! The CAM role of a CVM instance, from the instance metadata service.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Deserialize;
+
+use super::cache::{CredentialsCache, DEFAULT_REFRESH_MARGIN};
+use super::{Credentials, CredentialsError, CredentialsFuture, Environment, ProvideCredentials};
+use crate::error::ConfigErrorKind;
+
+/// The metadata service's base URL.
+pub const DEFAULT_METADATA_ENDPOINT: &str = "http://metadata.tencentyun.com/latest/meta-data/";
+/// How long connecting to the metadata service may take. Short, so that off a CVM (where the
+/// name does not resolve or nothing answers) a chain moves on at once.
+pub const DEFAULT_METADATA_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long one metadata request may take in all.
+pub const DEFAULT_METADATA_TIMEOUT: Duration = Duration::from_secs(2);
+
+const PROVIDER: &str = "CVM role";
+const ROLE_PATH: &str = "cam/security-credentials/";
+
+/// Temporary credentials of the instance's CAM role: `GET <metadata>/cam/security-credentials/`
+/// names the role, `GET …/<role>` gives `TmpSecretId`, `TmpSecretKey`, `Token` and
+/// `ExpiredTime`. Cached, and refreshed [`DEFAULT_REFRESH_MARGIN`] before expiry by one caller
+/// while concurrent callers wait for it.
+///
+/// Not found (so a chain moves on): the metadata service cannot be reached within the timeouts,
+/// or no role is bound to the instance. A failure once the role is known is a provider error.
+#[derive(Debug)]
+pub struct CvmRoleProvider {
+    base: String,
+    role: Option<String>,
+    http: Result<reqwest::Client, String>,
+    cache: CredentialsCache,
+}
+
+#[derive(Deserialize)]
+struct RoleCredentials {
+    #[serde(rename = "Code")]
+    code: Option<String>,
+    #[serde(rename = "TmpSecretId")]
+    tmp_secret_id: String,
+    #[serde(rename = "TmpSecretKey")]
+    tmp_secret_key: super::sts::SecretString,
+    #[serde(rename = "Token")]
+    token: super::sts::SecretString,
+    #[serde(rename = "ExpiredTime")]
+    expired_time: i64,
+}
+
+impl CvmRoleProvider {
+    /// Asks the real metadata service.
+    pub fn new() -> Self {
+        Self::with_environment(&Environment::process())
+    }
+
+    /// Asks the metadata service at `env.metadata_endpoint()`.
+    pub fn with_environment(env: &Environment) -> Self {
+        let mut this = Self {
+            base: String::new(),
+            role: None,
+            http: Err(String::new()),
+            cache: CredentialsCache::new(DEFAULT_REFRESH_MARGIN),
+        };
+        this.base = normalize(env.metadata_endpoint());
+        this.with_timeouts(DEFAULT_METADATA_CONNECT_TIMEOUT, DEFAULT_METADATA_TIMEOUT)
+    }
+
+    /// Uses this role instead of asking which one is bound.
+    pub fn with_role_name(mut self, role: impl Into<String>) -> Self {
+        self.role = Some(role.into());
+        self
+    }
+
+    /// Timeouts of connecting and of each request (defaults 1 s and 2 s).
+    pub fn with_timeouts(mut self, connect: Duration, total: Duration) -> Self {
+        self.http = reqwest::Client::builder()
+            .connect_timeout(connect)
+            .timeout(total)
+            // The metadata service is link-local: never through a proxy.
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| e.to_string());
+        self
+    }
+
+    /// Refreshes this long before expiry (default 5 minutes).
+    pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
+        self.cache.set_margin(margin);
+        self
+    }
+
+    async fn get(&self, url: &str) -> Result<(u16, String), reqwest::Error> {
+        let http = self.http.as_ref().expect("checked by fetch");
+        let response = http.get(url).send().await?;
+        let status = response.status().as_u16();
+        Ok((status, response.text().await?))
+    }
+
+    async fn fetch(&self) -> Result<Credentials, CredentialsError> {
+        if let Err(e) = &self.http {
+            return Err(CredentialsError::config(
+                ConfigErrorKind::InvalidValue,
+                PROVIDER,
+                format!("cannot build the HTTP client: {e}"),
+            ));
+        }
+        let role = match &self.role {
+            Some(role) => role.clone(),
+            None => {
+                let url = format!("{}{ROLE_PATH}", self.base);
+                let (status, body) = self.get(&url).await.map_err(|e| {
+                    let why = if e.is_timeout() { "timed out" } else { "cannot be reached" };
+                    CredentialsError::not_found(
+                        PROVIDER,
+                        format!("the metadata service at {url} {why} (not on a CVM?)"),
+                    )
+                    .with_source(e)
+                })?;
+                let role = body.lines().next().unwrap_or("").trim().to_owned();
+                if status == 404 || (status == 200 && role.is_empty()) {
+                    return Err(CredentialsError::not_found(PROVIDER, "no CAM role is bound to this instance"));
+                }
+                if status != 200 {
+                    return Err(CredentialsError::provider_error(
+                        PROVIDER,
+                        format!("the metadata service answered {url} with HTTP {status}"),
+                    ));
+                }
+                role
+            }
+        };
+        let url = format!("{}{ROLE_PATH}{role}", self.base);
+        let (status, body) = self.get(&url).await.map_err(|e| {
+            let why = if e.is_timeout() { "timed out" } else { "failed" };
+            CredentialsError::provider_error(PROVIDER, format!("fetching the credentials of role {role} {why}"))
+                .with_source(e)
+        })?;
+        if status != 200 {
+            return Err(CredentialsError::provider_error(
+                PROVIDER,
+                format!("the metadata service answered {url} with HTTP {status}"),
+            ));
+        }
+        // The error of a mismatched field is not kept: serde would quote the value.
+        let reply: RoleCredentials = serde_json::from_str(&body).map_err(|_| {
+            CredentialsError::provider_error(
+                PROVIDER,
+                format!("the credentials of role {role} are not an object with TmpSecretId, TmpSecretKey, Token and ExpiredTime"),
+            )
+        })?;
+        if let Some(code) = reply.code.filter(|c| c != "Success") {
+            return Err(CredentialsError::provider_error(
+                PROVIDER,
+                format!("the metadata service answered Code {code}"),
+            ));
+        }
+        Ok(Credentials::new(reply.tmp_secret_id, reply.tmp_secret_key.0)
+            .with_token(reply.token.0)
+            .with_expiry(unix_time(reply.expired_time)))
+    }
+}
+
+impl Default for CvmRoleProvider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ProvideCredentials for CvmRoleProvider {
+    fn provide_credentials(&self) -> CredentialsFuture<'_> {
+        Box::pin(self.cache.get_or_refresh(PROVIDER, || self.fetch()))
+    }
+}
+
+fn normalize(base: &str) -> String {
+    if base.ends_with('/') {
+        base.to_owned()
+    } else {
+        format!("{base}/")
+    }
+}
+
+pub(crate) fn unix_time(seconds: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(seconds.max(0) as u64)
+}

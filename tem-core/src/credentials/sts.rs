@@ -1,0 +1,230 @@
+//! STS `AssumeRole`: temporary credentials of a CAM role, called through [`crate::Client`].
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::cache::{CredentialsCache, DEFAULT_REFRESH_MARGIN};
+use super::cvm_role::unix_time;
+use super::{Credentials, CredentialsError, CredentialsFuture, ProvideCredentials, SharedCredentialsProvider};
+use crate::client::{Action, Client, ServiceSpec};
+use crate::config::Config;
+use crate::error::{ConfigError, ErrorKind};
+use crate::CommonError;
+
+/// STS, version 2018-08-13.
+const STS: ServiceSpec = ServiceSpec::new("sts", "2018-08-13");
+/// The region STS calls name unless told otherwise, as the official SDKs.
+pub const DEFAULT_STS_REGION: &str = "ap-guangzhou";
+/// How long assumed credentials last unless told otherwise: 7200 s, as the official SDKs.
+pub const DEFAULT_ASSUME_ROLE_DURATION: Duration = Duration::from_secs(7200);
+
+const PROVIDER: &str = "STS AssumeRole";
+
+/// A string deserialized straight into the credentials it becomes (never `Debug`-printed).
+pub(crate) struct SecretString(pub(crate) String);
+
+impl<'de> Deserialize<'de> for SecretString {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self)
+    }
+}
+
+#[derive(Serialize)]
+struct AssumeRole<'a> {
+    #[serde(rename = "RoleArn")]
+    role_arn: &'a str,
+    #[serde(rename = "RoleSessionName")]
+    role_session_name: &'a str,
+    #[serde(rename = "DurationSeconds")]
+    duration_seconds: u64,
+    #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
+    policy: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct AssumeRoleResponse {
+    #[serde(rename = "Credentials")]
+    credentials: TemporaryCredentials,
+    #[serde(rename = "ExpiredTime")]
+    expired_time: i64,
+}
+
+#[derive(Deserialize)]
+struct TemporaryCredentials {
+    #[serde(rename = "Token")]
+    token: SecretString,
+    #[serde(rename = "TmpSecretId")]
+    tmp_secret_id: String,
+    #[serde(rename = "TmpSecretKey")]
+    tmp_secret_key: SecretString,
+}
+
+impl Action for AssumeRole<'_> {
+    const NAME: &'static str = "AssumeRole";
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: Option<u32> = None;
+    type Response = AssumeRoleResponse;
+    type Error = CommonError;
+}
+
+/// Temporary credentials of a CAM role from STS `AssumeRole` (service `sts`, version
+/// 2018-08-13), signed with base credentials from any provider. Cached, and refreshed
+/// [`DEFAULT_REFRESH_MARGIN`] before `ExpiredTime` by one caller while the others wait.
+///
+/// The call goes through [`crate::Client`], so it is signed, sent, retried and decoded as any
+/// other call.
+#[derive(Debug)]
+pub struct AssumeRoleProvider {
+    client: Client,
+    role_arn: String,
+    session_name: String,
+    duration: Duration,
+    policy: Option<String>,
+    cache: CredentialsCache,
+}
+
+/// Builds an [`AssumeRoleProvider`].
+#[derive(Debug)]
+pub struct AssumeRoleProviderBuilder {
+    role_arn: String,
+    session_name: String,
+    duration: Duration,
+    policy: Option<String>,
+    region: String,
+    endpoint: Option<String>,
+    base: Option<SharedCredentialsProvider>,
+    margin: Duration,
+    configure: Option<Config>,
+}
+
+impl AssumeRoleProvider {
+    /// `role_arn` (`qcs::cam::uin/<uin>:roleName/<name>`) and a session name of the caller's choosing.
+    pub fn builder(role_arn: impl Into<String>, session_name: impl Into<String>) -> AssumeRoleProviderBuilder {
+        AssumeRoleProviderBuilder {
+            role_arn: role_arn.into(),
+            session_name: session_name.into(),
+            duration: DEFAULT_ASSUME_ROLE_DURATION,
+            policy: None,
+            region: DEFAULT_STS_REGION.to_owned(),
+            endpoint: None,
+            base: None,
+            margin: DEFAULT_REFRESH_MARGIN,
+            configure: None,
+        }
+    }
+
+    async fn fetch(&self) -> Result<Credentials, CredentialsError> {
+        let request = AssumeRole {
+            role_arn: &self.role_arn,
+            role_session_name: &self.session_name,
+            duration_seconds: self.duration.as_secs(),
+            policy: self.policy.as_deref(),
+        };
+        let reply = self.client.send(&request).await.map_err(|e| {
+            let message = format!("assuming {}: {e}", self.role_arn);
+            let error = if e.kind() == ErrorKind::Config {
+                CredentialsError::config(crate::error::ConfigErrorKind::InvalidValue, PROVIDER, message)
+            } else {
+                CredentialsError::provider_error(PROVIDER, message)
+            };
+            // A reply that does not decode keeps no source: serde would quote the offending value.
+            if e.kind() == ErrorKind::Decode {
+                error
+            } else {
+                error.with_source(e)
+            }
+        })?;
+        Ok(Credentials::new(reply.credentials.tmp_secret_id, reply.credentials.tmp_secret_key.0)
+            .with_token(reply.credentials.token.0)
+            .with_expiry(unix_time(reply.expired_time)))
+    }
+}
+
+impl ProvideCredentials for AssumeRoleProvider {
+    fn provide_credentials(&self) -> CredentialsFuture<'_> {
+        Box::pin(self.cache.get_or_refresh(PROVIDER, || self.fetch()))
+    }
+
+    fn check(&self) -> Result<(), CredentialsError> {
+        self.client.config().credentials_provider().check()
+    }
+}
+
+impl AssumeRoleProviderBuilder {
+    /// Signs `AssumeRole` with credentials from `provider` (required, or [`Self::base_credentials`]).
+    pub fn base_provider(mut self, provider: impl super::ProvideCredentials + 'static) -> Self {
+        self.base = Some(SharedCredentialsProvider::new(provider));
+        self
+    }
+
+    /// Signs `AssumeRole` with these static credentials.
+    pub fn base_credentials(self, credentials: Credentials) -> Self {
+        self.base_provider(credentials)
+    }
+
+    /// How long the credentials last (default 7200 s; STS allows up to 43200 s).
+    pub fn duration(mut self, duration: Duration) -> Self {
+        self.duration = duration;
+        self
+    }
+
+    /// A policy further restricting the role's permissions (JSON text).
+    pub fn policy(mut self, policy: impl Into<String>) -> Self {
+        self.policy = Some(policy.into());
+        self
+    }
+
+    /// The region of the STS call (default `ap-guangzhou`).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+
+    /// Where STS calls go, `scheme://host[:port]` (default `https://sts.tencentcloudapi.com`).
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Refreshes this long before expiry (default 5 minutes).
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// Takes timeouts, proxy, domain and other settings from `config` (its credentials,
+    /// region and endpoint are replaced by this builder's).
+    pub fn config(mut self, config: Config) -> Self {
+        self.configure = Some(config);
+        self
+    }
+
+    pub fn build(self) -> Result<AssumeRoleProvider, ConfigError> {
+        let base = self.base.ok_or_else(|| ConfigError::new("STS AssumeRole needs base credentials to sign with"))?;
+        if self.role_arn.trim().is_empty() || self.session_name.trim().is_empty() {
+            return Err(ConfigError::new("STS AssumeRole needs a role ARN and a session name"));
+        }
+        let mut config = match self.configure {
+            Some(mut config) => {
+                // The STS call goes to STS, not wherever the parent configuration points.
+                config.endpoint = None;
+                config.with_shared_credentials_provider(base)
+            }
+            None => Config::new(Credentials::new("", "")).with_shared_credentials_provider(base),
+        };
+        config = config.with_region(&self.region)?;
+        if let Some(endpoint) = &self.endpoint {
+            config = config.with_endpoint(endpoint)?;
+        }
+        let client = Client::new(STS, config)?;
+        Ok(AssumeRoleProvider {
+            client,
+            role_arn: self.role_arn,
+            session_name: self.session_name,
+            duration: self.duration,
+            policy: self.policy,
+            cache: CredentialsCache::new(self.margin),
+        })
+    }
+}
