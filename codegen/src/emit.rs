@@ -643,7 +643,8 @@ fn lib_rs(service: &Service, options: &Options, source: &str) -> String {
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {{
-//! // Credentials from TENCENTCLOUD_SECRET_ID / _SECRET_KEY, region from TENCENTCLOUD_REGION.
+//! // Credentials from the default chain (environment, credentials file, CVM role),
+//! // region from TENCENTCLOUD_REGION.
 //! let client = {krate}::Client::from_env()?;
 //! # let _ = client;
 //! # Ok(())
@@ -661,7 +662,10 @@ pub mod operation;
 #[rustfmt::skip]
 pub mod types;
 
-pub use tem_core::{{BuildError, CommonError, Config, ConfigError, Credentials, Error, ErrorKind, ErrorMetadata}};
+pub use tem_core::{{
+    BuildError, CallOptions, CommonError, Config, ConfigError, Credentials, Error, ErrorKind, ErrorMetadata,
+    RetryPolicy,
+}};
 
 /// The service this crate calls.
 pub const SERVICE: tem_core::ServiceSpec = tem_core::ServiceSpec::new("{name}", "{version}");
@@ -683,7 +687,7 @@ impl Client {{
         Self::new(Config::from_env()?)
     }}
 
-    /// The service-agnostic client underneath.
+    /// The service-agnostic client underneath; its `send_with` takes per-call [`CallOptions`].
     pub fn core(&self) -> &tem_core::Client {{
         &self.core
     }}

@@ -11,7 +11,8 @@
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! // Credentials from TENCENTCLOUD_SECRET_ID / _SECRET_KEY, region from TENCENTCLOUD_REGION.
+//! // Credentials from the default chain (environment, credentials file, CVM role),
+//! // region from TENCENTCLOUD_REGION.
 //! let client = tem_api::Client::from_env()?;
 //! # let _ = client;
 //! # Ok(())
@@ -29,7 +30,10 @@ pub mod operation;
 #[rustfmt::skip]
 pub mod types;
 
-pub use tem_core::{BuildError, CommonError, Config, ConfigError, Credentials, Error, ErrorKind, ErrorMetadata};
+pub use tem_core::{
+    BuildError, CallOptions, CommonError, Config, ConfigError, Credentials, Error, ErrorKind, ErrorMetadata,
+    RetryPolicy,
+};
 
 /// The service this crate calls.
 pub const SERVICE: tem_core::ServiceSpec = tem_core::ServiceSpec::new("tem", "2021-07-01");
@@ -51,7 +55,7 @@ impl Client {
         Self::new(Config::from_env()?)
     }
 
-    /// The service-agnostic client underneath.
+    /// The service-agnostic client underneath; its `send_with` takes per-call [`CallOptions`].
     pub fn core(&self) -> &tem_core::Client {
         &self.core
     }
