@@ -54,11 +54,16 @@ async fn main() -> ExitCode {
                     eprintln!("request id: {}", service.request_id());
                 }
                 None => {
-                    eprintln!("error: {e}");
+                    // One line: the error and what caused it.
+                    let mut line = format!("error: {e}");
                     let mut source = std::error::Error::source(&e);
                     while let Some(cause) = source {
-                        eprintln!("  caused by: {cause}");
+                        line.push_str(&format!(": {cause}"));
                         source = cause.source();
+                    }
+                    eprintln!("{line}");
+                    if e.kind() == tem_api::ErrorKind::Config {
+                        return ExitCode::from(2);
                     }
                 }
             }
@@ -76,7 +81,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<RollingUpdateApplicationB
             continue;
         }
         if flag == "--help" || flag == "-h" {
-            return Err("help requested".into());
+            return Err("usage requested".into());
         }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let number =

@@ -354,11 +354,16 @@ impl Client {
     /// [`crate::credentials::CredentialsError`].
     pub async fn credentials(&self) -> Result<Credentials, Error<Infallible>> {
         self.inner.config.credentials.provide_credentials().await.map_err(|e| {
-            let kind = match e.kind() {
-                CredentialsErrorKind::Provider => ErrorKind::Credentials,
-                _ => ErrorKind::Config,
+            // The details are the source's to tell: Display does not repeat them.
+            let (kind, summary) = match e.kind() {
+                CredentialsErrorKind::Provider => (ErrorKind::Credentials, "fetching credentials failed"),
+                CredentialsErrorKind::NotFound
+                | CredentialsErrorKind::Config(crate::error::ConfigErrorKind::NoCredentials) => {
+                    (ErrorKind::Config, "no credentials found")
+                }
+                _ => (ErrorKind::Config, "the credentials are misconfigured"),
             };
-            Error::new(kind, e.to_string()).with_source(e)
+            Error::new(kind, summary).with_source(e)
         })
     }
 

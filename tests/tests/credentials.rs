@@ -229,10 +229,8 @@ async fn slow_metadata_service_times_out_quickly_and_the_chain_does_not_hang() {
     let err = Client::new(TEM, config).unwrap().send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     assert_eq!(err.kind(), ErrorKind::Config);
-    assert!(
-        err.to_string().contains("CVM role: the metadata service at") && err.to_string().contains("timed out"),
-        "{err}"
-    );
+    let shown = with_sources(&err);
+    assert!(shown.contains("CVM role: the metadata service at") && shown.contains("timed out"), "{shown}");
     assert_eq!(server.request_count(), 0);
 }
 
@@ -505,7 +503,9 @@ async fn bad_configuration_fails_early_with_a_distinct_error_naming_its_source()
         .unwrap();
     let err = Client::new(TEM, config).unwrap().send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
-    assert!(err.to_string().contains("no credentials found; tried 1. environment"), "{err}");
+    assert!(err.to_string().ends_with("configuration error: no credentials found"), "{err}");
+    let shown = with_sources(&err);
+    assert!(shown.contains("no credentials found; tried 1. environment"), "{shown}");
     assert_eq!(server.request_count(), 0, "no request was sent for any bad configuration");
 }
 
@@ -802,4 +802,16 @@ async fn secret_keys_and_tokens_never_appear_in_debug_display_errors_or_traces()
     assert!(everything.contains("AuthFailure."), "{everything}");
     assert!(everything.contains("line 2"), "{everything}");
     assert!(traces.contains("credentials refreshed"), "{traces}");
+}
+
+/// An error's message and its `source()` chain, as a person reading the whole error sees it.
+fn with_sources(error: &dyn std::error::Error) -> String {
+    let mut shown = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        shown.push_str(": ");
+        shown.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    shown
 }
