@@ -93,18 +93,6 @@ pub fn generate_common_errors(common: &CommonErrorsFile, source: &str) -> String
                     _ => return ::std::result::Result::Err(metadata),
                 })
             }
-
-            pub fn code(&self) -> &str {
-                crate::OperationError::metadata(self).code()
-            }
-
-            pub fn message(&self) -> &str {
-                crate::OperationError::metadata(self).message()
-            }
-
-            pub fn request_id(&self) -> &str {
-                crate::OperationError::metadata(self).request_id()
-            }
         }
 
         impl crate::OperationError for CommonError {
@@ -119,13 +107,7 @@ pub fn generate_common_errors(common: &CommonErrorsFile, source: &str) -> String
             }
         }
 
-        impl ::std::fmt::Display for CommonError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                ::std::fmt::Display::fmt(crate::OperationError::metadata(self), f)
-            }
-        }
-
-        impl ::std::error::Error for CommonError {}
+        crate::operation_error_impls!(CommonError);
     };
     render(&format!("// Source: {source}."), tokens)
 }
@@ -521,21 +503,6 @@ impl<'a> Emitter<'a> {
                 Unhandled(::tem_core::ErrorMetadata),
             }
 
-            impl #error {
-                /// The error code exactly as the service sent it.
-                pub fn code(&self) -> &str {
-                    ::tem_core::OperationError::metadata(self).code()
-                }
-
-                pub fn message(&self) -> &str {
-                    ::tem_core::OperationError::metadata(self).message()
-                }
-
-                pub fn request_id(&self) -> &str {
-                    ::tem_core::OperationError::metadata(self).request_id()
-                }
-            }
-
             impl ::tem_core::OperationError for #error {
                 fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
                     #from_metadata
@@ -549,13 +516,7 @@ impl<'a> Emitter<'a> {
                 }
             }
 
-            impl ::std::fmt::Display for #error {
-                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-                }
-            }
-
-            impl ::std::error::Error for #error {}
+            ::tem_core::operation_error_impls!(#error);
         }
     }
 }

@@ -152,15 +152,6 @@ impl CommonError {
             },
         )
     }
-    pub fn code(&self) -> &str {
-        crate::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        crate::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        crate::OperationError::metadata(self).request_id()
-    }
 }
 impl crate::OperationError for CommonError {
     fn from_metadata(metadata: crate::ErrorMetadata) -> Self {
@@ -210,9 +201,4 @@ impl crate::OperationError for CommonError {
         }
     }
 }
-impl ::std::fmt::Display for CommonError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(crate::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for CommonError {}
+crate::operation_error_impls!(CommonError);

@@ -401,3 +401,37 @@ impl Error<std::convert::Infallible> {
         }
     }
 }
+
+/// The accessors and trait impls every operation error shares, written once: inherent
+/// `code()`, `message()` and `request_id()` (no trait import needed), `Display` (code,
+/// message and request id) and `std::error::Error`. Generated code calls it after it
+/// implements [`OperationError`] for `$name`.
+#[macro_export]
+macro_rules! operation_error_impls {
+    ($name:ident) => {
+        impl $name {
+            /// The error code exactly as the service sent it.
+            pub fn code(&self) -> &str {
+                $crate::OperationError::metadata(self).code()
+            }
+
+            /// The service's message.
+            pub fn message(&self) -> &str {
+                $crate::OperationError::metadata(self).message()
+            }
+
+            /// The request id; quote it when asking Tencent Cloud for help.
+            pub fn request_id(&self) -> &str {
+                $crate::OperationError::metadata(self).request_id()
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt($crate::OperationError::metadata(self), f)
+            }
+        }
+
+        impl ::std::error::Error for $name {}
+    };
+}

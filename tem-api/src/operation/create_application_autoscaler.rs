@@ -213,18 +213,6 @@ pub enum CreateApplicationAutoscalerError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl CreateApplicationAutoscalerError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for CreateApplicationAutoscalerError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -307,12 +295,7 @@ impl ::tem_core::OperationError for CreateApplicationAutoscalerError {
         }
     }
 }
-impl ::std::fmt::Display for CreateApplicationAutoscalerError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for CreateApplicationAutoscalerError {}
+::tem_core::operation_error_impls!(CreateApplicationAutoscalerError);
 impl crate::Client {
     /// 创建弹性伸缩策略组合
     ///

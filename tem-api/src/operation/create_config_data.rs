@@ -192,18 +192,6 @@ pub enum CreateConfigDataError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl CreateConfigDataError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for CreateConfigDataError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -246,12 +234,7 @@ impl ::tem_core::OperationError for CreateConfigDataError {
         }
     }
 }
-impl ::std::fmt::Display for CreateConfigDataError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for CreateConfigDataError {}
+::tem_core::operation_error_impls!(CreateConfigDataError);
 impl crate::Client {
     /// 创建配置
     ///

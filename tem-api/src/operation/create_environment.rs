@@ -459,18 +459,6 @@ pub enum CreateEnvironmentError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl CreateEnvironmentError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for CreateEnvironmentError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -537,12 +525,7 @@ impl ::tem_core::OperationError for CreateEnvironmentError {
         }
     }
 }
-impl ::std::fmt::Display for CreateEnvironmentError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for CreateEnvironmentError {}
+::tem_core::operation_error_impls!(CreateEnvironmentError);
 impl crate::Client {
     /// 创建环境
     ///

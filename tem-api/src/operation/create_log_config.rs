@@ -381,18 +381,6 @@ pub enum CreateLogConfigError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl CreateLogConfigError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for CreateLogConfigError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -451,12 +439,7 @@ impl ::tem_core::OperationError for CreateLogConfigError {
         }
     }
 }
-impl ::std::fmt::Display for CreateLogConfigError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for CreateLogConfigError {}
+::tem_core::operation_error_impls!(CreateLogConfigError);
 impl crate::Client {
     /// 创建日志收集配置
     ///

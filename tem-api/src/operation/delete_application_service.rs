@@ -197,18 +197,6 @@ pub enum DeleteApplicationServiceError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DeleteApplicationServiceError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DeleteApplicationServiceError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -259,12 +247,7 @@ impl ::tem_core::OperationError for DeleteApplicationServiceError {
         }
     }
 }
-impl ::std::fmt::Display for DeleteApplicationServiceError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DeleteApplicationServiceError {}
+::tem_core::operation_error_impls!(DeleteApplicationServiceError);
 impl crate::Client {
     /// 删除一条访问方式
     ///

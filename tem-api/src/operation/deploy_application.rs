@@ -1438,18 +1438,6 @@ pub enum DeployApplicationError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DeployApplicationError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DeployApplicationError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -1658,12 +1646,7 @@ impl ::tem_core::OperationError for DeployApplicationError {
         }
     }
 }
-impl ::std::fmt::Display for DeployApplicationError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DeployApplicationError {}
+::tem_core::operation_error_impls!(DeployApplicationError);
 impl crate::Client {
     /// 应用部署
     ///

@@ -176,18 +176,6 @@ pub enum DescribeApplicationAutoscalerListError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DescribeApplicationAutoscalerListError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DescribeApplicationAutoscalerListError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -234,12 +222,7 @@ impl ::tem_core::OperationError for DescribeApplicationAutoscalerListError {
         }
     }
 }
-impl ::std::fmt::Display for DescribeApplicationAutoscalerListError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DescribeApplicationAutoscalerListError {}
+::tem_core::operation_error_impls!(DescribeApplicationAutoscalerListError);
 impl crate::Client {
     /// 获取应用弹性策略组合
     ///

@@ -192,18 +192,6 @@ pub enum DescribeApplicationInfoError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DescribeApplicationInfoError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DescribeApplicationInfoError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -290,12 +278,7 @@ impl ::tem_core::OperationError for DescribeApplicationInfoError {
         }
     }
 }
-impl ::std::fmt::Display for DescribeApplicationInfoError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DescribeApplicationInfoError {}
+::tem_core::operation_error_impls!(DescribeApplicationInfoError);
 impl crate::Client {
     /// 服务基本信息查看
     ///

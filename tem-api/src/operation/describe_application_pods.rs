@@ -290,18 +290,6 @@ pub enum DescribeApplicationPodsError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DescribeApplicationPodsError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DescribeApplicationPodsError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -364,12 +352,7 @@ impl ::tem_core::OperationError for DescribeApplicationPodsError {
         }
     }
 }
-impl ::std::fmt::Display for DescribeApplicationPodsError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DescribeApplicationPodsError {}
+::tem_core::operation_error_impls!(DescribeApplicationPodsError);
 impl crate::Client {
     /// 获取应用实例列表
     ///

@@ -175,18 +175,6 @@ pub enum DescribeApplicationServiceListError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DescribeApplicationServiceListError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DescribeApplicationServiceListError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -233,12 +221,7 @@ impl ::tem_core::OperationError for DescribeApplicationServiceListError {
         }
     }
 }
-impl ::std::fmt::Display for DescribeApplicationServiceListError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DescribeApplicationServiceListError {}
+::tem_core::operation_error_impls!(DescribeApplicationServiceListError);
 impl crate::Client {
     /// 查询应用访问方式列表
     ///

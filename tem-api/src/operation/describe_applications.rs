@@ -285,18 +285,6 @@ pub enum DescribeApplicationsError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DescribeApplicationsError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DescribeApplicationsError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -331,12 +319,7 @@ impl ::tem_core::OperationError for DescribeApplicationsError {
         }
     }
 }
-impl ::std::fmt::Display for DescribeApplicationsError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DescribeApplicationsError {}
+::tem_core::operation_error_impls!(DescribeApplicationsError);
 impl crate::Client {
     /// 获取运行服务列表
     ///

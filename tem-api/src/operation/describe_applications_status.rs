@@ -149,18 +149,6 @@ pub enum DescribeApplicationsStatusError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DescribeApplicationsStatusError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DescribeApplicationsStatusError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -207,12 +195,7 @@ impl ::tem_core::OperationError for DescribeApplicationsStatusError {
         }
     }
 }
-impl ::std::fmt::Display for DescribeApplicationsStatusError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DescribeApplicationsStatusError {}
+::tem_core::operation_error_impls!(DescribeApplicationsStatusError);
 impl crate::Client {
     /// 单环境下所有应用状态查看
     ///

@@ -193,18 +193,6 @@ pub enum DescribeConfigDataListError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DescribeConfigDataListError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DescribeConfigDataListError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -247,12 +235,7 @@ impl ::tem_core::OperationError for DescribeConfigDataListError {
         }
     }
 }
-impl ::std::fmt::Display for DescribeConfigDataListError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DescribeConfigDataListError {}
+::tem_core::operation_error_impls!(DescribeConfigDataListError);
 impl crate::Client {
     /// 查询配置列表
     ///

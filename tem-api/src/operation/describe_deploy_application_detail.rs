@@ -166,18 +166,6 @@ pub enum DescribeDeployApplicationDetailError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DescribeDeployApplicationDetailError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DescribeDeployApplicationDetailError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -240,12 +228,7 @@ impl ::tem_core::OperationError for DescribeDeployApplicationDetailError {
         }
     }
 }
-impl ::std::fmt::Display for DescribeDeployApplicationDetailError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DescribeDeployApplicationDetailError {}
+::tem_core::operation_error_impls!(DescribeDeployApplicationDetailError);
 impl crate::Client {
     /// 获取分批发布详情
     ///

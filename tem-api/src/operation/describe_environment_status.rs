@@ -149,18 +149,6 @@ pub enum DescribeEnvironmentStatusError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DescribeEnvironmentStatusError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DescribeEnvironmentStatusError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -199,12 +187,7 @@ impl ::tem_core::OperationError for DescribeEnvironmentStatusError {
         }
     }
 }
-impl ::std::fmt::Display for DescribeEnvironmentStatusError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DescribeEnvironmentStatusError {}
+::tem_core::operation_error_impls!(DescribeEnvironmentStatusError);
 impl crate::Client {
     /// 获取环境状态
     ///

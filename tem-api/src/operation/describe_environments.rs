@@ -235,18 +235,6 @@ pub enum DescribeEnvironmentsError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DescribeEnvironmentsError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DescribeEnvironmentsError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -285,12 +273,7 @@ impl ::tem_core::OperationError for DescribeEnvironmentsError {
         }
     }
 }
-impl ::std::fmt::Display for DescribeEnvironmentsError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DescribeEnvironmentsError {}
+::tem_core::operation_error_impls!(DescribeEnvironmentsError);
 impl crate::Client {
     /// 获取环境列表
     ///

@@ -253,18 +253,6 @@ pub enum DescribePagedLogConfigListError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DescribePagedLogConfigListError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DescribePagedLogConfigListError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -311,12 +299,7 @@ impl ::tem_core::OperationError for DescribePagedLogConfigListError {
         }
     }
 }
-impl ::std::fmt::Display for DescribePagedLogConfigListError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DescribePagedLogConfigListError {}
+::tem_core::operation_error_impls!(DescribePagedLogConfigListError);
 impl crate::Client {
     /// 查询分页的日志收集配置列表
     ///

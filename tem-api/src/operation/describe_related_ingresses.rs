@@ -197,18 +197,6 @@ pub enum DescribeRelatedIngressesError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DescribeRelatedIngressesError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DescribeRelatedIngressesError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -251,12 +239,7 @@ impl ::tem_core::OperationError for DescribeRelatedIngressesError {
         }
     }
 }
-impl ::std::fmt::Display for DescribeRelatedIngressesError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DescribeRelatedIngressesError {}
+::tem_core::operation_error_impls!(DescribeRelatedIngressesError);
 impl crate::Client {
     /// 查询应用关联的 Ingress 规则列表
     ///

@@ -160,18 +160,6 @@ pub enum DestroyConfigDataError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DestroyConfigDataError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DestroyConfigDataError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -202,12 +190,7 @@ impl ::tem_core::OperationError for DestroyConfigDataError {
         }
     }
 }
-impl ::std::fmt::Display for DestroyConfigDataError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DestroyConfigDataError {}
+::tem_core::operation_error_impls!(DestroyConfigDataError);
 impl crate::Client {
     /// 销毁配置
     ///

@@ -136,18 +136,6 @@ pub enum DestroyEnvironmentError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DestroyEnvironmentError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DestroyEnvironmentError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -182,12 +170,7 @@ impl ::tem_core::OperationError for DestroyEnvironmentError {
         }
     }
 }
-impl ::std::fmt::Display for DestroyEnvironmentError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DestroyEnvironmentError {}
+::tem_core::operation_error_impls!(DestroyEnvironmentError);
 impl crate::Client {
     /// 销毁环境
     ///

@@ -167,18 +167,6 @@ pub enum DestroyLogConfigError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DestroyLogConfigError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DestroyLogConfigError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -217,12 +205,7 @@ impl ::tem_core::OperationError for DestroyLogConfigError {
         }
     }
 }
-impl ::std::fmt::Display for DestroyLogConfigError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DestroyLogConfigError {}
+::tem_core::operation_error_impls!(DestroyLogConfigError);
 impl crate::Client {
     /// 销毁日志收集配置
     ///

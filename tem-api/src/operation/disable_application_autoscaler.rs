@@ -188,18 +188,6 @@ pub enum DisableApplicationAutoscalerError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl DisableApplicationAutoscalerError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for DisableApplicationAutoscalerError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -226,12 +214,7 @@ impl ::tem_core::OperationError for DisableApplicationAutoscalerError {
         }
     }
 }
-impl ::std::fmt::Display for DisableApplicationAutoscalerError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for DisableApplicationAutoscalerError {}
+::tem_core::operation_error_impls!(DisableApplicationAutoscalerError);
 impl crate::Client {
     /// 关闭应用弹性策略组合
     ///

@@ -190,18 +190,6 @@ pub enum EnableApplicationAutoscalerError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl EnableApplicationAutoscalerError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for EnableApplicationAutoscalerError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -232,12 +220,7 @@ impl ::tem_core::OperationError for EnableApplicationAutoscalerError {
         }
     }
 }
-impl ::std::fmt::Display for EnableApplicationAutoscalerError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for EnableApplicationAutoscalerError {}
+::tem_core::operation_error_impls!(EnableApplicationAutoscalerError);
 impl crate::Client {
     /// 启用应用弹性策略组合
     ///

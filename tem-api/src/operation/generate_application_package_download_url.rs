@@ -186,18 +186,6 @@ pub enum GenerateApplicationPackageDownloadUrlError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl GenerateApplicationPackageDownloadUrlError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for GenerateApplicationPackageDownloadUrlError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -220,12 +208,7 @@ impl ::tem_core::OperationError for GenerateApplicationPackageDownloadUrlError {
         }
     }
 }
-impl ::std::fmt::Display for GenerateApplicationPackageDownloadUrlError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for GenerateApplicationPackageDownloadUrlError {}
+::tem_core::operation_error_impls!(GenerateApplicationPackageDownloadUrlError);
 impl crate::Client {
     /// 生成应用程序包预签名下载链接
     ///

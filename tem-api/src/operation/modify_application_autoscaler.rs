@@ -227,18 +227,6 @@ pub enum ModifyApplicationAutoscalerError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl ModifyApplicationAutoscalerError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for ModifyApplicationAutoscalerError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -297,12 +285,7 @@ impl ::tem_core::OperationError for ModifyApplicationAutoscalerError {
         }
     }
 }
-impl ::std::fmt::Display for ModifyApplicationAutoscalerError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for ModifyApplicationAutoscalerError {}
+::tem_core::operation_error_impls!(ModifyApplicationAutoscalerError);
 impl crate::Client {
     /// 修改弹性伸缩策略组合
     ///

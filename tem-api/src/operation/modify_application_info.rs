@@ -188,18 +188,6 @@ pub enum ModifyApplicationInfoError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl ModifyApplicationInfoError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for ModifyApplicationInfoError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -238,12 +226,7 @@ impl ::tem_core::OperationError for ModifyApplicationInfoError {
         }
     }
 }
-impl ::std::fmt::Display for ModifyApplicationInfoError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for ModifyApplicationInfoError {}
+::tem_core::operation_error_impls!(ModifyApplicationInfoError);
 impl crate::Client {
     /// 修改应用基本信息
     ///

@@ -162,18 +162,6 @@ pub enum ModifyApplicationReplicasError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl ModifyApplicationReplicasError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for ModifyApplicationReplicasError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -204,12 +192,7 @@ impl ::tem_core::OperationError for ModifyApplicationReplicasError {
         }
     }
 }
-impl ::std::fmt::Display for ModifyApplicationReplicasError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for ModifyApplicationReplicasError {}
+::tem_core::operation_error_impls!(ModifyApplicationReplicasError);
 impl crate::Client {
     /// 修改应用实例数量
     ///

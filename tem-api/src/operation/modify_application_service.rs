@@ -225,18 +225,6 @@ pub enum ModifyApplicationServiceError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl ModifyApplicationServiceError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for ModifyApplicationServiceError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -307,12 +295,7 @@ impl ::tem_core::OperationError for ModifyApplicationServiceError {
         }
     }
 }
-impl ::std::fmt::Display for ModifyApplicationServiceError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for ModifyApplicationServiceError {}
+::tem_core::operation_error_impls!(ModifyApplicationServiceError);
 impl crate::Client {
     /// 修改服务访问方式列表
     ///

@@ -277,18 +277,6 @@ pub enum ModifyEnvironmentError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl ModifyEnvironmentError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for ModifyEnvironmentError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -335,12 +323,7 @@ impl ::tem_core::OperationError for ModifyEnvironmentError {
         }
     }
 }
-impl ::std::fmt::Display for ModifyEnvironmentError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for ModifyEnvironmentError {}
+::tem_core::operation_error_impls!(ModifyEnvironmentError);
 impl crate::Client {
     /// 编辑环境
     ///

@@ -258,18 +258,6 @@ pub enum ModifyGatewayIngressError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl ModifyGatewayIngressError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for ModifyGatewayIngressError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -300,12 +288,7 @@ impl ::tem_core::OperationError for ModifyGatewayIngressError {
         }
     }
 }
-impl ::std::fmt::Display for ModifyGatewayIngressError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for ModifyGatewayIngressError {}
+::tem_core::operation_error_impls!(ModifyGatewayIngressError);
 impl crate::Client {
     /// 修改网关的转发配置
     ///

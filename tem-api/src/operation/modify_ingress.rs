@@ -144,18 +144,6 @@ pub enum ModifyIngressError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl ModifyIngressError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for ModifyIngressError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -198,12 +186,7 @@ impl ::tem_core::OperationError for ModifyIngressError {
         }
     }
 }
-impl ::std::fmt::Display for ModifyIngressError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for ModifyIngressError {}
+::tem_core::operation_error_impls!(ModifyIngressError);
 impl crate::Client {
     /// 创建或者更新 Ingress 规则
     ///

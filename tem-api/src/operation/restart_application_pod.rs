@@ -257,18 +257,6 @@ pub enum RestartApplicationPodError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl RestartApplicationPodError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for RestartApplicationPodError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -295,12 +283,7 @@ impl ::tem_core::OperationError for RestartApplicationPodError {
         }
     }
 }
-impl ::std::fmt::Display for RestartApplicationPodError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for RestartApplicationPodError {}
+::tem_core::operation_error_impls!(RestartApplicationPodError);
 impl crate::Client {
     /// 重启应用实例
     ///

@@ -121,18 +121,6 @@ pub enum ResumeDeployApplicationError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl ResumeDeployApplicationError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for ResumeDeployApplicationError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -163,12 +151,7 @@ impl ::tem_core::OperationError for ResumeDeployApplicationError {
         }
     }
 }
-impl ::std::fmt::Display for ResumeDeployApplicationError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for ResumeDeployApplicationError {}
+::tem_core::operation_error_impls!(ResumeDeployApplicationError);
 impl crate::Client {
     /// 开始下一批次发布
     ///

@@ -119,18 +119,6 @@ pub enum RevertDeployApplicationError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl RevertDeployApplicationError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for RevertDeployApplicationError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -157,12 +145,7 @@ impl ::tem_core::OperationError for RevertDeployApplicationError {
         }
     }
 }
-impl ::std::fmt::Display for RevertDeployApplicationError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for RevertDeployApplicationError {}
+::tem_core::operation_error_impls!(RevertDeployApplicationError);
 impl crate::Client {
     /// 回滚分批发布
     ///

@@ -407,18 +407,6 @@ pub enum RollingUpdateApplicationByVersionError {
     /// A code not documented for this action; `code()` returns it verbatim.
     Unhandled(::tem_core::ErrorMetadata),
 }
-impl RollingUpdateApplicationByVersionError {
-    /// The error code exactly as the service sent it.
-    pub fn code(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).code()
-    }
-    pub fn message(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).message()
-    }
-    pub fn request_id(&self) -> &str {
-        ::tem_core::OperationError::metadata(self).request_id()
-    }
-}
 impl ::tem_core::OperationError for RollingUpdateApplicationByVersionError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
         match metadata.code() {
@@ -541,12 +529,7 @@ impl ::tem_core::OperationError for RollingUpdateApplicationByVersionError {
         }
     }
 }
-impl ::std::fmt::Display for RollingUpdateApplicationByVersionError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(::tem_core::OperationError::metadata(self), f)
-    }
-}
-impl ::std::error::Error for RollingUpdateApplicationByVersionError {}
+::tem_core::operation_error_impls!(RollingUpdateApplicationByVersionError);
 impl crate::Client {
     /// 更新应用部署版本
     ///
