@@ -70,7 +70,7 @@ struct ClientInner {
 }
 
 /// What a client learns across calls: the server's clock, the rate limits' buckets, and the
-/// jitter source. Shared by clones.
+/// random source (backoff jitter, legacy-signature nonces). Shared by clones.
 #[derive(Debug)]
 struct CallState {
     /// Seconds to add to the local clock to get the server's, learnt from the `Date` of a reply
@@ -377,7 +377,9 @@ impl Client {
         let inner = &*self.inner;
         let config = &inner.config;
         if config.signature_method != signing::SignatureMethod::Tc3HmacSha256 {
-            return self.prepare_legacy(credentials, action, &body, timestamp, random_nonce());
+            // A random positive `Nonce` up to `i64::MAX`, as the official SDKs draw one.
+            let nonce = (self.inner.calls.jitter.next_u64() & i64::MAX as u64).max(1);
+            return self.prepare_legacy(credentials, action, &body, timestamp, nonce);
         }
         let signature = signing::sign(
             &SigningInput {
@@ -471,17 +473,6 @@ impl Client {
         };
         PreparedRequest { url: inner.url.clone(), headers, body: legacy.body.into_bytes(), signature }
     }
-}
-
-/// A random positive `Nonce` up to `i64::MAX`, as the official SDKs draw one.
-fn random_nonce() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    // RandomState is seeded from the OS once per process and perturbed per instance.
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    hasher.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
-    (hasher.finish() & (i64::MAX as u64)).max(1)
 }
 
 /// A signed request, ready to send. `Debug` redacts the token.

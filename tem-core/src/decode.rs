@@ -43,14 +43,17 @@ struct ErrorBody {
 /// `Response` of a reply, if the reply is a JSON object with an object `Response`.
 ///
 /// Derived `Deserialize` impls also read a struct from a JSON array, by position, so the
-/// object shape is checked on the raw text before any struct is read.
+/// object shape is checked before any struct is read: on the first byte, so that a good reply
+/// is scanned once here; only a bad one is scanned again, to say what is wrong with it.
 fn response_object(body: &[u8]) -> Result<&RawValue, (&'static str, Option<serde_json::Error>)> {
-    let json: &RawValue = serde_json::from_slice(body).map_err(|e| ("the reply is not valid JSON", Some(e)))?;
-    if !json.get().starts_with('{') {
-        return Err(("the reply is not a JSON object", None));
+    let first = body.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if first != Some(&b'{') {
+        return Err(match serde_json::from_slice::<&RawValue>(body) {
+            Ok(_) => ("the reply is not a JSON object", None),
+            Err(e) => ("the reply is not valid JSON", Some(e)),
+        });
     }
-    let envelope: Envelope<'_> =
-        serde_json::from_str(json.get()).map_err(|e| ("the reply is not a valid JSON object", Some(e)))?;
+    let envelope: Envelope<'_> = serde_json::from_slice(body).map_err(|e| ("the reply is not valid JSON", Some(e)))?;
     match envelope.response {
         Some(response) if response.get().starts_with('{') => Ok(response),
         Some(_) => Err(("`Response` is not an object", None)),

@@ -224,8 +224,9 @@ fn in_class(code: &str, class: &str) -> bool {
     code.strip_prefix(class).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
-/// A tiny thread-safe pseudo-random source for backoff jitter: SplitMix64 over an atomic
-/// counter, seeded from std's randomly keyed hasher. Not for anything secret.
+/// A tiny thread-safe pseudo-random source, for backoff jitter and the `Nonce` of legacy
+/// signatures (replay protection, not a secret): SplitMix64 over an atomic counter, seeded
+/// from std's randomly keyed hasher. Not for anything secret.
 #[derive(Debug)]
 pub(crate) struct Jitter(AtomicU64);
 

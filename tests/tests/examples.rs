@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use pretty_assertions::assert_eq;
 use serde::de::DeserializeOwned;
@@ -24,12 +25,22 @@ const SCHEMA_BREAKING: &[(&str, &str, &str)] = &[(
 
 /// A generated crate under test: where its examples are, and which service it calls.
 struct Crate {
-    examples: &'static str,
+    examples_file: &'static str,
+    /// `examples_file`, read once for all of the crate's tests.
+    examples: OnceLock<BTreeMap<String, Vec<Example>>>,
     service: tem_core::ServiceSpec,
 }
 
-const TEM: Crate = Crate { examples: "../schema/tem/2021-07-01/examples.json", service: tem_api::SERVICE };
-const ODDITIES: Crate = Crate { examples: "fixtures/oddities/schema/examples.json", service: oddities_api::SERVICE };
+static TEM: Crate = Crate {
+    examples_file: "../schema/tem/2021-07-01/examples.json",
+    examples: OnceLock::new(),
+    service: tem_api::SERVICE,
+};
+static ODDITIES: Crate = Crate {
+    examples_file: "fixtures/oddities/schema/examples.json",
+    examples: OnceLock::new(),
+    service: oddities_api::SERVICE,
+};
 
 mod tem {
     use super::*;
@@ -74,14 +85,16 @@ struct Example {
     output: String,
 }
 
-fn examples(krate: &Crate) -> BTreeMap<String, Vec<Example>> {
-    #[derive(serde::Deserialize)]
-    struct File {
-        actions: BTreeMap<String, Vec<Example>>,
-    }
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(krate.examples);
-    let text = std::fs::read_to_string(path).unwrap();
-    serde_json::from_str::<File>(&text).unwrap().actions
+fn examples(krate: &Crate) -> &BTreeMap<String, Vec<Example>> {
+    krate.examples.get_or_init(|| {
+        #[derive(serde::Deserialize)]
+        struct File {
+            actions: BTreeMap<String, Vec<Example>>,
+        }
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(krate.examples_file);
+        let text = std::fs::read_to_string(path).unwrap();
+        serde_json::from_str::<File>(&text).unwrap().actions
+    })
 }
 
 /// The JSON body of an example's HTTP request text: what follows the first empty line.
