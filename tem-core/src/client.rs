@@ -12,6 +12,7 @@ use tracing::{Instrument, Span};
 
 use crate::config::ProxySetting;
 use crate::config::{Config, Endpoint};
+use crate::connection_gate::ConnectionGate;
 use crate::credentials::{Credentials, CredentialsErrorKind, ProvideCredentials};
 use crate::decode::{self, Inspection};
 use crate::error::{ConfigError, Error, ErrorKind, OperationError};
@@ -67,6 +68,7 @@ struct ClientInner {
     endpoint: Endpoint,
     url: String,
     calls: CallState,
+    gate: ConnectionGate,
 }
 
 /// What a client learns across calls: the server's clock, the rate limits' buckets, and the
@@ -129,7 +131,9 @@ impl Client {
                 config.signature_method.as_str()
             )));
         }
+        let gate = ConnectionGate::new();
         let mut http = reqwest::Client::builder()
+            .connector_layer(gate.layer())
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .user_agent(REQUEST_CLIENT)
@@ -159,7 +163,9 @@ impl Client {
             (None, false) => Endpoint::for_service_in(service.name, None, &config.root_domain),
         };
         let url = endpoint.url();
-        Ok(Self { inner: Arc::new(ClientInner { http, service, config, endpoint, url, calls: CallState::default() }) })
+        Ok(Self {
+            inner: Arc::new(ClientInner { http, service, config, endpoint, url, calls: CallState::default(), gate }),
+        })
     }
 
     pub fn config(&self) -> &Config {
@@ -319,8 +325,16 @@ impl Client {
         for (name, value) in &prepared.headers {
             request = request.header(*name, value);
         }
-        let mut response = request.body(prepared.body).send().await.map_err(|e| transport_error(action, e))?;
+        let sent = self.inner.gate.send(request.body(prepared.body).send()).await;
+        let mut response = sent.map_err(|e| transport_error(action, e))?;
         let status = response.status().as_u16();
+        // hyper keeps an HTTP/1.1 connection open after a complete reply unless told to close.
+        let keeps_alive = response.version() == reqwest::Version::HTTP_11
+            && !response
+                .headers()
+                .get_all(reqwest::header::CONNECTION)
+                .iter()
+                .any(|v| v.to_str().is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close"))));
         let date = response.headers().get("date").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let limit = self.inner.config.max_response_bytes;
         let too_large = |len: u64| {
@@ -342,6 +356,9 @@ impl Client {
                 return Err(too_large((body.len() + chunk.len()) as u64));
             }
             body.extend_from_slice(&chunk);
+        }
+        if keeps_alive {
+            self.inner.gate.hand_back();
         }
         Ok(Reply { status, date, body })
     }

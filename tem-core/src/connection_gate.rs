@@ -1,0 +1,205 @@
+//! Keeps sequential calls on one keep-alive connection, whatever the runtime flavour.
+//!
+//! hyper-util's pool (under reqwest) takes an HTTP/1 connection back in a task it spawns, once
+//! the connection is idle again. On a multi-thread runtime that task can run after the caller
+//! has read the whole reply and already asked for its next connection: the pool finds none
+//! idle and starts connecting at once, racing the new connection against the checkout, and a
+//! connect once started is completed even when the checkout wins. Twenty sequential calls
+//! opened up to 17 connections that way.
+//!
+//! The gate is a layer in front of reqwest's connector. A connect asked for while a connection
+//! of this client was handed back moments ago, and not taken since, waits: until the handed
+//! back connection is taken by the call (its checkout won; the waiting connect then gives up
+//! without opening anything), until no such connection is left, or at most [`RETURN_GRACE`]
+//! after the hand-back, in case it never reaches the pool (the server closed it).
+//!
+//! Which call a connect belongs to is known from a task-local set while the call's request is
+//! sent: the pool asks for the connection from the caller's task, and moves a connect that lost
+//! to the checkout into a task of its own.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// How long after a connection was handed back a connect waits for it, at most. The pool's task
+/// takes it back within microseconds; this bounds the wait for one that never comes back.
+pub(crate) const RETURN_GRACE: Duration = Duration::from_millis(100);
+
+tokio::task_local! {
+    /// Set while a call's request is being sent: whether a connection was opened for it.
+    static OPENED_FOR_CALL: Cell<bool>;
+}
+
+/// Shared by a client and its connector layer.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnectionGate {
+    state: Arc<GateState>,
+}
+
+#[derive(Debug)]
+struct GateState {
+    /// Connections handed back after a complete reply, and not known to be taken since.
+    handed_back: AtomicUsize,
+    /// When the latest was handed back, microseconds after `epoch`.
+    last_hand_back_us: AtomicU64,
+    epoch: Instant,
+    /// Connects waiting; only then is a change announced.
+    waiting: AtomicUsize,
+    changed: Notify,
+}
+
+impl ConnectionGate {
+    pub(crate) fn new() -> Self {
+        Self {
+            state: Arc::new(GateState {
+                handed_back: AtomicUsize::new(0),
+                last_hand_back_us: AtomicU64::new(0),
+                epoch: Instant::now(),
+                waiting: AtomicUsize::new(0),
+                changed: Notify::new(),
+            }),
+        }
+    }
+
+    /// The layer to give `reqwest::ClientBuilder::connector_layer`.
+    pub(crate) fn layer(&self) -> GateLayer {
+        GateLayer { state: self.state.clone() }
+    }
+
+    /// Sends a request (`send` is reqwest's send future) as a call of this client: connects
+    /// asked for while it runs belong to the call. Then records how the call got its connection.
+    pub(crate) async fn send<T>(&self, send: impl Future<Output = T>) -> T {
+        let (result, opened) = OPENED_FOR_CALL
+            .scope(Cell::new(false), async {
+                let result = send.await;
+                (result, OPENED_FOR_CALL.with(Cell::get))
+            })
+            .await;
+        if !opened {
+            // The call took a pooled connection: maybe one that was handed back.
+            let taken = self.state.handed_back.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+            if taken.is_ok() {
+                self.state.announce();
+            }
+        }
+        result
+    }
+
+    /// A call read its whole reply, and the connection stays open: it is on its way back to
+    /// the pool.
+    pub(crate) fn hand_back(&self) {
+        let state = &*self.state;
+        state.last_hand_back_us.store(state.epoch.elapsed().as_micros() as u64, Ordering::Release);
+        state.handed_back.fetch_add(1, Ordering::AcqRel);
+        state.announce();
+    }
+}
+
+impl GateState {
+    fn announce(&self) {
+        if self.waiting.load(Ordering::Acquire) > 0 {
+            self.changed.notify_waiters();
+        }
+    }
+
+    /// Waits while a handed-back connection may still reach the pool. `Err` when the connect is
+    /// no longer needed: it was moved out of its call's task, so the call's checkout won.
+    async fn wait_for_handed_back(&self, in_call: bool) -> Result<(), BoxError> {
+        if !in_call {
+            return Ok(());
+        }
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        let outcome = async {
+            loop {
+                let changed = self.changed.notified();
+                tokio::pin!(changed);
+                changed.as_mut().enable();
+                if OPENED_FOR_CALL.try_with(|_| ()).is_err() {
+                    return Err(BoxError::from("a pooled connection served the call; this connection is not needed"));
+                }
+                if self.handed_back.load(Ordering::Acquire) == 0 {
+                    return Ok(());
+                }
+                let since = Duration::from_micros(self.last_hand_back_us.load(Ordering::Acquire));
+                let deadline = self.epoch + since + RETURN_GRACE;
+                if Instant::now() >= deadline || tokio::time::timeout_at(deadline, changed).await.is_err() {
+                    // Whatever was handed back did not come: forget it rather than wait again.
+                    if OPENED_FOR_CALL.try_with(|_| ()).is_err() {
+                        continue;
+                    }
+                    self.handed_back.store(0, Ordering::Release);
+                    return Ok(());
+                }
+            }
+        }
+        .await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        outcome
+    }
+}
+
+/// The connector layer of [`ConnectionGate`].
+#[derive(Debug, Clone)]
+pub(crate) struct GateLayer {
+    state: Arc<GateState>,
+}
+
+impl<S> tower_layer::Layer<S> for GateLayer {
+    type Service = GatedConnector<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        GatedConnector { inner, state: self.state.clone() }
+    }
+}
+
+/// reqwest's connector behind the gate.
+#[derive(Debug, Clone)]
+pub(crate) struct GatedConnector<S> {
+    inner: S,
+    state: Arc<GateState>,
+}
+
+impl<S, R> tower_service::Service<R> for GatedConnector<S>
+where
+    S: tower_service::Service<R, Error = BoxError> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Response: Send + 'static,
+    R: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, destination: R) -> Self::Future {
+        // The pool asks for a connection from the caller's task.
+        let in_call = OPENED_FOR_CALL.try_with(|_| ()).is_ok();
+        // The inner service was made ready by `poll_ready`; a clone of it would not be.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let state = self.state.clone();
+        Box::pin(async move {
+            state.wait_for_handed_back(in_call).await?;
+            let connection = inner.call(destination).await?;
+            if OPENED_FOR_CALL.try_with(|opened| opened.set(true)).is_err() && in_call {
+                // Finished after the call's checkout won: it goes idle into the pool.
+                state.handed_back.fetch_add(1, Ordering::AcqRel);
+                state.last_hand_back_us.store(state.epoch.elapsed().as_micros() as u64, Ordering::Release);
+                state.announce();
+            }
+            Ok(connection)
+        })
+    }
+}
