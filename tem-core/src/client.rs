@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::time::Instant;
@@ -19,7 +21,7 @@ use crate::error::{ConfigError, Error, ErrorKind, OperationError};
 use crate::http_date::parse_imf_fixdate;
 use crate::rate_limit::RateLimiter;
 use crate::retry::{classify, CallOptions, Decision, Failure, Jitter};
-use crate::signing::{self, SigningInput, JSON_CONTENT_TYPE};
+use crate::signing::{self, SigningInput, SigningKeyCache, JSON_CONTENT_TYPE};
 
 /// What identifies a service: its name (the host's first label) and API version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,10 +68,39 @@ struct ClientInner {
     service: ServiceSpec,
     config: Config,
     endpoint: Endpoint,
-    url: String,
+    /// Parsed once; each request takes a clone.
+    url: reqwest::Url,
+    /// Header values that are the same on every request, built once.
+    fixed: FixedHeaders,
+    /// The derived signing key of the latest credentials and day.
+    signing_keys: SigningKeyCache,
     calls: CallState,
     gate: ConnectionGate,
 }
+
+/// The header values of a client that do not change from call to call.
+#[derive(Debug)]
+struct FixedHeaders {
+    version: HeaderValue,
+    region: Option<HeaderValue>,
+    language: Option<HeaderValue>,
+    /// `Host`, only when what reqwest would send from the URL differs from the configured host
+    /// that is signed (a default port written out, upper case): the two must be equal.
+    host: Option<HeaderValue>,
+}
+
+// Header names, lowercase as HTTP/1 sends them and as `HeaderName::from_static` needs them.
+const X_TC_ACTION: HeaderName = HeaderName::from_static("x-tc-action");
+const X_TC_TIMESTAMP: HeaderName = HeaderName::from_static("x-tc-timestamp");
+const X_TC_VERSION: HeaderName = HeaderName::from_static("x-tc-version");
+const X_TC_REGION: HeaderName = HeaderName::from_static("x-tc-region");
+const X_TC_TOKEN: HeaderName = HeaderName::from_static("x-tc-token");
+const X_TC_LANGUAGE: HeaderName = HeaderName::from_static("x-tc-language");
+const X_TC_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-tc-content-sha256");
+const X_TC_REQUEST_CLIENT: HeaderName = HeaderName::from_static("x-tc-requestclient");
+const JSON_CONTENT_TYPE_VALUE: HeaderValue = HeaderValue::from_static(JSON_CONTENT_TYPE);
+const UNSIGNED_PAYLOAD_VALUE: HeaderValue = HeaderValue::from_static(signing::UNSIGNED_PAYLOAD);
+const REQUEST_CLIENT_VALUE: HeaderValue = HeaderValue::from_static(REQUEST_CLIENT);
 
 /// What a client learns across calls: the server's clock, the rate limits' buckets, and the
 /// random source (backoff jitter, legacy-signature nonces). Shared by clones.
@@ -162,9 +193,37 @@ impl Client {
             }
             (None, false) => Endpoint::for_service_in(service.name, None, &config.root_domain),
         };
-        let url = endpoint.url();
+        let invalid_endpoint = |why: String| {
+            ConfigError::with_kind(crate::error::ConfigErrorKind::InvalidEndpoint, format!("invalid endpoint: {why}"))
+        };
+        let url = reqwest::Url::parse(&endpoint.url()).map_err(|e| invalid_endpoint(e.to_string()))?;
+        let header = |what: &str, value: &str| {
+            HeaderValue::from_str(value)
+                .map_err(|_| ConfigError::new(format!("the {what} {value:?} is not a valid header value")))
+        };
+        let sent_host = match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => return Err(invalid_endpoint("no host".to_owned())),
+        };
+        let fixed = FixedHeaders {
+            version: header("service version", service.version)?,
+            region: config.region.as_deref().map(|region| header("region", region)).transpose()?,
+            language: config.language.as_deref().map(|language| header("language", language)).transpose()?,
+            host: (sent_host != endpoint.host()).then(|| header("endpoint host", endpoint.host())).transpose()?,
+        };
         Ok(Self {
-            inner: Arc::new(ClientInner { http, service, config, endpoint, url, calls: CallState::default(), gate }),
+            inner: Arc::new(ClientInner {
+                http,
+                service,
+                config,
+                endpoint,
+                url,
+                fixed,
+                signing_keys: SigningKeyCache::new(),
+                calls: CallState::default(),
+                gate,
+            }),
         })
     }
 
@@ -200,12 +259,13 @@ impl Client {
             Error::new(ErrorKind::InvalidRequest, "cannot serialize the request").with_source(e).with_action(A::NAME)
         })?;
         let spec = CallSpec { action: A::NAME, read_only: A::READ_ONLY, rate_limit: A::RATE_LIMIT_PER_SECOND };
-        let answered = self.call(spec, body, options).await.map_err(Error::widen)?;
+        // Shared by every attempt without a copy.
+        let answered = self.call(spec, Bytes::from(body), options).await.map_err(Error::widen)?;
         decode::finish(A::NAME, &answered.reply, answered.inspection).map_err(|e| e.with_attempts(answered.attempts))
     }
 
     /// The untyped part of a call, in a span: every attempt, until one is final.
-    async fn call(&self, spec: CallSpec, body: Vec<u8>, options: CallOptions) -> Result<Answered, Error<Infallible>> {
+    async fn call(&self, spec: CallSpec, body: Bytes, options: CallOptions) -> Result<Answered, Error<Infallible>> {
         // Fields are what identifies a call; never headers, credentials or bodies.
         let span = tracing::debug_span!(
             "tencentcloud_call",
@@ -225,7 +285,7 @@ impl Client {
     async fn attempts(
         &self,
         spec: CallSpec,
-        body: Vec<u8>,
+        body: Bytes,
         options: &CallOptions,
         span: &Span,
     ) -> Result<Answered, Error<Infallible>> {
@@ -309,23 +369,39 @@ impl Client {
     /// Signs and sends one JSON body for `action`, once; returns the raw reply of any status.
     /// No retry, no rate limit; the learnt clock offset is applied.
     pub async fn send_raw(&self, action: &'static str, body: Vec<u8>) -> Result<Reply, Error<Infallible>> {
-        self.send_once(action, body).await.map_err(|(error, _)| error)
+        self.send_once(action, Bytes::from(body)).await.map_err(|(error, _)| error)
     }
 
     /// One attempt; a failure comes with what it tells of whether the request was received.
     async fn send_once(
         &self,
         action: &'static str,
-        body: Vec<u8>,
+        body: Bytes,
     ) -> Result<Reply, (Error<Infallible>, Failure<'static>)> {
         let timestamp = unix_now() + self.clock_offset();
         let credentials = self.credentials().await.map_err(|e| (e, Failure::Other))?;
-        let prepared = self.prepare(&credentials, action, body, timestamp);
-        let mut request = self.inner.http.post(&prepared.url);
-        for (name, value) in &prepared.headers {
-            request = request.header(*name, value);
-        }
-        let sent = self.inner.gate.send(request.body(prepared.body).send()).await;
+        let (headers, body) = if self.inner.config.signature_method == signing::SignatureMethod::Tc3HmacSha256 {
+            let headers = static_action_value(action)
+                .and_then(|action_value| self.signed_headers(&credentials, action_value, &body, timestamp));
+            (headers.map_err(|e| (e.with_action(action), Failure::NotSent))?, body)
+        } else {
+            let prepared = self.prepare(&credentials, action, body.to_vec(), timestamp);
+            let mut headers = HeaderMap::with_capacity(prepared.headers.len());
+            for (name, value) in prepared.headers {
+                let value = HeaderValue::try_from(value).map_err(|_| {
+                    let error =
+                        Error::new(ErrorKind::InvalidRequest, format!("the {name} header is not a valid value"));
+                    (error.with_action(action), Failure::NotSent)
+                })?;
+                let name = HeaderName::from_bytes(name.as_bytes()).expect("the legacy headers' names are valid");
+                headers.insert(name, value);
+            }
+            (headers, Bytes::from(prepared.body))
+        };
+        let mut request = reqwest::Request::new(reqwest::Method::POST, self.inner.url.clone());
+        *request.headers_mut() = headers;
+        *request.body_mut() = Some(body.into());
+        let sent = self.inner.gate.send(self.inner.http.execute(request)).await;
         let mut response = sent.map_err(|e| transport_error(action, e))?;
         let status = response.status().as_u16();
         // hyper keeps an HTTP/1.1 connection open after a complete reply unless told to close.
@@ -398,45 +474,96 @@ impl Client {
             let nonce = (self.inner.calls.jitter.next_u64() & i64::MAX as u64).max(1);
             return self.prepare_legacy(credentials, action, &body, timestamp, nonce);
         }
-        let signature = signing::sign(
-            &SigningInput {
-                service: inner.service.name,
-                host: inner.endpoint.host(),
-                content_type: JSON_CONTENT_TYPE,
-                payload: &body,
-                unsigned_payload: config.unsigned_payload,
-                timestamp,
-            },
-            credentials.secret_id(),
-            credentials.secret_key().expose(),
-        );
+        let input = SigningInput {
+            service: inner.service.name,
+            host: inner.endpoint.host(),
+            content_type: JSON_CONTENT_TYPE,
+            payload: &body,
+            unsigned_payload: config.unsigned_payload,
+            timestamp,
+        };
+        let signature = signing::sign(&input, credentials.secret_id(), credentials.secret_key().expose());
         // As the official SDKs: the action's first letter is sent upper-cased.
         let mut action_header = action.to_owned();
         if let Some(first) = action_header.get_mut(..1) {
             first.make_ascii_uppercase();
         }
-        let mut headers = vec![
-            ("Authorization", signature.authorization.clone()),
-            ("Content-Type", JSON_CONTENT_TYPE.to_owned()),
-            ("Host", inner.endpoint.host().to_owned()),
-            ("X-TC-Action", action_header),
-            ("X-TC-Timestamp", timestamp.to_string()),
-            ("X-TC-Version", inner.service.version.to_owned()),
-        ];
-        if let Some(region) = &config.region {
-            headers.push(("X-TC-Region", region.clone()));
+        // What is sent is what `send` sends, with the `Host` that reqwest adds from the URL.
+        let mut headers = vec![("Host", inner.endpoint.host().to_owned())];
+        let sent = HeaderValue::try_from(action_header)
+            .map_err(|_| Error::new(ErrorKind::InvalidRequest, "the action is not a valid header value"))
+            .and_then(|action| self.signed_headers(credentials, action, &body, timestamp));
+        match sent {
+            Ok(sent) => {
+                headers.extend(sent.iter().filter(|(name, _)| **name != reqwest::header::HOST).map(|(name, value)| {
+                    (header_name_display(name), String::from_utf8_lossy(value.as_bytes()).into_owned())
+                }))
+            }
+            Err(e) => tracing::warn!(action, error = %e, "this request cannot be sent"),
+        }
+        PreparedRequest { url: inner.url.as_str().to_owned(), headers, body, signature }
+    }
+
+    /// The headers of a TC3-HMAC-SHA256 request, signed: built from the client's fixed values
+    /// and the derived key in its cache, with `Host` left to reqwest when it sends the same.
+    fn signed_headers(
+        &self,
+        credentials: &Credentials,
+        action: HeaderValue,
+        body: &[u8],
+        timestamp: i64,
+    ) -> Result<HeaderMap, Error<Infallible>> {
+        let inner = &*self.inner;
+        let config = &inner.config;
+        let fixed = &inner.fixed;
+        let authorization = signing::authorization_header(
+            &SigningInput {
+                service: inner.service.name,
+                host: inner.endpoint.host(),
+                content_type: JSON_CONTENT_TYPE,
+                payload: body,
+                unsigned_payload: config.unsigned_payload,
+                timestamp,
+            },
+            credentials.secret_id(),
+            credentials.secret_key().expose(),
+            Some(&inner.signing_keys),
+        );
+        let invalid = |what: &str| {
+            Error::new(ErrorKind::Config, format!("the credentials' {what} has characters not allowed in a header"))
+        };
+        let mut headers = HeaderMap::with_capacity(16);
+        // Moved, not copied, into the header value.
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            HeaderValue::try_from(authorization).map_err(|_| invalid("secret id"))?,
+        );
+        headers.insert(reqwest::header::CONTENT_TYPE, JSON_CONTENT_TYPE_VALUE);
+        if let Some(host) = &fixed.host {
+            headers.insert(reqwest::header::HOST, host.clone());
+        }
+        headers.insert(X_TC_ACTION, action);
+        let mut digits = [0u8; 20];
+        let timestamp =
+            HeaderValue::from_bytes(signing::decimal(timestamp, &mut digits)).expect("digits are a valid header value");
+        headers.insert(X_TC_TIMESTAMP, timestamp);
+        headers.insert(X_TC_VERSION, fixed.version.clone());
+        if let Some(region) = &fixed.region {
+            headers.insert(X_TC_REGION, region.clone());
         }
         if let Some(token) = credentials.token() {
-            headers.push(("X-TC-Token", token.expose().to_owned()));
+            let mut token = HeaderValue::from_str(token.expose()).map_err(|_| invalid("token"))?;
+            token.set_sensitive(true);
+            headers.insert(X_TC_TOKEN, token);
         }
-        if let Some(language) = &config.language {
-            headers.push(("X-TC-Language", language.clone()));
+        if let Some(language) = &fixed.language {
+            headers.insert(X_TC_LANGUAGE, language.clone());
         }
         if config.unsigned_payload {
-            headers.push(("X-TC-Content-SHA256", signing::UNSIGNED_PAYLOAD.to_owned()));
+            headers.insert(X_TC_CONTENT_SHA256, UNSIGNED_PAYLOAD_VALUE);
         }
-        headers.push(("X-TC-RequestClient", REQUEST_CLIENT.to_owned()));
-        PreparedRequest { url: inner.url.clone(), headers, body, signature }
+        headers.insert(X_TC_REQUEST_CLIENT, REQUEST_CLIENT_VALUE);
+        Ok(headers)
     }
 
     /// The request signed with the configured legacy method (`HmacSHA256` or `HmacSHA1`) and
@@ -488,7 +615,7 @@ impl Client {
             signature: legacy.signature,
             authorization: String::new(),
         };
-        PreparedRequest { url: inner.url.clone(), headers, body: legacy.body.into_bytes(), signature }
+        PreparedRequest { url: inner.url.as_str().to_owned(), headers, body: legacy.body.into_bytes(), signature }
     }
 }
 
@@ -511,6 +638,41 @@ impl std::fmt::Debug for PreparedRequest {
             .collect();
         f.debug_struct("PreparedRequest").field("url", &self.url).field("headers", &headers).finish_non_exhaustive()
     }
+}
+
+/// `X-TC-Action`: the action with its first letter upper-cased, as the official SDKs send it;
+/// without a copy when it already is (generated names are).
+fn static_action_value(action: &'static str) -> Result<HeaderValue, Error<Infallible>> {
+    let visible = |b: &u8| (0x20..0x7f).contains(b);
+    if !action.starts_with(|c: char| c.is_ascii_lowercase()) && action.as_bytes().iter().all(visible) {
+        return Ok(HeaderValue::from_static(action));
+    }
+    let mut upper = action.to_owned();
+    if let Some(first) = upper.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    HeaderValue::try_from(upper)
+        .map_err(|_| Error::new(ErrorKind::InvalidRequest, "the action name is not a valid header value"))
+}
+
+/// Header names as [`PreparedRequest`] shows them.
+const HEADER_NAMES: [&str; 12] = [
+    "Authorization",
+    "Content-Type",
+    "Host",
+    "X-TC-Action",
+    "X-TC-Timestamp",
+    "X-TC-Version",
+    "X-TC-Region",
+    "X-TC-Token",
+    "X-TC-Language",
+    "X-TC-Content-SHA256",
+    "X-TC-RequestClient",
+    "User-Agent",
+];
+
+fn header_name_display(name: &HeaderName) -> &'static str {
+    HEADER_NAMES.iter().find(|known| known.eq_ignore_ascii_case(name.as_str())).copied().unwrap_or("X-Unknown")
 }
 
 /// The error of a failed exchange, and whether the request may have been received: not when

@@ -10,12 +10,20 @@
 //! 3. [`signing_key`]: HMAC chain of `"TC3" + secret key` over date, service, `tc3_request`.
 //! 4. [`signature`]: hex HMAC of step 2 under the key of step 3.
 //! 5. [`authorization`]: the `Authorization` header.
+//!
+//! The client signs with [`authorization_header`]: the same steps hashed as they are written,
+//! with the derived key taken from a [`SigningKeyCache`] (one per client).
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 #[path = "signing_legacy.rs"]
 pub mod legacy;
+
+#[path = "signing_fast.rs"]
+mod fast;
+pub use fast::{authorization_header, SigningKeyCache};
+pub(crate) use fast::{decimal, hex};
 
 /// How requests are signed: TC3-HMAC-SHA256 (the default), or the legacy form-encoded
 /// `HmacSHA256` and `HmacSHA1` methods of API 3.0 ([`legacy`]), as the official SDKs'
@@ -139,6 +147,12 @@ pub fn authorization(secret_id: &str, credential_scope: &str, signature: &str) -
 
 /// The UTC calendar date (`YYYY-MM-DD`) of a Unix timestamp, proleptic Gregorian.
 pub fn utc_date(timestamp: i64) -> String {
+    let (year, month, day) = civil_date(timestamp);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Year, month and day of the UTC day of a Unix timestamp.
+fn civil_date(timestamp: i64) -> (i64, i64, i64) {
     // Howard Hinnant's days-to-civil algorithm: exact for every i64 day count we can meet.
     let days = timestamp.div_euclid(86_400);
     let z = days + 719_468;
@@ -150,7 +164,7 @@ pub fn utc_date(timestamp: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    (year, month, day)
 }
 
 /// Lowercase hex SHA-256.
@@ -162,16 +176,6 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
     mac.update(data);
     mac.finalize().into_bytes().into()
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0xf)] as char);
-    }
-    out
 }
 
 #[cfg(test)]
