@@ -49,7 +49,7 @@ def sign(rounds, iterations, body):
 
     c = client("tem.tencentcloudapi.com")
     req = RequestInternal("tem.tencentcloudapi.com", "POST", "/", {
-        "Content-Type": "application/json", "Host": "tem.tencentcloudapi.com"}, body)
+        "Content-Type": "application/json", "Host": "tem.tencentcloudapi.com", "X-TC-Timestamp": "1700000000"}, body)
     medians = []
     for _ in range(rounds):
         start = time.perf_counter_ns()

@@ -169,7 +169,10 @@ impl Client {
             .connect_timeout(config.connect_timeout)
             .user_agent(REQUEST_CLIENT)
             // The signed Host is the configured one; redirects would change it.
-            .redirect(reqwest::redirect::Policy::none());
+            .redirect(reqwest::redirect::Policy::none())
+            // Retries are this client's (`crate::retry`); reqwest's own layer, for HTTP/2
+            // refusals, would copy every request's headers in case.
+            .retry(reqwest::retry::never().max_retries_per_request(0));
         http = match &config.proxy {
             // reqwest reads HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (any case) itself.
             ProxySetting::System => http,

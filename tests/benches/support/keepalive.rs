@@ -1,3 +1,5 @@
+#![allow(dead_code)]
+
 //! A local HTTP/1.1 keep-alive server (hyper) that answers every request with one fixed JSON
 //! reply and counts the connections it accepts. Shared by the connection-reuse test
 //! (`tests/tests/connection_reuse.rs`) and the comparison benchmark (`tests/benches/compare.rs`).

@@ -1,0 +1,422 @@
+//! This SDK side by side with the official Python SDK, a plain reqwest client and a raw-socket
+//! floor, in one run: signing, client CPU per call, peak memory of one call, start to one call
+//! done. Run by `bench/compare.sh` (which installs the Python SDK); results in BENCHMARKS.md.
+//!
+//! `compare [--python PYTHON] [--rounds R] [--calls N] [--python-calls M]` orchestrates: it
+//! starts one local keep-alive server (a process of its own, reporting its own CPU time), and
+//! runs every client in rounds, interleaved, each in a process of its own (`compare client
+//! KIND ADDRESS N`; one call from a fresh process: the `one_call` benchmark binary, small so that
+//! its peak memory is the client's); it prints medians and ratios within the run.
+//! Without `--python` the Python columns are left out.
+
+#[path = "support/clients.rs"]
+mod clients;
+#[path = "support/keepalive.rs"]
+mod keepalive;
+
+use std::hint::black_box;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sha2::digest::generic_array::{typenum::U64, GenericArray};
+use tem_core::signing::{self, SigningInput, SigningKeyCache};
+
+const HOST: &str = "tem.tencentcloudapi.com";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    match args.first().map(String::as_str) {
+        Some("server") => server(),
+        Some("client") => client(&args[1], &args[2], args[3].parse().unwrap()),
+        _ => run(&args),
+    }
+}
+
+// ---- the processes ----------------------------------------------------------------------
+
+/// The keep-alive server: prints its address, then answers `cpu` on stdin with its CPU time.
+fn server() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let server = runtime.block_on(keepalive::KeepAliveServer::start(keepalive::SEED_REPLY)).unwrap();
+    println!("{}", server.addr());
+    std::io::stdout().flush().unwrap();
+    let (commands_in, mut commands) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines() {
+            if commands_in.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    runtime.block_on(async {
+        while let Some(command) = commands.recv().await {
+            if command.trim() == "cpu" {
+                let (cpu, _) = clients::process_usage();
+                println!("{} {} {}", cpu.as_nanos(), server.requests(), server.accepted());
+                std::io::stdout().flush().unwrap();
+            }
+        }
+    });
+}
+
+/// `n` sequential keep-alive calls after one to connect; prints CPU nanoseconds per call.
+fn client(kind: &str, address: &str, n: u32) {
+    let request = clients::seed_request();
+    let measure = |calls: &mut dyn FnMut()| {
+        calls();
+        let (start, _) = clients::process_usage();
+        for _ in 0..n {
+            calls();
+        }
+        let (end, _) = clients::process_usage();
+        (end - start).as_nanos() as f64 / f64::from(n)
+    };
+    let cpu = match kind {
+        "sdk" | "sdk-mt" => {
+            let runtime = if kind == "sdk" {
+                tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+            } else {
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+            };
+            let client = runtime.block_on(async { clients::sdk_client(&format!("http://{address}")) });
+            measure(&mut || runtime.block_on(clients::sdk_call(&client, &request)))
+        }
+        "reqwest" => {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let client = runtime.block_on(async { clients::PlainReqwest::new(address) });
+            measure(&mut || runtime.block_on(client.call(&request)))
+        }
+        "raw" => {
+            let mut client = clients::RawSocket::connect(address);
+            measure(&mut || client.call(&request))
+        }
+        other => panic!("unknown client {other}"),
+    };
+    println!("{cpu}");
+}
+
+// ---- the orchestration --------------------------------------------------------------------
+
+struct Options {
+    python: Option<String>,
+    rounds: usize,
+    calls: u32,
+    python_calls: u32,
+}
+
+fn parse(args: &[String]) -> Options {
+    let mut options = Options { python: None, rounds: 7, calls: 2000, python_calls: 200 };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value")).clone();
+        match arg.as_str() {
+            "--python" => options.python = Some(value()),
+            "--rounds" => options.rounds = value().parse().unwrap(),
+            "--calls" => options.calls = value().parse().unwrap(),
+            "--python-calls" => options.python_calls = value().parse().unwrap(),
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    options
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn python_script() -> String {
+    format!("{}/../bench/python_client.py", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn output(command: &mut Command) -> String {
+    let out = command.stderr(Stdio::inherit()).output().unwrap();
+    assert!(out.status.success(), "{command:?} failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A number from a JSON object printed by the Python script.
+fn json_number(text: &str, key: &str) -> f64 {
+    let value: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    value[key].as_f64().unwrap_or_else(|| panic!("no {key} in {text}"))
+}
+
+struct Server {
+    child: std::process::Child,
+    lines: BufReader<std::process::ChildStdout>,
+    address: String,
+}
+
+impl Server {
+    fn start() -> Self {
+        let exe = std::env::current_exe().unwrap();
+        let mut child = Command::new(exe).arg("server").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap());
+        let mut address = String::new();
+        lines.read_line(&mut address).unwrap();
+        Self { child, lines, address: address.trim().to_owned() }
+    }
+
+    /// CPU time, requests answered, connections accepted.
+    fn usage(&mut self) -> (Duration, u64, u64) {
+        writeln!(self.child.stdin.as_mut().unwrap(), "cpu").unwrap();
+        let mut line = String::new();
+        self.lines.read_line(&mut line).unwrap();
+        let fields: Vec<u64> = line.split_whitespace().map(|f| f.parse().unwrap()).collect();
+        (Duration::from_nanos(fields[0]), fields[1], fields[2])
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn signing_input(timestamp: i64) -> SigningInput<'static> {
+    SigningInput {
+        service: clients::SERVICE,
+        host: HOST,
+        content_type: signing::JSON_CONTENT_TYPE,
+        payload: clients::SIGN_BODY.as_bytes(),
+        unsigned_payload: false,
+        timestamp,
+    }
+}
+
+/// Nanoseconds per run of `f`, over `iterations` runs.
+fn time_per(iterations: u32, mut f: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..iterations {
+        f();
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(iterations)
+}
+
+/// SHA-256 blocks (compressions) of hashing `len` bytes in one go.
+fn blocks(len: usize) -> usize {
+    (len + 9).div_ceil(64)
+}
+
+fn run(args: &[String]) {
+    let options = parse(args);
+    let one_call = std::env::var("ONE_CALL_BINARY").expect("ONE_CALL_BINARY: the one_call benchmark's executable");
+    let rounds = options.rounds;
+    println!("rounds: {rounds}, sequential calls per client run: {} (Python: {})", options.calls, options.python_calls);
+
+    // ---- signing, in this process, interleaved ----
+    assert_eq!(clients::SIGN_BODY.len(), 318);
+    let cache = SigningKeyCache::new();
+    let input = signing_input(clients::TIMESTAMP);
+    assert_eq!(
+        signing::authorization_header(&input, clients::SECRET_ID, clients::SECRET_KEY, Some(&cache)),
+        signing::sign(&input, clients::SECRET_ID, clients::SECRET_KEY).authorization
+    );
+    let mut state = [0u32; 8];
+    let compress_blocks = vec![GenericArray::<u8, U64>::default(); 64];
+    const SIGNS: u32 = 20_000;
+    let (mut derived, mut cached, mut pure, mut floor, mut compression) = (vec![], vec![], vec![], vec![], vec![]);
+    for _ in 0..rounds {
+        derived.push(time_per(SIGNS, || {
+            black_box(signing::authorization_header(black_box(&input), clients::SECRET_ID, clients::SECRET_KEY, None));
+        }));
+        cached.push(time_per(SIGNS, || {
+            black_box(signing::authorization_header(
+                black_box(&input),
+                clients::SECRET_ID,
+                clients::SECRET_KEY,
+                Some(&cache),
+            ));
+        }));
+        pure.push(time_per(SIGNS, || {
+            black_box(signing::sign(black_box(&input), clients::SECRET_ID, clients::SECRET_KEY));
+        }));
+        floor.push(time_per(SIGNS, || {
+            black_box(clients::floor_sign(HOST, black_box(clients::SIGN_BODY.as_bytes()), clients::TIMESTAMP));
+        }));
+        compression.push(
+            time_per(SIGNS / 10, || sha2::compress256(black_box(&mut state), black_box(&compress_blocks)))
+                / compress_blocks.len() as f64,
+        );
+    }
+    let (derived, cached, pure, floor, compression) =
+        (median(derived), median(cached), median(pure), median(floor), median(compression));
+    // The compressions a signature with a cached key cannot avoid: the body's hash, the
+    // canonical request's, and the keyed HMAC of the string to sign (its key pads are cached).
+    let canonical = format!("POST\n/\n\ncontent-type:application/json\nhost:{HOST}\n\ncontent-type;host\n").len() + 64;
+    let string_to_sign =
+        format!("TC3-HMAC-SHA256\n{}\n2023-11-14/{}/tc3_request\n", clients::TIMESTAMP, clients::SERVICE).len() + 64;
+    let cached_blocks = blocks(318) + blocks(canonical) + (blocks(64 + string_to_sign) - 1) + (blocks(64 + 32) - 1);
+    // Deriving the key adds three HMACs of short texts (4 compressions each) and the key pads.
+    let derived_blocks = cached_blocks + 3 * 4 + 2;
+    let python_sign = options.python.as_ref().map(|python| {
+        let mut child = Command::new(python)
+            .args([&python_script(), "sign", &rounds.to_string(), "2000"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(clients::SIGN_BODY.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        json_number(&String::from_utf8(out.stdout).unwrap(), "ns")
+    });
+
+    // ---- calls, each client in a process of its own, interleaved ----
+    let mut server = Server::start();
+    let exe = std::env::current_exe().unwrap();
+    let address = server.address.clone();
+    let mut kinds = vec!["raw", "reqwest", "sdk", "sdk-mt"];
+    if options.python.is_some() {
+        kinds.push("python");
+    }
+    let mut cpu: Vec<Vec<f64>> = vec![vec![]; kinds.len()];
+    let mut server_cpu: Vec<Vec<f64>> = vec![vec![]; kinds.len()];
+    let mut connections: Vec<Vec<u64>> = vec![vec![]; kinds.len()];
+    for _ in 0..rounds {
+        for (k, kind) in kinds.iter().enumerate() {
+            let (server_before, requests_before, accepted_before) = server.usage();
+            let calls = if *kind == "python" { options.python_calls } else { options.calls };
+            let text = if *kind == "python" {
+                output(Command::new(options.python.as_ref().unwrap()).args([
+                    python_script(),
+                    "calls".into(),
+                    address.clone(),
+                    calls.to_string(),
+                ]))
+            } else {
+                output(Command::new(&exe).args(["client", kind, &address, &calls.to_string()]))
+            };
+            let per_call =
+                if *kind == "python" { json_number(&text, "cpu_ns_per_call") } else { text.trim().parse().unwrap() };
+            let (server_after, requests_after, accepted_after) = server.usage();
+            assert_eq!(requests_after - requests_before, u64::from(calls) + 1, "{kind}: every call reached the server");
+            cpu[k].push(per_call);
+            server_cpu[k].push((server_after - server_before).as_nanos() as f64 / f64::from(calls + 1));
+            connections[k].push(accepted_after - accepted_before);
+        }
+    }
+
+    // ---- one call from a fresh process ----
+    let mut one_kinds = vec!["raw", "reqwest", "sdk"];
+    if options.python.is_some() {
+        one_kinds.push("python");
+    }
+    let mut rss: Vec<Vec<f64>> = vec![vec![]; one_kinds.len()];
+    let mut start_to_done: Vec<Vec<f64>> = vec![vec![]; one_kinds.len()];
+    for _ in 0..rounds {
+        for (k, kind) in one_kinds.iter().enumerate() {
+            let started = Instant::now();
+            let text = if *kind == "python" {
+                output(Command::new(options.python.as_ref().unwrap()).args([
+                    python_script(),
+                    "one".into(),
+                    address.clone(),
+                ]))
+            } else {
+                output(Command::new(&one_call).arg(kind).arg(&address))
+            };
+            start_to_done[k].push(started.elapsed().as_secs_f64() * 1e3);
+            let kib = if *kind == "python" { json_number(&text, "max_rss_kib") } else { text.trim().parse().unwrap() };
+            rss[k].push(kib / 1024.0);
+        }
+    }
+    drop(server);
+
+    // ---- the table ----
+    let us = |ns: f64| ns / 1e3;
+    let col = |values: &[Vec<f64>], kinds: &[&str], kind: &str| -> Option<f64> {
+        kinds.iter().position(|k| *k == kind).map(|i| median(values[i].clone()))
+    };
+    let dash =
+        |v: Option<f64>, unit: &str, digits: usize| v.map_or("–".to_owned(), |v| format!("{v:.digits$} {unit}"));
+    let cpu_of = |kind| col(&cpu, &kinds, kind);
+    let (sdk_cpu, sdk_mt_cpu, reqwest_cpu, raw_cpu, python_cpu) = (
+        cpu_of("sdk").unwrap(),
+        cpu_of("sdk-mt").unwrap(),
+        cpu_of("reqwest").unwrap(),
+        cpu_of("raw").unwrap(),
+        cpu_of("python"),
+    );
+    let conns = |kind: &str| {
+        let i = kinds.iter().position(|k| *k == kind).unwrap();
+        let (min, max) = (connections[i].iter().min().unwrap(), connections[i].iter().max().unwrap());
+        if min == max {
+            format!("{min}")
+        } else {
+            format!("{min}–{max}")
+        }
+    };
+    let rss_of = |kind| col(&rss, &one_kinds, kind);
+    let std_of = |kind| col(&start_to_done, &one_kinds, kind);
+
+    println!();
+    println!("| figure | official Python SDK | raw Rust floor | plain reqwest | this SDK | ratios (same run) |");
+    println!("|---|---|---|---|---|---|");
+    println!(
+        "| TC3 signing, 318-byte body, key derived per call | {} | {:.2} µs (hmac/sha2) | – | {:.2} µs | {:.2}× the floor{} |",
+        dash(python_sign.map(us), "µs", 1),
+        us(floor),
+        us(derived),
+        derived / floor,
+        python_sign.map_or(String::new(), |p| format!("; Python {:.1}× slower", p / derived)),
+    );
+    println!(
+        "| signing with the client's cached key | – | {:.2} µs (SHA-256 floor: {cached_blocks} blocks × {:.1} ns) | – | {:.2} µs | {:.2}× the SHA-256 floor{} |",
+        us(cached_blocks as f64 * compression),
+        compression,
+        us(cached),
+        cached / (cached_blocks as f64 * compression),
+        python_sign.map_or(String::new(), |p| format!("; Python {:.1}× slower", p / cached)),
+    );
+    println!(
+        "| the pure steps (`signing::sign`: every string built, key derived; for tests) | – | {:.2} µs (derived-key SHA-256 floor, {derived_blocks} blocks) | – | {:.2} µs | {:.2}× the hmac/sha2 floor |",
+        us(derived_blocks as f64 * compression),
+        us(pure),
+        pure / floor,
+    );
+    println!(
+        "| client CPU per sequential keep-alive call (current-thread runtime) | {} | {:.1} µs (raw socket) | {:.1} µs | {:.1} µs | {:.2}× plain reqwest{} |",
+        dash(python_cpu.map(us), "µs", 0),
+        us(raw_cpu),
+        us(reqwest_cpu),
+        us(sdk_cpu),
+        sdk_cpu / reqwest_cpu,
+        python_cpu.map_or(String::new(), |p| format!("; Python {:.0}× more", p / sdk_cpu)),
+    );
+    println!(
+        "| the same on a 2-worker multi-thread runtime; connections per run of {} calls | {} | {} | {} | {:.1} µs; {} | {:.2}× current-thread |",
+        options.calls + 1,
+        python_cpu.map_or("–".to_owned(), |_| format!("{} connections", conns("python"))),
+        format!("{} connection", conns("raw")),
+        format!("{} connection(s)", conns("reqwest")),
+        us(sdk_mt_cpu),
+        format!("{} connection(s) (current-thread: {})", conns("sdk-mt"), conns("sdk")),
+        sdk_mt_cpu / sdk_cpu,
+    );
+    let server_of = |kind| col(&server_cpu, &kinds, kind).map(us);
+    println!(
+        "| server CPU per call (the local keep-alive server's own) | {} | {:.1} µs | {:.1} µs | {:.1} µs | |",
+        dash(server_of("python"), "µs", 1),
+        server_of("raw").unwrap(),
+        server_of("reqwest").unwrap(),
+        server_of("sdk").unwrap(),
+    );
+    println!(
+        "| peak RSS, one call | {} | {:.1} MiB | {:.1} MiB | {:.1} MiB | |",
+        dash(rss_of("python"), "MiB", 1),
+        rss_of("raw").unwrap(),
+        rss_of("reqwest").unwrap(),
+        rss_of("sdk").unwrap(),
+    );
+    println!(
+        "| start → one call done | {} | {:.1} ms | {:.1} ms | {:.1} ms | {} |",
+        dash(std_of("python"), "ms", 0),
+        std_of("raw").unwrap(),
+        std_of("reqwest").unwrap(),
+        std_of("sdk").unwrap(),
+        std_of("python").map_or(String::new(), |p| format!("Python {:.0}× longer", p / std_of("sdk").unwrap())),
+    );
+}
