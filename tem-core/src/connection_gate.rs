@@ -70,7 +70,8 @@ impl ConnectionGate {
         }
     }
 
-    /// The layer to give `reqwest::ClientBuilder::connector_layer`.
+    /// The layer to give `reqwest::ClientBuilder::connector_layer`. (reqwest applies its
+    /// connect timeout around it: a wait here counts.)
     pub(crate) fn layer(&self) -> GateLayer {
         GateLayer { state: self.state.clone() }
     }
@@ -201,5 +202,66 @@ where
             }
             Ok(connection)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower_layer::Layer;
+    use tower_service::Service;
+
+    /// A connector whose connections come at once.
+    #[derive(Clone)]
+    struct FakeConnector;
+
+    impl Service<()> for FakeConnector {
+        type Response = &'static str;
+        type Error = BoxError;
+        type Future = Pin<Box<dyn Future<Output = Result<&'static str, BoxError>> + Send>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, (): ()) -> Self::Future {
+            Box::pin(async { Ok("connected") })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connect_waits_for_a_connection_just_handed_back_at_most_the_grace() {
+        let gate = ConnectionGate::new();
+        let mut connector = gate.layer().layer(FakeConnector);
+        // The pool asks for the connection while the call's request is being sent.
+        // Nothing handed back: at once.
+        let started = Instant::now();
+        assert_eq!(gate.send(async { connector.call(()).await }).await.unwrap(), "connected");
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        // Handed back and never taken (say the server closed it): after the grace, and the
+        // next connect does not wait again.
+        gate.hand_back();
+        let started = Instant::now();
+        assert_eq!(gate.send(async { connector.call(()).await }).await.unwrap(), "connected");
+        assert_eq!(started.elapsed(), RETURN_GRACE);
+        let started = Instant::now();
+        assert_eq!(gate.send(async { connector.call(()).await }).await.unwrap(), "connected");
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connect_moved_out_of_its_call_gives_up_once_the_call_took_a_pooled_connection() {
+        let gate = ConnectionGate::new();
+        let mut connector = gate.layer().layer(FakeConnector);
+        gate.hand_back();
+        // The call asks for a connection; the handed-back one is still on its way.
+        let connecting = OPENED_FOR_CALL.scope(Cell::new(false), async { connector.call(()) }).await;
+        // Its checkout wins: the connect goes on in a task of its own while the call, served
+        // by the pooled connection, is answered.
+        let background = tokio::spawn(connecting);
+        tokio::task::yield_now().await;
+        gate.send(async {}).await;
+        let outcome = background.await.unwrap();
+        assert!(outcome.is_err(), "no connection is opened for nothing");
     }
 }
