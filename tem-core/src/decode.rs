@@ -173,6 +173,11 @@ pub(crate) fn finish<R: DeserializeOwned, E: OperationError>(
         let error = Error::new(ErrorKind::Decode, "the reply changed after it was inspected");
         return Err(error.with_action(action).with_request_id(request_id));
     };
+    // Read without tracking the path, which costs an allocation per field; only a reply that
+    // does not match is read again to say where.
+    if let Ok(response) = serde_json::from_slice(body) {
+        return Ok(response);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
