@@ -1198,3 +1198,52 @@ fn a_variable_that_is_not_utf8_is_an_error_naming_it_not_unset() {
         assert!(err.to_string().contains(&format!("environment variable {variable} is not valid UTF-8")), "{err}");
     }
 }
+
+#[tokio::test]
+async fn assume_role_takes_the_parent_configuration_but_not_its_endpoint_region_or_credentials() {
+    // The parent points at its own server, in another region, with other credentials.
+    let parent_server = FrontDoor::serving(|_| Response::ok(json!({}))).await;
+    let proxy = FakeHttp::start(|_| (403, String::new(), Duration::ZERO)).await;
+    let parent = Config::new(Credentials::new("AKIDparent", "parent-key"))
+        .with_region("ap-shanghai")
+        .unwrap()
+        .with_endpoint(&parent_server.endpoint())
+        .unwrap()
+        .with_language("en-US")
+        .unwrap()
+        .with_retry_policy(tem_core::RetryPolicy::disabled());
+
+    // With the builder's endpoint: STS gets the call, signed with the base credentials, in the
+    // builder's region, with the parent's other settings (its language).
+    let server = sts(vec![now() + 7200]).await;
+    let provider = AssumeRoleProvider::builder(ROLE_ARN, "s")
+        .base_credentials(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+        .config(parent.clone())
+        .endpoint(server.endpoint())
+        .build()
+        .unwrap();
+    assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDsts0");
+    let request = &server.requests()[0];
+    assert!(request.accepted(), "{:?}", request.reason);
+    assert_eq!(request.header("X-TC-Region"), Some("ap-guangzhou"));
+    assert_eq!(request.header("X-TC-Language"), Some("en-US"));
+    assert!(request.header("Authorization").unwrap().contains(DEFAULT_SECRET_ID));
+
+    // Without it: STS's own domain under the parent's root domain, reached through the
+    // parent's proxy (which sees the tunnel's target) with the parent's retry policy (one
+    // attempt), never the parent's endpoint.
+    let provider = AssumeRoleProvider::builder(ROLE_ARN, "s")
+        .base_credentials(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+        .config(
+            parent
+                .with_root_domain("internal.tencentcloudapi.com")
+                .unwrap()
+                .with_proxy(&format!("http://{}", proxy.addr))
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    assert!(provider.provide_credentials().await.is_err(), "the proxy refuses to tunnel");
+    assert_eq!(proxy.lines(), ["CONNECT sts.internal.tencentcloudapi.com:443 HTTP/1.1"]);
+    assert_eq!(parent_server.request_count(), 0, "the parent's endpoint got an STS call");
+}
