@@ -241,7 +241,7 @@ impl Client {
         let mut note = None;
         loop {
             // The attempt's timeout covers its wait for a rate-limit slot too.
-            let deadline = Instant::now() + inner.config.timeout;
+            let deadline = deadline_after(inner.config.timeout);
             if let (true, Some(per_second)) = (inner.config.rate_limiting, spec.rate_limit) {
                 if inner.calls.limiter.acquire(spec.action, per_second, deadline).await.is_err() {
                     let message = format!(
@@ -350,7 +350,7 @@ impl Client {
     /// Signs and sends one JSON body for `action`, once; returns the raw reply of any status.
     /// No retry, no rate limit; the learnt clock offset is applied.
     pub async fn send_raw(&self, action: &'static str, body: Vec<u8>) -> Result<Reply, Error<Infallible>> {
-        let deadline = Instant::now() + self.inner.config.timeout;
+        let deadline = deadline_after(self.inner.config.timeout);
         self.send_once(action, body, deadline).await.map(|(reply, _)| reply).map_err(|(error, _)| error)
     }
 
@@ -582,6 +582,14 @@ fn conclude(attempt: Attempt, attempts: u32, note: Option<String>) -> Result<Ans
         Ok((reply, inspection)) => Ok(Answered { reply, inspection, attempts, note }),
         Err((error, _)) => Err(error.with_attempts(attempts).with_note(note)),
     }
+}
+
+/// `timeout` from now; a timeout beyond what an instant can hold (`Duration::MAX`) is a
+/// deadline a century away, not an overflow.
+fn deadline_after(timeout: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 86_400);
+    let now = Instant::now();
+    now.checked_add(timeout.min(CENTURY)).unwrap_or(now)
 }
 
 fn unix_now() -> i64 {

@@ -414,6 +414,7 @@ async fn concurrent_calls_against_a_skewed_server_clock_all_recover_with_two_req
     for n in [2, 8, 32] {
         for mutating_action in [false, true] {
             let (succeeded, requests) = skewed_burst(n, mutating_action).await;
+            eprintln!("{n} calls at once (mutating: {mutating_action}): {succeeded} succeeded, {requests} requests");
             assert_eq!(succeeded, n, "{n} calls at once (mutating: {mutating_action}): all succeed");
             assert!(requests <= 2 * n, "{n} calls at once (mutating: {mutating_action}): {requests} requests");
         }
@@ -547,4 +548,13 @@ async fn requests_are_signed_with_the_time_the_credentials_were_in_hand() {
         "signed at {timestamp}, credentials in hand at {}",
         handed_out_at.load(Ordering::SeqCst)
     );
+}
+
+#[tokio::test]
+async fn the_largest_timeout_is_no_timeout_not_a_panic() {
+    // The attempt's deadline (which the rate limit's wait counts against) must not overflow.
+    let server = serving(Response::ok(json!({"Result": "r"}))).await;
+    let config = config(&server).with_timeout(Duration::MAX).with_rate_limiting(true);
+    assert_eq!(mutating(config).await.unwrap().result, "r");
+    assert_eq!(server.request_count(), 1);
 }
