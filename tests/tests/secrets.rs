@@ -36,6 +36,17 @@ impl Outputs {
     }
 }
 
+/// A provider handing out its credentials as they are, unchecked.
+#[derive(Debug)]
+struct Unchecked(Credentials);
+
+impl ProvideCredentials for Unchecked {
+    fn provide_credentials(&self) -> tem_core::credentials::CredentialsFuture<'_> {
+        let credentials = self.0.clone();
+        Box::pin(async move { Ok(credentials) })
+    }
+}
+
 async fn outputs_under(method: SignatureMethod, out: &mut Outputs) {
     let m = method.as_str();
     let credentials = Credentials::new("AKIDneedle", SECRET_KEY).with_token(TOKEN);
@@ -93,13 +104,18 @@ async fn outputs_under(method: SignatureMethod, out: &mut Outputs) {
     out.show(format!("{m} raw reply"), format!("{raw:?}"));
     assert!(server.request_count() >= 2, "the calls were made");
 
-    // A request that cannot be built (a control character in the token) fails locally.
+    // A request that cannot be built (a control character in the token, from a provider that
+    // checks nothing) fails locally.
     let broken = Credentials::new("AKIDneedle", SECRET_KEY).with_token(format!("{TOKEN}\n"));
-    let err = tem_api::Client::new(config.clone().with_credentials_provider(broken))
+    let err = tem_api::Client::new(config.clone().with_credentials_provider(Unchecked(broken)))
         .unwrap()
         .describe_applications(&request)
         .await
         .unwrap_err();
+    if method == SignatureMethod::Tc3HmacSha256 {
+        // In the X-TC-Token header; legacy methods form-encode it in the body.
+        assert_eq!(err.kind(), tem_core::ErrorKind::InvalidRequest, "{err}");
+    }
     out.show(format!("{m} local error"), format!("{err} {err:?} {:?}", std::error::Error::source(&err)));
 
     // Providers holding the credentials after handing them out.
