@@ -41,10 +41,7 @@ impl std::fmt::Debug for SigningKeyCache {
 impl Drop for CachedKey {
     fn drop(&mut self) {
         // A copy of the secret key should not outlive its use in freed memory.
-        for byte in self.secret_key.iter_mut() {
-            // SAFETY: a valid, aligned, exclusive reference to a byte.
-            unsafe { std::ptr::write_volatile(byte, 0) };
-        }
+        zeroize::Zeroize::zeroize(&mut *self.secret_key);
     }
 }
 
