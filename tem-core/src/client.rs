@@ -595,7 +595,10 @@ impl Client {
             Some(&inner.signing_keys),
         );
         let invalid = |what: &str| {
-            Error::new(ErrorKind::Config, format!("the credentials' {what} has characters not allowed in a header"))
+            Error::new(
+                ErrorKind::InvalidRequest,
+                format!("the request cannot be built (the {what} has a character HTTP forbids); not sent"),
+            )
         };
         let mut headers = HeaderMap::with_capacity(16);
         // Moved, not copied, into the header value.
