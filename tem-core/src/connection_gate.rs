@@ -255,7 +255,7 @@ mod tests {
         let mut connector = gate.layer().layer(FakeConnector);
         gate.hand_back();
         // The call asks for a connection; the handed-back one is still on its way.
-        let connecting = OPENED_FOR_CALL.scope(Cell::new(false), async { connector.call(()) }).await;
+        let connecting = OPENED_FOR_CALL.sync_scope(Cell::new(false), || connector.call(()));
         // Its checkout wins: the connect goes on in a task of its own while the call, served
         // by the pooled connection, is answered.
         let background = tokio::spawn(connecting);

@@ -387,13 +387,14 @@ fn run(args: &[String]) {
         python_cpu.map_or(String::new(), |p| format!("; Python {:.0}× more", p / sdk_cpu)),
     );
     println!(
-        "| the same on a 2-worker multi-thread runtime; connections per run of {} calls | {} | {} | {} | {:.1} µs; {} | {:.2}× current-thread |",
+        "| the same on a 2-worker multi-thread runtime; connections opened per run of {} calls | {} | {} connection | {} connection(s) | {:.1} µs; {} connection(s) (current-thread: {}) | {:.2}× current-thread |",
         options.calls + 1,
-        python_cpu.map_or("–".to_owned(), |_| format!("{} connections", conns("python"))),
-        format!("{} connection", conns("raw")),
-        format!("{} connection(s)", conns("reqwest")),
+        python_cpu.map_or("–".to_owned(), |_| conns("python") + " connection(s)"),
+        conns("raw"),
+        conns("reqwest"),
         us(sdk_mt_cpu),
-        format!("{} connection(s) (current-thread: {})", conns("sdk-mt"), conns("sdk")),
+        conns("sdk-mt"),
+        conns("sdk"),
         sdk_mt_cpu / sdk_cpu,
     );
     let server_of = |kind| col(&server_cpu, &kinds, kind).map(us);
