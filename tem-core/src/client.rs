@@ -1,6 +1,7 @@
 //! The client: the one generic call every action goes through.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -171,27 +172,6 @@ impl Client {
                 config.signature_method.as_str()
             )));
         }
-        let gate = ConnectionGate::new();
-        let mut http = reqwest::Client::builder()
-            .connector_layer(gate.layer())
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
-            .user_agent(REQUEST_CLIENT)
-            // The signed Host is the configured one; redirects would change it.
-            .redirect(reqwest::redirect::Policy::none())
-            // Retries are this client's (`crate::retry`); reqwest's own layer, for HTTP/2
-            // refusals, would copy every request's headers in case.
-            .retry(reqwest::retry::never().max_retries_per_request(0));
-        http = match &config.proxy {
-            // reqwest reads HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (any case) itself.
-            ProxySetting::System => http,
-            ProxySetting::Direct => http.no_proxy(),
-            ProxySetting::Url(url) => http.proxy(
-                reqwest::Proxy::all(url)
-                    .map_err(|_| ConfigError::new("invalid proxy; expected http[s]://host:port"))?,
-            ),
-        };
-        let http = http.build().map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")))?;
         let endpoint = match (&config.endpoint, config.region_domain) {
             (Some(endpoint), _) => endpoint.clone(),
             (None, true) => {
@@ -209,6 +189,29 @@ impl Client {
             ConfigError::with_kind(crate::error::ConfigErrorKind::InvalidEndpoint, format!("invalid endpoint: {why}"))
         };
         let url = reqwest::Url::parse(&endpoint.url()).map_err(|e| invalid_endpoint(e.to_string()))?;
+        let gate = ConnectionGate::new();
+        let mut http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .user_agent(REQUEST_CLIENT)
+            // The signed Host is the configured one; redirects would change it.
+            .redirect(reqwest::redirect::Policy::none())
+            // Retries are this client's (`crate::retry`); reqwest's own layer, for HTTP/2
+            // refusals, would copy every request's headers in case.
+            .retry(reqwest::retry::never().max_retries_per_request(0));
+        // An IP address is connected to without asking a resolver.
+        let named = url.host_str().is_some_and(|host| host.trim_matches(['[', ']']).parse::<IpAddr>().is_err());
+        http = if named { http.dns_resolver(gate.resolver()) } else { http.connector_layer(gate.layer()) };
+        http = match &config.proxy {
+            // reqwest reads HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (any case) itself.
+            ProxySetting::System => http,
+            ProxySetting::Direct => http.no_proxy(),
+            ProxySetting::Url(url) => http.proxy(
+                reqwest::Proxy::all(url)
+                    .map_err(|_| ConfigError::new("invalid proxy; expected http[s]://host:port"))?,
+            ),
+        };
+        let http = http.build().map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")))?;
         let header = |what: &str, value: &str| {
             HeaderValue::from_str(value)
                 .map_err(|_| ConfigError::new(format!("the {what} {value:?} is not a valid header value")))

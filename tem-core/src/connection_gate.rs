@@ -7,7 +7,10 @@
 //! connect once started is completed even when the checkout wins. Twenty sequential calls
 //! opened up to 17 connections that way.
 //!
-//! The gate is a layer in front of reqwest's connector. A connect asked for while a connection
+//! The gate stands before every new connection: as the DNS resolver of a client whose endpoint
+//! is a host name (free per request), or as a layer in front of reqwest's connector when it is
+//! an IP address, which no resolver sees (reqwest then boxes its connector, and clones it with
+//! an allocation per layer several times per request). A connect asked for while a connection
 //! of this client was handed back moments ago, and not taken since, waits: until the handed
 //! back connection is taken by the call (its checkout won; the waiting connect then gives up
 //! without opening anything), until no such connection is left, or at most [`RETURN_GRACE`]
@@ -106,6 +109,16 @@ impl ConnectionGate {
 }
 
 impl GateState {
+    /// A connection was opened (or, behind the resolver, is being opened) for a call.
+    fn opened(&self, in_call: bool) {
+        if OPENED_FOR_CALL.try_with(|opened| opened.set(true)).is_err() && in_call {
+            // Finished after the call's checkout won: it goes idle into the pool.
+            self.handed_back.fetch_add(1, Ordering::AcqRel);
+            self.last_hand_back_us.store(self.epoch.elapsed().as_micros() as u64, Ordering::Release);
+            self.announce();
+        }
+    }
+
     fn announce(&self) {
         if self.waiting.load(Ordering::Acquire) > 0 {
             self.changed.notify_waiters();
@@ -145,6 +158,36 @@ impl GateState {
         .await;
         self.waiting.fetch_sub(1, Ordering::AcqRel);
         outcome
+    }
+}
+
+impl ConnectionGate {
+    /// The resolver to give `reqwest::ClientBuilder::dns_resolver` for an endpoint named by a
+    /// host name: the system's (`getaddrinfo`, as reqwest's default), behind the gate.
+    pub(crate) fn resolver(&self) -> Arc<GatedResolver> {
+        Arc::new(GatedResolver { state: self.state.clone() })
+    }
+}
+
+/// The system resolver behind the gate.
+#[derive(Debug)]
+pub(crate) struct GatedResolver {
+    state: Arc<GateState>,
+}
+
+impl reqwest::dns::Resolve for GatedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        // Resolving is the first step of connecting, asked for from the caller's task.
+        let in_call = OPENED_FOR_CALL.try_with(|_| ()).is_ok();
+        let state = self.state.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            state.wait_for_handed_back(in_call).await?;
+            // reqwest sets the port.
+            let addresses = tokio::net::lookup_host((host, 0)).await?;
+            state.opened(in_call);
+            Ok(Box::new(addresses) as reqwest::dns::Addrs)
+        })
     }
 }
 
@@ -194,12 +237,7 @@ where
         Box::pin(async move {
             state.wait_for_handed_back(in_call).await?;
             let connection = inner.call(destination).await?;
-            if OPENED_FOR_CALL.try_with(|opened| opened.set(true)).is_err() && in_call {
-                // Finished after the call's checkout won: it goes idle into the pool.
-                state.handed_back.fetch_add(1, Ordering::AcqRel);
-                state.last_hand_back_us.store(state.epoch.elapsed().as_micros() as u64, Ordering::Release);
-                state.announce();
-            }
+            state.opened(in_call);
             Ok(connection)
         })
     }

@@ -30,7 +30,7 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let request = clients::seed_request();
 
-    let sdk = clients::sdk_client(&format!("http://{address}"));
+    let sdk = clients::sdk_client(&format!("http://{}", clients::by_name(&address)));
     runtime.block_on(clients::sdk_call(&sdk, &request));
     let ((), sdk_allocations, sdk_bytes) = counting::counted(|| {
         runtime.block_on(async {
@@ -40,7 +40,7 @@ fn main() {
         })
     });
 
-    let plain = clients::PlainReqwest::new(&address);
+    let plain = clients::PlainReqwest::new(&clients::by_name(&address));
     runtime.block_on(plain.call(&request));
     let ((), plain_allocations, plain_bytes) = counting::counted(|| {
         runtime.block_on(async {

@@ -79,12 +79,13 @@ fn client(kind: &str, address: &str, n: u32) {
             } else {
                 tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
             };
-            let client = runtime.block_on(async { clients::sdk_client(&format!("http://{address}")) });
+            let client =
+                runtime.block_on(async { clients::sdk_client(&format!("http://{}", clients::by_name(&address))) });
             measure(&mut || runtime.block_on(clients::sdk_call(&client, &request)))
         }
         "reqwest" => {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            let client = runtime.block_on(async { clients::PlainReqwest::new(address) });
+            let client = runtime.block_on(async { clients::PlainReqwest::new(&clients::by_name(address)) });
             measure(&mut || runtime.block_on(client.call(&request)))
         }
         "raw" => {

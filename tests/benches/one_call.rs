@@ -17,13 +17,13 @@ fn main() {
         "sdk" => {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             runtime.block_on(async {
-                let client = clients::sdk_client(&format!("http://{address}"));
+                let client = clients::sdk_client(&format!("http://{}", clients::by_name(&address)));
                 clients::sdk_call(&client, &request).await
             });
         }
         "reqwest" => {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async { clients::PlainReqwest::new(address).call(&request).await });
+            runtime.block_on(async { clients::PlainReqwest::new(&clients::by_name(address)).call(&request).await });
         }
         "raw" => clients::RawSocket::connect(address).call(&request),
         other => panic!("unknown client {other}"),

@@ -11,11 +11,23 @@ use keepalive::{KeepAliveServer, SEED_REPLY};
 use tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest;
 use tem_api::{Client, Config, Credentials};
 
-fn client(server: &KeepAliveServer) -> Client {
+/// How the endpoint names the server: by address (connections pass the client's connector
+/// layer) or by name (they pass its resolver).
+#[derive(Clone, Copy, Debug)]
+enum Named {
+    ByAddress,
+    ByName,
+}
+
+fn client(server: &KeepAliveServer, named: Named) -> Client {
+    let endpoint = match named {
+        Named::ByAddress => server.endpoint(),
+        Named::ByName => format!("http://localhost:{}", server.addr().port()),
+    };
     let config = Config::new(Credentials::new("AKIDexample", "secret"))
         .with_region("ap-guangzhou")
         .unwrap()
-        .with_endpoint(&server.endpoint())
+        .with_endpoint(&endpoint)
         .unwrap();
     Client::new(config).unwrap()
 }
@@ -31,17 +43,23 @@ fn seed_request() -> RollingUpdateApplicationByVersionRequest {
 }
 
 async fn sequential_calls_use_one_connection() {
+    for named in [Named::ByAddress, Named::ByName] {
+        sequential_calls_use_one_connection_to(named).await;
+    }
+}
+
+async fn sequential_calls_use_one_connection_to(named: Named) {
     // Several clients in a row, so that a race between returning a connection to the pool and
     // checking out the next one has many chances to show.
     for round in 0..5 {
         let server = KeepAliveServer::start(SEED_REPLY).await.unwrap();
-        let client = client(&server);
+        let client = client(&server, named);
         for _ in 0..20 {
             let reply = client.rolling_update_application_by_version(&seed_request()).await.unwrap();
             assert_eq!(reply.result, "revision-xxx");
         }
-        assert_eq!(server.requests(), 20, "round {round}");
-        assert_eq!(server.accepted(), 1, "connections opened by 20 sequential calls, round {round}");
+        assert_eq!(server.requests(), 20, "{named:?}, round {round}");
+        assert_eq!(server.accepted(), 1, "connections opened by 20 sequential calls, {named:?}, round {round}");
     }
 }
 
@@ -62,8 +80,14 @@ async fn twenty_sequential_calls_on_a_current_thread_runtime_open_one_connection
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_calls_in_flight_open_at_most_sixty_four_connections() {
+    for named in [Named::ByAddress, Named::ByName] {
+        sixty_four_calls_in_flight_to(named).await;
+    }
+}
+
+async fn sixty_four_calls_in_flight_to(named: Named) {
     let server = KeepAliveServer::start(SEED_REPLY).await.unwrap();
-    let client = Arc::new(client(&server));
+    let client = Arc::new(client(&server, named));
     for _ in 0..3 {
         let calls: Vec<_> = (0..64)
             .map(|_| {
@@ -77,5 +101,5 @@ async fn sixty_four_calls_in_flight_open_at_most_sixty_four_connections() {
     }
     assert_eq!(server.requests(), 3 * 64);
     let opened = server.accepted();
-    assert!((1..=64).contains(&opened), "{opened} connections for 64 calls in flight");
+    assert!((1..=64).contains(&opened), "{opened} connections for 64 calls in flight, {named:?}");
 }

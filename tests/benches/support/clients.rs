@@ -38,6 +38,13 @@ pub fn seed_request() -> RollingUpdateApplicationByVersionRequest {
         .unwrap()
 }
 
+/// `localhost:<port>` of a server's `127.0.0.1:<port>`: the clients that resolve names are
+/// given one, as they are given a name in use.
+pub fn by_name(address: &str) -> String {
+    let port = address.rsplit_once(':').expect("host:port").1;
+    format!("localhost:{port}")
+}
+
 /// This SDK's client of `endpoint` (`http://host:port`).
 pub fn sdk_client(endpoint: &str) -> tem_api::Client {
     let config = tem_api::Config::new(tem_api::Credentials::new(SECRET_ID, SECRET_KEY))
