@@ -782,3 +782,25 @@ fn deadline_after(timeout: Duration) -> Instant {
 fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host_header(endpoint: &str) -> Option<String> {
+        let config = Config::new(Credentials::new("AKIDexample", "secret")).with_endpoint(endpoint).unwrap();
+        let client = Client::new(ServiceSpec::new("tem", "2021-07-01"), config).unwrap();
+        client.inner.fixed.host.as_ref().map(|host| host.to_str().unwrap().to_owned())
+    }
+
+    #[test]
+    fn host_is_sent_explicitly_only_when_the_url_would_send_another() {
+        // reqwest sends the URL's host, which is the signed one.
+        assert_eq!(host_header("https://tem.tencentcloudapi.com"), None);
+        assert_eq!(host_header("http://127.0.0.1:8080"), None);
+        assert_eq!(host_header("https://[::1]:8443/"), None);
+        // The URL leaves a default port out; the signed host has it.
+        assert_eq!(host_header("https://tem.tencentcloudapi.com:443").as_deref(), Some("tem.tencentcloudapi.com:443"));
+        assert_eq!(host_header("http://127.0.0.1:80").as_deref(), Some("127.0.0.1:80"));
+    }
+}
