@@ -226,7 +226,7 @@ pub fn parse_authorization(value: &str) -> Result<Authorization<'_>, String> {
 fn signature_failure() -> Rejection {
     Rejection::new(
         "AuthFailure.SignatureFailure",
-        "The provided credentials could not be validated. Please check your signature is correct.",
+        "The provided credentials could not be validated. Please check your signature is correct (the secret key, and what was signed).",
     )
 }
 

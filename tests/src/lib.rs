@@ -50,16 +50,18 @@
 //! Malformed HTTP (request line, headers, `Content-Length`) gets a plain-text 400 and a closed
 //! connection, and is not recorded.
 //!
-//! The signature check builds the canonical request itself, from the bytes received, and uses
-//! only the HMAC steps of [`tem_core::signing`] (which the signing vectors pin to the official
-//! SDK); so a mistake in how the client builds its canonical request shows up here as
-//! `AuthFailure.SignatureFailure` rather than being repeated on both sides.
+//! The checks are the emulator's ([`tem_emulator::front_door`]): one implementation of what the
+//! front door accepts, shared with `tem-emulator`. It builds the canonical request itself, from
+//! the bytes received, and signs it with its own HMAC chain, independent of
+//! [`tem_core::signing`] and pinned to the official SDK's vectors; so a mistake in how the
+//! client builds its canonical request or its signing key shows up here as
+//! `AuthFailure.SignatureFailure` rather than being repeated on both sides. A legacy
+//! (`HmacSHA1`/`HmacSHA256`, form-encoded) request is checked too.
 //!
 //! Limits, by design: HTTP/1.1 (and 1.0) without TLS; request bodies must carry
 //! `Content-Length` (`Transfer-Encoding` is answered with 501); one request at a time per
 //! connection (pipelined requests are answered in order).
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -69,6 +71,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
 use tem_core::signing;
+use tem_emulator::front_door::{self, Incoming, Policy, Rejection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
@@ -101,35 +104,23 @@ pub type Responder = Arc<dyn Fn(&ReceivedRequest) -> Response + Send + Sync>;
 /// clock skew, and a responder answering `{"Response":{"RequestId":…}}` to everything.
 #[derive(Clone)]
 pub struct FrontDoorOptions {
-    credentials: BTreeMap<String, AcceptedKey>,
-    service: String,
-    version: String,
-    max_clock_skew: Duration,
+    /// What is accepted: the emulator's front-door policy, checked by the emulator's code.
+    policy: Policy,
     clock_offset: i64,
-    max_request_bytes: usize,
     responder: Responder,
-}
-
-#[derive(Clone)]
-struct AcceptedKey {
-    secret_key: String,
-    token: Option<String>,
 }
 
 impl Default for FrontDoorOptions {
     fn default() -> Self {
-        let mut credentials = BTreeMap::new();
-        credentials
-            .insert(DEFAULT_SECRET_ID.to_owned(), AcceptedKey { secret_key: DEFAULT_SECRET_KEY.into(), token: None });
-        Self {
-            credentials,
+        let policy = Policy {
             service: DEFAULT_SERVICE.to_owned(),
             version: DEFAULT_VERSION.to_owned(),
             max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
-            clock_offset: 0,
             max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
-            responder: Arc::new(|_| Response::ok(json!({}))),
+            ..Policy::default()
         }
+        .with_credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY);
+        Self { policy, clock_offset: 0, responder: Arc::new(|_| Response::ok(json!({}))) }
     }
 }
 
@@ -137,34 +128,33 @@ impl FrontDoorOptions {
     /// Also accepts long-term credentials `secret_id`/`secret_key` (replacing any of that id).
     /// A request from them must not carry `X-TC-Token`.
     pub fn with_credential(mut self, secret_id: &str, secret_key: &str) -> Self {
-        self.credentials.insert(secret_id.to_owned(), AcceptedKey { secret_key: secret_key.to_owned(), token: None });
+        self.policy = self.policy.with_credential(secret_id, secret_key);
         self
     }
 
     /// Also accepts temporary credentials: a request from `secret_id` must carry
     /// `X-TC-Token: token`, else `AuthFailure.TokenFailure`.
     pub fn with_temporary_credential(mut self, secret_id: &str, secret_key: &str, token: &str) -> Self {
-        let key = AcceptedKey { secret_key: secret_key.to_owned(), token: Some(token.to_owned()) };
-        self.credentials.insert(secret_id.to_owned(), key);
+        self.policy = self.policy.with_temporary_credential(secret_id, secret_key, token);
         self
     }
 
     /// Forgets every credential, the default one included.
     pub fn without_credentials(mut self) -> Self {
-        self.credentials.clear();
+        self.policy.credentials.clear();
         self
     }
 
     /// The service name of the credential scope and the `X-TC-Version` to expect.
     pub fn with_service(mut self, name: &str, version: &str) -> Self {
-        self.service = name.to_owned();
-        self.version = version.to_owned();
+        self.policy.service = name.to_owned();
+        self.policy.version = version.to_owned();
         self
     }
 
     /// How far `X-TC-Timestamp` may be from the front door's clock (default 300 s).
     pub fn with_max_clock_skew(mut self, skew: Duration) -> Self {
-        self.max_clock_skew = skew;
+        self.policy.max_clock_skew = skew;
         self
     }
 
@@ -178,7 +168,7 @@ impl FrontDoorOptions {
     /// Largest request body accepted (default 10 MiB); a larger one is refused with
     /// `RequestSizeLimitExceeded` without being read, and the connection is closed.
     pub fn with_max_request_bytes(mut self, limit: usize) -> Self {
-        self.max_request_bytes = limit;
+        self.policy.max_request_bytes = limit;
         self
     }
 
@@ -204,12 +194,12 @@ impl FrontDoorOptions {
 impl fmt::Debug for FrontDoorOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FrontDoorOptions")
-            .field("secret_ids", &self.credentials.keys().collect::<Vec<_>>())
-            .field("service", &self.service)
-            .field("version", &self.version)
-            .field("max_clock_skew", &self.max_clock_skew)
+            .field("secret_ids", &self.policy.credentials.keys().collect::<Vec<_>>())
+            .field("service", &self.policy.service)
+            .field("version", &self.policy.version)
+            .field("max_clock_skew", &self.policy.max_clock_skew)
             .field("clock_offset", &self.clock_offset)
-            .field("max_request_bytes", &self.max_request_bytes)
+            .field("max_request_bytes", &self.policy.max_request_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -574,10 +564,10 @@ async fn serve_connection(shared: Arc<Shared>, mut stream: TcpStream, connection
                 .header("Connection")
                 .is_some_and(|c| c.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
 
-        let rejection = if length > options.max_request_bytes {
+        let rejection = if length > options.policy.max_request_bytes {
             // Refused unread, so the connection cannot carry another request.
             close = true;
-            let why = format!("the request body has {length} bytes, the limit is {}", options.max_request_bytes);
+            let why = format!("the request body has {length} bytes, the limit is {}", options.policy.max_request_bytes);
             Some(Rejection::new("RequestSizeLimitExceeded", why))
         } else {
             match read_body(&mut stream, &mut buffer, length).await {
@@ -796,195 +786,15 @@ pub fn http_date(timestamp: i64) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Verification
+// Verification: the emulator's front door (one implementation of what the gateway accepts)
 // ---------------------------------------------------------------------------------------------
 
-/// Why a request was refused: the code and message of the error reply.
-#[derive(Debug)]
-struct Rejection {
-    code: &'static str,
-    message: String,
-}
-
-impl Rejection {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
-    }
-}
-
-/// The parts of `Authorization: TC3-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
-struct Authorization<'a> {
-    secret_id: &'a str,
-    date: &'a str,
-    service: &'a str,
-    signed_headers: &'a str,
-    signature: &'a str,
-}
-
-fn parse_authorization(value: &str) -> Result<Authorization<'_>, String> {
-    let Some(rest) = value.strip_prefix(signing::ALGORITHM).filter(|r| r.starts_with(' ')) else {
-        return Err(format!("the algorithm must be {}", signing::ALGORITHM));
-    };
-    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-    for part in rest.split(',') {
-        let Some((key, value)) = part.trim().split_once('=') else {
-            return Err(format!("{:?} is not key=value", part.trim()));
-        };
-        let slot = match key {
-            "Credential" => &mut credential,
-            "SignedHeaders" => &mut signed_headers,
-            "Signature" => &mut signature,
-            _ => return Err(format!("unknown part {key:?}")),
-        };
-        if slot.replace(value).is_some() {
-            return Err(format!("{key} appears twice"));
-        }
-    }
-    let (Some(credential), Some(signed_headers), Some(signature)) = (credential, signed_headers, signature) else {
-        return Err("Credential, SignedHeaders and Signature are all required".into());
-    };
-    // The secret id comes first and is the only part that might hold a `/`.
-    let mut scope = credential.rsplitn(4, '/');
-    let (Some("tc3_request"), Some(service), Some(date), Some(secret_id)) =
-        (scope.next(), scope.next(), scope.next(), scope.next())
-    else {
-        return Err(format!("Credential {credential:?} is not <secret id>/<date>/<service>/tc3_request"));
-    };
-    if secret_id.is_empty() {
-        return Err("Credential has no secret id".into());
-    }
-    Ok(Authorization { secret_id, date, service, signed_headers, signature })
-}
-
-/// What the real front door checks before the service sees a request, in its order.
+/// What the real front door checks before the service sees a request, in its order: the
+/// emulator's checks ([`tem_emulator::front_door::verify`]), with their own HMAC chain.
 fn verify(options: &FrontDoorOptions, request: &ReceivedRequest, now: i64) -> Result<(), Rejection> {
-    let required = |name: &str| match request.header(name) {
-        Some(value) if !value.is_empty() => Ok(value),
-        _ => Err(Rejection::new("MissingParameter", format!("the request is missing the `{name}` header"))),
-    };
-    if request.method != "POST" {
-        let why = format!("only POST is served here, not {}", request.method);
-        return Err(Rejection::new("UnsupportedProtocol", why));
-    }
-    if request.path != "/" {
-        return Err(Rejection::new(
-            "InvalidParameter",
-            format!("the request path must be `/`, not {:?}", request.path),
-        ));
-    }
-    let content_type = required("Content-Type")?;
-    let media_type = content_type.split(';').next().unwrap_or_default().trim();
-    if !media_type.eq_ignore_ascii_case(signing::JSON_CONTENT_TYPE) {
-        let why = format!("Content-Type {content_type:?} is not supported; expected application/json");
-        return Err(Rejection::new("InvalidParameter", why));
-    }
-    let host = required("Host")?;
-    let action = required("X-TC-Action")?;
-    if !action.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(Rejection::new("InvalidParameter", format!("X-TC-Action {action:?} is not an action name")));
-    }
-    let version = required("X-TC-Version")?;
-    if version != options.version {
-        let why = format!("version {version:?} of {} does not exist; expected {:?}", options.service, options.version);
-        return Err(Rejection::new("NoSuchVersion", why));
-    }
-    let timestamp_text = required("X-TC-Timestamp")?;
-    let timestamp = match timestamp_text.parse::<i64>() {
-        Ok(t) if timestamp_text.bytes().all(|b| b.is_ascii_digit()) => t,
-        _ => {
-            let why = format!("X-TC-Timestamp {timestamp_text:?} is not a Unix timestamp in seconds");
-            return Err(Rejection::new("InvalidParameter", why));
-        }
-    };
-    let skew = options.max_clock_skew.as_secs() as i64;
-    if timestamp.abs_diff(now) > skew as u64 {
-        let why = format!(
-            "signature expired: X-TC-Timestamp {timestamp} is {}s from the server time {now}; at most {skew}s allowed",
-            timestamp - now
-        );
-        return Err(Rejection::new("AuthFailure.SignatureExpire", why));
-    }
-    let region = required("X-TC-Region")?;
-    let region_valid = region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !region_valid || region.starts_with('-') || region.ends_with('-') {
-        return Err(Rejection::new("InvalidParameter", format!("X-TC-Region {region:?} is not a region name")));
-    }
-    if let Some(language) = request.header("X-TC-Language") {
-        if !matches!(language, "zh-CN" | "en-US") {
-            return Err(Rejection::new(
-                "InvalidParameter",
-                format!("X-TC-Language {language:?} is not zh-CN or en-US"),
-            ));
-        }
-    }
-
-    let invalid = |why: String| Rejection::new("AuthFailure.InvalidAuthorization", why);
-    let authorization = request.header("Authorization").ok_or_else(|| invalid("no Authorization header".into()))?;
-    let auth = parse_authorization(authorization).map_err(|why| invalid(format!("Authorization: {why}")))?;
-    let expected_date = signing::utc_date(timestamp);
-    if auth.date != expected_date {
-        let why = format!(
-            "the credential date {} is not the UTC date of X-TC-Timestamp {timestamp} ({expected_date})",
-            auth.date
-        );
-        return Err(invalid(why));
-    }
-    if auth.service != options.service {
-        return Err(invalid(format!("the credential service {:?} is not {:?}", auth.service, options.service)));
-    }
-    let names: Vec<&str> = auth.signed_headers.split(';').collect();
-    for name in &names {
-        if name.is_empty() || name.bytes().any(|b| b.is_ascii_uppercase()) || request.header(name).is_none() {
-            return Err(invalid(format!(
-                "SignedHeaders {:?}: {name:?} is not a header of the request",
-                auth.signed_headers
-            )));
-        }
-    }
-    if !names.contains(&"content-type") || !names.contains(&"host") {
-        return Err(invalid(format!("SignedHeaders {:?} must include content-type and host", auth.signed_headers)));
-    }
-    let Some(accepted) = options.credentials.get(auth.secret_id) else {
-        let why = format!("the SecretId {:?} is not found; check that it is correct", auth.secret_id);
-        return Err(Rejection::new("AuthFailure.SecretIdNotFound", why));
-    };
-    match (&accepted.token, request.header("X-TC-Token")) {
-        (Some(expected), Some(sent)) if expected == sent => {}
-        (Some(_), Some(_)) => return Err(Rejection::new("AuthFailure.TokenFailure", "the X-TC-Token is not valid")),
-        (Some(_), None) => {
-            return Err(Rejection::new("AuthFailure.TokenFailure", "temporary credentials need the X-TC-Token header"))
-        }
-        (None, Some(_)) => {
-            let why = "X-TC-Token was sent, but the SecretId belongs to long-term credentials";
-            return Err(Rejection::new("AuthFailure.TokenFailure", why));
-        }
-        (None, None) => {}
-    }
-
-    // The canonical request, built here from what was received (not with the client's code).
-    let unsigned = request.header("X-TC-Content-SHA256") == Some(signing::UNSIGNED_PAYLOAD);
-    let payload_hash = signing::sha256_hex(if unsigned { signing::UNSIGNED_PAYLOAD.as_bytes() } else { &request.body });
-    let canonical_headers: String = names
-        .iter()
-        .map(|name| format!("{name}:{}\n", request.header(name).unwrap_or_default().trim().to_ascii_lowercase()))
-        .collect();
-    let canonical_request = format!("POST\n/\n\n{canonical_headers}\n{}\n{payload_hash}", auth.signed_headers);
-    let scope = format!("{}/{}/tc3_request", auth.date, auth.service);
-    let string_to_sign = signing::string_to_sign(timestamp, &scope, &canonical_request);
-    let key = signing::signing_key(&accepted.secret_key, auth.date, auth.service);
-    if signing::signature(&key, &string_to_sign) != auth.signature {
-        let why = format!(
-            "the provided credentials could not be validated; check the secret key and the signature \
-             (host {host:?}, content-type {content_type:?}, {} payload)",
-            if unsigned { "unsigned" } else { "signed" }
-        );
-        return Err(Rejection::new("AuthFailure.SignatureFailure", why));
-    }
-
-    match serde_json::from_slice::<Value>(&request.body) {
-        Ok(Value::Object(_)) => Ok(()),
-        _ => Err(Rejection::new("InvalidParameter", "the request body is not a JSON object")),
-    }
+    let incoming =
+        Incoming { method: &request.method, path: &request.path, headers: &request.headers.0, body: &request.body };
+    front_door::verify(&options.policy, &incoming, now).map(|_| ())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1141,23 +951,6 @@ mod tests {
         assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
         assert_eq!(http_date(951_868_799), "Tue, 29 Feb 2000 23:59:59 GMT");
         assert_eq!(http_date(1_704_067_200), "Mon, 01 Jan 2024 00:00:00 GMT");
-    }
-
-    #[test]
-    fn authorization_parser_takes_the_official_layout_and_names_what_is_wrong() {
-        let auth = parse_authorization(
-            "TC3-HMAC-SHA256 Credential=AKIDx/2019-02-25/cvm/tc3_request, SignedHeaders=content-type;host, Signature=ab",
-        )
-        .unwrap();
-        assert_eq!(
-            (auth.secret_id, auth.date, auth.service, auth.signed_headers, auth.signature),
-            ("AKIDx", "2019-02-25", "cvm", "content-type;host", "ab")
-        );
-        let err = |v: &str| parse_authorization(v).err().unwrap();
-        assert!(err("HMAC-SHA256 Credential=a/b/c/tc3_request").contains("algorithm"));
-        assert!(err("TC3-HMAC-SHA256 Credential=a/2019-02-25/cvm/x, SignedHeaders=host, Signature=a")
-            .contains("tc3_request"));
-        assert!(err("TC3-HMAC-SHA256 Credential=a/2019-02-25/cvm/tc3_request").contains("all required"));
     }
 
     #[tokio::test]
