@@ -79,7 +79,10 @@
 //! `DestroyEnvironment`, `DescribeEnvironmentStatus`), applications (`CreateApplication`,
 //! `DescribeApplications`, `DescribeApplicationInfo`, `ModifyApplicationInfo`,
 //! `DeleteApplication`, `DescribeApplicationsStatus`), pods (`DescribeApplicationPods` with
-//! `Offset`/`Limit`), and the rollout actions above. Unknown ids give the documented codes
+//! `Offset`/`Limit`), the rollout actions above, and the documents around a deployment (see
+//! [`resources`]): config data, log configs (listings paged by `Limit` and `ContinueToken`),
+//! application services, autoscalers (create, modify, enable, disable, delete) and ingresses.
+//! Unknown ids give the documented codes
 //! (`ResourceNotFound.ServiceNotFound`, `ResourceNotFound.NamespaceNotFound`,
 //! `ResourceNotFound.ServiceRunningVersionNotFound`). Every other action answers, after the
 //! same checks, with its official example reply and the response header
@@ -105,6 +108,7 @@ pub mod control;
 pub mod faults;
 pub mod front_door;
 pub mod model;
+pub mod resources;
 pub mod schema;
 mod server;
 pub mod signing;

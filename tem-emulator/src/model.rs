@@ -254,6 +254,8 @@ pub struct State {
     pub pod_start_secs: u64,
     /// Feeds the id generator.
     pub next_id: u64,
+    /// Config data, log configs, services, autoscalers, ingresses.
+    pub resources: crate::resources::Resources,
 }
 
 /// The result of an action the model handles.
@@ -344,6 +346,10 @@ impl State {
     /// An empty state.
     pub fn new() -> Self {
         Self { pod_start_secs: DEFAULT_POD_START_SECS, ..Self::default() }
+    }
+
+    pub(crate) fn fresh_id(&mut self, prefix: &str, len: usize) -> String {
+        self.fresh(prefix, len)
     }
 
     fn fresh(&mut self, prefix: &str, len: usize) -> String {
@@ -699,7 +705,10 @@ impl State {
                 self.restart(p.text("ApplicationId"), p.text("EnvironmentId"), Some(p.text("PodName")), now_ms)
             }
             "ModifyApplicationReplicas" => self.modify_replicas(&p, now_ms),
-            _ => return Outcome::NotModelled,
+            _ => match self.handle_resource(action, params, now_ms) {
+                Some(result) => result,
+                None => return Outcome::NotModelled,
+            },
         };
         Outcome::Done(result)
     }
@@ -759,6 +768,7 @@ impl State {
             ));
         }
         self.environments.remove(id);
+        self.forget_environment(id);
         Ok(json!({"Result": true}))
     }
 
@@ -879,6 +889,7 @@ impl State {
         if app.deployments.is_empty() {
             self.applications.remove(app_id);
         }
+        self.forget_application(app_id, env_id);
         Ok(json!({"Result": true}))
     }
 

@@ -378,11 +378,15 @@ enum BodyError {
     Cut,
 }
 
+/// How long a request body may take to arrive: a client that stalls mid-body does not hold a
+/// connection and its task for ever.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
 async fn read_body(request: Request<IncomingBody>, limit: usize) -> Result<Bytes, BodyError> {
-    match Limited::new(request.into_body(), limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(BodyError::TooLarge),
-        Err(_) => Err(BodyError::Cut),
+    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(request.into_body(), limit).collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(BodyError::TooLarge),
+        Ok(Err(_)) | Err(_) => Err(BodyError::Cut),
     }
 }
 
