@@ -107,7 +107,8 @@ pub(crate) fn handle(shared: &Shared, method: &str, route: &str, body: &[u8]) ->
             serde_json::to_value(&*state).map_err(bad)
         }
         ("POST", "state") => match serde_json::from_slice::<State>(body) {
-            Ok(state) => {
+            Ok(mut state) => {
+                state.sanitize();
                 *shared.state() = state;
                 Ok(json!({"Result": true}))
             }

@@ -292,6 +292,7 @@ impl Emulator {
             policy.credentials.iter().next().map(|(id, k)| (id.clone(), k.secret_key.clone())).unwrap_or_default();
         let (listener, addr) = server::bind(options.port).await?;
         let mut state = options.state.unwrap_or_default();
+        state.sanitize();
         state.pod_start_secs = options.pod_start.as_secs().max(1);
         let shared = Arc::new(server::Shared {
             policy,
@@ -401,8 +402,9 @@ impl Emulator {
         state.clone()
     }
 
-    /// Replaces the state.
-    pub fn load_state(&self, state: State) {
+    /// Replaces the state (made safe to run first: see [`State::sanitize`]).
+    pub fn load_state(&self, mut state: State) {
+        state.sanitize();
         *self.shared.state() = state;
     }
 

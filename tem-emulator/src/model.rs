@@ -621,6 +621,42 @@ impl State {
         Ok(version_id)
     }
 
+    /// Makes a state read from a file safe to run: counts within their bounds, rollouts with at
+    /// least one batch and a current batch that exists. (A state file is user input.)
+    pub fn sanitize(&mut self) {
+        let cap = usize::try_from(MAX_REPLICAS).unwrap_or(usize::MAX);
+        for app in self.applications.values_mut() {
+            for dep in app.deployments.values_mut() {
+                dep.replicas = dep.replicas.min(MAX_REPLICAS);
+                dep.pods.truncate(cap * 2);
+                dep.history.truncate(HISTORY);
+                for rollout in dep.rollout.iter_mut().chain(dep.history.iter_mut()) {
+                    rollout.batches.truncate(101);
+                    if rollout.batches.is_empty() {
+                        rollout.status = RolloutStatus::Error;
+                        rollout.error_message = "the state file had a rollout without batches".into();
+                        rollout.batches.push(Batch {
+                            index: 0,
+                            pod_num: 0,
+                            status: BatchStatus::Finish,
+                            started_ms: None,
+                            next_start_ms: None,
+                            old_pods: Vec::new(),
+                            new_pods: Vec::new(),
+                        });
+                    }
+                    rollout.current = rollout.current.min(rollout.batches.len() - 1);
+                    for batch in &mut rollout.batches {
+                        batch.pod_num = batch.pod_num.min(MAX_REPLICAS);
+                        batch.old_pods.truncate(cap);
+                        batch.new_pods.truncate(cap);
+                    }
+                }
+            }
+        }
+        self.pod_start_secs = self.pod_start_secs.min(86_400);
+    }
+
     /// Brings every rollout up to `now_ms`.
     pub fn catch_up(&mut self, now_ms: i64) {
         let pod_start = self.pod_start_ms();
@@ -986,7 +1022,8 @@ impl State {
         let mut next_id = self.next_id;
         let (name, dep) = self.rollout_mut(app_id, env_id)?;
         let waiting = dep.rollout.as_ref().is_some_and(|r| {
-            r.status == RolloutStatus::Running && r.batches[r.current].status == BatchStatus::WaitForResume
+            r.status == RolloutStatus::Running
+                && r.batches.get(r.current).is_some_and(|b| b.status == BatchStatus::WaitForResume)
         });
         if !waiting {
             return Err(ServiceError::new("FailedOperation", "No batch of this deployment is waiting to be resumed."));
@@ -1213,7 +1250,7 @@ fn start_batch(dep: &mut Deployment, app_name: &str, index: usize, at_ms: i64, i
     let Some(rollout) = dep.rollout.as_mut() else { return };
     let (version, version_id) = (rollout.new_version.clone(), rollout.version_id.clone());
     let taken: Vec<String> = rollout.batches.iter().flat_map(|b| b.old_pods.iter().map(|p| p.id.clone())).collect();
-    let batch = &mut rollout.batches[index];
+    let Some(batch) = rollout.batches.get_mut(index) else { return };
     batch.status = BatchStatus::Deploying;
     batch.started_ms = Some(at_ms);
     batch.next_start_ms = None;
@@ -1250,8 +1287,9 @@ fn advance_deployment(
             let (old, old_id) = (rollout.old_version.clone(), rollout.old_version_id.clone());
             rollout.status = RolloutStatus::Reverted;
             rollout.ended_ms = Some(done);
-            let batch = &mut rollout.batches[rollout.current];
-            batch.status = BatchStatus::Finish;
+            if let Some(batch) = rollout.batches.get_mut(rollout.current) {
+                batch.status = BatchStatus::Finish;
+            }
             let count = usize::try_from(dep.replicas).unwrap_or(0);
             let mut pods: Vec<Pod> = dep.pods.iter().filter(|p| p.version_id == old_id).take(count).cloned().collect();
             while pods.len() < count {
@@ -1266,7 +1304,7 @@ fn advance_deployment(
         }
         let current = rollout.current;
         let last = current + 1 == rollout.batches.len();
-        let batch = &mut rollout.batches[current];
+        let Some(batch) = rollout.batches.get_mut(current) else { return };
         match batch.status {
             BatchStatus::NotStart | BatchStatus::WaitForResume | BatchStatus::Finish => return,
             BatchStatus::WaitForTimeExceed => {
@@ -1319,7 +1357,7 @@ fn advance_deployment(
                 let pause =
                     rollout.strategy == Strategy::Manual || (rollout.strategy == Strategy::Beta && current == 0);
                 let interval = i64::try_from(rollout.batch_interval_secs).unwrap_or(0).saturating_mul(1000);
-                let next_batch = &mut rollout.batches[next];
+                let Some(next_batch) = rollout.batches.get_mut(next) else { return };
                 if pause {
                     next_batch.status = BatchStatus::WaitForResume;
                 } else if interval > 0 {
@@ -1389,8 +1427,12 @@ fn batch_detail(b: &Batch) -> Value {
 /// `TemDeployApplicationDetailInfo` of a rollout.
 fn deploy_detail(r: &Rollout, dep: &Deployment, app_name: &str) -> Value {
     let has_beta = r.strategy == Strategy::Beta;
-    let (beta, others) = if has_beta { (r.batches.first(), &r.batches[1..]) } else { (None, &r.batches[..]) };
-    let current = &r.batches[r.current];
+    let (beta, others) = match r.batches.split_first() {
+        Some((first, rest)) if has_beta => (Some(first), rest),
+        _ => (None, &r.batches[..]),
+    };
+    let current_status = r.batches.get(r.current).map_or(BatchStatus::NotStart, |b| b.status);
+    let next_start = r.batches.get(r.current).and_then(|b| b.next_start_ms);
     let old: Vec<&Pod> =
         dep.pods.iter().filter(|p| !r.old_version_id.is_empty() && p.version_id == r.old_version_id).collect();
     json!({
@@ -1406,11 +1448,11 @@ fn deploy_detail(r: &Rollout, dep: &Deployment, app_name: &str) -> Value {
         },
         "CurrentBatchIndex": r.current,
         "ErrorMessage": r.error_message,
-        "CurrentBatchStatus": current.status.as_str(),
+        "CurrentBatchStatus": current_status.as_str(),
         "NewDeployVersion": r.new_version,
         "OldDeployVersion": r.old_version,
         "NewVersionPackageInfo": r.package,
-        "NextBatchStartTime": current.next_start_ms.map(|ms| ms / 1000),
+        "NextBatchStartTime": next_start.map(|ms| ms / 1000),
     })
 }
 
@@ -1432,6 +1474,37 @@ mod tests {
     fn times_are_china_standard_time() {
         assert_eq!(tem_time(0), "1970-01-01 08:00:00");
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn a_hostile_state_file_is_made_safe_and_never_panics() {
+        let mut state = State::new();
+        let env = state.create_environment("dev", "", "ap-guangzhou", 0).unwrap();
+        let app = state.create_application("web", "", 0).unwrap();
+        state
+            .start_rollout(&app, &env, "v1", "", RolloutPlan { replicas: Some(2), ..RolloutPlan::default() }, 0)
+            .unwrap();
+        let mut file = serde_json::to_value(&state).unwrap();
+        let dep = &mut file["applications"][&app]["deployments"][&env];
+        dep["replicas"] = json!(u64::MAX);
+        dep["version"] = json!("v0");
+        dep["rollout"]["batches"] = json!([]);
+        dep["rollout"]["current"] = json!(99);
+        dep["rollout"]["status"] = json!("Reverting");
+        dep["rollout"]["reverting_since_ms"] = json!(0);
+        let mut hostile: State = serde_json::from_value(file).unwrap();
+        hostile.sanitize();
+        let ids = json!({"ApplicationId": app, "EnvironmentId": env});
+        for action in [
+            "DescribeDeployApplicationDetail",
+            "ResumeDeployApplication",
+            "RevertDeployApplication",
+            "DescribeApplicationPods",
+        ] {
+            let _ = hostile.handle(action, ids.as_object().unwrap(), "ap-guangzhou", 1_000_000);
+        }
+        let dep = &hostile.applications[&app].deployments[&env];
+        assert!(dep.replicas <= MAX_REPLICAS && dep.pods.len() <= MAX_REPLICAS as usize);
     }
 
     #[test]
