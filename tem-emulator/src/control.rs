@@ -5,7 +5,7 @@
 //! | --- | --- |
 //! | `POST /_emulator/reset` | forgets state, faults and the request log |
 //! | `POST /_emulator/advance` `{"Seconds": n}` | moves the rollout clock forward |
-//! | `POST /_emulator/faults` a [`FaultRule`](crate::FaultRule) | adds a fault |
+//! | `POST /_emulator/faults` a [`FaultRule`] | adds a fault |
 //! | `POST /_emulator/faults/clear` | removes every fault |
 //! | `POST /_emulator/clock-skew` `{"Seconds": n}` | runs the front door's clock `n` s off |
 //! | `POST /_emulator/versions` `{"DeployVersion": v, "Behaviour": "CrashLoop", "ErrorMessage": m}` | scripts a version |

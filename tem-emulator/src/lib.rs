@@ -103,6 +103,8 @@
 //! `cargo run -p tem-emulator -- [--port P] [--secret-id ID --secret-key KEY] [--speed X] [--state FILE] [--seed]`
 //! serves on `127.0.0.1` and prints its endpoint and credentials.
 
+#![warn(missing_docs)]
+
 pub mod clock;
 pub mod control;
 pub mod faults;
@@ -247,6 +249,7 @@ impl EmulatorOptions {
 pub struct LoggedRequest {
     /// Order of arrival, from 0.
     pub sequence: u64,
+    /// The `RequestId` answered.
     pub request_id: String,
     /// `X-TC-Action` (or the legacy `Action`), `""` if absent.
     pub action: String,
@@ -315,6 +318,7 @@ impl Emulator {
         format!("http://{}", self.addr)
     }
 
+    /// The address listened on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

@@ -24,11 +24,14 @@ pub const MAX_RESOURCES: usize = 10_000;
 /// An error reply of an action: `Response.Error.Code` and `.Message`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceError {
+    /// `Response.Error.Code`.
     pub code: String,
+    /// `Response.Error.Message`.
     pub message: String,
 }
 
 impl ServiceError {
+    /// An error with this code and message.
     pub fn new(code: &str, message: impl Into<String>) -> Self {
         Self { code: code.to_owned(), message: message.into() }
     }
@@ -53,31 +56,50 @@ pub enum VersionBehaviour {
     /// `Status: "Error"` and this `ErrorMessage`.
     CrashLoop {
         #[serde(rename = "ErrorMessage")]
+        /// The rollout's `ErrorMessage`.
         error_message: String,
     },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+/// An environment (a TEM namespace).
 pub struct Environment {
+    /// `en-xxxxxxxx`.
     pub id: String,
+    /// `EnvironmentName`, unique.
     pub name: String,
+    /// `Description`.
     pub description: String,
+    /// The VPC id.
     pub vpc: String,
+    /// The subnet ids.
     pub subnet_ids: Vec<String>,
+    /// The cluster id, `cls-xxxxxxxx`.
     pub cluster_id: String,
+    /// The region it was created in.
     pub region: String,
+    /// Created, Unix milliseconds on the emulator's clock.
     pub created_ms: i64,
+    /// Last modified, Unix milliseconds.
     pub modified_ms: i64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+/// An application; deployed into environments.
 pub struct Application {
+    /// `app-xxxxxxxx`.
     pub id: String,
+    /// `ApplicationName`, unique.
     pub name: String,
+    /// `Description`.
     pub description: String,
+    /// `CodingLanguage`.
     pub coding_language: String,
+    /// `DeployMode`.
     pub deploy_mode: String,
+    /// Created, Unix milliseconds.
     pub created_ms: i64,
+    /// Last modified, Unix milliseconds.
     pub modified_ms: i64,
     /// By environment id.
     pub deployments: BTreeMap<String, Deployment>,
@@ -88,29 +110,48 @@ pub struct Application {
 pub struct Deployment {
     /// The version running (the last that finished rolling out), `""` before the first.
     pub version: String,
+    /// The running version's id (`revision-xxxxxxxx`).
     pub version_id: String,
+    /// The package of the last deployment.
     pub package: String,
+    /// How many pods it should run.
     pub replicas: u64,
+    /// `CpuSpec`, cores.
     pub cpu: f64,
+    /// `MemorySpec`, GiB.
     pub memory: f64,
+    /// Whether `StopApplication` stopped it.
     pub stopped: bool,
+    /// Its pods, in order of creation.
     pub pods: Vec<Pod>,
+    /// The current (or last) rollout.
     pub rollout: Option<Rollout>,
+    /// Earlier rollouts, oldest first, queryable by `VersionId`.
     pub history: Vec<Rollout>,
+    /// First deployed, Unix milliseconds.
     pub created_ms: i64,
+    /// Last deployment started, Unix milliseconds.
     pub last_deploy_ms: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A pod of a deployment.
 pub struct Pod {
+    /// `<application name>-xxxxx`.
     pub id: String,
+    /// Its `DeployVersion`.
     pub version: String,
+    /// Its version id.
     pub version_id: String,
     /// `Pending`, `Running` or `CrashLoopBackOff`.
     pub status: String,
+    /// Created, Unix milliseconds.
     pub created_ms: i64,
+    /// Restarts (a crash-looping pod's grow).
     pub restart_count: u64,
+    /// Its IP address (made up, in 10.0.0.0/16).
     pub ip: String,
+    /// Its zone.
     pub zone: String,
 }
 
@@ -157,14 +198,20 @@ impl Strategy {
 /// `BatchStatus` / `CurrentBatchStatus` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BatchStatus {
+    /// Not started yet.
     NotStart,
+    /// Its new pods are starting.
     Deploying,
+    /// Waiting for `ResumeDeployApplication`.
     WaitForResume,
+    /// Waiting for `BatchInterval` to pass.
     WaitForTimeExceed,
+    /// Done.
     Finish,
 }
 
 impl BatchStatus {
+    /// The name TEM uses.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NotStart => "NotStart",
@@ -192,6 +239,7 @@ pub enum RolloutStatus {
 }
 
 impl RolloutStatus {
+    /// The name TEM uses.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Running => "Running",
@@ -209,36 +257,62 @@ impl RolloutStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One batch of a rollout.
 pub struct Batch {
+    /// `BatchIndex`.
     pub index: usize,
+    /// `PodNum`: pods it replaces.
     pub pod_num: u64,
+    /// `BatchStatus`.
     pub status: BatchStatus,
+    /// When it started deploying, Unix milliseconds.
     pub started_ms: Option<i64>,
+    /// When it will start (`WaitForTimeExceed`), Unix milliseconds.
     pub next_start_ms: Option<i64>,
+    /// The old pods it replaces.
     pub old_pods: Vec<Pod>,
+    /// The new pods it starts.
     pub new_pods: Vec<Pod>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A rollout of a new version.
 pub struct Rollout {
+    /// Its version id, `revision-xxxxxxxx`.
     pub version_id: String,
+    /// `NewDeployVersion`.
     pub new_version: String,
+    /// `OldDeployVersion` (`""` for a first deployment).
     pub old_version: String,
+    /// The old version's id.
     pub old_version_id: String,
+    /// `NewVersionPackageInfo`.
     pub package: String,
+    /// How batches follow each other.
     pub strategy: Strategy,
+    /// `TotalBatchCount` (beyond the beta batch).
     pub total_batch_count: u64,
+    /// `BetaBatchNum`: pods in the beta batch.
     pub beta_batch_num: u64,
+    /// `BatchInterval`, seconds.
     pub batch_interval_secs: u64,
+    /// `MinAvailable` (recorded, not enforced).
     pub min_available: u64,
+    /// `Force` (recorded).
     pub force: bool,
+    /// Started, Unix milliseconds.
     pub started_ms: i64,
+    /// Ended, Unix milliseconds.
     pub ended_ms: Option<i64>,
+    /// `Status`.
     pub status: RolloutStatus,
+    /// `ErrorMessage`.
     pub error_message: String,
     /// The beta batch first when there is one.
     pub batches: Vec<Batch>,
+    /// `CurrentBatchIndex`: the batch deploying or waiting.
     pub current: usize,
+    /// When `RevertDeployApplication` was called, Unix milliseconds.
     pub reverting_since_ms: Option<i64>,
 }
 
@@ -246,7 +320,9 @@ pub struct Rollout {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct State {
+    /// Environments by id.
     pub environments: BTreeMap<String, Environment>,
+    /// Applications by id.
     pub applications: BTreeMap<String, Application>,
     /// What each deploy version's pods do, by `DeployVersion`.
     pub versions: BTreeMap<String, VersionBehaviour>,
@@ -1153,15 +1229,23 @@ impl State {
 /// How a rollout was asked for.
 #[derive(Clone, Debug)]
 pub struct RolloutPlan {
+    /// `AUTO`, `BETA` or `MANUAL` (a first deployment is always [`Strategy::Initial`]).
     pub strategy: Strategy,
     /// For `DeployApplication`: the number of pods (`InitPodNum`).
     pub replicas: Option<u64>,
+    /// `CpuSpec`.
     pub cpu: Option<f64>,
+    /// `MemorySpec`.
     pub memory: Option<f64>,
+    /// Batches (beyond the beta batch), at least 1.
     pub total_batch_count: u64,
+    /// Pods in the beta batch, at least 1.
     pub beta_batch_num: u64,
+    /// Seconds between batches.
     pub batch_interval_secs: u64,
+    /// `MinAvailable`.
     pub min_available: u64,
+    /// `Force`.
     pub force: bool,
 }
 

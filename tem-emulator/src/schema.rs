@@ -24,27 +24,35 @@ use crate::front_door::Rejection;
 /// One member of a structure.
 #[derive(Debug)]
 pub struct Member {
+    /// The wire name.
     pub name: String,
     /// `string`, `int`, `float`, `bool`, `list` or `object`.
     pub kind: String,
     /// The element type of a list or the structure of an object (`int64`, `Tag`, ...).
     pub of: String,
+    /// Whether a request must have it.
     pub required: bool,
 }
 
 /// One action: its request and response structures and its first documented reply.
 #[derive(Debug)]
 pub struct ActionInfo {
+    /// The request structure.
     pub input: String,
+    /// The response structure.
     pub output: String,
+    /// The first official example reply (JSON text).
     pub example: Option<String>,
 }
 
 /// The schema's table.
 #[derive(Debug)]
 pub struct Schema {
+    /// The API version.
     pub version: String,
+    /// Actions by name.
     pub actions: BTreeMap<String, ActionInfo>,
+    /// Structures by name.
     pub objects: BTreeMap<String, Vec<Member>>,
 }
 
