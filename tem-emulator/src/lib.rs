@@ -129,7 +129,7 @@ pub use clock::Clock;
 pub use faults::{Fault, FaultRule};
 pub use front_door::{Policy, Rejection};
 pub use model::{BatchStatus, RolloutStatus, ServiceError, State, VersionBehaviour};
-pub use server::NOT_MODELLED_HEADER;
+pub use server::{ReplyBody, ResettableStream, NOT_MODELLED_HEADER};
 
 /// The secret id the emulator accepts unless told otherwise.
 pub const DEFAULT_SECRET_ID: &str = "AKIDtemEMULATOR00000000000000000000";

@@ -110,7 +110,7 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 
 async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
     let reset = Arc::new(AtomicBool::new(false));
-    let io = TokioIo::new(ResettableStream { inner: stream, reset: Arc::clone(&reset) });
+    let io = TokioIo::new(ResettableStream::new(stream, Arc::clone(&reset)));
     let service = hyper::service::service_fn(move |request| {
         let shared = Arc::clone(&shared);
         let reset = Arc::clone(&reset);
@@ -126,13 +126,19 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
 }
 
 /// A TCP stream that, once `reset` is set, refuses to write and closes with a TCP reset
-/// (`SO_LINGER` 0) when hyper drops it: the "connection reset" faults.
-struct ResettableStream {
+/// (`SO_LINGER` 0) when hyper drops it: the "connection reset" faults, on hyper's own I/O.
+pub struct ResettableStream {
     inner: TcpStream,
     reset: Arc<AtomicBool>,
 }
 
 impl ResettableStream {
+    /// Wraps `inner`; setting `reset` (from a request handler) resets the connection instead of
+    /// replying.
+    pub fn new(inner: TcpStream, reset: Arc<AtomicBool>) -> Self {
+        Self { inner, reset }
+    }
+
     fn check(&self) -> io::Result<()> {
         if self.reset.load(Ordering::SeqCst) {
             let _ = self.inner.set_zero_linger();
@@ -173,6 +179,7 @@ pub struct ReplyBody {
 }
 
 impl ReplyBody {
+    /// A body of exactly these bytes.
     pub fn new(data: impl Into<Bytes>) -> Self {
         Self { data: Some(data.into()), exact: true }
     }
