@@ -262,7 +262,8 @@ pub struct LoggedRequest {
     pub fault: Option<String>,
     /// Whether the model computed the reply (false for rejected requests and example replies).
     pub modelled: bool,
-    /// The validated parameters (`null` if the request did not get that far).
+    /// The validated parameters (`null` if the request did not get that far; a string saying
+    /// their size when the body was over 64 KiB, to keep the log's memory bounded).
     pub params: Value,
 }
 

@@ -332,7 +332,7 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
         }
     };
     entry.action = accepted.action.clone();
-    entry.params = Value::Object(params.clone());
+    entry.params = logged_params(&params, body.len());
 
     if let Some(fault) = fault {
         entry.fault = Some(fault.name().to_owned());
@@ -378,6 +378,18 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
     };
     shared.record(entry);
     response
+}
+
+/// Most bytes of parameters the log keeps per request: with the log's entry cap this bounds its
+/// memory (10,000 × 64 KiB at worst).
+const MAX_LOGGED_PARAMS_BYTES: usize = 64 * 1024;
+
+fn logged_params(params: &Map<String, Value>, body_len: usize) -> Value {
+    if body_len <= MAX_LOGGED_PARAMS_BYTES {
+        Value::Object(params.clone())
+    } else {
+        Value::from(format!("({body_len} bytes of parameters, not kept)"))
+    }
 }
 
 enum BodyError {

@@ -250,3 +250,18 @@ async fn a_slow_reply_hits_the_clients_timeout() {
     let err = Client::new(TEM, config).unwrap().send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
 }
+
+#[tokio::test]
+async fn the_request_log_is_bounded_in_entries_and_in_bytes() {
+    let emulator = Emulator::start(EmulatorOptions::new().with_max_log(3)).await.unwrap();
+    let client = client(&emulator);
+    for i in 0..5 {
+        call(&client, "DescribeEnvironments", json!({"EnvironmentId": format!("en-{i}")})).await;
+    }
+    let log = emulator.requests();
+    assert_eq!(log.iter().map(|r| r.sequence).collect::<Vec<_>>(), [2, 3, 4], "the oldest are dropped");
+    let big = json!({"EnvironmentName": "x", "Description": "d".repeat(100_000)});
+    call(&client, "CreateEnvironment", big).await;
+    let last = emulator.requests().pop().unwrap();
+    assert!(last.params.as_str().unwrap().contains("not kept"), "{:?}", last.params);
+}
