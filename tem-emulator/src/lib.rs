@@ -100,7 +100,7 @@
 //!
 //! ## The binary
 //!
-//! `cargo run -p tem-emulator -- [--port P] [--secret-id ID --secret-key KEY] [--speed X] [--state FILE] [--seed]`
+//! `cargo run -p tem-emulator -- [--port P] [--secret-id ID --secret-key KEY [--token T]] [--speed X] [--state FILE] [--seed]`
 //! serves on `127.0.0.1` and prints its endpoint and credentials.
 
 #![warn(missing_docs)]
