@@ -216,7 +216,8 @@ impl fmt::Debug for FrontDoorOptions {
 // Requests
 // ---------------------------------------------------------------------------------------------
 
-/// Request headers in the order received; lookups ignore the case of names.
+/// Request headers (names in lowercase, as hyper gives them; the values of one name in the order
+/// received); lookups ignore the case of names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Headers(Vec<(String, String)>);
 
@@ -231,7 +232,7 @@ impl Headers {
         self.0.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
-    /// `(name, value)` pairs as received (names keep their case).
+    /// `(name, value)` pairs (names in lowercase).
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
