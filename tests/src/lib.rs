@@ -553,7 +553,8 @@ async fn handle(
         sequence: 0,
         connection,
         method: incoming.method().as_str().to_owned(),
-        path: incoming.uri().path_and_query().map_or_else(|| incoming.uri().to_string(), |p| p.as_str().to_owned()),
+        // The target as sent: `/`, or a proxy's absolute URL.
+        path: incoming.uri().to_string(),
         http_version: http_version.to_owned(),
         headers: Headers(headers),
         body: Vec::new(),
