@@ -294,3 +294,16 @@ async fn strange_bodies_are_refused_and_the_emulator_keeps_serving() {
     }
     assert_eq!(call(&client, "DescribeEnvironments", json!({})).await.0, None, "still serving");
 }
+
+#[tokio::test]
+async fn a_refused_request_does_not_use_up_a_fault() {
+    let emulator = started().await;
+    emulator.add_fault(FaultRule::always(Fault::internal_error()).times(1));
+    let wrong_key = Client::new(TEM, config(&emulator, emulator.secret_id(), "not-the-key")).unwrap();
+    assert_eq!(
+        call(&wrong_key, "DescribeEnvironments", json!({})).await.0.as_deref(),
+        Some("AuthFailure.SignatureFailure")
+    );
+    let (code, _) = call(&client(&emulator), "DescribeEnvironments", json!({})).await;
+    assert_eq!(code.as_deref(), Some("InternalError"), "the fault waited for a request that got through");
+}
