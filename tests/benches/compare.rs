@@ -80,7 +80,7 @@ fn client(kind: &str, address: &str, n: u32) {
                 tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
             };
             let client =
-                runtime.block_on(async { clients::sdk_client(&format!("http://{}", clients::by_name(&address))) });
+                runtime.block_on(async { clients::sdk_client(&format!("http://{}", clients::by_name(address))) });
             measure(&mut || runtime.block_on(clients::sdk_call(&client, &request)))
         }
         "reqwest" => {

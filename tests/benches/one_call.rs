@@ -17,7 +17,7 @@ fn main() {
         "sdk" => {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             runtime.block_on(async {
-                let client = clients::sdk_client(&format!("http://{}", clients::by_name(&address)));
+                let client = clients::sdk_client(&format!("http://{}", clients::by_name(address)));
                 clients::sdk_call(&client, &request).await
             });
         }
