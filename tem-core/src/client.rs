@@ -86,7 +86,7 @@ struct FixedHeaders {
     region: Option<HeaderValue>,
     language: Option<HeaderValue>,
     /// `Host`, only when what reqwest would send from the URL differs from the configured host
-    /// that is signed (a default port written out, upper case): the two must be equal.
+    /// that is signed (a default port written out): the two must be equal.
     host: Option<HeaderValue>,
 }
 
@@ -605,10 +605,9 @@ impl Client {
         };
         let mut headers = HeaderMap::with_capacity(16);
         // Moved, not copied, into the header value.
-        headers.insert(
-            reqwest::header::AUTHORIZATION,
-            HeaderValue::try_from(authorization).map_err(|_| invalid("secret id"))?,
-        );
+        let mut authorization = HeaderValue::try_from(authorization).map_err(|_| invalid("secret id"))?;
+        authorization.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, authorization);
         headers.insert(reqwest::header::CONTENT_TYPE, JSON_CONTENT_TYPE_VALUE);
         if let Some(host) = &fixed.host {
             headers.insert(reqwest::header::HOST, host.clone());
