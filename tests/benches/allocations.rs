@@ -40,6 +40,17 @@ fn main() {
         })
     });
 
+    // By address, connections pass the client's connector layer instead of its resolver.
+    let by_address = clients::sdk_client(&format!("http://{address}"));
+    runtime.block_on(clients::sdk_call(&by_address, &request));
+    let ((), address_allocations, address_bytes) = counting::counted(|| {
+        runtime.block_on(async {
+            for _ in 0..CALLS {
+                clients::sdk_call(&by_address, &request).await;
+            }
+        })
+    });
+
     let plain = clients::PlainReqwest::new(&clients::by_name(&address));
     runtime.block_on(plain.call(&request));
     let ((), plain_allocations, plain_bytes) = counting::counted(|| {
@@ -61,6 +72,7 @@ fn main() {
     println!("allocations per call ({CALLS} sequential keep-alive calls, current-thread runtime):");
     for (who, allocations, bytes) in [
         ("this SDK", sdk_allocations, sdk_bytes),
+        ("  by address", address_allocations, address_bytes),
         ("plain reqwest", plain_allocations, plain_bytes),
         ("raw socket", raw_allocations, raw_bytes),
     ] {
