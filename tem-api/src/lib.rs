@@ -29,6 +29,7 @@
 pub mod operation;
 #[rustfmt::skip]
 pub mod types;
+pub mod waiter;
 
 pub use tem_core::{
     BuildError, CallOptions, CommonError, Config, ConfigError, Credentials, Error, ErrorKind, ErrorMetadata,
