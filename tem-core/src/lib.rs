@@ -13,6 +13,7 @@ mod decode;
 mod common_error;
 pub mod credentials;
 pub mod de;
+pub mod dry_run;
 mod error;
 mod http_date;
 mod rate_limit;
