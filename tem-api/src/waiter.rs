@@ -207,11 +207,7 @@ pub enum RolloutEvent {
     BatchFinished { batch: BatchRef },
     /// The rollout is paused before `next_batch` (or after `after`): until a resume when
     /// `next_batch_start_time` is `None` (BETA and MANUAL), else until that Unix time.
-    WaitingForConfirmation {
-        after: Option<BatchRef>,
-        next_batch: Option<BatchRef>,
-        next_batch_start_time: Option<i64>,
-    },
+    WaitingForConfirmation { after: Option<BatchRef>, next_batch: Option<BatchRef>, next_batch_start_time: Option<i64> },
     /// The waiter resumed the rollout itself ([`RolloutWaiter::auto_resume`]).
     Resumed,
     /// A status value this SDK does not know; `field` is `Status` or `BatchStatus`. Reported
@@ -293,7 +289,11 @@ impl std::error::Error for WaitError {
 impl Client {
     /// A waiter for the rollout of `application_id` in `environment_id`; configure it, then
     /// [`RolloutWaiter::wait`] or [`RolloutWaiter::next_event`]. See [`crate::waiter`].
-    pub fn wait_for_rollout(&self, application_id: impl Into<String>, environment_id: impl Into<String>) -> RolloutWaiter {
+    pub fn wait_for_rollout(
+        &self,
+        application_id: impl Into<String>,
+        environment_id: impl Into<String>,
+    ) -> RolloutWaiter {
         RolloutWaiter::new(self.clone(), application_id.into(), environment_id.into())
     }
 
