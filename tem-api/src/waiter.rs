@@ -542,7 +542,9 @@ impl RolloutWaiter {
             let status = BatchStatus::parse(&detail.batch_status);
             let seen = self.batches.entry(*batch).or_default();
             let mut events = Vec::new();
-            if status != BatchStatus::NotStart && !seen.started {
+            // A batch waiting for a resume or its start time has not begun.
+            let begun = matches!(status, BatchStatus::Deploying | BatchStatus::Finish | BatchStatus::Unknown(_));
+            if begun && !seen.started {
                 seen.started = true;
                 events.push(RolloutEvent::BatchStarted { batch: *batch });
             }
@@ -569,13 +571,12 @@ impl RolloutWaiter {
             match &status {
                 BatchStatus::Deploying => current = Some(*batch),
                 BatchStatus::WaitForResume | BatchStatus::WaitForTimeExceed => {
-                    // A batch waiting: the pause is before it (it has not begun) or after it.
-                    let next = batches.get(i + 1).map(|(b, _)| *b);
+                    // The batch that waits is the next one; the pause follows the one before.
+                    let after = i.checked_sub(1).map(|j| batches[j].0);
                     let start = (status == BatchStatus::WaitForTimeExceed)
                         .then_some(detail.next_batch_start_time)
                         .filter(|t| *t > 0);
-                    paused.get_or_insert((Some(*batch), next, start));
-                    current.get_or_insert(*batch);
+                    paused.get_or_insert((after, Some(*batch), start));
                 }
                 BatchStatus::Unknown(value) => self.unknown("BatchStatus", value),
                 _ => {}

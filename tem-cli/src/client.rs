@@ -23,7 +23,8 @@ impl Target {
     /// then `--region` and `--endpoint` override.
     pub async fn from_matches(matches: &ArgMatches) -> Result<Self, Failure> {
         let (mut config, emulator) = if matches.get_flag("emulator") {
-            let running = crate::emulator::start().await?;
+            let speed = matches.get_one::<f64>("emulator-speed").copied().unwrap_or(crate::emulator::DEFAULT_SPEED);
+            let running = crate::emulator::start(speed).await?;
             (running.config(), Some(running))
         } else {
             let env = match matches.get_one::<String>("profile") {

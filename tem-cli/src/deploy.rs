@@ -100,7 +100,9 @@ pub async fn run(matches: &ArgMatches) -> Result<(), Failure> {
     match waiter.wait(|event| progress.show(event, &hint)).await {
         Ok(summary) => {
             progress.finish();
-            println!("rollout succeeded: {} serves ({} batches)", summary.new_version, summary.batches);
+            let batches =
+                if summary.batches == 1 { "1 batch".to_owned() } else { format!("{} batches", summary.batches) };
+            println!("rollout succeeded: {} serves ({batches})", summary.new_version);
             Ok(())
         }
         Err(error) => {
@@ -187,7 +189,11 @@ impl Progress {
 fn describe(event: &RolloutEvent, resume_hint: &str) -> Option<String> {
     Some(match event {
         RolloutEvent::Started { old_version, new_version, total_batches, .. } => {
-            let batches = total_batches.map(|n| format!(" in {n} batches")).unwrap_or_default();
+            let batches = match total_batches {
+                Some(1) => " in 1 batch".to_owned(),
+                Some(n) => format!(" in {n} batches"),
+                None => String::new(),
+            };
             let from = if old_version.is_empty() { String::new() } else { format!(" from {old_version}") };
             format!("rolling out {new_version}{from}{batches}")
         }
@@ -204,7 +210,7 @@ fn describe(event: &RolloutEvent, resume_hint: &str) -> Option<String> {
             };
             match next_batch_start_time {
                 Some(time) => format!("paused{place}: the next batch starts at Unix time {time}"),
-                None => format!("waiting for confirmation{place}: resume with `{resume_hint}` (or --auto-resume)"),
+                None => format!("waiting for confirmation{place}: {resume_hint}"),
             }
         }
         RolloutEvent::Resumed => "resumed".to_owned(),

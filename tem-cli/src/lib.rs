@@ -102,6 +102,10 @@ fn global_args() -> Vec<Arg> {
         flag("dry-run", "Print the signed request as a curl command instead of sending it"),
         flag("show-secrets", "With --dry-run: do not mask the signature and token"),
         flag("emulator", "Run against an in-process TEM emulator, seeded with an environment and an application"),
+        // For tests: rollouts in milliseconds.
+        value("emulator-speed", "FACTOR", "With --emulator: how much faster than real time it runs")
+            .value_parser(clap::value_parser!(f64))
+            .hide(true),
     ]
 }
 
