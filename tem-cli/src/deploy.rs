@@ -95,8 +95,14 @@ pub async fn run(matches: &ArgMatches) -> Result<(), Failure> {
         waiter = waiter.version_id(revision);
     }
     let mut progress = Progress::new(std::io::stderr().is_terminal());
-    let hint =
-        format!("tem resume-deploy-application --application-id {application_id} --environment-id {environment_id}");
+    let hint = if matches.get_flag("auto-resume") {
+        "resuming (--auto-resume)".to_owned()
+    } else {
+        format!(
+            "resume with `tem resume-deploy-application --application-id {application_id} --environment-id \
+             {environment_id}` (or --auto-resume)"
+        )
+    };
     match waiter.wait(|event| progress.show(event, &hint)).await {
         Ok(summary) => {
             progress.finish();
@@ -176,11 +182,11 @@ impl Progress {
     }
 
     fn finish(&mut self) {
-        if let Some((multi, bars)) = &self.bars {
+        // Finished bars stay on the screen; the others stop where they are.
+        if let Some((_, bars)) = &self.bars {
             for bar in bars.values().filter(|b| !b.is_finished()) {
                 bar.abandon();
             }
-            let _ = multi.clear();
         }
     }
 }
