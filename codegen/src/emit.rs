@@ -265,8 +265,12 @@ impl<'a> Emitter<'a> {
 
     fn field_names(&self, structure: &Structure) -> Vec<Ident> {
         let wires: Vec<&str> = structure.members.iter().map(|m| m.wire.as_str()).collect();
-        // `build` is the builder's own method.
-        assign(&wires, Case::Snake, &["build"]).iter().map(|n| ident(n)).collect()
+        // The builder's own methods and its `sender` field (a request's builder is also the
+        // fluent call).
+        assign(&wires, Case::Snake, &["build", "sender", "send", "send_with", "into_paginator"])
+            .iter()
+            .map(|n| ident(n))
+            .collect()
     }
 
     fn member_doc(&self, structure: &Structure, member: &Member, optional: bool) -> String {
@@ -293,7 +297,11 @@ impl<'a> Emitter<'a> {
     }
 
     /// A builder for an input structure: setters, and `build` checking required members.
-    fn builder(&self, structure: &Structure, name: &Ident, builder: &Ident) -> TokenStream {
+    ///
+    /// A request's builder is generic over what it carries besides the parameters: nothing
+    /// (`()`, the default), or the [`tem_core::fluent::Sender`] of a fluent call; the setters
+    /// and `build` serve both.
+    fn builder(&self, structure: &Structure, name: &Ident, builder: &Ident, request: bool) -> TokenStream {
         let fields = self.field_names(structure);
         let wire_name = &structure.wire;
         let mut slots = Vec::new();
@@ -324,15 +332,33 @@ impl<'a> Emitter<'a> {
             });
         }
         let doc = format!(" Builds [`{name}`]; `build` fails naming the first required parameter not set.");
+        let (generics, impl_generics, sender_slot, sender_doc) = if request {
+            (
+                quote!(<S = ()>),
+                quote!(<S>),
+                quote! {
+                    /// What the builder carries besides the parameters: `()`, or the
+                    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+                    sender: S,
+                },
+                doc_attrs(&format!(
+                    "\nFrom [`{name}::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`."
+                )),
+            )
+        } else {
+            Default::default()
+        };
         quote! {
             #[doc = #doc]
+            #sender_doc
             #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-            pub struct #builder {
+            pub struct #builder #generics {
                 #(#slots)*
+                #sender_slot
             }
 
             #[allow(deprecated)]
-            impl #builder {
+            impl #impl_generics #builder #impl_generics {
                 #(#setters)*
 
                 /// The structure, or an error naming the first required parameter not set.
@@ -355,7 +381,7 @@ impl<'a> Emitter<'a> {
         let definition = self.structure(structure, &name, StructKind::Data);
         let builder = self.has_builder(structure).then(|| {
             let builder = format_ident!("{}Builder", name);
-            self.builder(structure, &name, &builder)
+            self.builder(structure, &name, &builder, false)
         });
         quote! {
             #definition
@@ -372,7 +398,8 @@ impl<'a> Emitter<'a> {
         let wire = &action.wire;
 
         let request_def = self.structure(&action.input, &request, StructKind::Request);
-        let request_builder = self.builder(&action.input, &request, &builder);
+        let request_builder = self.builder(&action.input, &request, &builder, true);
+        let fields = self.field_names(&action.input);
         let response_def = self.structure(&action.output, &response, StructKind::Response);
         let error_def = self.error_enum(action, &error);
         let deprecated = action.deprecated.then(|| quote!(#[deprecated]));
@@ -403,11 +430,16 @@ impl<'a> Emitter<'a> {
             #response_def
             #error_def
 
+            ::tem_core::fluent_builder_impls!(#builder => #request, #response, #error);
+
             impl crate::Client {
                 #method_doc
                 #deprecated
-                pub async fn #method(&self, request: &#request) -> ::std::result::Result<#response, ::tem_core::Error<#error>> {
-                    self.core().send(request).await
+                pub fn #method(&self) -> #builder<::tem_core::fluent::Sender> {
+                    #builder {
+                        #(#fields: ::std::option::Option::None,)*
+                        sender: ::tem_core::fluent::Sender::new(::std::clone::Clone::clone(self.core())),
+                    }
                 }
             }
         }
@@ -449,7 +481,10 @@ impl<'a> Emitter<'a> {
                 })
                 .collect::<String>()
         };
-        doc.push_str(&format!("\n\n# Parameters\n[`{request}`]:{}", params(&action.input, true)));
+        doc.push_str(&format!(
+            "\n\n# Parameters\nSet them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`{request}`] and passing it to [`Client::send`](crate::Client::send):{}",
+            params(&action.input, true)
+        ));
         doc.push_str(&format!("\n\n# Returns\n[`{response}`]:{}", params(&action.output, false)));
         doc.push_str(&format!("\n\n# Errors\n[`{error}`], with the codes:"));
         for e in &action.errors {
@@ -648,7 +683,22 @@ impl Client {{
         Self::new(Config::from_env()?)
     }}
 
-    /// The service-agnostic client underneath; its `send_with` takes per-call [`CallOptions`].
+    /// Sends a request built with its builder (`SomeActionRequest::builder()...build()?`);
+    /// each action's method on this client is the fluent form of the same call.
+    pub async fn send<A: tem_core::Action>(&self, request: &A) -> Result<A::Response, Error<A::Error>> {{
+        self.core.send(request).await
+    }}
+
+    /// As [`Client::send`], with options for this call.
+    pub async fn send_with<A: tem_core::Action>(
+        &self,
+        request: &A,
+        options: CallOptions,
+    ) -> Result<A::Response, Error<A::Error>> {{
+        self.core.send_with(request, options).await
+    }}
+
+    /// The service-agnostic client underneath.
     pub fn core(&self) -> &tem_core::Client {{
         &self.core
     }}

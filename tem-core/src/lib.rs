@@ -14,6 +14,7 @@ mod common_error;
 pub mod credentials;
 pub mod de;
 mod error;
+pub mod fluent;
 mod http_date;
 mod rate_limit;
 pub mod retry;

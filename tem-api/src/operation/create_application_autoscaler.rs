@@ -51,15 +51,19 @@ pub struct CreateApplicationAutoscalerRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`CreateApplicationAutoscalerRequest`]; `build` fails naming the first required parameter not set.
+/// From [`CreateApplicationAutoscalerRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct CreateApplicationAutoscalerRequestBuilder {
+pub struct CreateApplicationAutoscalerRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     autoscaler: ::std::option::Option<crate::types::Autoscaler>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl CreateApplicationAutoscalerRequestBuilder {
+impl<S> CreateApplicationAutoscalerRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -296,6 +300,10 @@ impl ::tem_core::OperationError for CreateApplicationAutoscalerError {
     }
 }
 ::tem_core::operation_error_impls!(CreateApplicationAutoscalerError);
+::tem_core::fluent_builder_impls!(
+    CreateApplicationAutoscalerRequestBuilder => CreateApplicationAutoscalerRequest,
+    CreateApplicationAutoscalerResponse, CreateApplicationAutoscalerError
+);
 impl crate::Client {
     /// 创建弹性伸缩策略组合
     ///
@@ -304,7 +312,7 @@ impl crate::Client {
     /// This API is used to create a scaling rule.
     ///
     /// # Parameters
-    /// [`CreateApplicationAutoscalerRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`CreateApplicationAutoscalerRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `Autoscaler` (Autoscaler, required): 弹性伸缩策略
@@ -335,13 +343,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn create_application_autoscaler(
+    pub fn create_application_autoscaler(
         &self,
-        request: &CreateApplicationAutoscalerRequest,
-    ) -> ::std::result::Result<
-        CreateApplicationAutoscalerResponse,
-        ::tem_core::Error<CreateApplicationAutoscalerError>,
-    > {
-        self.core().send(request).await
+    ) -> CreateApplicationAutoscalerRequestBuilder<::tem_core::fluent::Sender> {
+        CreateApplicationAutoscalerRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            autoscaler: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -51,15 +51,19 @@ pub struct CreateApplicationServiceRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`CreateApplicationServiceRequest`]; `build` fails naming the first required parameter not set.
+/// From [`CreateApplicationServiceRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct CreateApplicationServiceRequestBuilder {
+pub struct CreateApplicationServiceRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     service: ::std::option::Option<crate::types::ServicePortMapping>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl CreateApplicationServiceRequestBuilder {
+impl<S> CreateApplicationServiceRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -333,6 +337,10 @@ impl ::tem_core::OperationError for CreateApplicationServiceError {
     }
 }
 ::tem_core::operation_error_impls!(CreateApplicationServiceError);
+::tem_core::fluent_builder_impls!(
+    CreateApplicationServiceRequestBuilder => CreateApplicationServiceRequest,
+    CreateApplicationServiceResponse, CreateApplicationServiceError
+);
 impl crate::Client {
     /// 新增访问方式
     ///
@@ -341,7 +349,7 @@ impl crate::Client {
     /// This API is used to create an access policy.
     ///
     /// # Parameters
-    /// [`CreateApplicationServiceRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`CreateApplicationServiceRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `Service` (ServicePortMapping, required): 访问方式详情
@@ -378,13 +386,17 @@ impl crate::Client {
     /// - `UnsupportedOperation.UnsupportAction`: 不支持的ACTION。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn create_application_service(
+    pub fn create_application_service(
         &self,
-        request: &CreateApplicationServiceRequest,
-    ) -> ::std::result::Result<
-        CreateApplicationServiceResponse,
-        ::tem_core::Error<CreateApplicationServiceError>,
-    > {
-        self.core().send(request).await
+    ) -> CreateApplicationServiceRequestBuilder<::tem_core::fluent::Sender> {
+        CreateApplicationServiceRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            service: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

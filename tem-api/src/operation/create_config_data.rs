@@ -51,15 +51,19 @@ pub struct CreateConfigDataRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`CreateConfigDataRequest`]; `build` fails naming the first required parameter not set.
+/// From [`CreateConfigDataRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct CreateConfigDataRequestBuilder {
+pub struct CreateConfigDataRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     name: ::std::option::Option<::std::string::String>,
     data: ::std::option::Option<::std::vec::Vec<crate::types::Pair>>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl CreateConfigDataRequestBuilder {
+impl<S> CreateConfigDataRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -235,6 +239,10 @@ impl ::tem_core::OperationError for CreateConfigDataError {
     }
 }
 ::tem_core::operation_error_impls!(CreateConfigDataError);
+::tem_core::fluent_builder_impls!(
+    CreateConfigDataRequestBuilder => CreateConfigDataRequest, CreateConfigDataResponse,
+    CreateConfigDataError
+);
 impl crate::Client {
     /// 创建配置
     ///
@@ -243,7 +251,7 @@ impl crate::Client {
     /// This API is used to create a configuration.
     ///
     /// # Parameters
-    /// [`CreateConfigDataRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`CreateConfigDataRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `Name` (String, required): 配置名
     /// - `Data` (Array of Pair, required): 配置信息
@@ -264,13 +272,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn create_config_data(
+    pub fn create_config_data(
         &self,
-        request: &CreateConfigDataRequest,
-    ) -> ::std::result::Result<
-        CreateConfigDataResponse,
-        ::tem_core::Error<CreateConfigDataError>,
-    > {
-        self.core().send(request).await
+    ) -> CreateConfigDataRequestBuilder<::tem_core::fluent::Sender> {
+        CreateConfigDataRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            data: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

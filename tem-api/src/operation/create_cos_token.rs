@@ -63,16 +63,20 @@ pub struct CreateCosTokenRequest {
     pub time_version: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`CreateCosTokenRequest`]; `build` fails naming the first required parameter not set.
+/// From [`CreateCosTokenRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct CreateCosTokenRequestBuilder {
+pub struct CreateCosTokenRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     pkg_name: ::std::option::Option<::std::string::String>,
     opt_type: ::std::option::Option<i64>,
     source_channel: ::std::option::Option<i64>,
     time_version: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl CreateCosTokenRequestBuilder {
+impl<S> CreateCosTokenRequestBuilder<S> {
     /// 应用ID
     ///
     /// Application ID
@@ -251,6 +255,10 @@ impl ::tem_core::OperationError for CreateCosTokenError {
     }
 }
 ::tem_core::operation_error_impls!(CreateCosTokenError);
+::tem_core::fluent_builder_impls!(
+    CreateCosTokenRequestBuilder => CreateCosTokenRequest, CreateCosTokenResponse,
+    CreateCosTokenError
+);
 impl crate::Client {
     /// 生成Cos临时密钥
     ///
@@ -259,7 +267,7 @@ impl crate::Client {
     /// This API is used to generate a COS temporary key.
     ///
     /// # Parameters
-    /// [`CreateCosTokenRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`CreateCosTokenRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 应用ID
     /// - `PkgName` (String, required): 包名
     /// - `OptType` (Integer, required): optType 1上传  2查询
@@ -279,13 +287,18 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn create_cos_token(
+    pub fn create_cos_token(
         &self,
-        request: &CreateCosTokenRequest,
-    ) -> ::std::result::Result<
-        CreateCosTokenResponse,
-        ::tem_core::Error<CreateCosTokenError>,
-    > {
-        self.core().send(request).await
+    ) -> CreateCosTokenRequestBuilder<::tem_core::fluent::Sender> {
+        CreateCosTokenRequestBuilder {
+            application_id: ::std::option::Option::None,
+            pkg_name: ::std::option::Option::None,
+            opt_type: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            time_version: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

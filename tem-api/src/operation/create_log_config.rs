@@ -129,8 +129,9 @@ pub struct CreateLogConfigRequest {
     pub extract_rule: ::std::option::Option<crate::types::LogConfigExtractRule>,
 }
 /// Builds [`CreateLogConfigRequest`]; `build` fails naming the first required parameter not set.
+/// From [`CreateLogConfigRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct CreateLogConfigRequestBuilder {
+pub struct CreateLogConfigRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     name: ::std::option::Option<::std::string::String>,
     input_type: ::std::option::Option<::std::string::String>,
@@ -142,9 +143,12 @@ pub struct CreateLogConfigRequestBuilder {
     log_path: ::std::option::Option<::std::string::String>,
     file_pattern: ::std::option::Option<::std::string::String>,
     extract_rule: ::std::option::Option<crate::types::LogConfigExtractRule>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl CreateLogConfigRequestBuilder {
+impl<S> CreateLogConfigRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -440,6 +444,10 @@ impl ::tem_core::OperationError for CreateLogConfigError {
     }
 }
 ::tem_core::operation_error_impls!(CreateLogConfigError);
+::tem_core::fluent_builder_impls!(
+    CreateLogConfigRequestBuilder => CreateLogConfigRequest, CreateLogConfigResponse,
+    CreateLogConfigError
+);
 impl crate::Client {
     /// 创建日志收集配置
     ///
@@ -448,7 +456,7 @@ impl crate::Client {
     /// This API is used to create a log collecting configuration.
     ///
     /// # Parameters
-    /// [`CreateLogConfigRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`CreateLogConfigRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `Name` (String, required): 配置名
     /// - `InputType` (String, required): 收集类型，container_stdout 为标准输出；container_file 为文件；
@@ -480,13 +488,24 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn create_log_config(
+    pub fn create_log_config(
         &self,
-        request: &CreateLogConfigRequest,
-    ) -> ::std::result::Result<
-        CreateLogConfigResponse,
-        ::tem_core::Error<CreateLogConfigError>,
-    > {
-        self.core().send(request).await
+    ) -> CreateLogConfigRequestBuilder<::tem_core::fluent::Sender> {
+        CreateLogConfigRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            input_type: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            logset_id: ::std::option::Option::None,
+            topic_id: ::std::option::Option::None,
+            log_type: ::std::option::Option::None,
+            beginning_regex: ::std::option::Option::None,
+            log_path: ::std::option::Option::None,
+            file_pattern: ::std::option::Option::None,
+            extract_rule: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

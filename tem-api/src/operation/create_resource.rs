@@ -80,17 +80,21 @@ pub struct CreateResourceRequest {
     pub resource_config: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`CreateResourceRequest`]; `build` fails naming the first required parameter not set.
+/// From [`CreateResourceRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct CreateResourceRequestBuilder {
+pub struct CreateResourceRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     resource_type: ::std::option::Option<::std::string::String>,
     resource_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
     resource_from: ::std::option::Option<::std::string::String>,
     resource_config: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl CreateResourceRequestBuilder {
+impl<S> CreateResourceRequestBuilder<S> {
     /// 环境 Id
     ///
     /// Environment ID
@@ -312,6 +316,10 @@ impl ::tem_core::OperationError for CreateResourceError {
     }
 }
 ::tem_core::operation_error_impls!(CreateResourceError);
+::tem_core::fluent_builder_impls!(
+    CreateResourceRequestBuilder => CreateResourceRequest, CreateResourceResponse,
+    CreateResourceError
+);
 impl crate::Client {
     /// 绑定云资源
     ///
@@ -320,7 +328,7 @@ impl crate::Client {
     /// This API is used to bind a cloud resource.
     ///
     /// # Parameters
-    /// [`CreateResourceRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`CreateResourceRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 Id
     /// - `ResourceType` (String, required): 资源类型，目前支持文件系统：CFS；注册中心：TSE_SRE
     /// - `ResourceId` (String, optional): 资源 Id
@@ -347,13 +355,19 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn create_resource(
+    pub fn create_resource(
         &self,
-        request: &CreateResourceRequest,
-    ) -> ::std::result::Result<
-        CreateResourceResponse,
-        ::tem_core::Error<CreateResourceError>,
-    > {
-        self.core().send(request).await
+    ) -> CreateResourceRequestBuilder<::tem_core::fluent::Sender> {
+        CreateResourceRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            resource_type: ::std::option::Option::None,
+            resource_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            resource_from: ::std::option::Option::None,
+            resource_config: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

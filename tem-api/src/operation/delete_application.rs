@@ -56,15 +56,19 @@ pub struct DeleteApplicationRequest {
     pub delete_application_if_no_running_version: ::std::option::Option<bool>,
 }
 /// Builds [`DeleteApplicationRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DeleteApplicationRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DeleteApplicationRequestBuilder {
+pub struct DeleteApplicationRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
     delete_application_if_no_running_version: ::std::option::Option<bool>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DeleteApplicationRequestBuilder {
+impl<S> DeleteApplicationRequestBuilder<S> {
     /// 服务Id
     ///
     /// Application ID.
@@ -313,6 +317,10 @@ impl ::tem_core::OperationError for DeleteApplicationError {
     }
 }
 ::tem_core::operation_error_impls!(DeleteApplicationError);
+::tem_core::fluent_builder_impls!(
+    DeleteApplicationRequestBuilder => DeleteApplicationRequest,
+    DeleteApplicationResponse, DeleteApplicationError
+);
 impl crate::Client {
     /// 服务删除
     ///
@@ -329,7 +337,7 @@ impl crate::Client {
     /// - Delete the application
     ///
     /// # Parameters
-    /// [`DeleteApplicationRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DeleteApplicationRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务Id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `SourceChannel` (Integer, optional): 来源渠道(用户不需要关心此参数)
@@ -363,13 +371,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn delete_application(
+    pub fn delete_application(
         &self,
-        request: &DeleteApplicationRequest,
-    ) -> ::std::result::Result<
-        DeleteApplicationResponse,
-        ::tem_core::Error<DeleteApplicationError>,
-    > {
-        self.core().send(request).await
+    ) -> DeleteApplicationRequestBuilder<::tem_core::fluent::Sender> {
+        DeleteApplicationRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            delete_application_if_no_running_version: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -51,15 +51,19 @@ pub struct DeleteApplicationAutoscalerRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DeleteApplicationAutoscalerRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DeleteApplicationAutoscalerRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DeleteApplicationAutoscalerRequestBuilder {
+pub struct DeleteApplicationAutoscalerRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     autoscaler_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DeleteApplicationAutoscalerRequestBuilder {
+impl<S> DeleteApplicationAutoscalerRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -233,6 +237,10 @@ impl ::tem_core::OperationError for DeleteApplicationAutoscalerError {
     }
 }
 ::tem_core::operation_error_impls!(DeleteApplicationAutoscalerError);
+::tem_core::fluent_builder_impls!(
+    DeleteApplicationAutoscalerRequestBuilder => DeleteApplicationAutoscalerRequest,
+    DeleteApplicationAutoscalerResponse, DeleteApplicationAutoscalerError
+);
 impl crate::Client {
     /// 删除应用弹性策略组合
     ///
@@ -241,7 +249,7 @@ impl crate::Client {
     /// This API is used to delete a scaling rule.
     ///
     /// # Parameters
-    /// [`DeleteApplicationAutoscalerRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DeleteApplicationAutoscalerRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `AutoscalerId` (String, required): 弹性伸缩策略ID
@@ -261,13 +269,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn delete_application_autoscaler(
+    pub fn delete_application_autoscaler(
         &self,
-        request: &DeleteApplicationAutoscalerRequest,
-    ) -> ::std::result::Result<
-        DeleteApplicationAutoscalerResponse,
-        ::tem_core::Error<DeleteApplicationAutoscalerError>,
-    > {
-        self.core().send(request).await
+    ) -> DeleteApplicationAutoscalerRequestBuilder<::tem_core::fluent::Sender> {
+        DeleteApplicationAutoscalerRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            autoscaler_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

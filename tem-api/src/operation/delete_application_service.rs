@@ -51,15 +51,19 @@ pub struct DeleteApplicationServiceRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DeleteApplicationServiceRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DeleteApplicationServiceRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DeleteApplicationServiceRequestBuilder {
+pub struct DeleteApplicationServiceRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     service_name: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DeleteApplicationServiceRequestBuilder {
+impl<S> DeleteApplicationServiceRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -248,6 +252,10 @@ impl ::tem_core::OperationError for DeleteApplicationServiceError {
     }
 }
 ::tem_core::operation_error_impls!(DeleteApplicationServiceError);
+::tem_core::fluent_builder_impls!(
+    DeleteApplicationServiceRequestBuilder => DeleteApplicationServiceRequest,
+    DeleteApplicationServiceResponse, DeleteApplicationServiceError
+);
 impl crate::Client {
     /// 删除一条访问方式
     ///
@@ -256,7 +264,7 @@ impl crate::Client {
     /// This API is used to delete an access policy.
     ///
     /// # Parameters
-    /// [`DeleteApplicationServiceRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DeleteApplicationServiceRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `ServiceName` (String, required): 访问方式服务名
@@ -279,13 +287,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn delete_application_service(
+    pub fn delete_application_service(
         &self,
-        request: &DeleteApplicationServiceRequest,
-    ) -> ::std::result::Result<
-        DeleteApplicationServiceResponse,
-        ::tem_core::Error<DeleteApplicationServiceError>,
-    > {
-        self.core().send(request).await
+    ) -> DeleteApplicationServiceRequestBuilder<::tem_core::fluent::Sender> {
+        DeleteApplicationServiceRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            service_name: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

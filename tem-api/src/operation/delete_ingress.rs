@@ -51,15 +51,19 @@ pub struct DeleteIngressRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DeleteIngressRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DeleteIngressRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DeleteIngressRequestBuilder {
+pub struct DeleteIngressRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     cluster_namespace: ::std::option::Option<::std::string::String>,
     ingress_name: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DeleteIngressRequestBuilder {
+impl<S> DeleteIngressRequestBuilder<S> {
     /// 环境ID
     ///
     /// Environment ID
@@ -223,6 +227,10 @@ impl ::tem_core::OperationError for DeleteIngressError {
     }
 }
 ::tem_core::operation_error_impls!(DeleteIngressError);
+::tem_core::fluent_builder_impls!(
+    DeleteIngressRequestBuilder => DeleteIngressRequest, DeleteIngressResponse,
+    DeleteIngressError
+);
 impl crate::Client {
     /// 删除 Ingress 规则
     ///
@@ -231,7 +239,7 @@ impl crate::Client {
     /// This API is used to delete an ingress rule.
     ///
     /// # Parameters
-    /// [`DeleteIngressRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DeleteIngressRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `ClusterNamespace` (String, required): 环境 namespace
     /// - `IngressName` (String, required): ingress 规则名
@@ -250,13 +258,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn delete_ingress(
+    pub fn delete_ingress(
         &self,
-        request: &DeleteIngressRequest,
-    ) -> ::std::result::Result<
-        DeleteIngressResponse,
-        ::tem_core::Error<DeleteIngressError>,
-    > {
-        self.core().send(request).await
+    ) -> DeleteIngressRequestBuilder<::tem_core::fluent::Sender> {
+        DeleteIngressRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            cluster_namespace: ::std::option::Option::None,
+            ingress_name: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -582,8 +582,9 @@ pub struct DeployApplicationRequest {
     pub pre_stop_encoded: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`DeployApplicationRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DeployApplicationRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DeployApplicationRequestBuilder {
+pub struct DeployApplicationRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     init_pod_num: ::std::option::Option<u64>,
     cpu_spec: ::std::option::Option<f64>,
@@ -639,9 +640,12 @@ pub struct DeployApplicationRequestBuilder {
     repo_type: ::std::option::Option<i64>,
     post_start_encoded: ::std::option::Option<::std::string::String>,
     pre_stop_encoded: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DeployApplicationRequestBuilder {
+impl<S> DeployApplicationRequestBuilder<S> {
     /// 应用ID
     ///
     /// Application ID
@@ -1647,6 +1651,10 @@ impl ::tem_core::OperationError for DeployApplicationError {
     }
 }
 ::tem_core::operation_error_impls!(DeployApplicationError);
+::tem_core::fluent_builder_impls!(
+    DeployApplicationRequestBuilder => DeployApplicationRequest,
+    DeployApplicationResponse, DeployApplicationError
+);
 impl crate::Client {
     /// 应用部署
     ///
@@ -1655,7 +1663,7 @@ impl crate::Client {
     /// This API is used to deploy an application.
     ///
     /// # Parameters
-    /// [`DeployApplicationRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DeployApplicationRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 应用ID
     /// - `InitPodNum` (Integer ≥ 0, required): 初始化 pod 数
     /// - `CpuSpec` (Float, required): cpu规格 单位：核
@@ -1761,13 +1769,60 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn deploy_application(
+    pub fn deploy_application(
         &self,
-        request: &DeployApplicationRequest,
-    ) -> ::std::result::Result<
-        DeployApplicationResponse,
-        ::tem_core::Error<DeployApplicationError>,
-    > {
-        self.core().send(request).await
+    ) -> DeployApplicationRequestBuilder<::tem_core::fluent::Sender> {
+        DeployApplicationRequestBuilder {
+            application_id: ::std::option::Option::None,
+            init_pod_num: ::std::option::Option::None,
+            cpu_spec: ::std::option::Option::None,
+            memory_spec: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            deploy_version: ::std::option::Option::None,
+            img_repo: ::std::option::Option::None,
+            version_desc: ::std::option::Option::None,
+            jvm_opts: ::std::option::Option::None,
+            es_info: ::std::option::Option::None,
+            env_conf: ::std::option::Option::None,
+            log_confs: ::std::option::Option::None,
+            storage_confs: ::std::option::Option::None,
+            storage_mount_confs: ::std::option::Option::None,
+            deploy_mode: ::std::option::Option::None,
+            pkg_name: ::std::option::Option::None,
+            jdk_version: ::std::option::Option::None,
+            security_group_ids: ::std::option::Option::None,
+            log_output_conf: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            image_command: ::std::option::Option::None,
+            image_args: ::std::option::Option::None,
+            use_registry_default_config: ::std::option::Option::None,
+            setting_confs: ::std::option::Option::None,
+            service: ::std::option::Option::None,
+            version_id: ::std::option::Option::None,
+            post_start: ::std::option::Option::None,
+            pre_stop: ::std::option::Option::None,
+            liveness: ::std::option::Option::None,
+            readiness: ::std::option::Option::None,
+            deploy_strategy_conf: ::std::option::Option::None,
+            horizontal_autoscaler: ::std::option::Option::None,
+            cron_horizontal_autoscaler: ::std::option::Option::None,
+            log_enable: ::std::option::Option::None,
+            conf_edited: ::std::option::Option::None,
+            speed_up: ::std::option::Option::None,
+            startup_probe: ::std::option::Option::None,
+            os_flavour: ::std::option::Option::None,
+            enable_prometheus_conf: ::std::option::Option::None,
+            enable_tracing: ::std::option::Option::None,
+            enable_metrics: ::std::option::Option::None,
+            tcr_instance_id: ::std::option::Option::None,
+            repo_server: ::std::option::Option::None,
+            repo_type: ::std::option::Option::None,
+            post_start_encoded: ::std::option::Option::None,
+            pre_stop_encoded: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -44,14 +44,18 @@ pub struct DescribeApplicationAutoscalerListRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeApplicationAutoscalerListRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeApplicationAutoscalerListRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeApplicationAutoscalerListRequestBuilder {
+pub struct DescribeApplicationAutoscalerListRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeApplicationAutoscalerListRequestBuilder {
+impl<S> DescribeApplicationAutoscalerListRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -223,6 +227,11 @@ impl ::tem_core::OperationError for DescribeApplicationAutoscalerListError {
     }
 }
 ::tem_core::operation_error_impls!(DescribeApplicationAutoscalerListError);
+::tem_core::fluent_builder_impls!(
+    DescribeApplicationAutoscalerListRequestBuilder =>
+    DescribeApplicationAutoscalerListRequest, DescribeApplicationAutoscalerListResponse,
+    DescribeApplicationAutoscalerListError
+);
 impl crate::Client {
     /// 获取应用弹性策略组合
     ///
@@ -231,7 +240,7 @@ impl crate::Client {
     /// This API is used to query the scaling rules of an application.
     ///
     /// # Parameters
-    /// [`DescribeApplicationAutoscalerListRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeApplicationAutoscalerListRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
@@ -252,13 +261,16 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_application_autoscaler_list(
+    pub fn describe_application_autoscaler_list(
         &self,
-        request: &DescribeApplicationAutoscalerListRequest,
-    ) -> ::std::result::Result<
-        DescribeApplicationAutoscalerListResponse,
-        ::tem_core::Error<DescribeApplicationAutoscalerListError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeApplicationAutoscalerListRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeApplicationAutoscalerListRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -49,14 +49,18 @@ pub struct DescribeApplicationInfoRequest {
     pub environment_id: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`DescribeApplicationInfoRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeApplicationInfoRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeApplicationInfoRequestBuilder {
+pub struct DescribeApplicationInfoRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
     environment_id: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeApplicationInfoRequestBuilder {
+impl<S> DescribeApplicationInfoRequestBuilder<S> {
     /// 服务版本ID
     ///
     /// Application ID
@@ -279,6 +283,10 @@ impl ::tem_core::OperationError for DescribeApplicationInfoError {
     }
 }
 ::tem_core::operation_error_impls!(DescribeApplicationInfoError);
+::tem_core::fluent_builder_impls!(
+    DescribeApplicationInfoRequestBuilder => DescribeApplicationInfoRequest,
+    DescribeApplicationInfoResponse, DescribeApplicationInfoError
+);
 impl crate::Client {
     /// 服务基本信息查看
     ///
@@ -287,7 +295,7 @@ impl crate::Client {
     /// This API is used to check the basic information of an application.
     ///
     /// # Parameters
-    /// [`DescribeApplicationInfoRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeApplicationInfoRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务版本ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
     /// - `EnvironmentId` (String, optional): 环境ID
@@ -318,13 +326,16 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_application_info(
+    pub fn describe_application_info(
         &self,
-        request: &DescribeApplicationInfoRequest,
-    ) -> ::std::result::Result<
-        DescribeApplicationInfoResponse,
-        ::tem_core::Error<DescribeApplicationInfoError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeApplicationInfoRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeApplicationInfoRequestBuilder {
+            application_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -98,8 +98,9 @@ pub struct DescribeApplicationPodsRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeApplicationPodsRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeApplicationPodsRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeApplicationPodsRequestBuilder {
+pub struct DescribeApplicationPodsRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     application_id: ::std::option::Option<::std::string::String>,
     limit: ::std::option::Option<i64>,
@@ -107,9 +108,12 @@ pub struct DescribeApplicationPodsRequestBuilder {
     status: ::std::option::Option<::std::string::String>,
     pod_name: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeApplicationPodsRequestBuilder {
+impl<S> DescribeApplicationPodsRequestBuilder<S> {
     /// 环境id
     ///
     /// Environment ID
@@ -353,6 +357,10 @@ impl ::tem_core::OperationError for DescribeApplicationPodsError {
     }
 }
 ::tem_core::operation_error_impls!(DescribeApplicationPodsError);
+::tem_core::fluent_builder_impls!(
+    DescribeApplicationPodsRequestBuilder => DescribeApplicationPodsRequest,
+    DescribeApplicationPodsResponse, DescribeApplicationPodsError
+);
 impl crate::Client {
     /// 获取应用实例列表
     ///
@@ -361,7 +369,7 @@ impl crate::Client {
     /// This API is used to get the list of application pods.
     ///
     /// # Parameters
-    /// [`DescribeApplicationPodsRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeApplicationPodsRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境id
     /// - `ApplicationId` (String, required): 应用id
     /// - `Limit` (Integer, optional): 单页条数，默认值20
@@ -390,13 +398,20 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_application_pods(
+    pub fn describe_application_pods(
         &self,
-        request: &DescribeApplicationPodsRequest,
-    ) -> ::std::result::Result<
-        DescribeApplicationPodsResponse,
-        ::tem_core::Error<DescribeApplicationPodsError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeApplicationPodsRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeApplicationPodsRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            limit: ::std::option::Option::None,
+            offset: ::std::option::Option::None,
+            status: ::std::option::Option::None,
+            pod_name: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

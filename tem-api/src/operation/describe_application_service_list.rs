@@ -44,14 +44,18 @@ pub struct DescribeApplicationServiceListRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeApplicationServiceListRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeApplicationServiceListRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeApplicationServiceListRequestBuilder {
+pub struct DescribeApplicationServiceListRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     application_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeApplicationServiceListRequestBuilder {
+impl<S> DescribeApplicationServiceListRequestBuilder<S> {
     /// namespace id
     ///
     /// ID of the environment
@@ -222,6 +226,11 @@ impl ::tem_core::OperationError for DescribeApplicationServiceListError {
     }
 }
 ::tem_core::operation_error_impls!(DescribeApplicationServiceListError);
+::tem_core::fluent_builder_impls!(
+    DescribeApplicationServiceListRequestBuilder =>
+    DescribeApplicationServiceListRequest, DescribeApplicationServiceListResponse,
+    DescribeApplicationServiceListError
+);
 impl crate::Client {
     /// 查询应用访问方式列表
     ///
@@ -230,7 +239,7 @@ impl crate::Client {
     /// This API is used to query the list of access policies.
     ///
     /// # Parameters
-    /// [`DescribeApplicationServiceListRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeApplicationServiceListRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): namespace id
     /// - `ApplicationId` (String, required): 服务ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
@@ -251,13 +260,16 @@ impl crate::Client {
     /// - `UnsupportedOperation.UnsupportAction`: 不支持的ACTION。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_application_service_list(
+    pub fn describe_application_service_list(
         &self,
-        request: &DescribeApplicationServiceListRequest,
-    ) -> ::std::result::Result<
-        DescribeApplicationServiceListResponse,
-        ::tem_core::Error<DescribeApplicationServiceListError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeApplicationServiceListRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeApplicationServiceListRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -37,13 +37,17 @@ pub struct DescribeApplicationsStatusRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeApplicationsStatusRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeApplicationsStatusRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeApplicationsStatusRequestBuilder {
+pub struct DescribeApplicationsStatusRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeApplicationsStatusRequestBuilder {
+impl<S> DescribeApplicationsStatusRequestBuilder<S> {
     /// 环境ID
     ///
     /// Environment ID
@@ -196,6 +200,10 @@ impl ::tem_core::OperationError for DescribeApplicationsStatusError {
     }
 }
 ::tem_core::operation_error_impls!(DescribeApplicationsStatusError);
+::tem_core::fluent_builder_impls!(
+    DescribeApplicationsStatusRequestBuilder => DescribeApplicationsStatusRequest,
+    DescribeApplicationsStatusResponse, DescribeApplicationsStatusError
+);
 impl crate::Client {
     /// 单环境下所有应用状态查看
     ///
@@ -204,7 +212,7 @@ impl crate::Client {
     /// This API is used to query the status of all applications in an envrionment.
     ///
     /// # Parameters
-    /// [`DescribeApplicationsStatusRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeApplicationsStatusRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
     ///
@@ -224,13 +232,15 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_applications_status(
+    pub fn describe_applications_status(
         &self,
-        request: &DescribeApplicationsStatusRequest,
-    ) -> ::std::result::Result<
-        DescribeApplicationsStatusResponse,
-        ::tem_core::Error<DescribeApplicationsStatusError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeApplicationsStatusRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeApplicationsStatusRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -36,14 +36,18 @@ pub struct DescribeDeployApplicationDetailRequest {
     pub version_id: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`DescribeDeployApplicationDetailRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeDeployApplicationDetailRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeDeployApplicationDetailRequestBuilder {
+pub struct DescribeDeployApplicationDetailRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     version_id: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeDeployApplicationDetailRequestBuilder {
+impl<S> DescribeDeployApplicationDetailRequestBuilder<S> {
     /// 服务id
     ///
     /// Required. Example: `app-xxxxxx`
@@ -229,11 +233,16 @@ impl ::tem_core::OperationError for DescribeDeployApplicationDetailError {
     }
 }
 ::tem_core::operation_error_impls!(DescribeDeployApplicationDetailError);
+::tem_core::fluent_builder_impls!(
+    DescribeDeployApplicationDetailRequestBuilder =>
+    DescribeDeployApplicationDetailRequest, DescribeDeployApplicationDetailResponse,
+    DescribeDeployApplicationDetailError
+);
 impl crate::Client {
     /// 获取分批发布详情
     ///
     /// # Parameters
-    /// [`DescribeDeployApplicationDetailRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeDeployApplicationDetailRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境id
     /// - `VersionId` (String, optional): 版本部署id
@@ -258,13 +267,16 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_deploy_application_detail(
+    pub fn describe_deploy_application_detail(
         &self,
-        request: &DescribeDeployApplicationDetailRequest,
-    ) -> ::std::result::Result<
-        DescribeDeployApplicationDetailResponse,
-        ::tem_core::Error<DescribeDeployApplicationDetailError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeDeployApplicationDetailRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeDeployApplicationDetailRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            version_id: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -37,13 +37,17 @@ pub struct DescribeEnvironmentRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeEnvironmentRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeEnvironmentRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeEnvironmentRequestBuilder {
+pub struct DescribeEnvironmentRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeEnvironmentRequestBuilder {
+impl<S> DescribeEnvironmentRequestBuilder<S> {
     /// 命名空间id
     ///
     /// Namespace ID
@@ -187,6 +191,10 @@ impl ::tem_core::OperationError for DescribeEnvironmentError {
     }
 }
 ::tem_core::operation_error_impls!(DescribeEnvironmentError);
+::tem_core::fluent_builder_impls!(
+    DescribeEnvironmentRequestBuilder => DescribeEnvironmentRequest,
+    DescribeEnvironmentResponse, DescribeEnvironmentError
+);
 impl crate::Client {
     /// 获取环境基础信息
     ///
@@ -195,7 +203,7 @@ impl crate::Client {
     /// This API is used to obtain the basic information of an environment.
     ///
     /// # Parameters
-    /// [`DescribeEnvironmentRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeEnvironmentRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 命名空间id
     /// - `SourceChannel` (Integer, optional): 来源Channel
     ///
@@ -214,13 +222,15 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_environment(
+    pub fn describe_environment(
         &self,
-        request: &DescribeEnvironmentRequest,
-    ) -> ::std::result::Result<
-        DescribeEnvironmentResponse,
-        ::tem_core::Error<DescribeEnvironmentError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeEnvironmentRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeEnvironmentRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

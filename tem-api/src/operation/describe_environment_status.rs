@@ -37,13 +37,17 @@ pub struct DescribeEnvironmentStatusRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeEnvironmentStatusRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeEnvironmentStatusRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeEnvironmentStatusRequestBuilder {
+pub struct DescribeEnvironmentStatusRequestBuilder<S = ()> {
     environment_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeEnvironmentStatusRequestBuilder {
+impl<S> DescribeEnvironmentStatusRequestBuilder<S> {
     /// 命名空间id
     ///
     /// ID of the environment
@@ -188,6 +192,10 @@ impl ::tem_core::OperationError for DescribeEnvironmentStatusError {
     }
 }
 ::tem_core::operation_error_impls!(DescribeEnvironmentStatusError);
+::tem_core::fluent_builder_impls!(
+    DescribeEnvironmentStatusRequestBuilder => DescribeEnvironmentStatusRequest,
+    DescribeEnvironmentStatusResponse, DescribeEnvironmentStatusError
+);
 impl crate::Client {
     /// 获取环境状态
     ///
@@ -196,7 +204,7 @@ impl crate::Client {
     /// This API is used to obtain the environment status.
     ///
     /// # Parameters
-    /// [`DescribeEnvironmentStatusRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeEnvironmentStatusRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentIds` (Array of String, required): 命名空间id
     /// - `SourceChannel` (Integer, optional): 来源Channel
     ///
@@ -214,13 +222,15 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_environment_status(
+    pub fn describe_environment_status(
         &self,
-        request: &DescribeEnvironmentStatusRequest,
-    ) -> ::std::result::Result<
-        DescribeEnvironmentStatusResponse,
-        ::tem_core::Error<DescribeEnvironmentStatusError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeEnvironmentStatusRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeEnvironmentStatusRequestBuilder {
+            environment_ids: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -56,15 +56,19 @@ pub struct DescribeIngressesRequest {
     pub ingress_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 /// Builds [`DescribeIngressesRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeIngressesRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeIngressesRequestBuilder {
+pub struct DescribeIngressesRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     cluster_namespace: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
     ingress_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeIngressesRequestBuilder {
+impl<S> DescribeIngressesRequestBuilder<S> {
     /// 环境 id
     ///
     /// Environment ID
@@ -244,6 +248,10 @@ impl ::tem_core::OperationError for DescribeIngressesError {
     }
 }
 ::tem_core::operation_error_impls!(DescribeIngressesError);
+::tem_core::fluent_builder_impls!(
+    DescribeIngressesRequestBuilder => DescribeIngressesRequest,
+    DescribeIngressesResponse, DescribeIngressesError
+);
 impl crate::Client {
     /// 查询 Ingress 规则列表
     ///
@@ -252,7 +260,7 @@ impl crate::Client {
     /// This API is used to query the list of ingress rules.
     ///
     /// # Parameters
-    /// [`DescribeIngressesRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeIngressesRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 id
     /// - `ClusterNamespace` (String, required): 环境 namespace
     /// - `SourceChannel` (Integer, optional): 来源渠道
@@ -273,13 +281,17 @@ impl crate::Client {
     /// - `ResourceNotFound.VersionNamespaceNotFound`: 找不到版本对应的环境。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_ingresses(
+    pub fn describe_ingresses(
         &self,
-        request: &DescribeIngressesRequest,
-    ) -> ::std::result::Result<
-        DescribeIngressesResponse,
-        ::tem_core::Error<DescribeIngressesError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeIngressesRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeIngressesRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            cluster_namespace: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            ingress_names: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -39,14 +39,18 @@ pub struct DescribeLogConfigRequest {
     pub application_id: ::std::string::String,
 }
 /// Builds [`DescribeLogConfigRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeLogConfigRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeLogConfigRequestBuilder {
+pub struct DescribeLogConfigRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     name: ::std::option::Option<::std::string::String>,
     application_id: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeLogConfigRequestBuilder {
+impl<S> DescribeLogConfigRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -216,6 +220,10 @@ impl ::tem_core::OperationError for DescribeLogConfigError {
     }
 }
 ::tem_core::operation_error_impls!(DescribeLogConfigError);
+::tem_core::fluent_builder_impls!(
+    DescribeLogConfigRequestBuilder => DescribeLogConfigRequest,
+    DescribeLogConfigResponse, DescribeLogConfigError
+);
 impl crate::Client {
     /// 查询日志收集配置详情
     ///
@@ -224,7 +232,7 @@ impl crate::Client {
     /// This API is used to query details of a log collecting configuration.
     ///
     /// # Parameters
-    /// [`DescribeLogConfigRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeLogConfigRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `Name` (String, required): 配置名
     /// - `ApplicationId` (String, required): 应用 ID
@@ -244,13 +252,16 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_log_config(
+    pub fn describe_log_config(
         &self,
-        request: &DescribeLogConfigRequest,
-    ) -> ::std::result::Result<
-        DescribeLogConfigResponse,
-        ::tem_core::Error<DescribeLogConfigError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeLogConfigRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeLogConfigRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -85,17 +85,21 @@ pub struct DescribePagedLogConfigListRequest {
     pub continue_token: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`DescribePagedLogConfigListRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribePagedLogConfigListRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribePagedLogConfigListRequestBuilder {
+pub struct DescribePagedLogConfigListRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     application_id: ::std::option::Option<::std::string::String>,
     application_name: ::std::option::Option<::std::string::String>,
     name: ::std::option::Option<::std::string::String>,
     limit: ::std::option::Option<i64>,
     continue_token: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribePagedLogConfigListRequestBuilder {
+impl<S> DescribePagedLogConfigListRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -300,6 +304,10 @@ impl ::tem_core::OperationError for DescribePagedLogConfigListError {
     }
 }
 ::tem_core::operation_error_impls!(DescribePagedLogConfigListError);
+::tem_core::fluent_builder_impls!(
+    DescribePagedLogConfigListRequestBuilder => DescribePagedLogConfigListRequest,
+    DescribePagedLogConfigListResponse, DescribePagedLogConfigListError
+);
 impl crate::Client {
     /// 查询分页的日志收集配置列表
     ///
@@ -308,7 +316,7 @@ impl crate::Client {
     /// This API is used to querying the list of log collecting configurations.
     ///
     /// # Parameters
-    /// [`DescribePagedLogConfigListRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribePagedLogConfigListRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `ApplicationId` (String, optional): 应用 ID
     /// - `ApplicationName` (String, optional): 应用名
@@ -332,13 +340,19 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_paged_log_config_list(
+    pub fn describe_paged_log_config_list(
         &self,
-        request: &DescribePagedLogConfigListRequest,
-    ) -> ::std::result::Result<
-        DescribePagedLogConfigListResponse,
-        ::tem_core::Error<DescribePagedLogConfigListError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribePagedLogConfigListRequestBuilder<::tem_core::fluent::Sender> {
+        DescribePagedLogConfigListRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            application_name: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            limit: ::std::option::Option::None,
+            continue_token: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

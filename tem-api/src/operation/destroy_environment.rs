@@ -37,13 +37,17 @@ pub struct DestroyEnvironmentRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DestroyEnvironmentRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DestroyEnvironmentRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DestroyEnvironmentRequestBuilder {
+pub struct DestroyEnvironmentRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DestroyEnvironmentRequestBuilder {
+impl<S> DestroyEnvironmentRequestBuilder<S> {
     /// 命名空间ID
     ///
     /// Namespace ID.
@@ -171,6 +175,10 @@ impl ::tem_core::OperationError for DestroyEnvironmentError {
     }
 }
 ::tem_core::operation_error_impls!(DestroyEnvironmentError);
+::tem_core::fluent_builder_impls!(
+    DestroyEnvironmentRequestBuilder => DestroyEnvironmentRequest,
+    DestroyEnvironmentResponse, DestroyEnvironmentError
+);
 impl crate::Client {
     /// 销毁环境
     ///
@@ -179,7 +187,7 @@ impl crate::Client {
     /// This API is used to terminate an environment.
     ///
     /// # Parameters
-    /// [`DestroyEnvironmentRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DestroyEnvironmentRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 命名空间ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
     ///
@@ -196,13 +204,15 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn destroy_environment(
+    pub fn destroy_environment(
         &self,
-        request: &DestroyEnvironmentRequest,
-    ) -> ::std::result::Result<
-        DestroyEnvironmentResponse,
-        ::tem_core::Error<DestroyEnvironmentError>,
-    > {
-        self.core().send(request).await
+    ) -> DestroyEnvironmentRequestBuilder<::tem_core::fluent::Sender> {
+        DestroyEnvironmentRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -58,16 +58,20 @@ pub struct ModifyApplicationAutoscalerRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`ModifyApplicationAutoscalerRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ModifyApplicationAutoscalerRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ModifyApplicationAutoscalerRequestBuilder {
+pub struct ModifyApplicationAutoscalerRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     autoscaler_id: ::std::option::Option<::std::string::String>,
     autoscaler: ::std::option::Option<crate::types::Autoscaler>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ModifyApplicationAutoscalerRequestBuilder {
+impl<S> ModifyApplicationAutoscalerRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -286,6 +290,10 @@ impl ::tem_core::OperationError for ModifyApplicationAutoscalerError {
     }
 }
 ::tem_core::operation_error_impls!(ModifyApplicationAutoscalerError);
+::tem_core::fluent_builder_impls!(
+    ModifyApplicationAutoscalerRequestBuilder => ModifyApplicationAutoscalerRequest,
+    ModifyApplicationAutoscalerResponse, ModifyApplicationAutoscalerError
+);
 impl crate::Client {
     /// 修改弹性伸缩策略组合
     ///
@@ -294,7 +302,7 @@ impl crate::Client {
     /// This API is used to modify a scaling rule.
     ///
     /// # Parameters
-    /// [`ModifyApplicationAutoscalerRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyApplicationAutoscalerRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `AutoscalerId` (String, required): 弹性伸缩策略ID
@@ -320,13 +328,18 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn modify_application_autoscaler(
+    pub fn modify_application_autoscaler(
         &self,
-        request: &ModifyApplicationAutoscalerRequest,
-    ) -> ::std::result::Result<
-        ModifyApplicationAutoscalerResponse,
-        ::tem_core::Error<ModifyApplicationAutoscalerError>,
-    > {
-        self.core().send(request).await
+    ) -> ModifyApplicationAutoscalerRequestBuilder<::tem_core::fluent::Sender> {
+        ModifyApplicationAutoscalerRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            autoscaler_id: ::std::option::Option::None,
+            autoscaler: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

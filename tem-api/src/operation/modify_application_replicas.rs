@@ -41,15 +41,19 @@ pub struct ModifyApplicationReplicasRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`ModifyApplicationReplicasRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ModifyApplicationReplicasRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ModifyApplicationReplicasRequestBuilder {
+pub struct ModifyApplicationReplicasRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     replicas: ::std::option::Option<i64>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ModifyApplicationReplicasRequestBuilder {
+impl<S> ModifyApplicationReplicasRequestBuilder<S> {
     /// 应用id
     ///
     /// Required. Example: `app-xxxxxx`
@@ -193,11 +197,15 @@ impl ::tem_core::OperationError for ModifyApplicationReplicasError {
     }
 }
 ::tem_core::operation_error_impls!(ModifyApplicationReplicasError);
+::tem_core::fluent_builder_impls!(
+    ModifyApplicationReplicasRequestBuilder => ModifyApplicationReplicasRequest,
+    ModifyApplicationReplicasResponse, ModifyApplicationReplicasError
+);
 impl crate::Client {
     /// 修改应用实例数量
     ///
     /// # Parameters
-    /// [`ModifyApplicationReplicasRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyApplicationReplicasRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 应用id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `Replicas` (Integer, required): 实例数量
@@ -215,13 +223,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn modify_application_replicas(
+    pub fn modify_application_replicas(
         &self,
-        request: &ModifyApplicationReplicasRequest,
-    ) -> ::std::result::Result<
-        ModifyApplicationReplicasResponse,
-        ::tem_core::Error<ModifyApplicationReplicasError>,
-    > {
-        self.core().send(request).await
+    ) -> ModifyApplicationReplicasRequestBuilder<::tem_core::fluent::Sender> {
+        ModifyApplicationReplicasRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            replicas: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -66,16 +66,20 @@ pub struct ModifyApplicationServiceRequest {
     pub data: ::std::option::Option<crate::types::ServicePortMapping>,
 }
 /// Builds [`ModifyApplicationServiceRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ModifyApplicationServiceRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ModifyApplicationServiceRequestBuilder {
+pub struct ModifyApplicationServiceRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
     service: ::std::option::Option<crate::types::EksService>,
     data: ::std::option::Option<crate::types::ServicePortMapping>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ModifyApplicationServiceRequestBuilder {
+impl<S> ModifyApplicationServiceRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -296,6 +300,10 @@ impl ::tem_core::OperationError for ModifyApplicationServiceError {
     }
 }
 ::tem_core::operation_error_impls!(ModifyApplicationServiceError);
+::tem_core::fluent_builder_impls!(
+    ModifyApplicationServiceRequestBuilder => ModifyApplicationServiceRequest,
+    ModifyApplicationServiceResponse, ModifyApplicationServiceError
+);
 impl crate::Client {
     /// 修改服务访问方式列表
     ///
@@ -304,7 +312,7 @@ impl crate::Client {
     /// This API is used to modify an access policy.
     ///
     /// # Parameters
-    /// [`ModifyApplicationServiceRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyApplicationServiceRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
@@ -333,13 +341,18 @@ impl crate::Client {
     /// - `ResourceNotFound.VersionNamespaceNotFound`: 找不到版本对应的环境。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn modify_application_service(
+    pub fn modify_application_service(
         &self,
-        request: &ModifyApplicationServiceRequest,
-    ) -> ::std::result::Result<
-        ModifyApplicationServiceResponse,
-        ::tem_core::Error<ModifyApplicationServiceError>,
-    > {
-        self.core().send(request).await
+    ) -> ModifyApplicationServiceRequestBuilder<::tem_core::fluent::Sender> {
+        ModifyApplicationServiceRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            service: ::std::option::Option::None,
+            data: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

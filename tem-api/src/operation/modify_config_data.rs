@@ -51,15 +51,19 @@ pub struct ModifyConfigDataRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`ModifyConfigDataRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ModifyConfigDataRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ModifyConfigDataRequestBuilder {
+pub struct ModifyConfigDataRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     name: ::std::option::Option<::std::string::String>,
     data: ::std::option::Option<::std::vec::Vec<crate::types::Pair>>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ModifyConfigDataRequestBuilder {
+impl<S> ModifyConfigDataRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -217,6 +221,10 @@ impl ::tem_core::OperationError for ModifyConfigDataError {
     }
 }
 ::tem_core::operation_error_impls!(ModifyConfigDataError);
+::tem_core::fluent_builder_impls!(
+    ModifyConfigDataRequestBuilder => ModifyConfigDataRequest, ModifyConfigDataResponse,
+    ModifyConfigDataError
+);
 impl crate::Client {
     /// 编辑配置
     ///
@@ -225,7 +233,7 @@ impl crate::Client {
     /// This API is used to modify a configuration.
     ///
     /// # Parameters
-    /// [`ModifyConfigDataRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyConfigDataRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `Name` (String, required): 配置名
     /// - `Data` (Array of Pair, required): 配置信息
@@ -243,13 +251,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn modify_config_data(
+    pub fn modify_config_data(
         &self,
-        request: &ModifyConfigDataRequest,
-    ) -> ::std::result::Result<
-        ModifyConfigDataResponse,
-        ::tem_core::Error<ModifyConfigDataError>,
-    > {
-        self.core().send(request).await
+    ) -> ModifyConfigDataRequestBuilder<::tem_core::fluent::Sender> {
+        ModifyConfigDataRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            data: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -37,13 +37,17 @@ pub struct ModifyIngressRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`ModifyIngressRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ModifyIngressRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ModifyIngressRequestBuilder {
+pub struct ModifyIngressRequestBuilder<S = ()> {
     ingress: ::std::option::Option<crate::types::IngressInfo>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ModifyIngressRequestBuilder {
+impl<S> ModifyIngressRequestBuilder<S> {
     /// Ingress 规则配置
     ///
     /// Ingress rule configuration
@@ -187,6 +191,10 @@ impl ::tem_core::OperationError for ModifyIngressError {
     }
 }
 ::tem_core::operation_error_impls!(ModifyIngressError);
+::tem_core::fluent_builder_impls!(
+    ModifyIngressRequestBuilder => ModifyIngressRequest, ModifyIngressResponse,
+    ModifyIngressError
+);
 impl crate::Client {
     /// 创建或者更新 Ingress 规则
     ///
@@ -199,7 +207,7 @@ impl crate::Client {
     /// This API is used to create or update an ingress rule.
     ///
     /// # Parameters
-    /// [`ModifyIngressRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyIngressRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `Ingress` (IngressInfo, required): Ingress 规则配置
     /// - `SourceChannel` (Integer, optional): 来源渠道
     ///
@@ -221,13 +229,15 @@ impl crate::Client {
     ///
     /// Deprecated in the API description.
     #[deprecated]
-    pub async fn modify_ingress(
+    pub fn modify_ingress(
         &self,
-        request: &ModifyIngressRequest,
-    ) -> ::std::result::Result<
-        ModifyIngressResponse,
-        ::tem_core::Error<ModifyIngressError>,
-    > {
-        self.core().send(request).await
+    ) -> ModifyIngressRequestBuilder<::tem_core::fluent::Sender> {
+        ModifyIngressRequestBuilder {
+            ingress: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -46,15 +46,19 @@ pub struct ModifyLogConfigRequest {
     pub application_id: ::std::string::String,
 }
 /// Builds [`ModifyLogConfigRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ModifyLogConfigRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ModifyLogConfigRequestBuilder {
+pub struct ModifyLogConfigRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     name: ::std::option::Option<::std::string::String>,
     data: ::std::option::Option<crate::types::LogConfig>,
     application_id: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ModifyLogConfigRequestBuilder {
+impl<S> ModifyLogConfigRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -223,6 +227,10 @@ impl ::tem_core::OperationError for ModifyLogConfigError {
     }
 }
 ::tem_core::operation_error_impls!(ModifyLogConfigError);
+::tem_core::fluent_builder_impls!(
+    ModifyLogConfigRequestBuilder => ModifyLogConfigRequest, ModifyLogConfigResponse,
+    ModifyLogConfigError
+);
 impl crate::Client {
     /// 编辑日志收集配置
     ///
@@ -231,7 +239,7 @@ impl crate::Client {
     /// This API is used to modify a log collecting configuration.
     ///
     /// # Parameters
-    /// [`ModifyLogConfigRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyLogConfigRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `Name` (String, required): 配置名
     /// - `Data` (LogConfig, required): 日志收集配置信息
@@ -250,13 +258,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn modify_log_config(
+    pub fn modify_log_config(
         &self,
-        request: &ModifyLogConfigRequest,
-    ) -> ::std::result::Result<
-        ModifyLogConfigResponse,
-        ::tem_core::Error<ModifyLogConfigError>,
-    > {
-        self.core().send(request).await
+    ) -> ModifyLogConfigRequestBuilder<::tem_core::fluent::Sender> {
+        ModifyLogConfigRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            data: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

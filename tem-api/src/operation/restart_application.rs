@@ -44,14 +44,18 @@ pub struct RestartApplicationRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`RestartApplicationRequest`]; `build` fails naming the first required parameter not set.
+/// From [`RestartApplicationRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct RestartApplicationRequestBuilder {
+pub struct RestartApplicationRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl RestartApplicationRequestBuilder {
+impl<S> RestartApplicationRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -221,6 +225,10 @@ impl ::tem_core::OperationError for RestartApplicationError {
     }
 }
 ::tem_core::operation_error_impls!(RestartApplicationError);
+::tem_core::fluent_builder_impls!(
+    RestartApplicationRequestBuilder => RestartApplicationRequest,
+    RestartApplicationResponse, RestartApplicationError
+);
 impl crate::Client {
     /// 服务重启
     ///
@@ -229,7 +237,7 @@ impl crate::Client {
     /// This API is used to restart an application.
     ///
     /// # Parameters
-    /// [`RestartApplicationRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`RestartApplicationRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID/命名空间ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
@@ -251,13 +259,16 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn restart_application(
+    pub fn restart_application(
         &self,
-        request: &RestartApplicationRequest,
-    ) -> ::std::result::Result<
-        RestartApplicationResponse,
-        ::tem_core::Error<RestartApplicationError>,
-    > {
-        self.core().send(request).await
+    ) -> RestartApplicationRequestBuilder<::tem_core::fluent::Sender> {
+        RestartApplicationRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

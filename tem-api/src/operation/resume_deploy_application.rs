@@ -26,13 +26,17 @@ pub struct ResumeDeployApplicationRequest {
     pub environment_id: ::std::string::String,
 }
 /// Builds [`ResumeDeployApplicationRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ResumeDeployApplicationRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ResumeDeployApplicationRequestBuilder {
+pub struct ResumeDeployApplicationRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ResumeDeployApplicationRequestBuilder {
+impl<S> ResumeDeployApplicationRequestBuilder<S> {
     /// 需要开始下一批次的服务id
     ///
     /// Required. Example: `app-xxxxxx`
@@ -152,11 +156,15 @@ impl ::tem_core::OperationError for ResumeDeployApplicationError {
     }
 }
 ::tem_core::operation_error_impls!(ResumeDeployApplicationError);
+::tem_core::fluent_builder_impls!(
+    ResumeDeployApplicationRequestBuilder => ResumeDeployApplicationRequest,
+    ResumeDeployApplicationResponse, ResumeDeployApplicationError
+);
 impl crate::Client {
     /// 开始下一批次发布
     ///
     /// # Parameters
-    /// [`ResumeDeployApplicationRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ResumeDeployApplicationRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 需要开始下一批次的服务id
     /// - `EnvironmentId` (String, required): 环境id
     ///
@@ -172,13 +180,15 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn resume_deploy_application(
+    pub fn resume_deploy_application(
         &self,
-        request: &ResumeDeployApplicationRequest,
-    ) -> ::std::result::Result<
-        ResumeDeployApplicationResponse,
-        ::tem_core::Error<ResumeDeployApplicationError>,
-    > {
-        self.core().send(request).await
+    ) -> ResumeDeployApplicationRequestBuilder<::tem_core::fluent::Sender> {
+        ResumeDeployApplicationRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -135,8 +135,9 @@ pub struct RollingUpdateApplicationByVersionRequest {
     pub force: ::std::option::Option<bool>,
 }
 /// Builds [`RollingUpdateApplicationByVersionRequest`]; `build` fails naming the first required parameter not set.
+/// From [`RollingUpdateApplicationByVersionRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct RollingUpdateApplicationByVersionRequestBuilder {
+pub struct RollingUpdateApplicationByVersionRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     deploy_version: ::std::option::Option<::std::string::String>,
@@ -148,9 +149,12 @@ pub struct RollingUpdateApplicationByVersionRequestBuilder {
     beta_batch_num: ::std::option::Option<i64>,
     min_available: ::std::option::Option<i64>,
     force: ::std::option::Option<bool>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl RollingUpdateApplicationByVersionRequestBuilder {
+impl<S> RollingUpdateApplicationByVersionRequestBuilder<S> {
     /// 应用ID
     ///
     /// Application ID
@@ -530,6 +534,11 @@ impl ::tem_core::OperationError for RollingUpdateApplicationByVersionError {
     }
 }
 ::tem_core::operation_error_impls!(RollingUpdateApplicationByVersionError);
+::tem_core::fluent_builder_impls!(
+    RollingUpdateApplicationByVersionRequestBuilder =>
+    RollingUpdateApplicationByVersionRequest, RollingUpdateApplicationByVersionResponse,
+    RollingUpdateApplicationByVersionError
+);
 impl crate::Client {
     /// 更新应用部署版本
     ///
@@ -540,7 +549,7 @@ impl crate::Client {
     /// Default rate limit: 20 requests per second.
     ///
     /// # Parameters
-    /// [`RollingUpdateApplicationByVersionRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`RollingUpdateApplicationByVersionRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 应用ID
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `DeployVersion` (String, required): 更新版本，IMAGE 部署为 tag 值；JAR/WAR 部署 为 Version
@@ -588,13 +597,24 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn rolling_update_application_by_version(
+    pub fn rolling_update_application_by_version(
         &self,
-        request: &RollingUpdateApplicationByVersionRequest,
-    ) -> ::std::result::Result<
-        RollingUpdateApplicationByVersionResponse,
-        ::tem_core::Error<RollingUpdateApplicationByVersionError>,
-    > {
-        self.core().send(request).await
+    ) -> RollingUpdateApplicationByVersionRequestBuilder<::tem_core::fluent::Sender> {
+        RollingUpdateApplicationByVersionRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            deploy_version: ::std::option::Option::None,
+            package_name: ::std::option::Option::None,
+            from: ::std::option::Option::None,
+            deploy_strategy_type: ::std::option::Option::None,
+            total_batch_count: ::std::option::Option::None,
+            batch_interval: ::std::option::Option::None,
+            beta_batch_num: ::std::option::Option::None,
+            min_available: ::std::option::Option::None,
+            force: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

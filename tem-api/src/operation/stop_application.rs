@@ -44,14 +44,18 @@ pub struct StopApplicationRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`StopApplicationRequest`]; `build` fails naming the first required parameter not set.
+/// From [`StopApplicationRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct StopApplicationRequestBuilder {
+pub struct StopApplicationRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl StopApplicationRequestBuilder {
+impl<S> StopApplicationRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -203,6 +207,10 @@ impl ::tem_core::OperationError for StopApplicationError {
     }
 }
 ::tem_core::operation_error_impls!(StopApplicationError);
+::tem_core::fluent_builder_impls!(
+    StopApplicationRequestBuilder => StopApplicationRequest, StopApplicationResponse,
+    StopApplicationError
+);
 impl crate::Client {
     /// 服务停止
     ///
@@ -211,7 +219,7 @@ impl crate::Client {
     /// This API is used to stop an application.
     ///
     /// # Parameters
-    /// [`StopApplicationRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`StopApplicationRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID/命名空间ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
@@ -230,13 +238,16 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn stop_application(
+    pub fn stop_application(
         &self,
-        request: &StopApplicationRequest,
-    ) -> ::std::result::Result<
-        StopApplicationResponse,
-        ::tem_core::Error<StopApplicationError>,
-    > {
-        self.core().send(request).await
+    ) -> StopApplicationRequestBuilder<::tem_core::fluent::Sender> {
+        StopApplicationRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }
