@@ -409,7 +409,9 @@ impl<'a> Emitter<'a> {
             None => quote!(::std::option::Option::None),
         };
         let module_doc = doc_inner(&format!(
-            "`{wire}`: {}\n\nThe request [`{request}`], its builder, the response [`{response}`], the error [`{error}`], and [`Client::{method}`](crate::Client::{method}).",
+            // Full paths: with the outer doc of its `mod` item, a module's own doc resolves links
+            // from the parent module.
+            "`{wire}`: {}\n\nThe request [`{request}`](crate::operation::{method}::{request}), its builder, the response [`{response}`](crate::operation::{method}::{response}), the error [`{error}`](crate::operation::{method}::{error}), and [`Client::{method}`](crate::Client::{method}).",
             action.title
         ));
         let method_doc = doc_attrs(&self.method_doc(action, &request, &response, &error));
@@ -651,7 +653,7 @@ fn lib_rs(service: &Service, options: &Options, source: &str) -> String {
 // Names follow the wire: a structure `Types` or an action `Operation` (module inception), a
 // member `Add` or `Sub` (a builder setter `add(self, value)`, like `std::ops::Add::add`).
 #![allow(clippy::module_inception, clippy::should_implement_trait)]
-#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+#![warn(missing_docs)]
 
 #[rustfmt::skip]
 pub mod operation;
@@ -729,17 +731,77 @@ fn first_line(text: &str) -> String {
 }
 
 /// Documentation text made safe for rustdoc: no indented or fenced code blocks (they would
-/// become doctests), no stray carriage returns.
+/// become doctests), no stray carriage returns, and no rustdoc lint (see [`doc_line`]).
 fn doc_text(text: &str) -> String {
     text.replace("\r\n", "\n")
         .replace('\r', "\n")
         .lines()
         // Tabs: clippy's `tabs_in_doc_comments`.
-        .map(|l| l.trim_start().replace("```", "'''").replace('\t', "    "))
+        .map(|l| doc_line(&l.trim_start().replace("```", "'''").replace('\t', "    ")))
         .collect::<Vec<_>>()
         .join("\n")
         .trim()
         .to_owned()
+}
+
+/// One line of documentation with the schema's prose made lint-free outside code spans: a
+/// bracket is escaped (`[0,100]` is no intra-doc link) unless it is one of ours (`` [`X`] ``,
+/// `` [`X`](path) ``), and a bare URL becomes an autolink `<https://…>`.
+fn doc_line(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::with_capacity(line.len());
+    let mut in_code = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let ahead: String = chars[i..chars.len().min(i + 8)].iter().collect();
+        let after_opener = i > 0 && matches!(chars[i - 1], '<' | '(');
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            _ if in_code => out.push(c),
+            // A Markdown link to a web page stays as it is.
+            '[' if web_link_end(&chars, i).is_some() => {
+                let end = web_link_end(&chars, i).unwrap_or(i);
+                out.extend(&chars[i..end]);
+                i = end;
+                continue;
+            }
+            '[' if chars.get(i + 1) != Some(&'`') => out.push_str("\\["),
+            ']' if i == 0 || chars[i - 1] != '`' => out.push_str("\\]"),
+            'h' if (ahead.starts_with("http://") || ahead.starts_with("https://")) && !after_opener => {
+                let end = (i..chars.len())
+                    .find(|&j| {
+                        let c = chars[j];
+                        c.is_whitespace() || !c.is_ascii() || matches!(c, '<' | '>' | '"' | '\'' | ')' | '`')
+                    })
+                    .unwrap_or(chars.len());
+                let url: String = chars[i..end].iter().collect();
+                let url = url.trim_end_matches(['.', ',', ';', ':']);
+                out.push('<');
+                out.push_str(url);
+                out.push('>');
+                i += url.chars().count();
+                continue;
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The end of the Markdown link `[text](http…)` starting at `start`, if one does.
+fn web_link_end(chars: &[char], start: usize) -> Option<usize> {
+    let close = start + chars[start..].iter().position(|&c| c == ']')?;
+    let target: String = chars.get(close + 1..)?.iter().collect();
+    if chars[start + 1..close].contains(&'[') || !(target.starts_with("(http://") || target.starts_with("(https://")) {
+        return None;
+    }
+    let paren = close + 1 + chars[close + 1..].iter().position(|&c| c == ')')?;
+    Some(paren + 1)
 }
 
 /// `#[doc]` attributes, one a line so prettyplease prints them as `///` comments.
@@ -758,4 +820,33 @@ fn doc_lines(text: &str) -> impl Iterator<Item = Literal> {
         .map(|l| Literal::string(&if l.is_empty() { String::new() } else { format!(" {l}") }))
         .collect::<Vec<_>>()
         .into_iter()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc_line;
+
+    #[test]
+    fn doc_lines_of_the_schema_pass_rustdoc_lints() {
+        let cases = [
+            // Brackets of prose are escaped; ours (links to items) are kept.
+            ("取值[0,100]", "取值\\[0,100\\]"),
+            ("the request [`Foo`] and [`Bar`](crate::Bar)", "the request [`Foo`] and [`Bar`](crate::Bar)"),
+            // Nothing changes inside a code span.
+            ("Example: `[\"a\",\"b\"]` and `https://x.y`", "Example: `[\"a\",\"b\"]` and `https://x.y`"),
+            // Bare URLs become autolinks, without trailing punctuation or the next sentence.
+            ("see https://cloud.tencent.com/document/1.", "see <https://cloud.tencent.com/document/1>."),
+            ("链接：https://cloud.tencent.com/a/77930。后", "链接：<https://cloud.tencent.com/a/77930>。后"),
+            ("already <https://a.b/c>", "already <https://a.b/c>"),
+            // Markdown links to web pages stay links; others are escaped.
+            (
+                "通过[获取列表](https://cloud.tencent.com/x#a.b)获取",
+                "通过[获取列表](https://cloud.tencent.com/x#a.b)获取",
+            ),
+            ("[a](b) [c]", "\\[a\\](b) \\[c\\]"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(doc_line(input), expected, "{input}");
+        }
+    }
 }

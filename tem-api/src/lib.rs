@@ -23,7 +23,7 @@
 // Names follow the wire: a structure `Types` or an action `Operation` (module inception), a
 // member `Add` or `Sub` (a builder setter `add(self, value)`, like `std::ops::Add::add`).
 #![allow(clippy::module_inception, clippy::should_implement_trait)]
-#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+#![warn(missing_docs)]
 
 #[rustfmt::skip]
 pub mod operation;

@@ -3,7 +3,7 @@
 
 //! `CreateApplication`: 创建应用
 //!
-//! The request [`CreateApplicationRequest`], its builder, the response [`CreateApplicationResponse`], the error [`CreateApplicationError`], and [`Client::create_application`](crate::Client::create_application).
+//! The request [`CreateApplicationRequest`](crate::operation::create_application::CreateApplicationRequest), its builder, the response [`CreateApplicationResponse`](crate::operation::create_application::CreateApplicationResponse), the error [`CreateApplicationError`](crate::operation::create_application::CreateApplicationError), and [`Client::create_application`](crate::Client::create_application).
 /// CreateApplication请求参数结构体
 ///
 /// CreateApplication request structure.

@@ -3,7 +3,7 @@
 
 //! `CreateApplicationAutoscaler`: 创建弹性伸缩策略组合
 //!
-//! The request [`CreateApplicationAutoscalerRequest`], its builder, the response [`CreateApplicationAutoscalerResponse`], the error [`CreateApplicationAutoscalerError`], and [`Client::create_application_autoscaler`](crate::Client::create_application_autoscaler).
+//! The request [`CreateApplicationAutoscalerRequest`](crate::operation::create_application_autoscaler::CreateApplicationAutoscalerRequest), its builder, the response [`CreateApplicationAutoscalerResponse`](crate::operation::create_application_autoscaler::CreateApplicationAutoscalerResponse), the error [`CreateApplicationAutoscalerError`](crate::operation::create_application_autoscaler::CreateApplicationAutoscalerError), and [`Client::create_application_autoscaler`](crate::Client::create_application_autoscaler).
 /// CreateApplicationAutoscaler请求参数结构体
 ///
 /// CreateApplicationAutoscaler request structure.

@@ -3,7 +3,7 @@
 
 //! `CreateApplicationService`: 新增访问方式
 //!
-//! The request [`CreateApplicationServiceRequest`], its builder, the response [`CreateApplicationServiceResponse`], the error [`CreateApplicationServiceError`], and [`Client::create_application_service`](crate::Client::create_application_service).
+//! The request [`CreateApplicationServiceRequest`](crate::operation::create_application_service::CreateApplicationServiceRequest), its builder, the response [`CreateApplicationServiceResponse`](crate::operation::create_application_service::CreateApplicationServiceResponse), the error [`CreateApplicationServiceError`](crate::operation::create_application_service::CreateApplicationServiceError), and [`Client::create_application_service`](crate::Client::create_application_service).
 /// CreateApplicationService请求参数结构体
 ///
 /// CreateApplicationService request structure.

@@ -3,7 +3,7 @@
 
 //! `CreateConfigData`: 创建配置
 //!
-//! The request [`CreateConfigDataRequest`], its builder, the response [`CreateConfigDataResponse`], the error [`CreateConfigDataError`], and [`Client::create_config_data`](crate::Client::create_config_data).
+//! The request [`CreateConfigDataRequest`](crate::operation::create_config_data::CreateConfigDataRequest), its builder, the response [`CreateConfigDataResponse`](crate::operation::create_config_data::CreateConfigDataResponse), the error [`CreateConfigDataError`](crate::operation::create_config_data::CreateConfigDataError), and [`Client::create_config_data`](crate::Client::create_config_data).
 /// CreateConfigData请求参数结构体
 ///
 /// CreateConfigData request structure.

@@ -3,7 +3,7 @@
 
 //! `CreateCosToken`: 生成Cos临时密钥
 //!
-//! The request [`CreateCosTokenRequest`], its builder, the response [`CreateCosTokenResponse`], the error [`CreateCosTokenError`], and [`Client::create_cos_token`](crate::Client::create_cos_token).
+//! The request [`CreateCosTokenRequest`](crate::operation::create_cos_token::CreateCosTokenRequest), its builder, the response [`CreateCosTokenResponse`](crate::operation::create_cos_token::CreateCosTokenResponse), the error [`CreateCosTokenError`](crate::operation::create_cos_token::CreateCosTokenError), and [`Client::create_cos_token`](crate::Client::create_cos_token).
 /// CreateCosToken请求参数结构体
 ///
 /// CreateCosToken request structure.

@@ -3,7 +3,7 @@
 
 //! `CreateEnvironment`: 创建环境
 //!
-//! The request [`CreateEnvironmentRequest`], its builder, the response [`CreateEnvironmentResponse`], the error [`CreateEnvironmentError`], and [`Client::create_environment`](crate::Client::create_environment).
+//! The request [`CreateEnvironmentRequest`](crate::operation::create_environment::CreateEnvironmentRequest), its builder, the response [`CreateEnvironmentResponse`](crate::operation::create_environment::CreateEnvironmentResponse), the error [`CreateEnvironmentError`](crate::operation::create_environment::CreateEnvironmentError), and [`Client::create_environment`](crate::Client::create_environment).
 /// CreateEnvironment请求参数结构体
 ///
 /// CreateEnvironment request structure.

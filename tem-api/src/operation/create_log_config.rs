@@ -3,7 +3,7 @@
 
 //! `CreateLogConfig`: 创建日志收集配置
 //!
-//! The request [`CreateLogConfigRequest`], its builder, the response [`CreateLogConfigResponse`], the error [`CreateLogConfigError`], and [`Client::create_log_config`](crate::Client::create_log_config).
+//! The request [`CreateLogConfigRequest`](crate::operation::create_log_config::CreateLogConfigRequest), its builder, the response [`CreateLogConfigResponse`](crate::operation::create_log_config::CreateLogConfigResponse), the error [`CreateLogConfigError`](crate::operation::create_log_config::CreateLogConfigError), and [`Client::create_log_config`](crate::Client::create_log_config).
 /// CreateLogConfig请求参数结构体
 ///
 /// CreateLogConfig request structure.

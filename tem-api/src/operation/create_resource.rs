@@ -3,7 +3,7 @@
 
 //! `CreateResource`: 绑定云资源
 //!
-//! The request [`CreateResourceRequest`], its builder, the response [`CreateResourceResponse`], the error [`CreateResourceError`], and [`Client::create_resource`](crate::Client::create_resource).
+//! The request [`CreateResourceRequest`](crate::operation::create_resource::CreateResourceRequest), its builder, the response [`CreateResourceResponse`](crate::operation::create_resource::CreateResourceResponse), the error [`CreateResourceError`](crate::operation::create_resource::CreateResourceError), and [`Client::create_resource`](crate::Client::create_resource).
 /// CreateResource请求参数结构体
 ///
 /// CreateResource request structure.

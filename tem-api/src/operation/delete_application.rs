@@ -3,7 +3,7 @@
 
 //! `DeleteApplication`: 服务删除
 //!
-//! The request [`DeleteApplicationRequest`], its builder, the response [`DeleteApplicationResponse`], the error [`DeleteApplicationError`], and [`Client::delete_application`](crate::Client::delete_application).
+//! The request [`DeleteApplicationRequest`](crate::operation::delete_application::DeleteApplicationRequest), its builder, the response [`DeleteApplicationResponse`](crate::operation::delete_application::DeleteApplicationResponse), the error [`DeleteApplicationError`](crate::operation::delete_application::DeleteApplicationError), and [`Client::delete_application`](crate::Client::delete_application).
 /// DeleteApplication请求参数结构体
 ///
 /// DeleteApplication request structure.

@@ -3,7 +3,7 @@
 
 //! `DeleteApplicationAutoscaler`: 删除应用弹性策略组合
 //!
-//! The request [`DeleteApplicationAutoscalerRequest`], its builder, the response [`DeleteApplicationAutoscalerResponse`], the error [`DeleteApplicationAutoscalerError`], and [`Client::delete_application_autoscaler`](crate::Client::delete_application_autoscaler).
+//! The request [`DeleteApplicationAutoscalerRequest`](crate::operation::delete_application_autoscaler::DeleteApplicationAutoscalerRequest), its builder, the response [`DeleteApplicationAutoscalerResponse`](crate::operation::delete_application_autoscaler::DeleteApplicationAutoscalerResponse), the error [`DeleteApplicationAutoscalerError`](crate::operation::delete_application_autoscaler::DeleteApplicationAutoscalerError), and [`Client::delete_application_autoscaler`](crate::Client::delete_application_autoscaler).
 /// DeleteApplicationAutoscaler请求参数结构体
 ///
 /// DeleteApplicationAutoscaler request structure.

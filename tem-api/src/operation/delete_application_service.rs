@@ -3,7 +3,7 @@
 
 //! `DeleteApplicationService`: 删除一条访问方式
 //!
-//! The request [`DeleteApplicationServiceRequest`], its builder, the response [`DeleteApplicationServiceResponse`], the error [`DeleteApplicationServiceError`], and [`Client::delete_application_service`](crate::Client::delete_application_service).
+//! The request [`DeleteApplicationServiceRequest`](crate::operation::delete_application_service::DeleteApplicationServiceRequest), its builder, the response [`DeleteApplicationServiceResponse`](crate::operation::delete_application_service::DeleteApplicationServiceResponse), the error [`DeleteApplicationServiceError`](crate::operation::delete_application_service::DeleteApplicationServiceError), and [`Client::delete_application_service`](crate::Client::delete_application_service).
 /// DeleteApplicationService请求参数结构体
 ///
 /// DeleteApplicationService request structure.

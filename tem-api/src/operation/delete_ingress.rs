@@ -3,7 +3,7 @@
 
 //! `DeleteIngress`: 删除 Ingress 规则
 //!
-//! The request [`DeleteIngressRequest`], its builder, the response [`DeleteIngressResponse`], the error [`DeleteIngressError`], and [`Client::delete_ingress`](crate::Client::delete_ingress).
+//! The request [`DeleteIngressRequest`](crate::operation::delete_ingress::DeleteIngressRequest), its builder, the response [`DeleteIngressResponse`](crate::operation::delete_ingress::DeleteIngressResponse), the error [`DeleteIngressError`](crate::operation::delete_ingress::DeleteIngressError), and [`Client::delete_ingress`](crate::Client::delete_ingress).
 /// DeleteIngress请求参数结构体
 ///
 /// DeleteIngress request structure.

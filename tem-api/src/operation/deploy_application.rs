@@ -3,7 +3,7 @@
 
 //! `DeployApplication`: 应用部署
 //!
-//! The request [`DeployApplicationRequest`], its builder, the response [`DeployApplicationResponse`], the error [`DeployApplicationError`], and [`Client::deploy_application`](crate::Client::deploy_application).
+//! The request [`DeployApplicationRequest`](crate::operation::deploy_application::DeployApplicationRequest), its builder, the response [`DeployApplicationResponse`](crate::operation::deploy_application::DeployApplicationResponse), the error [`DeployApplicationError`](crate::operation::deploy_application::DeployApplicationError), and [`Client::deploy_application`](crate::Client::deploy_application).
 /// DeployApplication请求参数结构体
 ///
 /// DeployApplication request structure.

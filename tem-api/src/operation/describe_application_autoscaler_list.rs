@@ -3,7 +3,7 @@
 
 //! `DescribeApplicationAutoscalerList`: 获取应用弹性策略组合
 //!
-//! The request [`DescribeApplicationAutoscalerListRequest`], its builder, the response [`DescribeApplicationAutoscalerListResponse`], the error [`DescribeApplicationAutoscalerListError`], and [`Client::describe_application_autoscaler_list`](crate::Client::describe_application_autoscaler_list).
+//! The request [`DescribeApplicationAutoscalerListRequest`](crate::operation::describe_application_autoscaler_list::DescribeApplicationAutoscalerListRequest), its builder, the response [`DescribeApplicationAutoscalerListResponse`](crate::operation::describe_application_autoscaler_list::DescribeApplicationAutoscalerListResponse), the error [`DescribeApplicationAutoscalerListError`](crate::operation::describe_application_autoscaler_list::DescribeApplicationAutoscalerListError), and [`Client::describe_application_autoscaler_list`](crate::Client::describe_application_autoscaler_list).
 /// DescribeApplicationAutoscalerList请求参数结构体
 ///
 /// DescribeApplicationAutoscalerList request structure.

@@ -3,7 +3,7 @@
 
 //! `DescribeApplicationInfo`: 服务基本信息查看
 //!
-//! The request [`DescribeApplicationInfoRequest`], its builder, the response [`DescribeApplicationInfoResponse`], the error [`DescribeApplicationInfoError`], and [`Client::describe_application_info`](crate::Client::describe_application_info).
+//! The request [`DescribeApplicationInfoRequest`](crate::operation::describe_application_info::DescribeApplicationInfoRequest), its builder, the response [`DescribeApplicationInfoResponse`](crate::operation::describe_application_info::DescribeApplicationInfoResponse), the error [`DescribeApplicationInfoError`](crate::operation::describe_application_info::DescribeApplicationInfoError), and [`Client::describe_application_info`](crate::Client::describe_application_info).
 /// DescribeApplicationInfo请求参数结构体
 ///
 /// DescribeApplicationInfo request structure.

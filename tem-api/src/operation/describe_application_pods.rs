@@ -3,7 +3,7 @@
 
 //! `DescribeApplicationPods`: 获取应用实例列表
 //!
-//! The request [`DescribeApplicationPodsRequest`], its builder, the response [`DescribeApplicationPodsResponse`], the error [`DescribeApplicationPodsError`], and [`Client::describe_application_pods`](crate::Client::describe_application_pods).
+//! The request [`DescribeApplicationPodsRequest`](crate::operation::describe_application_pods::DescribeApplicationPodsRequest), its builder, the response [`DescribeApplicationPodsResponse`](crate::operation::describe_application_pods::DescribeApplicationPodsResponse), the error [`DescribeApplicationPodsError`](crate::operation::describe_application_pods::DescribeApplicationPodsError), and [`Client::describe_application_pods`](crate::Client::describe_application_pods).
 /// DescribeApplicationPods请求参数结构体
 ///
 /// DescribeApplicationPods request structure.

@@ -3,7 +3,7 @@
 
 //! `DescribeApplicationServiceList`: 查询应用访问方式列表
 //!
-//! The request [`DescribeApplicationServiceListRequest`], its builder, the response [`DescribeApplicationServiceListResponse`], the error [`DescribeApplicationServiceListError`], and [`Client::describe_application_service_list`](crate::Client::describe_application_service_list).
+//! The request [`DescribeApplicationServiceListRequest`](crate::operation::describe_application_service_list::DescribeApplicationServiceListRequest), its builder, the response [`DescribeApplicationServiceListResponse`](crate::operation::describe_application_service_list::DescribeApplicationServiceListResponse), the error [`DescribeApplicationServiceListError`](crate::operation::describe_application_service_list::DescribeApplicationServiceListError), and [`Client::describe_application_service_list`](crate::Client::describe_application_service_list).
 /// DescribeApplicationServiceList请求参数结构体
 ///
 /// DescribeApplicationServiceList request structure.

@@ -3,7 +3,7 @@
 
 //! `DescribeApplications`: 获取运行服务列表
 //!
-//! The request [`DescribeApplicationsRequest`], its builder, the response [`DescribeApplicationsResponse`], the error [`DescribeApplicationsError`], and [`Client::describe_applications`](crate::Client::describe_applications).
+//! The request [`DescribeApplicationsRequest`](crate::operation::describe_applications::DescribeApplicationsRequest), its builder, the response [`DescribeApplicationsResponse`](crate::operation::describe_applications::DescribeApplicationsResponse), the error [`DescribeApplicationsError`](crate::operation::describe_applications::DescribeApplicationsError), and [`Client::describe_applications`](crate::Client::describe_applications).
 /// DescribeApplications请求参数结构体
 ///
 /// DescribeApplications request structure.

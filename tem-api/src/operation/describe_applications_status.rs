@@ -3,7 +3,7 @@
 
 //! `DescribeApplicationsStatus`: 单环境下所有应用状态查看
 //!
-//! The request [`DescribeApplicationsStatusRequest`], its builder, the response [`DescribeApplicationsStatusResponse`], the error [`DescribeApplicationsStatusError`], and [`Client::describe_applications_status`](crate::Client::describe_applications_status).
+//! The request [`DescribeApplicationsStatusRequest`](crate::operation::describe_applications_status::DescribeApplicationsStatusRequest), its builder, the response [`DescribeApplicationsStatusResponse`](crate::operation::describe_applications_status::DescribeApplicationsStatusResponse), the error [`DescribeApplicationsStatusError`](crate::operation::describe_applications_status::DescribeApplicationsStatusError), and [`Client::describe_applications_status`](crate::Client::describe_applications_status).
 /// DescribeApplicationsStatus请求参数结构体
 ///
 /// DescribeApplicationsStatus request structure.

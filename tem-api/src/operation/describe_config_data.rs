@@ -3,7 +3,7 @@
 
 //! `DescribeConfigData`: 查询配置详情
 //!
-//! The request [`DescribeConfigDataRequest`], its builder, the response [`DescribeConfigDataResponse`], the error [`DescribeConfigDataError`], and [`Client::describe_config_data`](crate::Client::describe_config_data).
+//! The request [`DescribeConfigDataRequest`](crate::operation::describe_config_data::DescribeConfigDataRequest), its builder, the response [`DescribeConfigDataResponse`](crate::operation::describe_config_data::DescribeConfigDataResponse), the error [`DescribeConfigDataError`](crate::operation::describe_config_data::DescribeConfigDataError), and [`Client::describe_config_data`](crate::Client::describe_config_data).
 /// DescribeConfigData请求参数结构体
 ///
 /// DescribeConfigData request structure.

@@ -3,7 +3,7 @@
 
 //! `DescribeConfigDataList`: 查询配置列表
 //!
-//! The request [`DescribeConfigDataListRequest`], its builder, the response [`DescribeConfigDataListResponse`], the error [`DescribeConfigDataListError`], and [`Client::describe_config_data_list`](crate::Client::describe_config_data_list).
+//! The request [`DescribeConfigDataListRequest`](crate::operation::describe_config_data_list::DescribeConfigDataListRequest), its builder, the response [`DescribeConfigDataListResponse`](crate::operation::describe_config_data_list::DescribeConfigDataListResponse), the error [`DescribeConfigDataListError`](crate::operation::describe_config_data_list::DescribeConfigDataListError), and [`Client::describe_config_data_list`](crate::Client::describe_config_data_list).
 /// DescribeConfigDataList请求参数结构体
 ///
 /// DescribeConfigDataList request structure.

@@ -3,7 +3,7 @@
 
 //! `DescribeDeployApplicationDetail`: 获取分批发布详情
 //!
-//! The request [`DescribeDeployApplicationDetailRequest`], its builder, the response [`DescribeDeployApplicationDetailResponse`], the error [`DescribeDeployApplicationDetailError`], and [`Client::describe_deploy_application_detail`](crate::Client::describe_deploy_application_detail).
+//! The request [`DescribeDeployApplicationDetailRequest`](crate::operation::describe_deploy_application_detail::DescribeDeployApplicationDetailRequest), its builder, the response [`DescribeDeployApplicationDetailResponse`](crate::operation::describe_deploy_application_detail::DescribeDeployApplicationDetailResponse), the error [`DescribeDeployApplicationDetailError`](crate::operation::describe_deploy_application_detail::DescribeDeployApplicationDetailError), and [`Client::describe_deploy_application_detail`](crate::Client::describe_deploy_application_detail).
 /// DescribeDeployApplicationDetail请求参数结构体
 #[non_exhaustive]
 #[derive(

@@ -3,7 +3,7 @@
 
 //! `DescribeEnvironment`: 获取环境基础信息
 //!
-//! The request [`DescribeEnvironmentRequest`], its builder, the response [`DescribeEnvironmentResponse`], the error [`DescribeEnvironmentError`], and [`Client::describe_environment`](crate::Client::describe_environment).
+//! The request [`DescribeEnvironmentRequest`](crate::operation::describe_environment::DescribeEnvironmentRequest), its builder, the response [`DescribeEnvironmentResponse`](crate::operation::describe_environment::DescribeEnvironmentResponse), the error [`DescribeEnvironmentError`](crate::operation::describe_environment::DescribeEnvironmentError), and [`Client::describe_environment`](crate::Client::describe_environment).
 /// DescribeEnvironment请求参数结构体
 ///
 /// DescribeEnvironment request structure.

@@ -3,7 +3,7 @@
 
 //! `DescribeEnvironmentStatus`: 获取环境状态
 //!
-//! The request [`DescribeEnvironmentStatusRequest`], its builder, the response [`DescribeEnvironmentStatusResponse`], the error [`DescribeEnvironmentStatusError`], and [`Client::describe_environment_status`](crate::Client::describe_environment_status).
+//! The request [`DescribeEnvironmentStatusRequest`](crate::operation::describe_environment_status::DescribeEnvironmentStatusRequest), its builder, the response [`DescribeEnvironmentStatusResponse`](crate::operation::describe_environment_status::DescribeEnvironmentStatusResponse), the error [`DescribeEnvironmentStatusError`](crate::operation::describe_environment_status::DescribeEnvironmentStatusError), and [`Client::describe_environment_status`](crate::Client::describe_environment_status).
 /// DescribeEnvironmentStatus请求参数结构体
 ///
 /// DescribeEnvironmentStatus request structure.

@@ -3,7 +3,7 @@
 
 //! `DescribeEnvironments`: 获取环境列表
 //!
-//! The request [`DescribeEnvironmentsRequest`], its builder, the response [`DescribeEnvironmentsResponse`], the error [`DescribeEnvironmentsError`], and [`Client::describe_environments`](crate::Client::describe_environments).
+//! The request [`DescribeEnvironmentsRequest`](crate::operation::describe_environments::DescribeEnvironmentsRequest), its builder, the response [`DescribeEnvironmentsResponse`](crate::operation::describe_environments::DescribeEnvironmentsResponse), the error [`DescribeEnvironmentsError`](crate::operation::describe_environments::DescribeEnvironmentsError), and [`Client::describe_environments`](crate::Client::describe_environments).
 /// DescribeEnvironments请求参数结构体
 ///
 /// DescribeEnvironments request structure.

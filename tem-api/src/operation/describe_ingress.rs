@@ -3,7 +3,7 @@
 
 //! `DescribeIngress`: 查询 Ingress 规则
 //!
-//! The request [`DescribeIngressRequest`], its builder, the response [`DescribeIngressResponse`], the error [`DescribeIngressError`], and [`Client::describe_ingress`](crate::Client::describe_ingress).
+//! The request [`DescribeIngressRequest`](crate::operation::describe_ingress::DescribeIngressRequest), its builder, the response [`DescribeIngressResponse`](crate::operation::describe_ingress::DescribeIngressResponse), the error [`DescribeIngressError`](crate::operation::describe_ingress::DescribeIngressError), and [`Client::describe_ingress`](crate::Client::describe_ingress).
 /// DescribeIngress请求参数结构体
 ///
 /// DescribeIngress request structure.

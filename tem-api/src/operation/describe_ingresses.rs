@@ -3,7 +3,7 @@
 
 //! `DescribeIngresses`: 查询 Ingress 规则列表
 //!
-//! The request [`DescribeIngressesRequest`], its builder, the response [`DescribeIngressesResponse`], the error [`DescribeIngressesError`], and [`Client::describe_ingresses`](crate::Client::describe_ingresses).
+//! The request [`DescribeIngressesRequest`](crate::operation::describe_ingresses::DescribeIngressesRequest), its builder, the response [`DescribeIngressesResponse`](crate::operation::describe_ingresses::DescribeIngressesResponse), the error [`DescribeIngressesError`](crate::operation::describe_ingresses::DescribeIngressesError), and [`Client::describe_ingresses`](crate::Client::describe_ingresses).
 /// DescribeIngresses请求参数结构体
 ///
 /// DescribeIngresses request structure.

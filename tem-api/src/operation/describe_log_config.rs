@@ -3,7 +3,7 @@
 
 //! `DescribeLogConfig`: 查询日志收集配置详情
 //!
-//! The request [`DescribeLogConfigRequest`], its builder, the response [`DescribeLogConfigResponse`], the error [`DescribeLogConfigError`], and [`Client::describe_log_config`](crate::Client::describe_log_config).
+//! The request [`DescribeLogConfigRequest`](crate::operation::describe_log_config::DescribeLogConfigRequest), its builder, the response [`DescribeLogConfigResponse`](crate::operation::describe_log_config::DescribeLogConfigResponse), the error [`DescribeLogConfigError`](crate::operation::describe_log_config::DescribeLogConfigError), and [`Client::describe_log_config`](crate::Client::describe_log_config).
 /// DescribeLogConfig请求参数结构体
 ///
 /// DescribeLogConfig request structure.

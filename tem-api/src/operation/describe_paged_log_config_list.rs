@@ -3,7 +3,7 @@
 
 //! `DescribePagedLogConfigList`: 查询分页的日志收集配置列表
 //!
-//! The request [`DescribePagedLogConfigListRequest`], its builder, the response [`DescribePagedLogConfigListResponse`], the error [`DescribePagedLogConfigListError`], and [`Client::describe_paged_log_config_list`](crate::Client::describe_paged_log_config_list).
+//! The request [`DescribePagedLogConfigListRequest`](crate::operation::describe_paged_log_config_list::DescribePagedLogConfigListRequest), its builder, the response [`DescribePagedLogConfigListResponse`](crate::operation::describe_paged_log_config_list::DescribePagedLogConfigListResponse), the error [`DescribePagedLogConfigListError`](crate::operation::describe_paged_log_config_list::DescribePagedLogConfigListError), and [`Client::describe_paged_log_config_list`](crate::Client::describe_paged_log_config_list).
 /// DescribePagedLogConfigList请求参数结构体
 ///
 /// DescribePagedLogConfigList request structure.

@@ -3,7 +3,7 @@
 
 //! `DescribeRelatedIngresses`: 查询应用关联的 Ingress 规则列表
 //!
-//! The request [`DescribeRelatedIngressesRequest`], its builder, the response [`DescribeRelatedIngressesResponse`], the error [`DescribeRelatedIngressesError`], and [`Client::describe_related_ingresses`](crate::Client::describe_related_ingresses).
+//! The request [`DescribeRelatedIngressesRequest`](crate::operation::describe_related_ingresses::DescribeRelatedIngressesRequest), its builder, the response [`DescribeRelatedIngressesResponse`](crate::operation::describe_related_ingresses::DescribeRelatedIngressesResponse), the error [`DescribeRelatedIngressesError`](crate::operation::describe_related_ingresses::DescribeRelatedIngressesError), and [`Client::describe_related_ingresses`](crate::Client::describe_related_ingresses).
 /// DescribeRelatedIngresses请求参数结构体
 ///
 /// DescribeRelatedIngresses request structure.

@@ -3,7 +3,7 @@
 
 //! `DestroyConfigData`: 销毁配置
 //!
-//! The request [`DestroyConfigDataRequest`], its builder, the response [`DestroyConfigDataResponse`], the error [`DestroyConfigDataError`], and [`Client::destroy_config_data`](crate::Client::destroy_config_data).
+//! The request [`DestroyConfigDataRequest`](crate::operation::destroy_config_data::DestroyConfigDataRequest), its builder, the response [`DestroyConfigDataResponse`](crate::operation::destroy_config_data::DestroyConfigDataResponse), the error [`DestroyConfigDataError`](crate::operation::destroy_config_data::DestroyConfigDataError), and [`Client::destroy_config_data`](crate::Client::destroy_config_data).
 /// DestroyConfigData请求参数结构体
 ///
 /// DestroyConfigData request structure.

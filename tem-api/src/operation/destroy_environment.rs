@@ -3,7 +3,7 @@
 
 //! `DestroyEnvironment`: 销毁环境
 //!
-//! The request [`DestroyEnvironmentRequest`], its builder, the response [`DestroyEnvironmentResponse`], the error [`DestroyEnvironmentError`], and [`Client::destroy_environment`](crate::Client::destroy_environment).
+//! The request [`DestroyEnvironmentRequest`](crate::operation::destroy_environment::DestroyEnvironmentRequest), its builder, the response [`DestroyEnvironmentResponse`](crate::operation::destroy_environment::DestroyEnvironmentResponse), the error [`DestroyEnvironmentError`](crate::operation::destroy_environment::DestroyEnvironmentError), and [`Client::destroy_environment`](crate::Client::destroy_environment).
 /// DestroyEnvironment请求参数结构体
 ///
 /// DestroyEnvironment request structure.

@@ -3,7 +3,7 @@
 
 //! `DestroyLogConfig`: 销毁日志收集配置
 //!
-//! The request [`DestroyLogConfigRequest`], its builder, the response [`DestroyLogConfigResponse`], the error [`DestroyLogConfigError`], and [`Client::destroy_log_config`](crate::Client::destroy_log_config).
+//! The request [`DestroyLogConfigRequest`](crate::operation::destroy_log_config::DestroyLogConfigRequest), its builder, the response [`DestroyLogConfigResponse`](crate::operation::destroy_log_config::DestroyLogConfigResponse), the error [`DestroyLogConfigError`](crate::operation::destroy_log_config::DestroyLogConfigError), and [`Client::destroy_log_config`](crate::Client::destroy_log_config).
 /// DestroyLogConfig请求参数结构体
 ///
 /// DestroyLogConfig request structure.

@@ -3,7 +3,7 @@
 
 //! `DisableApplicationAutoscaler`: 关闭应用弹性策略组合
 //!
-//! The request [`DisableApplicationAutoscalerRequest`], its builder, the response [`DisableApplicationAutoscalerResponse`], the error [`DisableApplicationAutoscalerError`], and [`Client::disable_application_autoscaler`](crate::Client::disable_application_autoscaler).
+//! The request [`DisableApplicationAutoscalerRequest`](crate::operation::disable_application_autoscaler::DisableApplicationAutoscalerRequest), its builder, the response [`DisableApplicationAutoscalerResponse`](crate::operation::disable_application_autoscaler::DisableApplicationAutoscalerResponse), the error [`DisableApplicationAutoscalerError`](crate::operation::disable_application_autoscaler::DisableApplicationAutoscalerError), and [`Client::disable_application_autoscaler`](crate::Client::disable_application_autoscaler).
 /// DisableApplicationAutoscaler请求参数结构体
 ///
 /// DisableApplicationAutoscaler request structure.

@@ -3,7 +3,7 @@
 
 //! `EnableApplicationAutoscaler`: 启用应用弹性策略组合
 //!
-//! The request [`EnableApplicationAutoscalerRequest`], its builder, the response [`EnableApplicationAutoscalerResponse`], the error [`EnableApplicationAutoscalerError`], and [`Client::enable_application_autoscaler`](crate::Client::enable_application_autoscaler).
+//! The request [`EnableApplicationAutoscalerRequest`](crate::operation::enable_application_autoscaler::EnableApplicationAutoscalerRequest), its builder, the response [`EnableApplicationAutoscalerResponse`](crate::operation::enable_application_autoscaler::EnableApplicationAutoscalerResponse), the error [`EnableApplicationAutoscalerError`](crate::operation::enable_application_autoscaler::EnableApplicationAutoscalerError), and [`Client::enable_application_autoscaler`](crate::Client::enable_application_autoscaler).
 /// EnableApplicationAutoscaler请求参数结构体
 ///
 /// EnableApplicationAutoscaler request structure.

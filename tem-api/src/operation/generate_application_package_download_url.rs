@@ -3,7 +3,7 @@
 
 //! `GenerateApplicationPackageDownloadUrl`: 生成应用程序包预签名下载链接
 //!
-//! The request [`GenerateApplicationPackageDownloadUrlRequest`], its builder, the response [`GenerateApplicationPackageDownloadUrlResponse`], the error [`GenerateApplicationPackageDownloadUrlError`], and [`Client::generate_application_package_download_url`](crate::Client::generate_application_package_download_url).
+//! The request [`GenerateApplicationPackageDownloadUrlRequest`](crate::operation::generate_application_package_download_url::GenerateApplicationPackageDownloadUrlRequest), its builder, the response [`GenerateApplicationPackageDownloadUrlResponse`](crate::operation::generate_application_package_download_url::GenerateApplicationPackageDownloadUrlResponse), the error [`GenerateApplicationPackageDownloadUrlError`](crate::operation::generate_application_package_download_url::GenerateApplicationPackageDownloadUrlError), and [`Client::generate_application_package_download_url`](crate::Client::generate_application_package_download_url).
 /// GenerateApplicationPackageDownloadUrl请求参数结构体
 ///
 /// GenerateApplicationPackageDownloadUrl request structure.

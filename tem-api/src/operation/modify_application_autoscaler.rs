@@ -3,7 +3,7 @@
 
 //! `ModifyApplicationAutoscaler`: 修改弹性伸缩策略组合
 //!
-//! The request [`ModifyApplicationAutoscalerRequest`], its builder, the response [`ModifyApplicationAutoscalerResponse`], the error [`ModifyApplicationAutoscalerError`], and [`Client::modify_application_autoscaler`](crate::Client::modify_application_autoscaler).
+//! The request [`ModifyApplicationAutoscalerRequest`](crate::operation::modify_application_autoscaler::ModifyApplicationAutoscalerRequest), its builder, the response [`ModifyApplicationAutoscalerResponse`](crate::operation::modify_application_autoscaler::ModifyApplicationAutoscalerResponse), the error [`ModifyApplicationAutoscalerError`](crate::operation::modify_application_autoscaler::ModifyApplicationAutoscalerError), and [`Client::modify_application_autoscaler`](crate::Client::modify_application_autoscaler).
 /// ModifyApplicationAutoscaler请求参数结构体
 ///
 /// ModifyApplicationAutoscaler request structure.

@@ -3,7 +3,7 @@
 
 //! `ModifyApplicationInfo`: 修改应用基本信息
 //!
-//! The request [`ModifyApplicationInfoRequest`], its builder, the response [`ModifyApplicationInfoResponse`], the error [`ModifyApplicationInfoError`], and [`Client::modify_application_info`](crate::Client::modify_application_info).
+//! The request [`ModifyApplicationInfoRequest`](crate::operation::modify_application_info::ModifyApplicationInfoRequest), its builder, the response [`ModifyApplicationInfoResponse`](crate::operation::modify_application_info::ModifyApplicationInfoResponse), the error [`ModifyApplicationInfoError`](crate::operation::modify_application_info::ModifyApplicationInfoError), and [`Client::modify_application_info`](crate::Client::modify_application_info).
 /// ModifyApplicationInfo请求参数结构体
 ///
 /// ModifyApplicationInfo request structure.

@@ -3,7 +3,7 @@
 
 //! `ModifyApplicationReplicas`: 修改应用实例数量
 //!
-//! The request [`ModifyApplicationReplicasRequest`], its builder, the response [`ModifyApplicationReplicasResponse`], the error [`ModifyApplicationReplicasError`], and [`Client::modify_application_replicas`](crate::Client::modify_application_replicas).
+//! The request [`ModifyApplicationReplicasRequest`](crate::operation::modify_application_replicas::ModifyApplicationReplicasRequest), its builder, the response [`ModifyApplicationReplicasResponse`](crate::operation::modify_application_replicas::ModifyApplicationReplicasResponse), the error [`ModifyApplicationReplicasError`](crate::operation::modify_application_replicas::ModifyApplicationReplicasError), and [`Client::modify_application_replicas`](crate::Client::modify_application_replicas).
 /// ModifyApplicationReplicas请求参数结构体
 #[non_exhaustive]
 #[derive(

@@ -3,7 +3,7 @@
 
 //! `ModifyApplicationService`: 修改服务访问方式列表
 //!
-//! The request [`ModifyApplicationServiceRequest`], its builder, the response [`ModifyApplicationServiceResponse`], the error [`ModifyApplicationServiceError`], and [`Client::modify_application_service`](crate::Client::modify_application_service).
+//! The request [`ModifyApplicationServiceRequest`](crate::operation::modify_application_service::ModifyApplicationServiceRequest), its builder, the response [`ModifyApplicationServiceResponse`](crate::operation::modify_application_service::ModifyApplicationServiceResponse), the error [`ModifyApplicationServiceError`](crate::operation::modify_application_service::ModifyApplicationServiceError), and [`Client::modify_application_service`](crate::Client::modify_application_service).
 /// ModifyApplicationService请求参数结构体
 ///
 /// ModifyApplicationService request structure.

@@ -3,7 +3,7 @@
 
 //! `ModifyConfigData`: 编辑配置
 //!
-//! The request [`ModifyConfigDataRequest`], its builder, the response [`ModifyConfigDataResponse`], the error [`ModifyConfigDataError`], and [`Client::modify_config_data`](crate::Client::modify_config_data).
+//! The request [`ModifyConfigDataRequest`](crate::operation::modify_config_data::ModifyConfigDataRequest), its builder, the response [`ModifyConfigDataResponse`](crate::operation::modify_config_data::ModifyConfigDataResponse), the error [`ModifyConfigDataError`](crate::operation::modify_config_data::ModifyConfigDataError), and [`Client::modify_config_data`](crate::Client::modify_config_data).
 /// ModifyConfigData请求参数结构体
 ///
 /// ModifyConfigData request structure.

@@ -3,7 +3,7 @@
 
 //! `ModifyEnvironment`: 编辑环境
 //!
-//! The request [`ModifyEnvironmentRequest`], its builder, the response [`ModifyEnvironmentResponse`], the error [`ModifyEnvironmentError`], and [`Client::modify_environment`](crate::Client::modify_environment).
+//! The request [`ModifyEnvironmentRequest`](crate::operation::modify_environment::ModifyEnvironmentRequest), its builder, the response [`ModifyEnvironmentResponse`](crate::operation::modify_environment::ModifyEnvironmentResponse), the error [`ModifyEnvironmentError`](crate::operation::modify_environment::ModifyEnvironmentError), and [`Client::modify_environment`](crate::Client::modify_environment).
 /// ModifyEnvironment请求参数结构体
 ///
 /// ModifyEnvironment request structure.

@@ -3,7 +3,7 @@
 
 //! `ModifyGatewayIngress`: 修改网关的转发配置
 //!
-//! The request [`ModifyGatewayIngressRequest`], its builder, the response [`ModifyGatewayIngressResponse`], the error [`ModifyGatewayIngressError`], and [`Client::modify_gateway_ingress`](crate::Client::modify_gateway_ingress).
+//! The request [`ModifyGatewayIngressRequest`](crate::operation::modify_gateway_ingress::ModifyGatewayIngressRequest), its builder, the response [`ModifyGatewayIngressResponse`](crate::operation::modify_gateway_ingress::ModifyGatewayIngressResponse), the error [`ModifyGatewayIngressError`](crate::operation::modify_gateway_ingress::ModifyGatewayIngressError), and [`Client::modify_gateway_ingress`](crate::Client::modify_gateway_ingress).
 /// ModifyGatewayIngress请求参数结构体
 #[non_exhaustive]
 #[derive(

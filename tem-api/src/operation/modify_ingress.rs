@@ -3,7 +3,7 @@
 
 //! `ModifyIngress`: 创建或者更新 Ingress 规则
 //!
-//! The request [`ModifyIngressRequest`], its builder, the response [`ModifyIngressResponse`], the error [`ModifyIngressError`], and [`Client::modify_ingress`](crate::Client::modify_ingress).
+//! The request [`ModifyIngressRequest`](crate::operation::modify_ingress::ModifyIngressRequest), its builder, the response [`ModifyIngressResponse`](crate::operation::modify_ingress::ModifyIngressResponse), the error [`ModifyIngressError`](crate::operation::modify_ingress::ModifyIngressError), and [`Client::modify_ingress`](crate::Client::modify_ingress).
 /// ModifyIngress请求参数结构体
 ///
 /// ModifyIngress request structure.

@@ -3,7 +3,7 @@
 
 //! `ModifyLogConfig`: 编辑日志收集配置
 //!
-//! The request [`ModifyLogConfigRequest`], its builder, the response [`ModifyLogConfigResponse`], the error [`ModifyLogConfigError`], and [`Client::modify_log_config`](crate::Client::modify_log_config).
+//! The request [`ModifyLogConfigRequest`](crate::operation::modify_log_config::ModifyLogConfigRequest), its builder, the response [`ModifyLogConfigResponse`](crate::operation::modify_log_config::ModifyLogConfigResponse), the error [`ModifyLogConfigError`](crate::operation::modify_log_config::ModifyLogConfigError), and [`Client::modify_log_config`](crate::Client::modify_log_config).
 /// ModifyLogConfig请求参数结构体
 ///
 /// ModifyLogConfig request structure.

@@ -3,7 +3,7 @@
 
 //! `RestartApplication`: 服务重启
 //!
-//! The request [`RestartApplicationRequest`], its builder, the response [`RestartApplicationResponse`], the error [`RestartApplicationError`], and [`Client::restart_application`](crate::Client::restart_application).
+//! The request [`RestartApplicationRequest`](crate::operation::restart_application::RestartApplicationRequest), its builder, the response [`RestartApplicationResponse`](crate::operation::restart_application::RestartApplicationResponse), the error [`RestartApplicationError`](crate::operation::restart_application::RestartApplicationError), and [`Client::restart_application`](crate::Client::restart_application).
 /// RestartApplication请求参数结构体
 ///
 /// RestartApplication request structure.

@@ -3,7 +3,7 @@
 
 //! `RestartApplicationPod`: 重启应用实例
 //!
-//! The request [`RestartApplicationPodRequest`], its builder, the response [`RestartApplicationPodResponse`], the error [`RestartApplicationPodError`], and [`Client::restart_application_pod`](crate::Client::restart_application_pod).
+//! The request [`RestartApplicationPodRequest`](crate::operation::restart_application_pod::RestartApplicationPodRequest), its builder, the response [`RestartApplicationPodResponse`](crate::operation::restart_application_pod::RestartApplicationPodResponse), the error [`RestartApplicationPodError`](crate::operation::restart_application_pod::RestartApplicationPodError), and [`Client::restart_application_pod`](crate::Client::restart_application_pod).
 /// RestartApplicationPod请求参数结构体
 ///
 /// RestartApplicationPod request structure.

@@ -3,7 +3,7 @@
 
 //! `ResumeDeployApplication`: 开始下一批次发布
 //!
-//! The request [`ResumeDeployApplicationRequest`], its builder, the response [`ResumeDeployApplicationResponse`], the error [`ResumeDeployApplicationError`], and [`Client::resume_deploy_application`](crate::Client::resume_deploy_application).
+//! The request [`ResumeDeployApplicationRequest`](crate::operation::resume_deploy_application::ResumeDeployApplicationRequest), its builder, the response [`ResumeDeployApplicationResponse`](crate::operation::resume_deploy_application::ResumeDeployApplicationResponse), the error [`ResumeDeployApplicationError`](crate::operation::resume_deploy_application::ResumeDeployApplicationError), and [`Client::resume_deploy_application`](crate::Client::resume_deploy_application).
 /// ResumeDeployApplication请求参数结构体
 #[non_exhaustive]
 #[derive(

@@ -3,7 +3,7 @@
 
 //! `RevertDeployApplication`: 回滚分批发布
 //!
-//! The request [`RevertDeployApplicationRequest`], its builder, the response [`RevertDeployApplicationResponse`], the error [`RevertDeployApplicationError`], and [`Client::revert_deploy_application`](crate::Client::revert_deploy_application).
+//! The request [`RevertDeployApplicationRequest`](crate::operation::revert_deploy_application::RevertDeployApplicationRequest), its builder, the response [`RevertDeployApplicationResponse`](crate::operation::revert_deploy_application::RevertDeployApplicationResponse), the error [`RevertDeployApplicationError`](crate::operation::revert_deploy_application::RevertDeployApplicationError), and [`Client::revert_deploy_application`](crate::Client::revert_deploy_application).
 /// RevertDeployApplication请求参数结构体
 #[non_exhaustive]
 #[derive(

@@ -3,7 +3,7 @@
 
 //! `RollingUpdateApplicationByVersion`: 更新应用部署版本
 //!
-//! The request [`RollingUpdateApplicationByVersionRequest`], its builder, the response [`RollingUpdateApplicationByVersionResponse`], the error [`RollingUpdateApplicationByVersionError`], and [`Client::rolling_update_application_by_version`](crate::Client::rolling_update_application_by_version).
+//! The request [`RollingUpdateApplicationByVersionRequest`](crate::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest), its builder, the response [`RollingUpdateApplicationByVersionResponse`](crate::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionResponse), the error [`RollingUpdateApplicationByVersionError`](crate::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionError), and [`Client::rolling_update_application_by_version`](crate::Client::rolling_update_application_by_version).
 /// RollingUpdateApplicationByVersion请求参数结构体
 ///
 /// RollingUpdateApplicationByVersion request structure.

@@ -3,7 +3,7 @@
 
 //! `StopApplication`: 服务停止
 //!
-//! The request [`StopApplicationRequest`], its builder, the response [`StopApplicationResponse`], the error [`StopApplicationError`], and [`Client::stop_application`](crate::Client::stop_application).
+//! The request [`StopApplicationRequest`](crate::operation::stop_application::StopApplicationRequest), its builder, the response [`StopApplicationResponse`](crate::operation::stop_application::StopApplicationResponse), the error [`StopApplicationError`](crate::operation::stop_application::StopApplicationError), and [`Client::stop_application`](crate::Client::stop_application).
 /// StopApplication请求参数结构体
 ///
 /// StopApplication request structure.
