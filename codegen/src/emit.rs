@@ -81,8 +81,9 @@ pub fn generate_common_errors(common: &CommonErrorsFile, source: &str) -> String
         #[derive(Clone, Debug, PartialEq, Eq)]
         pub enum CommonError {
             #(#items)*
-            /// A code not in the common table; `code()` returns it verbatim.
-            Unhandled(crate::ErrorMetadata),
+            /// A code not in the common table, opaque: match on `code()` instead.
+            #[deprecated(note = "matching `Unhandled` is not forward compatible: match on `code()` instead")]
+            Unhandled(crate::Unhandled),
         }
 
         impl CommonError {
@@ -97,12 +98,15 @@ pub fn generate_common_errors(common: &CommonErrorsFile, source: &str) -> String
 
         impl crate::OperationError for CommonError {
             fn from_metadata(metadata: crate::ErrorMetadata) -> Self {
-                Self::try_from_metadata(metadata).unwrap_or_else(Self::Unhandled)
+                #[allow(deprecated)]
+                Self::try_from_metadata(metadata).unwrap_or_else(|metadata| Self::Unhandled(crate::Unhandled::new(metadata)))
             }
 
             fn metadata(&self) -> &crate::ErrorMetadata {
+                #[allow(deprecated)]
                 match self {
-                    #(Self::#variants(metadata))|* | Self::Unhandled(metadata) => metadata,
+                    #(Self::#variants(metadata))|* => metadata,
+                    Self::Unhandled(unhandled) => unhandled.metadata(),
                 }
             }
         }
@@ -510,7 +514,7 @@ impl<'a> Emitter<'a> {
         let fallback = quote! {
             match ::tem_core::CommonError::try_from_metadata(metadata) {
                 ::std::result::Result::Ok(common) => Self::Common(common),
-                ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                ::std::result::Result::Err(metadata) => Self::Unhandled(::tem_core::Unhandled::new(metadata)),
             }
         };
         // Without documented codes, a `match` on the code would have only its `_` arm.
@@ -536,8 +540,10 @@ impl<'a> Emitter<'a> {
                 #(#items)*
                 /// A code every action may return.
                 Common(::tem_core::CommonError),
-                /// A code not documented for this action; `code()` returns it verbatim.
-                Unhandled(::tem_core::ErrorMetadata),
+                /// A code not documented for this action, opaque: match on `code()` instead, as a
+                /// newer API description may give the code a variant of its own.
+                #[deprecated(note = "matching `Unhandled` is not forward compatible: match on `code()` instead")]
+                Unhandled(::tem_core::Unhandled),
             }
 
             impl ::tem_core::OperationError for #error {
@@ -547,8 +553,9 @@ impl<'a> Emitter<'a> {
 
                 fn metadata(&self) -> &::tem_core::ErrorMetadata {
                     match self {
-                        #(Self::#variants(metadata) |)* Self::Unhandled(metadata) => metadata,
+                        #(Self::#variants(metadata) => metadata,)*
                         Self::Common(common) => ::tem_core::OperationError::metadata(common),
+                        Self::Unhandled(unhandled) => unhandled.metadata(),
                     }
                 }
             }

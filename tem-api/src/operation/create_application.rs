@@ -491,8 +491,12 @@ pub enum CreateApplicationError {
     UnsupportedOperationUnsupportAction(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for CreateApplicationError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -548,31 +552,33 @@ impl ::tem_core::OperationError for CreateApplicationError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::FailedOperationCreateServiceError(metadata)
-            | Self::FailedOperationDefaultInternalError(metadata)
-            | Self::InternalErrorActionReadTimeout(metadata)
-            | Self::InternalErrorCreateServiceError(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorTagInterfaceError(metadata)
-            | Self::InvalidParameterValueInvalidServiceName(metadata)
-            | Self::InvalidParameterValuePublicRepoTypeParameterError(metadata)
-            | Self::InvalidParameterValueServiceLowerCase(metadata)
-            | Self::InvalidParameterValueServiceNameDuplicateError(metadata)
-            | Self::InvalidParameterValueServiceReachMaximum(metadata)
-            | Self::InvalidParameterValueTcrEntInstanceNameNotValid(metadata)
-            | Self::MissingParameterTcrEntInstanceNameNull(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::UnsupportedOperationUnsupportAction(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::FailedOperationCreateServiceError(metadata) => metadata,
+            Self::FailedOperationDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorActionReadTimeout(metadata) => metadata,
+            Self::InternalErrorCreateServiceError(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorTagInterfaceError(metadata) => metadata,
+            Self::InvalidParameterValueInvalidServiceName(metadata) => metadata,
+            Self::InvalidParameterValuePublicRepoTypeParameterError(metadata) => metadata,
+            Self::InvalidParameterValueServiceLowerCase(metadata) => metadata,
+            Self::InvalidParameterValueServiceNameDuplicateError(metadata) => metadata,
+            Self::InvalidParameterValueServiceReachMaximum(metadata) => metadata,
+            Self::InvalidParameterValueTcrEntInstanceNameNotValid(metadata) => metadata,
+            Self::MissingParameterTcrEntInstanceNameNull(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
+            Self::UnsupportedOperationUnsupportAction(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }

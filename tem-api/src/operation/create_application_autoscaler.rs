@@ -214,8 +214,12 @@ pub enum CreateApplicationAutoscalerError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for CreateApplicationAutoscalerError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -271,31 +275,35 @@ impl ::tem_core::OperationError for CreateApplicationAutoscalerError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InvalidParameterValueAtLeastOneScalerRuleShouldBeApplied(metadata)
-            | Self::InvalidParameterValueAutoScalerLargerThanOne(metadata)
-            | Self::InvalidParameterValueAutoScalerNameInvalid(metadata)
-            | Self::InvalidParameterValueCronHpaReplicasInvalid(metadata)
-            | Self::InvalidParameterValueHpaMetricsInvalid(metadata)
-            | Self::InvalidParameterValueHpaThresholdInvalid(metadata)
-            | Self::InvalidParameterValueInvalidCronScalerPeriod(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueScalerNameDuplicated(metadata)
-            | Self::MissingParameterAutoScalerNameNull(metadata)
-            | Self::MissingParameterMinMaxNumNull(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::ResourceUnavailableApplicationStopped(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InvalidParameterValueAtLeastOneScalerRuleShouldBeApplied(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueAutoScalerLargerThanOne(metadata) => metadata,
+            Self::InvalidParameterValueAutoScalerNameInvalid(metadata) => metadata,
+            Self::InvalidParameterValueCronHpaReplicasInvalid(metadata) => metadata,
+            Self::InvalidParameterValueHpaMetricsInvalid(metadata) => metadata,
+            Self::InvalidParameterValueHpaThresholdInvalid(metadata) => metadata,
+            Self::InvalidParameterValueInvalidCronScalerPeriod(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueScalerNameDuplicated(metadata) => metadata,
+            Self::MissingParameterAutoScalerNameNull(metadata) => metadata,
+            Self::MissingParameterMinMaxNumNull(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::ResourceUnavailableApplicationStopped(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }

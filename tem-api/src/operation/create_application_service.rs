@@ -225,8 +225,12 @@ pub enum CreateApplicationServiceError {
     UnsupportedOperationUnsupportAction(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for CreateApplicationServiceError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -302,37 +306,51 @@ impl ::tem_core::OperationError for CreateApplicationServiceError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorDescribeServiceListError(metadata)
-            | Self::InvalidParameterApplicationAccessServiceReachMaximum(metadata)
-            | Self::InvalidParameterLBServiceCannotSupportTcpUdpSameTime(metadata)
-            | Self::InvalidParameterMustProvidePortMappingRules(metadata)
-            | Self::InvalidParameterServiceNameNotValid(metadata)
-            | Self::InvalidParameterServiceUseReserveSuffix(metadata)
-            | Self::InvalidParameterTooManyPortMappingRules(metadata)
-            | Self::InvalidParameterValueApplicationAccessServiceReachMaximum(metadata)
-            | Self::InvalidParameterValueApplicationServiceAlreadyExist(metadata)
-            | Self::InvalidParameterValueApplicationServiceNotFound(metadata)
-            | Self::InvalidParameterValueCannotOverWriteOtherApplicationService(metadata)
-            | Self::InvalidParameterValueCannotUpdateServiceByBothMethods(metadata)
-            | Self::InvalidParameterValueInvalidEksServiceType(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValuePortDuplicateError(metadata)
-            | Self::InvalidParameterValuePortIsReserved(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnsupportedOperationUnsupportAction(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDescribeServiceListError(metadata) => metadata,
+            Self::InvalidParameterApplicationAccessServiceReachMaximum(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterLBServiceCannotSupportTcpUdpSameTime(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterMustProvidePortMappingRules(metadata) => metadata,
+            Self::InvalidParameterServiceNameNotValid(metadata) => metadata,
+            Self::InvalidParameterServiceUseReserveSuffix(metadata) => metadata,
+            Self::InvalidParameterTooManyPortMappingRules(metadata) => metadata,
+            Self::InvalidParameterValueApplicationAccessServiceReachMaximum(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueApplicationServiceAlreadyExist(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueApplicationServiceNotFound(metadata) => metadata,
+            Self::InvalidParameterValueCannotOverWriteOtherApplicationService(
+                metadata,
+            ) => metadata,
+            Self::InvalidParameterValueCannotUpdateServiceByBothMethods(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueInvalidEksServiceType(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValuePortDuplicateError(metadata) => metadata,
+            Self::InvalidParameterValuePortIsReserved(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnsupportedOperationUnsupportAction(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }

@@ -460,8 +460,12 @@ pub enum CreateEnvironmentError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for CreateEnvironmentError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -505,27 +509,33 @@ impl ::tem_core::OperationError for CreateEnvironmentError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::FailedOperationDefaultInternalError(metadata)
-            | Self::InternalErrorCreateEksClusterError(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InvalidParameterUnauthorizedOrMissingRole(metadata)
-            | Self::InvalidParameterVpcOverQuota(metadata)
-            | Self::InvalidParameterValueCreateNamespaceUnsupportRegionError(metadata)
-            | Self::InvalidParameterValueDailyCreateNamespaceReachMaximum(metadata)
-            | Self::InvalidParameterValueNamespaceDuplicateError(metadata)
-            | Self::InvalidParameterValueNamespaceReachMaximum(metadata)
-            | Self::MissingParameterEnvironmentNameNull(metadata)
-            | Self::OperationDeniedBalanceNotEnough(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::FailedOperationDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorCreateEksClusterError(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InvalidParameterUnauthorizedOrMissingRole(metadata) => metadata,
+            Self::InvalidParameterVpcOverQuota(metadata) => metadata,
+            Self::InvalidParameterValueCreateNamespaceUnsupportRegionError(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueDailyCreateNamespaceReachMaximum(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueNamespaceDuplicateError(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceReachMaximum(metadata) => metadata,
+            Self::MissingParameterEnvironmentNameNull(metadata) => metadata,
+            Self::OperationDeniedBalanceNotEnough(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }

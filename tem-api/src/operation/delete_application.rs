@@ -219,8 +219,12 @@ pub enum DeleteApplicationError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DeleteApplicationError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -285,34 +289,36 @@ impl ::tem_core::OperationError for DeleteApplicationError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::FailedOperationDefaultInternalError(metadata)
-            | Self::FailedOperationDeleteServiceError(metadata)
-            | Self::FailedOperationDescribeIngressListError(metadata)
-            | Self::InternalErrorActionReadTimeout(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorDeleteServiceError(metadata)
-            | Self::InternalErrorDescribeIngressListError(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueServiceFoundRunningVersion(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::InvalidParameterValueVersionRouteRateNotZero(metadata)
-            | Self::ResourceInUseResourceAlreadyLocked(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::ResourceNotFoundVersionServiceNotFound(metadata)
-            | Self::ResourceUnavailableApplicationNotDeletable(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::FailedOperationDefaultInternalError(metadata) => metadata,
+            Self::FailedOperationDeleteServiceError(metadata) => metadata,
+            Self::FailedOperationDescribeIngressListError(metadata) => metadata,
+            Self::InternalErrorActionReadTimeout(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDeleteServiceError(metadata) => metadata,
+            Self::InternalErrorDescribeIngressListError(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueServiceFoundRunningVersion(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::InvalidParameterValueVersionRouteRateNotZero(metadata) => metadata,
+            Self::ResourceInUseResourceAlreadyLocked(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionServiceNotFound(metadata) => metadata,
+            Self::ResourceUnavailableApplicationNotDeletable(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }

@@ -195,8 +195,12 @@ pub enum DeleteApplicationAutoscalerError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DeleteApplicationAutoscalerError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -219,20 +223,22 @@ impl ::tem_core::OperationError for DeleteApplicationAutoscalerError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InvalidParameterValueDisableScalerBeforeDelete(metadata)
-            | Self::MissingParameterScalerIdNull(metadata)
-            | Self::ResourceUnavailableApplicationStopped(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InvalidParameterValueDisableScalerBeforeDelete(metadata) => metadata,
+            Self::MissingParameterScalerIdNull(metadata) => metadata,
+            Self::ResourceUnavailableApplicationStopped(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }

@@ -1439,8 +1439,12 @@ pub enum DeployApplicationError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DeployApplicationError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -1590,63 +1594,67 @@ impl ::tem_core::OperationError for DeployApplicationError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::FailedOperationActionReadTimeout(metadata)
-            | Self::FailedOperationCreateServiceError(metadata)
-            | Self::FailedOperationDefaultInternalError(metadata)
-            | Self::FailedOperationDescribeServiceListError(metadata)
-            | Self::InternalErrorActionReadTimeout(metadata)
-            | Self::InternalErrorCreateApmResourceError(metadata)
-            | Self::InternalErrorCreateServiceError(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorDeployVersionError(metadata)
-            | Self::InvalidParameterValueApmNotBind(metadata)
-            | Self::InvalidParameterValueAutoScalerLargerThanOne(metadata)
-            | Self::InvalidParameterValueCannotOverWriteOtherApplicationService(metadata)
-            | Self::InvalidParameterValueInvalidDeployVersion(metadata)
-            | Self::InvalidParameterValueInvalidEnvName(metadata)
-            | Self::InvalidParameterValueInvalidEnvValue(metadata)
-            | Self::InvalidParameterValueInvalidMountPath(metadata)
-            | Self::InvalidParameterValueInvalidTenantInfo(metadata)
-            | Self::InvalidParameterValueJdkVersionRequired(metadata)
-            | Self::InvalidParameterValueMustProvidePortMappingRules(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueOsNotSupport(metadata)
-            | Self::InvalidParameterValuePostStartNotValid(metadata)
-            | Self::InvalidParameterValuePreStopNotValid(metadata)
-            | Self::InvalidParameterValueRegistryNotBind(metadata)
-            | Self::InvalidParameterValueServiceNameDuplicateError(metadata)
-            | Self::InvalidParameterValueServiceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueServicePodReachMaximum(metadata)
-            | Self::InvalidParameterValueServiceUseReserveSuffix(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::InvalidParameterValueTraitsTracingNotSupported(metadata)
-            | Self::InvalidParameterValueVersionLengthLimit(metadata)
-            | Self::InvalidParameterValueVersionLowerCase(metadata)
-            | Self::MissingParameterDeployModeNull(metadata)
-            | Self::MissingParameterDeployVersionNull(metadata)
-            | Self::MissingParameterImgRepoNull(metadata)
-            | Self::MissingParameterLogsetOrTopicNull(metadata)
-            | Self::MissingParameterPkgNameNull(metadata)
-            | Self::MissingParameterRepoServerNull(metadata)
-            | Self::MissingParameterServiceIdNull(metadata)
-            | Self::MissingParameterSvcRepoNotReady(metadata)
-            | Self::MissingParameterVpcServiceSubnetNull(metadata)
-            | Self::ResourceInUseServiceDeploying(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::ResourceUnavailableWaitForKruise(metadata)
-            | Self::UnauthorizedOperationMissingEksLogRole(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::FailedOperationActionReadTimeout(metadata) => metadata,
+            Self::FailedOperationCreateServiceError(metadata) => metadata,
+            Self::FailedOperationDefaultInternalError(metadata) => metadata,
+            Self::FailedOperationDescribeServiceListError(metadata) => metadata,
+            Self::InternalErrorActionReadTimeout(metadata) => metadata,
+            Self::InternalErrorCreateApmResourceError(metadata) => metadata,
+            Self::InternalErrorCreateServiceError(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDeployVersionError(metadata) => metadata,
+            Self::InvalidParameterValueApmNotBind(metadata) => metadata,
+            Self::InvalidParameterValueAutoScalerLargerThanOne(metadata) => metadata,
+            Self::InvalidParameterValueCannotOverWriteOtherApplicationService(
+                metadata,
+            ) => metadata,
+            Self::InvalidParameterValueInvalidDeployVersion(metadata) => metadata,
+            Self::InvalidParameterValueInvalidEnvName(metadata) => metadata,
+            Self::InvalidParameterValueInvalidEnvValue(metadata) => metadata,
+            Self::InvalidParameterValueInvalidMountPath(metadata) => metadata,
+            Self::InvalidParameterValueInvalidTenantInfo(metadata) => metadata,
+            Self::InvalidParameterValueJdkVersionRequired(metadata) => metadata,
+            Self::InvalidParameterValueMustProvidePortMappingRules(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueOsNotSupport(metadata) => metadata,
+            Self::InvalidParameterValuePostStartNotValid(metadata) => metadata,
+            Self::InvalidParameterValuePreStopNotValid(metadata) => metadata,
+            Self::InvalidParameterValueRegistryNotBind(metadata) => metadata,
+            Self::InvalidParameterValueServiceNameDuplicateError(metadata) => metadata,
+            Self::InvalidParameterValueServiceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueServicePodReachMaximum(metadata) => metadata,
+            Self::InvalidParameterValueServiceUseReserveSuffix(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::InvalidParameterValueTraitsTracingNotSupported(metadata) => metadata,
+            Self::InvalidParameterValueVersionLengthLimit(metadata) => metadata,
+            Self::InvalidParameterValueVersionLowerCase(metadata) => metadata,
+            Self::MissingParameterDeployModeNull(metadata) => metadata,
+            Self::MissingParameterDeployVersionNull(metadata) => metadata,
+            Self::MissingParameterImgRepoNull(metadata) => metadata,
+            Self::MissingParameterLogsetOrTopicNull(metadata) => metadata,
+            Self::MissingParameterPkgNameNull(metadata) => metadata,
+            Self::MissingParameterRepoServerNull(metadata) => metadata,
+            Self::MissingParameterServiceIdNull(metadata) => metadata,
+            Self::MissingParameterSvcRepoNotReady(metadata) => metadata,
+            Self::MissingParameterVpcServiceSubnetNull(metadata) => metadata,
+            Self::ResourceInUseServiceDeploying(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::ResourceUnavailableWaitForKruise(metadata) => metadata,
+            Self::UnauthorizedOperationMissingEksLogRole(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }

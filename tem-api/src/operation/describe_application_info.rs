@@ -193,8 +193,12 @@ pub enum DescribeApplicationInfoError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeApplicationInfoError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -253,32 +257,34 @@ impl ::tem_core::OperationError for DescribeApplicationInfoError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::FailedOperationActionReadTimeout(metadata)
-            | Self::FailedOperationDefaultInternalError(metadata)
-            | Self::FailedOperationDescribeRunPodListError(metadata)
-            | Self::FailedOperationDescribeServiceError(metadata)
-            | Self::InternalErrorActionReadTimeout(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorDescribeRunPodListError(metadata)
-            | Self::InternalErrorDescribeServiceError(metadata)
-            | Self::InvalidParameterValueServiceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::MissingParameterServiceIdNull(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::ResourceNotFoundVersionServiceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::FailedOperationActionReadTimeout(metadata) => metadata,
+            Self::FailedOperationDefaultInternalError(metadata) => metadata,
+            Self::FailedOperationDescribeRunPodListError(metadata) => metadata,
+            Self::FailedOperationDescribeServiceError(metadata) => metadata,
+            Self::InternalErrorActionReadTimeout(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDescribeRunPodListError(metadata) => metadata,
+            Self::InternalErrorDescribeServiceError(metadata) => metadata,
+            Self::InvalidParameterValueServiceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::MissingParameterServiceIdNull(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionServiceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }

@@ -145,8 +145,12 @@ pub enum DescribeEnvironmentError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeEnvironmentError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -172,21 +176,23 @@ impl ::tem_core::OperationError for DescribeEnvironmentError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueNamespaceNotFound(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::MissingParameterNamespaceIdNull(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotFound(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::MissingParameterNamespaceIdNull(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }

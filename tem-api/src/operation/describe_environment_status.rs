@@ -150,8 +150,12 @@ pub enum DescribeEnvironmentStatusError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeEnvironmentStatusError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -174,20 +178,22 @@ impl ::tem_core::OperationError for DescribeEnvironmentStatusError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorActionReadTimeout(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::ResourceNotFoundNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorActionReadTimeout(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::ResourceNotFoundNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }

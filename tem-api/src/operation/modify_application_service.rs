@@ -226,8 +226,12 @@ pub enum ModifyApplicationServiceError {
     ResourceNotFoundVersionNamespaceNotFound(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for ModifyApplicationServiceError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -274,28 +278,34 @@ impl ::tem_core::OperationError for ModifyApplicationServiceError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InvalidParameterApplicationAccessServiceReachMaximum(metadata)
-            | Self::InvalidParameterLBServiceCannotSupportTcpUdpSameTime(metadata)
-            | Self::InvalidParameterMustProvidePortMappingRules(metadata)
-            | Self::InvalidParameterServiceNameNotValid(metadata)
-            | Self::InvalidParameterServiceUseReserveSuffix(metadata)
-            | Self::InvalidParameterTooManyPortMappingRules(metadata)
-            | Self::InvalidParameterValueApplicationServiceNotFound(metadata)
-            | Self::InvalidParameterValueInvalidEksServiceType(metadata)
-            | Self::InvalidParameterValuePortIsReserved(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InvalidParameterApplicationAccessServiceReachMaximum(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterLBServiceCannotSupportTcpUdpSameTime(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterMustProvidePortMappingRules(metadata) => metadata,
+            Self::InvalidParameterServiceNameNotValid(metadata) => metadata,
+            Self::InvalidParameterServiceUseReserveSuffix(metadata) => metadata,
+            Self::InvalidParameterTooManyPortMappingRules(metadata) => metadata,
+            Self::InvalidParameterValueApplicationServiceNotFound(metadata) => metadata,
+            Self::InvalidParameterValueInvalidEksServiceType(metadata) => metadata,
+            Self::InvalidParameterValuePortIsReserved(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }

@@ -408,8 +408,12 @@ pub enum RollingUpdateApplicationByVersionError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for RollingUpdateApplicationByVersionError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -495,41 +499,43 @@ impl ::tem_core::OperationError for RollingUpdateApplicationByVersionError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorDeployVersionError(metadata)
-            | Self::InvalidParameterValueApmNotBind(metadata)
-            | Self::InvalidParameterValueInvalidDeployVersion(metadata)
-            | Self::InvalidParameterValueInvalidEnvName(metadata)
-            | Self::InvalidParameterValueInvalidMountPath(metadata)
-            | Self::InvalidParameterValueJdkVersionRequired(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueOsNotSupport(metadata)
-            | Self::InvalidParameterValueRegistryNotBind(metadata)
-            | Self::InvalidParameterValueServiceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueServicePodReachMaximum(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::InvalidParameterValueVersionLengthLimit(metadata)
-            | Self::InvalidParameterValueVersionLowerCase(metadata)
-            | Self::MissingParameterDeployModeNull(metadata)
-            | Self::MissingParameterDeployVersionNull(metadata)
-            | Self::MissingParameterLogsetOrTopicNull(metadata)
-            | Self::MissingParameterNamespaceIdNull(metadata)
-            | Self::MissingParameterSvcRepoNotReady(metadata)
-            | Self::ResourceInUseServiceDeploying(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::ResourceUnavailableWaitForKruise(metadata)
-            | Self::UnauthorizedOperationMissingEksLogRole(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDeployVersionError(metadata) => metadata,
+            Self::InvalidParameterValueApmNotBind(metadata) => metadata,
+            Self::InvalidParameterValueInvalidDeployVersion(metadata) => metadata,
+            Self::InvalidParameterValueInvalidEnvName(metadata) => metadata,
+            Self::InvalidParameterValueInvalidMountPath(metadata) => metadata,
+            Self::InvalidParameterValueJdkVersionRequired(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueOsNotSupport(metadata) => metadata,
+            Self::InvalidParameterValueRegistryNotBind(metadata) => metadata,
+            Self::InvalidParameterValueServiceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueServicePodReachMaximum(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::InvalidParameterValueVersionLengthLimit(metadata) => metadata,
+            Self::InvalidParameterValueVersionLowerCase(metadata) => metadata,
+            Self::MissingParameterDeployModeNull(metadata) => metadata,
+            Self::MissingParameterDeployVersionNull(metadata) => metadata,
+            Self::MissingParameterLogsetOrTopicNull(metadata) => metadata,
+            Self::MissingParameterNamespaceIdNull(metadata) => metadata,
+            Self::MissingParameterSvcRepoNotReady(metadata) => metadata,
+            Self::ResourceInUseServiceDeploying(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::ResourceUnavailableWaitForKruise(metadata) => metadata,
+            Self::UnauthorizedOperationMissingEksLogRole(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
