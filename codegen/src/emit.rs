@@ -83,8 +83,9 @@ pub fn generate_common_errors(common: &CommonErrorsFile, source: &str) -> String
         #[derive(Clone, Debug, PartialEq, Eq)]
         pub enum CommonError {
             #(#items)*
-            /// A code not in the common table; `code()` returns it verbatim.
-            Unhandled(crate::ErrorMetadata),
+            /// A code not in the common table, opaque: match on `code()` instead.
+            #[deprecated(note = "matching `Unhandled` is not forward compatible: match on `code()` instead")]
+            Unhandled(crate::Unhandled),
         }
 
         impl CommonError {
@@ -99,12 +100,15 @@ pub fn generate_common_errors(common: &CommonErrorsFile, source: &str) -> String
 
         impl crate::OperationError for CommonError {
             fn from_metadata(metadata: crate::ErrorMetadata) -> Self {
-                Self::try_from_metadata(metadata).unwrap_or_else(Self::Unhandled)
+                #[allow(deprecated)]
+                Self::try_from_metadata(metadata).unwrap_or_else(|metadata| Self::Unhandled(crate::Unhandled::new(metadata)))
             }
 
             fn metadata(&self) -> &crate::ErrorMetadata {
+                #[allow(deprecated)]
                 match self {
-                    #(Self::#variants(metadata))|* | Self::Unhandled(metadata) => metadata,
+                    #(Self::#variants(metadata))|* => metadata,
+                    Self::Unhandled(unhandled) => unhandled.metadata(),
                 }
             }
         }
@@ -267,8 +271,12 @@ impl<'a> Emitter<'a> {
 
     fn field_names(&self, structure: &Structure) -> Vec<Ident> {
         let wires: Vec<&str> = structure.members.iter().map(|m| m.wire.as_str()).collect();
-        // `build` is the builder's own method.
-        assign(&wires, Case::Snake, &["build"]).iter().map(|n| ident(n)).collect()
+        // The builder's own methods and its `sender` field (a request's builder is also the
+        // fluent call).
+        assign(&wires, Case::Snake, &["build", "sender", "send", "send_with", "into_paginator"])
+            .iter()
+            .map(|n| ident(n))
+            .collect()
     }
 
     fn member_doc(&self, structure: &Structure, member: &Member, optional: bool) -> String {
@@ -295,7 +303,11 @@ impl<'a> Emitter<'a> {
     }
 
     /// A builder for an input structure: setters, and `build` checking required members.
-    fn builder(&self, structure: &Structure, name: &Ident, builder: &Ident) -> TokenStream {
+    ///
+    /// A request's builder is generic over what it carries besides the parameters: nothing
+    /// (`()`, the default), or the [`tem_core::fluent::Sender`] of a fluent call; the setters
+    /// and `build` serve both.
+    fn builder(&self, structure: &Structure, name: &Ident, builder: &Ident, request: bool) -> TokenStream {
         let fields = self.field_names(structure);
         let wire_name = &structure.wire;
         let mut slots = Vec::new();
@@ -326,15 +338,33 @@ impl<'a> Emitter<'a> {
             });
         }
         let doc = format!(" Builds [`{name}`]; `build` fails naming the first required parameter not set.");
+        let (generics, impl_generics, sender_slot, sender_doc) = if request {
+            (
+                quote!(<S = ()>),
+                quote!(<S>),
+                quote! {
+                    /// What the builder carries besides the parameters: `()`, or the
+                    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+                    sender: S,
+                },
+                doc_attrs(&format!(
+                    "\nFrom [`{name}::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`."
+                )),
+            )
+        } else {
+            Default::default()
+        };
         quote! {
             #[doc = #doc]
+            #sender_doc
             #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-            pub struct #builder {
+            pub struct #builder #generics {
                 #(#slots)*
+                #sender_slot
             }
 
             #[allow(deprecated)]
-            impl #builder {
+            impl #impl_generics #builder #impl_generics {
                 #(#setters)*
 
                 /// The structure, or an error naming the first required parameter not set.
@@ -357,7 +387,7 @@ impl<'a> Emitter<'a> {
         let definition = self.structure(structure, &name, StructKind::Data);
         let builder = self.has_builder(structure).then(|| {
             let builder = format_ident!("{}Builder", name);
-            self.builder(structure, &name, &builder)
+            self.builder(structure, &name, &builder, false)
         });
         quote! {
             #definition
@@ -374,7 +404,8 @@ impl<'a> Emitter<'a> {
         let wire = &action.wire;
 
         let request_def = self.structure(&action.input, &request, StructKind::Request);
-        let request_builder = self.builder(&action.input, &request, &builder);
+        let request_builder = self.builder(&action.input, &request, &builder, true);
+        let fields = self.field_names(&action.input);
         let response_def = self.structure(&action.output, &response, StructKind::Response);
         let error_def = self.error_enum(action, &error);
         let deprecated = action.deprecated.then(|| quote!(#[deprecated]));
@@ -384,7 +415,9 @@ impl<'a> Emitter<'a> {
             None => quote!(::std::option::Option::None),
         };
         let module_doc = doc_inner(&format!(
-            "`{wire}`: {}\n\nThe request [`{request}`], its builder, the response [`{response}`], the error [`{error}`], and [`Client::{method}`](crate::Client::{method}).",
+            // Full paths: with the outer doc of its `mod` item, a module's own doc resolves links
+            // from the parent module.
+            "`{wire}`: {}\n\nThe request [`{request}`](crate::operation::{method}::{request}), its builder, the response [`{response}`](crate::operation::{method}::{response}), the error [`{error}`](crate::operation::{method}::{error}), and [`Client::{method}`](crate::Client::{method}).",
             action.title
         ));
         let method_doc = doc_attrs(&self.method_doc(action, &request, &response, &error));
@@ -405,11 +438,16 @@ impl<'a> Emitter<'a> {
             #response_def
             #error_def
 
+            ::tem_core::fluent_builder_impls!(#builder => #request, #response, #error);
+
             impl crate::Client {
                 #method_doc
                 #deprecated
-                pub async fn #method(&self, request: &#request) -> ::std::result::Result<#response, ::tem_core::Error<#error>> {
-                    self.core().send(request).await
+                pub fn #method(&self) -> #builder<::tem_core::fluent::Sender> {
+                    #builder {
+                        #(#fields: ::std::option::Option::None,)*
+                        sender: ::tem_core::fluent::Sender::new(::std::clone::Clone::clone(self.core())),
+                    }
                 }
             }
         }
@@ -451,7 +489,10 @@ impl<'a> Emitter<'a> {
                 })
                 .collect::<String>()
         };
-        doc.push_str(&format!("\n\n# Parameters\n[`{request}`]:{}", params(&action.input, true)));
+        doc.push_str(&format!(
+            "\n\n# Parameters\nSet them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`{request}`] and passing it to [`Client::send`](crate::Client::send):{}",
+            params(&action.input, true)
+        ));
         doc.push_str(&format!("\n\n# Returns\n[`{response}`]:{}", params(&action.output, false)));
         doc.push_str(&format!("\n\n# Errors\n[`{error}`], with the codes:"));
         for e in &action.errors {
@@ -475,7 +516,7 @@ impl<'a> Emitter<'a> {
         let fallback = quote! {
             match ::tem_core::CommonError::try_from_metadata(metadata) {
                 ::std::result::Result::Ok(common) => Self::Common(common),
-                ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                ::std::result::Result::Err(metadata) => Self::Unhandled(::tem_core::Unhandled::new(metadata)),
             }
         };
         // Without documented codes, a `match` on the code would have only its `_` arm.
@@ -501,8 +542,10 @@ impl<'a> Emitter<'a> {
                 #(#items)*
                 /// A code every action may return.
                 Common(::tem_core::CommonError),
-                /// A code not documented for this action; `code()` returns it verbatim.
-                Unhandled(::tem_core::ErrorMetadata),
+                /// A code not documented for this action, opaque: match on `code()` instead, as a
+                /// newer API description may give the code a variant of its own.
+                #[deprecated(note = "matching `Unhandled` is not forward compatible: match on `code()` instead")]
+                Unhandled(::tem_core::Unhandled),
             }
 
             impl ::tem_core::OperationError for #error {
@@ -512,8 +555,9 @@ impl<'a> Emitter<'a> {
 
                 fn metadata(&self) -> &::tem_core::ErrorMetadata {
                     match self {
-                        #(Self::#variants(metadata) |)* Self::Unhandled(metadata) => metadata,
+                        #(Self::#variants(metadata) => metadata,)*
                         Self::Common(common) => ::tem_core::OperationError::metadata(common),
+                        Self::Unhandled(unhandled) => unhandled.metadata(),
                     }
                 }
             }
@@ -619,7 +663,7 @@ fn lib_rs(service: &Service, options: &Options, source: &str) -> String {
 // Names follow the wire: a structure `Types` or an action `Operation` (module inception), a
 // member `Add` or `Sub` (a builder setter `add(self, value)`, like `std::ops::Add::add`).
 #![allow(clippy::module_inception, clippy::should_implement_trait)]
-#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+#![warn(missing_docs)]
 
 #[rustfmt::skip]
 pub mod operation;
@@ -651,7 +695,22 @@ impl Client {{
         Self::new(Config::from_env()?)
     }}
 
-    /// The service-agnostic client underneath; its `send_with` takes per-call [`CallOptions`].
+    /// Sends a request built with its builder (`SomeActionRequest::builder()...build()?`);
+    /// each action's method on this client is the fluent form of the same call.
+    pub async fn send<A: tem_core::Action>(&self, request: &A) -> Result<A::Response, Error<A::Error>> {{
+        self.core.send(request).await
+    }}
+
+    /// As [`Client::send`], with options for this call.
+    pub async fn send_with<A: tem_core::Action>(
+        &self,
+        request: &A,
+        options: CallOptions,
+    ) -> Result<A::Response, Error<A::Error>> {{
+        self.core.send_with(request, options).await
+    }}
+
+    /// The service-agnostic client underneath.
     pub fn core(&self) -> &tem_core::Client {{
         &self.core
     }}
@@ -682,17 +741,77 @@ fn first_line(text: &str) -> String {
 }
 
 /// Documentation text made safe for rustdoc: no indented or fenced code blocks (they would
-/// become doctests), no stray carriage returns.
+/// become doctests), no stray carriage returns, and no rustdoc lint (see [`doc_line`]).
 fn doc_text(text: &str) -> String {
     text.replace("\r\n", "\n")
         .replace('\r', "\n")
         .lines()
         // Tabs: clippy's `tabs_in_doc_comments`.
-        .map(|l| l.trim_start().replace("```", "'''").replace('\t', "    "))
+        .map(|l| doc_line(&l.trim_start().replace("```", "'''").replace('\t', "    ")))
         .collect::<Vec<_>>()
         .join("\n")
         .trim()
         .to_owned()
+}
+
+/// One line of documentation with the schema's prose made lint-free outside code spans: a
+/// bracket is escaped (`[0,100]` is no intra-doc link) unless it is one of ours (`` [`X`] ``,
+/// `` [`X`](path) ``), and a bare URL becomes an autolink `<https://…>`.
+fn doc_line(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::with_capacity(line.len());
+    let mut in_code = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let ahead: String = chars[i..chars.len().min(i + 8)].iter().collect();
+        let after_opener = i > 0 && matches!(chars[i - 1], '<' | '(');
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            _ if in_code => out.push(c),
+            // A Markdown link to a web page stays as it is.
+            '[' if web_link_end(&chars, i).is_some() => {
+                let end = web_link_end(&chars, i).unwrap_or(i);
+                out.extend(&chars[i..end]);
+                i = end;
+                continue;
+            }
+            '[' if chars.get(i + 1) != Some(&'`') => out.push_str("\\["),
+            ']' if i == 0 || chars[i - 1] != '`' => out.push_str("\\]"),
+            'h' if (ahead.starts_with("http://") || ahead.starts_with("https://")) && !after_opener => {
+                let end = (i..chars.len())
+                    .find(|&j| {
+                        let c = chars[j];
+                        c.is_whitespace() || !c.is_ascii() || matches!(c, '<' | '>' | '"' | '\'' | ')' | '`')
+                    })
+                    .unwrap_or(chars.len());
+                let url: String = chars[i..end].iter().collect();
+                let url = url.trim_end_matches(['.', ',', ';', ':']);
+                out.push('<');
+                out.push_str(url);
+                out.push('>');
+                i += url.chars().count();
+                continue;
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The end of the Markdown link `[text](http…)` starting at `start`, if one does.
+fn web_link_end(chars: &[char], start: usize) -> Option<usize> {
+    let close = start + chars[start..].iter().position(|&c| c == ']')?;
+    let target: String = chars.get(close + 1..)?.iter().collect();
+    if chars[start + 1..close].contains(&'[') || !(target.starts_with("(http://") || target.starts_with("(https://")) {
+        return None;
+    }
+    let paren = close + 1 + chars[close + 1..].iter().position(|&c| c == ')')?;
+    Some(paren + 1)
 }
 
 /// `#[doc]` attributes, one a line so prettyplease prints them as `///` comments.
@@ -711,4 +830,33 @@ fn doc_lines(text: &str) -> impl Iterator<Item = Literal> {
         .map(|l| Literal::string(&if l.is_empty() { String::new() } else { format!(" {l}") }))
         .collect::<Vec<_>>()
         .into_iter()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc_line;
+
+    #[test]
+    fn doc_lines_of_the_schema_pass_rustdoc_lints() {
+        let cases = [
+            // Brackets of prose are escaped; ours (links to items) are kept.
+            ("取值[0,100]", "取值\\[0,100\\]"),
+            ("the request [`Foo`] and [`Bar`](crate::Bar)", "the request [`Foo`] and [`Bar`](crate::Bar)"),
+            // Nothing changes inside a code span.
+            ("Example: `[\"a\",\"b\"]` and `https://x.y`", "Example: `[\"a\",\"b\"]` and `https://x.y`"),
+            // Bare URLs become autolinks, without trailing punctuation or the next sentence.
+            ("see https://cloud.tencent.com/document/1.", "see <https://cloud.tencent.com/document/1>."),
+            ("链接：https://cloud.tencent.com/a/77930。后", "链接：<https://cloud.tencent.com/a/77930>。后"),
+            ("already <https://a.b/c>", "already <https://a.b/c>"),
+            // Markdown links to web pages stay links; others are escaped.
+            (
+                "通过[获取列表](https://cloud.tencent.com/x#a.b)获取",
+                "通过[获取列表](https://cloud.tencent.com/x#a.b)获取",
+            ),
+            ("[a](b) [c]", "\\[a\\](b) \\[c\\]"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(doc_line(input), expected, "{input}");
+        }
+    }
 }

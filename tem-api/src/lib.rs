@@ -23,7 +23,7 @@
 // Names follow the wire: a structure `Types` or an action `Operation` (module inception), a
 // member `Add` or `Sub` (a builder setter `add(self, value)`, like `std::ops::Add::add`).
 #![allow(clippy::module_inception, clippy::should_implement_trait)]
-#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+#![warn(missing_docs)]
 
 #[rustfmt::skip]
 pub mod operation;
@@ -56,7 +56,22 @@ impl Client {
         Self::new(Config::from_env()?)
     }
 
-    /// The service-agnostic client underneath; its `send_with` takes per-call [`CallOptions`].
+    /// Sends a request built with its builder (`SomeActionRequest::builder()...build()?`);
+    /// each action's method on this client is the fluent form of the same call.
+    pub async fn send<A: tem_core::Action>(&self, request: &A) -> Result<A::Response, Error<A::Error>> {
+        self.core.send(request).await
+    }
+
+    /// As [`Client::send`], with options for this call.
+    pub async fn send_with<A: tem_core::Action>(
+        &self,
+        request: &A,
+        options: CallOptions,
+    ) -> Result<A::Response, Error<A::Error>> {
+        self.core.send_with(request, options).await
+    }
+
+    /// The service-agnostic client underneath.
     pub fn core(&self) -> &tem_core::Client {
         &self.core
     }

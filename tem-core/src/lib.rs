@@ -15,6 +15,7 @@ pub mod credentials;
 pub mod de;
 pub mod dry_run;
 mod error;
+pub mod fluent;
 mod http_date;
 mod rate_limit;
 pub mod retry;
@@ -31,6 +32,8 @@ pub use credentials::{
     ENV_CREDENTIALS_FILE, ENV_PROFILE, ENV_SECRET_ID, ENV_SECRET_KEY, ENV_SECURITY_TOKEN,
 };
 pub use decode::decode_reply;
-pub use error::{BoxError, BuildError, ConfigError, ConfigErrorKind, Error, ErrorKind, ErrorMetadata, OperationError};
+pub use error::{
+    BoxError, BuildError, ConfigError, ConfigErrorKind, Error, ErrorKind, ErrorMetadata, OperationError, Unhandled,
+};
 pub use retry::{CallOptions, RetryPolicy};
 pub use signing::SignatureMethod;
