@@ -184,38 +184,68 @@ impl BatchStatus {
 pub enum RolloutEvent {
     /// The first reply: what is being rolled out.
     Started {
+        /// `OldDeployVersion`: the version being replaced.
         old_version: String,
+        /// `NewDeployVersion`: the version rolled out.
         new_version: String,
         /// `DeployStrategyConf.TotalBatchCount`, where given.
         total_batches: Option<i64>,
         /// `DeployStrategyConf.DeployStrategyType`: 0 automatic, 1 manual, 2 beta, 3 first release.
         strategy: Option<i64>,
     },
-    /// A batch left `NotStart`.
-    BatchStarted { batch: BatchRef },
+    /// A batch began deploying.
+    BatchStarted {
+        /// The batch.
+        batch: BatchRef,
+    },
     /// A batch's pods changed: how many old pods remain ready, how many new ones are ready.
     Pods {
+        /// The batch.
         batch: BatchRef,
+        /// Old pods of the batch still ready.
         old_ready: usize,
+        /// Old pods of the batch listed.
         old_total: usize,
+        /// New pods of the batch ready (running).
         new_ready: usize,
+        /// New pods of the batch listed.
         new_total: usize,
         /// `PodNum`: the pods the batch replaces.
         planned: i64,
     },
     /// A batch finished.
-    BatchFinished { batch: BatchRef },
-    /// The rollout is paused before `next_batch` (or after `after`): until a resume when
+    BatchFinished {
+        /// The batch.
+        batch: BatchRef,
+    },
+    /// The rollout is paused before `next_batch`, after `after`: until a resume when
     /// `next_batch_start_time` is `None` (BETA and MANUAL), else until that Unix time.
-    WaitingForConfirmation { after: Option<BatchRef>, next_batch: Option<BatchRef>, next_batch_start_time: Option<i64> },
+    WaitingForConfirmation {
+        /// The batch the pause follows, if any.
+        after: Option<BatchRef>,
+        /// The batch that waits, if known.
+        next_batch: Option<BatchRef>,
+        /// When the next batch starts by itself (Unix seconds), for a timed pause.
+        next_batch_start_time: Option<i64>,
+    },
     /// The waiter resumed the rollout itself ([`RolloutWaiter::auto_resume`]).
     Resumed,
-    /// A status value this SDK does not know; `field` is `Status` or `BatchStatus`. Reported
-    /// once per value; the wait goes on until a known end or the deadline.
-    UnknownStatus { field: &'static str, value: String },
+    /// A status value this SDK does not know. Reported once per value; the wait goes on until
+    /// a known end or the deadline.
+    UnknownStatus {
+        /// `Status` or `BatchStatus`.
+        field: &'static str,
+        /// The value, verbatim.
+        value: String,
+    },
     /// A poll failed in a way that may pass (throttling, timeout, dropped connection, server
-    /// error); the next is in `retry_in`.
-    PollFailed { error: String, retry_in: Duration },
+    /// error).
+    PollFailed {
+        /// The error and its causes, on one line.
+        error: String,
+        /// When the next poll is.
+        retry_in: Duration,
+    },
     /// The rollout succeeded: the last event.
     Succeeded(RolloutSummary),
 }
@@ -223,7 +253,9 @@ pub enum RolloutEvent {
 /// A finished rollout.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RolloutSummary {
+    /// The version that now serves.
     pub new_version: String,
+    /// The version it replaced.
     pub old_version: String,
     /// Batches that finished, beta included.
     pub batches: usize,
@@ -235,13 +267,27 @@ pub struct RolloutSummary {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum WaitError {
-    /// The rollout ended in error: the server's `ErrorMessage` (may be empty) and the batch
-    /// that was being deployed, where known.
-    Failed { message: String, batch: Option<BatchRef>, status: String },
+    /// The rollout ended in error.
+    Failed {
+        /// The server's `ErrorMessage` (may be empty).
+        message: String,
+        /// The batch that was being deployed, where known.
+        batch: Option<BatchRef>,
+        /// `Status` as the server wrote it.
+        status: String,
+    },
     /// The rollout was rolled back (`RevertDeployApplication`, or by the service).
-    Reverted { status: String },
-    /// The deadline passed first; the last `Status` seen, if any.
-    DeadlineExceeded { deadline: Duration, last_status: Option<String> },
+    Reverted {
+        /// `Status` as the server wrote it.
+        status: String,
+    },
+    /// The deadline passed first.
+    DeadlineExceeded {
+        /// The deadline.
+        deadline: Duration,
+        /// The last `Status` seen, if any.
+        last_status: Option<String>,
+    },
     /// Polling failed for good (not found, unauthorized, bad reply...).
     Describe(Error<DescribeDeployApplicationDetailError>),
     /// Resuming ([`RolloutWaiter::auto_resume`]) failed.
@@ -308,7 +354,7 @@ impl Client {
             .environment_id(environment_id)
             .build()
             .expect("both required parameters are set");
-        self.resume_deploy_application(&request).await.map(|_| ())
+        self.send(&request).await.map(|_| ())
     }
 
     /// Rolls a rollout back to the old version (`RevertDeployApplication`).
@@ -322,7 +368,7 @@ impl Client {
             .environment_id(environment_id)
             .build()
             .expect("both required parameters are set");
-        self.revert_deploy_application(&request).await.map(|_| ())
+        self.send(&request).await.map(|_| ())
     }
 }
 
@@ -496,7 +542,7 @@ impl RolloutWaiter {
             request = request.version_id(version.clone());
         }
         let request = request.build().expect("both required parameters are set");
-        match self.client.describe_deploy_application_detail(&request).await {
+        match self.client.send(&request).await {
             Ok(response) => {
                 let before = self.events.len();
                 self.observe(&response.result).await?;

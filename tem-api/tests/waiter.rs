@@ -66,7 +66,7 @@ impl Setup {
         if let Some(interval) = interval {
             request = request.batch_interval(interval);
         }
-        self.client.rolling_update_application_by_version(&request.build().unwrap()).await.unwrap();
+        self.client.send(&request.build().unwrap()).await.unwrap();
     }
 
     fn waiter(&self) -> RolloutWaiter {
