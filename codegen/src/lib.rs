@@ -7,6 +7,7 @@
 pub mod emit;
 pub mod model;
 pub mod names;
+pub mod paginate;
 pub mod schema;
 
 pub use emit::{generate, generate_action_list, generate_common_errors, Files, Options, HEADER};
