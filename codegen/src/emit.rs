@@ -7,6 +7,7 @@ use quote::{format_ident, quote};
 
 use crate::model::CommonErrorsFile;
 use crate::names::{assign, rust_name, Case};
+use crate::paginate::{self, Pagination, Style};
 use crate::schema::{Action, Member, Service, Structure, Ty};
 
 /// The first line of every generated file.
@@ -421,6 +422,8 @@ impl<'a> Emitter<'a> {
             action.title
         ));
         let method_doc = doc_attrs(&self.method_doc(action, &request, &response, &error));
+        let paginator =
+            paginate::recognize(self.service, action).map(|p| self.paginator(&p, &request, &response, &builder));
         quote! {
             #module_doc
 
@@ -439,6 +442,7 @@ impl<'a> Emitter<'a> {
             #error_def
 
             ::tem_core::fluent_builder_impls!(#builder => #request, #response, #error);
+            #paginator
 
             impl crate::Client {
                 #method_doc
@@ -450,6 +454,129 @@ impl<'a> Emitter<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// `Paginate` for a paginated action's request, and the fluent builder's `into_paginator`.
+    fn paginator(&self, p: &Pagination<'_>, request: &Ident, response: &Ident, builder: &Ident) -> TokenStream {
+        let field = |structure: &Structure, member: &Member| {
+            let index =
+                structure.members.iter().position(|m| std::ptr::eq(m, member)).expect("a member of the structure");
+            (self.field_names(structure)[index].clone(), self.is_optional(structure, member))
+        };
+        let to_i64 = |ty: &Ty, value: TokenStream| match ty {
+            Ty::UInt64 => quote!(i64::try_from(#value).unwrap_or(i64::MAX)),
+            _ => value,
+        };
+        // The structure holding the page, as `Option<&T>` and as `Option<T>` (owned).
+        let mut by_ref = quote!(::std::option::Option::Some(response));
+        let mut owned = by_ref.clone();
+        let mut owner = &p.action.output;
+        for step in &p.page_path {
+            let (name, optional) = field(owner, step);
+            if optional {
+                by_ref = quote!(#by_ref.and_then(|v| v.#name.as_ref()));
+                owned = quote!(#owned.and_then(|v| v.#name));
+            } else {
+                by_ref = quote!(#by_ref.map(|v| &v.#name));
+                owned = quote!(#owned.map(|v| v.#name));
+            }
+            owner = match &step.ty {
+                Ty::Struct(target) => &self.service.structures[target],
+                _ => unreachable!("a page path goes through structures"),
+            };
+        }
+        let (items, items_optional) = field(p.page, p.items);
+        let (count, all_items) = if items_optional {
+            (
+                quote!(page.and_then(|v| v.#items.as_ref()).map_or(0, ::std::vec::Vec::len)),
+                quote!(#owned.and_then(|v| v.#items)),
+            )
+        } else {
+            (quote!(page.map_or(0, |v| v.#items.len())), quote!(#owned.map(|v| v.#items)))
+        };
+        let item = match &p.items.ty {
+            Ty::List(element) => match &**element {
+                Ty::Struct(target) => {
+                    let name = ident(&self.type_name(target));
+                    quote!(crate::types::#name)
+                }
+                other => self.member_type(&p.page.wire, other),
+            },
+            _ => unreachable!("the items are a list"),
+        };
+        let (next, next_optional) = field(p.page, p.next);
+        let next_value = match (p.style, next_optional) {
+            (Style::Offset, true) => {
+                let total = to_i64(&p.next.ty, quote!(total));
+                quote!(::tem_core::paginator::Next::Total(page.and_then(|v| v.#next).map(|total| #total)))
+            }
+            (Style::Offset, false) => {
+                let total = to_i64(&p.next.ty, quote!(v.#next));
+                quote!(::tem_core::paginator::Next::Total(page.map(|v| #total)))
+            }
+            (Style::Token, true) => quote!(::tem_core::paginator::Next::Token(page.and_then(|v| v.#next.clone()))),
+            (Style::Token, false) => quote!(::tem_core::paginator::Next::Token(page.map(|v| v.#next.clone()))),
+        };
+        let (cursor, cursor_optional) = field(&p.action.input, p.cursor);
+        let (get, set) = match (p.style, cursor_optional) {
+            (Style::Offset, optional) => {
+                let value = if optional { quote!(self.#cursor.unwrap_or(0)) } else { quote!(self.#cursor) };
+                let value = to_i64(&p.cursor.ty, value);
+                let stored = match &p.cursor.ty {
+                    Ty::UInt64 => quote!(u64::try_from(offset).unwrap_or(0)),
+                    _ => quote!(offset),
+                };
+                let stored = if optional { quote!(::std::option::Option::Some(#stored)) } else { stored };
+                (
+                    quote!(::tem_core::paginator::Cursor::Offset(#value)),
+                    quote! {
+                        if let ::tem_core::paginator::Cursor::Offset(offset) = cursor {
+                            self.#cursor = #stored;
+                        }
+                    },
+                )
+            }
+            (Style::Token, true) => (
+                quote!(::tem_core::paginator::Cursor::Token(self.#cursor.clone())),
+                quote! {
+                    if let ::tem_core::paginator::Cursor::Token(token) = cursor {
+                        self.#cursor = token;
+                    }
+                },
+            ),
+            (Style::Token, false) => (
+                quote!(::tem_core::paginator::Cursor::Token(::std::option::Option::Some(self.#cursor.clone()))),
+                quote! {
+                    if let ::tem_core::paginator::Cursor::Token(token) = cursor {
+                        self.#cursor = token.unwrap_or_default();
+                    }
+                },
+            ),
+        };
+        quote! {
+            impl ::tem_core::paginator::Paginate for #request {
+                type Item = #item;
+
+                fn cursor(&self) -> ::tem_core::paginator::Cursor {
+                    #get
+                }
+
+                fn set_cursor(&mut self, cursor: ::tem_core::paginator::Cursor) {
+                    #set
+                }
+
+                fn page_info(response: &#response) -> (usize, ::tem_core::paginator::Next) {
+                    let page = #by_ref;
+                    (#count, #next_value)
+                }
+
+                fn into_items(response: #response) -> ::std::vec::Vec<#item> {
+                    #all_items.unwrap_or_default()
+                }
+            }
+
+            ::tem_core::paginator_impls!(#builder => #request);
         }
     }
 
@@ -499,6 +626,16 @@ impl<'a> Emitter<'a> {
             doc.push_str(&format!("\n- `{}`: {}", e.code, first_line(&e.description)));
         }
         doc.push_str("\n\nand the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.");
+        if let Some(p) = paginate::recognize(self.service, action) {
+            let how = match p.style {
+                Style::Offset => "the next `Offset`",
+                Style::Token => "the reply's `ContinueToken`",
+            };
+            doc.push_str(&format!(
+                "\n\n# Pages\nA listing: `.into_paginator()` on the builder gives a [`Paginator`](::tem_core::paginator::Paginator) whose `items()` streams every `{}` of every page, and `pages()` every reply; each page is asked for with {how}.",
+                p.items.wire
+            ));
+        }
         if action.deprecated {
             doc.push_str("\n\nDeprecated in the API description.");
         }

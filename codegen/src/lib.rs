@@ -8,6 +8,7 @@ pub mod cli;
 pub mod emit;
 pub mod model;
 pub mod names;
+pub mod paginate;
 pub mod schema;
 
 pub use cli::generate_cli_table;

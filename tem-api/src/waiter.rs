@@ -1,7 +1,8 @@
 //! Waiting for a rollout: after `RollingUpdateApplicationByVersion` (or `DeployApplication`)
 //! has started one, [`Client::wait_for_rollout`] polls `DescribeDeployApplicationDetail`
 //! until the rollout succeeds, fails or a deadline passes, and reports its progress as typed
-//! [`RolloutEvent`]s. Hand-written (the generated `lib.rs` declares it).
+//! [`RolloutEvent`]s, through a callback ([`RolloutWaiter::wait`]), one at a time
+//! ([`RolloutWaiter::next_event`]) or as a `Stream` ([`RolloutWaiter::into_stream`]). Hand-written (the generated `lib.rs` declares it).
 //!
 //! ```no_run
 //! # async fn example(client: tem_api::Client) -> Result<(), Box<dyn std::error::Error>> {
@@ -502,8 +503,13 @@ impl RolloutWaiter {
         }
     }
 
+    /// The events as a [`futures_core::Stream`]: the items of [`RolloutWaiter::next_event`].
+    pub fn into_stream(self) -> RolloutEvents {
+        RolloutEvents { waiter: Some(self), pending: None }
+    }
+
     /// The next event, polling as needed: `Ok` events, then [`RolloutEvent::Succeeded`] or
-    /// one error; `None` after that. (A `Stream` is `futures::stream::unfold` of this.)
+    /// one error; `None` after that.
     pub async fn next_event(&mut self) -> Option<Result<RolloutEvent, WaitError>> {
         loop {
             if let Some(event) = self.events.pop_front() {
@@ -694,6 +700,41 @@ impl RolloutWaiter {
         if self.unknown.insert((field, value.to_owned())) {
             self.events.push_back(RolloutEvent::UnknownStatus { field, value: value.to_owned() });
         }
+    }
+}
+
+/// The events of a [`RolloutWaiter`] as a [`futures_core::Stream`].
+pub struct RolloutEvents {
+    /// The waiter, while no poll is under way.
+    waiter: Option<RolloutWaiter>,
+    pending: Option<PendingEvent>,
+}
+
+type PendingEvent = Pin<Box<dyn Future<Output = (RolloutWaiter, Option<Result<RolloutEvent, WaitError>>)> + Send>>;
+
+impl fmt::Debug for RolloutEvents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RolloutEvents").field("polling", &self.pending.is_some()).finish_non_exhaustive()
+    }
+}
+
+impl futures_core::Stream for RolloutEvents {
+    type Item = Result<RolloutEvent, WaitError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.pending.is_none() {
+            let Some(mut waiter) = this.waiter.take() else { return std::task::Poll::Ready(None) };
+            this.pending = Some(Box::pin(async move {
+                let item = waiter.next_event().await;
+                (waiter, item)
+            }));
+        }
+        let pending = this.pending.as_mut().expect("set above");
+        let (waiter, item) = std::task::ready!(pending.as_mut().poll(cx));
+        this.pending = None;
+        this.waiter = Some(waiter);
+        std::task::Poll::Ready(item)
     }
 }
 

@@ -121,6 +121,13 @@ fn options(target: &Target) -> Options {
 }
 
 fn generate_target_with_service(root: &Path, target: &Target) -> Result<(Service, codegen::Files), TaskError> {
+    let service = load_target(root, target)?;
+    let files = codegen::generate(&service, &options(target));
+    Ok((service, files))
+}
+
+/// Loads and validates a target's schema directory.
+pub fn load_target(root: &Path, target: &Target) -> Result<Service, TaskError> {
     let dir = root.join(&target.schema_dir);
     let label = |file: &str| format!("{}/{file}", target.schema_dir.display());
     let optional = |file: &str| -> Result<Option<(String, String)>, TaskError> {
@@ -139,15 +146,13 @@ fn generate_target_with_service(root: &Path, target: &Target) -> Result<(Service
     fn source(file: &Option<(String, String)>) -> Option<SourceFile<'_>> {
         file.as_ref().map(|(name, text)| SourceFile { name, text })
     }
-    let service = Service::load(ServiceFiles {
+    Ok(Service::load(ServiceFiles {
         api: SourceFile { name: &api.0, text: &api.1 },
         api_en: source(&api_en),
         examples: source(&examples),
         errors: source(&errors),
         extensions: source(&extensions),
-    })?;
-    let files = codegen::generate(&service, &options(target));
-    Ok((service, files))
+    })?)
 }
 
 /// Makes `path` hold `contents` (Write), or fails with a diff when it does not (Check).

@@ -367,6 +367,37 @@ impl ::tem_core::OperationError for DescribeApplicationPodsError {
     DescribeApplicationPodsRequestBuilder => DescribeApplicationPodsRequest,
     DescribeApplicationPodsResponse, DescribeApplicationPodsError
 );
+impl ::tem_core::paginator::Paginate for DescribeApplicationPodsRequest {
+    type Item = crate::types::RunVersionPod;
+    fn cursor(&self) -> ::tem_core::paginator::Cursor {
+        ::tem_core::paginator::Cursor::Offset(self.offset.unwrap_or(0))
+    }
+    fn set_cursor(&mut self, cursor: ::tem_core::paginator::Cursor) {
+        if let ::tem_core::paginator::Cursor::Offset(offset) = cursor {
+            self.offset = ::std::option::Option::Some(offset);
+        }
+    }
+    fn page_info(
+        response: &DescribeApplicationPodsResponse,
+    ) -> (usize, ::tem_core::paginator::Next) {
+        let page = ::std::option::Option::Some(response).map(|v| &v.result);
+        (
+            page.map_or(0, |v| v.pod_list.len()),
+            ::tem_core::paginator::Next::Total(page.map(|v| v.total_count)),
+        )
+    }
+    fn into_items(
+        response: DescribeApplicationPodsResponse,
+    ) -> ::std::vec::Vec<crate::types::RunVersionPod> {
+        ::std::option::Option::Some(response)
+            .map(|v| v.result)
+            .map(|v| v.pod_list)
+            .unwrap_or_default()
+    }
+}
+::tem_core::paginator_impls!(
+    DescribeApplicationPodsRequestBuilder => DescribeApplicationPodsRequest
+);
 impl crate::Client {
     /// 获取应用实例列表
     ///
@@ -404,6 +435,9 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
+    ///
+    /// # Pages
+    /// A listing: `.into_paginator()` on the builder gives a [`Paginator`](::tem_core::paginator::Paginator) whose `items()` streams every `PodList` of every page, and `pages()` every reply; each page is asked for with the next `Offset`.
     pub fn describe_application_pods(
         &self,
     ) -> DescribeApplicationPodsRequestBuilder<::tem_core::fluent::Sender> {

@@ -334,6 +334,37 @@ impl ::tem_core::OperationError for DescribeApplicationsError {
     DescribeApplicationsRequestBuilder => DescribeApplicationsRequest,
     DescribeApplicationsResponse, DescribeApplicationsError
 );
+impl ::tem_core::paginator::Paginate for DescribeApplicationsRequest {
+    type Item = crate::types::TemService;
+    fn cursor(&self) -> ::tem_core::paginator::Cursor {
+        ::tem_core::paginator::Cursor::Offset(self.offset.unwrap_or(0))
+    }
+    fn set_cursor(&mut self, cursor: ::tem_core::paginator::Cursor) {
+        if let ::tem_core::paginator::Cursor::Offset(offset) = cursor {
+            self.offset = ::std::option::Option::Some(offset);
+        }
+    }
+    fn page_info(
+        response: &DescribeApplicationsResponse,
+    ) -> (usize, ::tem_core::paginator::Next) {
+        let page = ::std::option::Option::Some(response).map(|v| &v.result);
+        (
+            page.map_or(0, |v| v.records.len()),
+            ::tem_core::paginator::Next::Total(page.map(|v| v.total)),
+        )
+    }
+    fn into_items(
+        response: DescribeApplicationsResponse,
+    ) -> ::std::vec::Vec<crate::types::TemService> {
+        ::std::option::Option::Some(response)
+            .map(|v| v.result)
+            .map(|v| v.records)
+            .unwrap_or_default()
+    }
+}
+::tem_core::paginator_impls!(
+    DescribeApplicationsRequestBuilder => DescribeApplicationsRequest
+);
 impl crate::Client {
     /// 获取运行服务列表
     ///
@@ -365,6 +396,9 @@ impl crate::Client {
     /// - `ResourceNotFound.VersionNamespaceNotFound`: 找不到版本对应的环境。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
+    ///
+    /// # Pages
+    /// A listing: `.into_paginator()` on the builder gives a [`Paginator`](::tem_core::paginator::Paginator) whose `items()` streams every `Records` of every page, and `pages()` every reply; each page is asked for with the next `Offset`.
     pub fn describe_applications(
         &self,
     ) -> DescribeApplicationsRequestBuilder<::tem_core::fluent::Sender> {

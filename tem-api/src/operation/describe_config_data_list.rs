@@ -250,6 +250,37 @@ impl ::tem_core::OperationError for DescribeConfigDataListError {
     DescribeConfigDataListRequestBuilder => DescribeConfigDataListRequest,
     DescribeConfigDataListResponse, DescribeConfigDataListError
 );
+impl ::tem_core::paginator::Paginate for DescribeConfigDataListRequest {
+    type Item = crate::types::ConfigData;
+    fn cursor(&self) -> ::tem_core::paginator::Cursor {
+        ::tem_core::paginator::Cursor::Token(self.continue_token.clone())
+    }
+    fn set_cursor(&mut self, cursor: ::tem_core::paginator::Cursor) {
+        if let ::tem_core::paginator::Cursor::Token(token) = cursor {
+            self.continue_token = token;
+        }
+    }
+    fn page_info(
+        response: &DescribeConfigDataListResponse,
+    ) -> (usize, ::tem_core::paginator::Next) {
+        let page = ::std::option::Option::Some(response).map(|v| &v.result);
+        (
+            page.map_or(0, |v| v.records.len()),
+            ::tem_core::paginator::Next::Token(page.map(|v| v.continue_token.clone())),
+        )
+    }
+    fn into_items(
+        response: DescribeConfigDataListResponse,
+    ) -> ::std::vec::Vec<crate::types::ConfigData> {
+        ::std::option::Option::Some(response)
+            .map(|v| v.result)
+            .map(|v| v.records)
+            .unwrap_or_default()
+    }
+}
+::tem_core::paginator_impls!(
+    DescribeConfigDataListRequestBuilder => DescribeConfigDataListRequest
+);
 impl crate::Client {
     /// 查询配置列表
     ///
@@ -279,6 +310,9 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
+    ///
+    /// # Pages
+    /// A listing: `.into_paginator()` on the builder gives a [`Paginator`](::tem_core::paginator::Paginator) whose `items()` streams every `Records` of every page, and `pages()` every reply; each page is asked for with the reply's `ContinueToken`.
     pub fn describe_config_data_list(
         &self,
     ) -> DescribeConfigDataListRequestBuilder<::tem_core::fluent::Sender> {

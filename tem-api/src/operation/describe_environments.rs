@@ -288,6 +288,37 @@ impl ::tem_core::OperationError for DescribeEnvironmentsError {
     DescribeEnvironmentsRequestBuilder => DescribeEnvironmentsRequest,
     DescribeEnvironmentsResponse, DescribeEnvironmentsError
 );
+impl ::tem_core::paginator::Paginate for DescribeEnvironmentsRequest {
+    type Item = crate::types::TemNamespaceInfo;
+    fn cursor(&self) -> ::tem_core::paginator::Cursor {
+        ::tem_core::paginator::Cursor::Offset(self.offset.unwrap_or(0))
+    }
+    fn set_cursor(&mut self, cursor: ::tem_core::paginator::Cursor) {
+        if let ::tem_core::paginator::Cursor::Offset(offset) = cursor {
+            self.offset = ::std::option::Option::Some(offset);
+        }
+    }
+    fn page_info(
+        response: &DescribeEnvironmentsResponse,
+    ) -> (usize, ::tem_core::paginator::Next) {
+        let page = ::std::option::Option::Some(response).map(|v| &v.result);
+        (
+            page.map_or(0, |v| v.records.len()),
+            ::tem_core::paginator::Next::Total(page.map(|v| v.total)),
+        )
+    }
+    fn into_items(
+        response: DescribeEnvironmentsResponse,
+    ) -> ::std::vec::Vec<crate::types::TemNamespaceInfo> {
+        ::std::option::Option::Some(response)
+            .map(|v| v.result)
+            .map(|v| v.records)
+            .unwrap_or_default()
+    }
+}
+::tem_core::paginator_impls!(
+    DescribeEnvironmentsRequestBuilder => DescribeEnvironmentsRequest
+);
 impl crate::Client {
     /// 获取环境列表
     ///
@@ -318,6 +349,9 @@ impl crate::Client {
     /// - `ResourceNotFound.NamespaceNotFound`: 环境不存在。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
+    ///
+    /// # Pages
+    /// A listing: `.into_paginator()` on the builder gives a [`Paginator`](::tem_core::paginator::Paginator) whose `items()` streams every `Records` of every page, and `pages()` every reply; each page is asked for with the next `Offset`.
     pub fn describe_environments(
         &self,
     ) -> DescribeEnvironmentsRequestBuilder<::tem_core::fluent::Sender> {

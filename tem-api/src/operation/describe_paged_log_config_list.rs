@@ -314,6 +314,37 @@ impl ::tem_core::OperationError for DescribePagedLogConfigListError {
     DescribePagedLogConfigListRequestBuilder => DescribePagedLogConfigListRequest,
     DescribePagedLogConfigListResponse, DescribePagedLogConfigListError
 );
+impl ::tem_core::paginator::Paginate for DescribePagedLogConfigListRequest {
+    type Item = crate::types::LogConfig;
+    fn cursor(&self) -> ::tem_core::paginator::Cursor {
+        ::tem_core::paginator::Cursor::Token(self.continue_token.clone())
+    }
+    fn set_cursor(&mut self, cursor: ::tem_core::paginator::Cursor) {
+        if let ::tem_core::paginator::Cursor::Token(token) = cursor {
+            self.continue_token = token;
+        }
+    }
+    fn page_info(
+        response: &DescribePagedLogConfigListResponse,
+    ) -> (usize, ::tem_core::paginator::Next) {
+        let page = ::std::option::Option::Some(response).map(|v| &v.result);
+        (
+            page.map_or(0, |v| v.records.len()),
+            ::tem_core::paginator::Next::Token(page.map(|v| v.continue_token.clone())),
+        )
+    }
+    fn into_items(
+        response: DescribePagedLogConfigListResponse,
+    ) -> ::std::vec::Vec<crate::types::LogConfig> {
+        ::std::option::Option::Some(response)
+            .map(|v| v.result)
+            .map(|v| v.records)
+            .unwrap_or_default()
+    }
+}
+::tem_core::paginator_impls!(
+    DescribePagedLogConfigListRequestBuilder => DescribePagedLogConfigListRequest
+);
 impl crate::Client {
     /// 查询分页的日志收集配置列表
     ///
@@ -346,6 +377,9 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
+    ///
+    /// # Pages
+    /// A listing: `.into_paginator()` on the builder gives a [`Paginator`](::tem_core::paginator::Paginator) whose `items()` streams every `Records` of every page, and `pages()` every reply; each page is asked for with the reply's `ContinueToken`.
     pub fn describe_paged_log_config_list(
         &self,
     ) -> DescribePagedLogConfigListRequestBuilder<::tem_core::fluent::Sender> {

@@ -231,3 +231,19 @@ async fn a_deadline_ends_a_wait_that_nobody_resumes() {
     assert_eq!(setup.elapsed_since(start_ms), Duration::from_secs(300), "the last poll falls on the deadline");
     assert_eq!(events.iter().filter(|e| matches!(e, RolloutEvent::WaitingForConfirmation { .. })).count(), 1);
 }
+
+#[tokio::test]
+async fn the_events_are_also_a_stream_that_ends_after_the_success() {
+    use futures_core::Stream;
+
+    let setup = setup().await;
+    setup.deploy("v2", "AUTO", 2, None).await;
+    let mut stream = Box::pin(setup.waiter().into_stream());
+    let mut items = Vec::new();
+    while let Some(item) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+        items.push(item.expect("no error"));
+    }
+    assert!(matches!(items.first(), Some(RolloutEvent::Started { .. })));
+    assert!(matches!(items.last(), Some(RolloutEvent::Succeeded(s)) if s.batches == 2));
+    assert_eq!(items.iter().filter(|e| matches!(e, RolloutEvent::BatchFinished { .. })).count(), 2);
+}
