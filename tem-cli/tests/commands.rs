@@ -175,3 +175,30 @@ fn a_connection_refused_is_a_transport_failure() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("could not connect") || text(&out.stderr).contains("not sent"));
 }
+
+#[test]
+fn profile_picks_the_credentials_files_section() {
+    let dir = std::env::temp_dir().join(format!("tem-cli-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("credentials");
+    std::fs::write(
+        &file,
+        "[default]\nsecret_id = AKIDdefault\nsecret_key = k1\n\n[ci]\nsecret_id = AKIDciPROFILE\nsecret_key = k2\nregion = ap-shanghai\n",
+    )
+    .unwrap();
+    let env = [("TENCENTCLOUD_CREDENTIALS_FILE", file.to_str().unwrap())];
+    let default = text(&tem(&["describe-applications", "--dry-run"], &env, None).stdout);
+    let ci = tem(&["describe-applications", "--dry-run", "--profile", "ci"], &env, None);
+    let overridden = text(
+        &tem(&["describe-applications", "--dry-run", "--profile", "ci", "--region", "ap-beijing"], &env, None).stdout,
+    );
+    let unknown = tem(&["describe-applications", "--dry-run", "--profile", "nope"], &env, None);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    assert!(default.contains("Credential=AKIDdefault/"), "{default}");
+    let ci_curl = text(&ci.stdout);
+    assert!(ci_curl.contains("Credential=AKIDciPROFILE/") && ci_curl.contains("X-TC-Region: ap-shanghai"), "{ci_curl}");
+    assert!(overridden.contains("X-TC-Region: ap-beijing"), "{overridden}");
+    assert_eq!(unknown.status.code(), Some(2), "an unknown profile is a configuration error");
+    assert!(text(&unknown.stderr).contains("nope"), "{}", text(&unknown.stderr));
+}

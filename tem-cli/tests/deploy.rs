@@ -90,3 +90,16 @@ fn a_service_error_exits_1_with_code_message_and_request_id() {
     assert!(stderr.contains("error code: ResourceNotFound."), "{stderr}");
     assert!(stderr.contains("message: ") && stderr.contains("request id: "), "{stderr}");
 }
+
+#[test]
+fn any_action_runs_against_the_emulator_with_table_output() {
+    let (app, env) = seeded();
+    let out = tem(&["describe-applications", "--environment-id", &env, "--output", "table"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let mut lines = table.lines();
+    assert_eq!(lines.next(), Some("Result.Records:"));
+    assert!(lines.next().unwrap().starts_with("ApplicationId"), "{table}");
+    assert!(table.contains(&app) && table.contains("demo-app"), "{table}");
+    assert!(table.contains("RequestId: "), "{table}");
+}
