@@ -5,7 +5,7 @@
 //! | --- | --- |
 //! | `POST /_emulator/reset` | forgets state, faults and the request log |
 //! | `POST /_emulator/advance` `{"Seconds": n}` | moves the rollout clock forward |
-//! | `POST /_emulator/faults` a [`FaultRule`](crate::FaultRule) | adds a fault |
+//! | `POST /_emulator/faults` a [`FaultRule`] | adds a fault |
 //! | `POST /_emulator/faults/clear` | removes every fault |
 //! | `POST /_emulator/clock-skew` `{"Seconds": n}` | runs the front door's clock `n` s off |
 //! | `POST /_emulator/versions` `{"DeployVersion": v, "Behaviour": "CrashLoop", "ErrorMessage": m}` | scripts a version |
@@ -107,7 +107,8 @@ pub(crate) fn handle(shared: &Shared, method: &str, route: &str, body: &[u8]) ->
             serde_json::to_value(&*state).map_err(bad)
         }
         ("POST", "state") => match serde_json::from_slice::<State>(body) {
-            Ok(state) => {
+            Ok(mut state) => {
+                state.sanitize();
                 *shared.state() = state;
                 Ok(json!({"Result": true}))
             }

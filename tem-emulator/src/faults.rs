@@ -9,18 +9,22 @@ pub enum Fault {
     /// An error reply (HTTP 200) with this code, e.g. `RequestLimitExceeded`, `InternalError`.
     ServiceError {
         #[serde(rename = "Code")]
+        /// The error code.
         code: String,
         #[serde(rename = "Message", default)]
+        /// The error message.
         message: String,
     },
     /// This HTTP status (e.g. 502) with a JSON error body.
     HttpStatus {
         #[serde(rename = "Status")]
+        /// The HTTP status.
         status: u16,
     },
     /// This HTTP status with an HTML page, as a proxy in the way would send.
     Html {
         #[serde(rename = "Status")]
+        /// The HTTP status.
         status: u16,
     },
     /// The connection is reset before the request body is read.
@@ -30,6 +34,7 @@ pub enum Fault {
     /// The normal reply, `millis` milliseconds late (real time).
     Delay {
         #[serde(rename = "Millis")]
+        /// The delay in milliseconds.
         millis: u64,
     },
     /// A reply that declares its full length and sends half of it, then closes.
@@ -74,6 +79,7 @@ pub struct FaultRule {
     #[serde(rename = "Action", default)]
     pub action: Option<String>,
     #[serde(rename = "Fault")]
+    /// What happens to a request it applies to.
     pub fault: Fault,
     /// How many requests it applies to before it is removed; `None`: no limit.
     #[serde(rename = "Count", default)]

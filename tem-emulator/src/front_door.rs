@@ -124,11 +124,13 @@ impl Policy {
 /// A request as received, for [`verify`]. Header lookups ignore the case of names.
 #[derive(Clone, Copy, Debug)]
 pub struct Incoming<'a> {
+    /// The HTTP method, e.g. `POST`.
     pub method: &'a str,
     /// The request target, e.g. `/`.
     pub path: &'a str,
     /// Headers as received, in order.
     pub headers: &'a [(String, String)],
+    /// The body, as received.
     pub body: &'a [u8],
 }
 
@@ -142,11 +144,14 @@ impl Incoming<'_> {
 /// Why a request was refused: the code and message of the error reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
+    /// The error code, e.g. `AuthFailure.SignatureFailure`.
     pub code: &'static str,
+    /// Why, as the error reply's `Message`.
     pub message: String,
 }
 
 impl Rejection {
+    /// A refusal with this code and message.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self { code, message: message.into() }
     }
@@ -161,16 +166,22 @@ impl fmt::Display for Rejection {
 /// How a request was signed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SignatureKind {
+    /// TC3-HMAC-SHA256 (signature method v3).
     Tc3,
+    /// `HmacSHA1` or `HmacSHA256` form parameters (signature method v1).
     Legacy(LegacyMethod),
 }
 
 /// A request the front door let through.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Accepted {
+    /// The action (`X-TC-Action` or the form's `Action`).
     pub action: String,
+    /// The region named by the request.
     pub region: String,
+    /// The secret id that signed it.
     pub secret_id: String,
+    /// How it was signed.
     pub signature: SignatureKind,
     /// The action's parameters: the JSON body, or the legacy form's own parameters unflattened
     /// (`Filters.0.Name=x` → `{"Filters":[{"Name":"x"}]}`, every value a string).
@@ -180,10 +191,15 @@ pub struct Accepted {
 /// The parts of `Authorization: TC3-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Authorization<'a> {
+    /// The secret id of the credential scope.
     pub secret_id: &'a str,
+    /// The scope's date, `YYYY-MM-DD`.
     pub date: &'a str,
+    /// The scope's service.
     pub service: &'a str,
+    /// `SignedHeaders`, `;`-separated lowercase names.
     pub signed_headers: &'a str,
+    /// The hex signature.
     pub signature: &'a str,
 }
 
@@ -226,7 +242,7 @@ pub fn parse_authorization(value: &str) -> Result<Authorization<'_>, String> {
 fn signature_failure() -> Rejection {
     Rejection::new(
         "AuthFailure.SignatureFailure",
-        "The provided credentials could not be validated. Please check your signature is correct.",
+        "The provided credentials could not be validated. Please check your signature is correct (the secret key, and what was signed).",
     )
 }
 

@@ -79,7 +79,10 @@
 //! `DestroyEnvironment`, `DescribeEnvironmentStatus`), applications (`CreateApplication`,
 //! `DescribeApplications`, `DescribeApplicationInfo`, `ModifyApplicationInfo`,
 //! `DeleteApplication`, `DescribeApplicationsStatus`), pods (`DescribeApplicationPods` with
-//! `Offset`/`Limit`), and the rollout actions above. Unknown ids give the documented codes
+//! `Offset`/`Limit`), the rollout actions above, and the documents around a deployment (see
+//! [`resources`]): config data, log configs (listings paged by `Limit` and `ContinueToken`),
+//! application services, autoscalers (create, modify, enable, disable, delete) and ingresses.
+//! Unknown ids give the documented codes
 //! (`ResourceNotFound.ServiceNotFound`, `ResourceNotFound.NamespaceNotFound`,
 //! `ResourceNotFound.ServiceRunningVersionNotFound`). Every other action answers, after the
 //! same checks, with its official example reply and the response header
@@ -100,11 +103,14 @@
 //! `cargo run -p tem-emulator -- [--port P] [--secret-id ID --secret-key KEY] [--speed X] [--state FILE] [--seed]`
 //! serves on `127.0.0.1` and prints its endpoint and credentials.
 
+#![warn(missing_docs)]
+
 pub mod clock;
 pub mod control;
 pub mod faults;
 pub mod front_door;
 pub mod model;
+pub mod resources;
 pub mod schema;
 mod server;
 pub mod signing;
@@ -123,7 +129,7 @@ pub use clock::Clock;
 pub use faults::{Fault, FaultRule};
 pub use front_door::{Policy, Rejection};
 pub use model::{BatchStatus, RolloutStatus, ServiceError, State, VersionBehaviour};
-pub use server::NOT_MODELLED_HEADER;
+pub use server::{ReplyBody, ResettableStream, NOT_MODELLED_HEADER};
 
 /// The secret id the emulator accepts unless told otherwise.
 pub const DEFAULT_SECRET_ID: &str = "AKIDtemEMULATOR00000000000000000000";
@@ -243,6 +249,7 @@ impl EmulatorOptions {
 pub struct LoggedRequest {
     /// Order of arrival, from 0.
     pub sequence: u64,
+    /// The `RequestId` answered.
     pub request_id: String,
     /// `X-TC-Action` (or the legacy `Action`), `""` if absent.
     pub action: String,
@@ -255,7 +262,8 @@ pub struct LoggedRequest {
     pub fault: Option<String>,
     /// Whether the model computed the reply (false for rejected requests and example replies).
     pub modelled: bool,
-    /// The validated parameters (`null` if the request did not get that far).
+    /// The validated parameters (`null` if the request did not get that far; a string saying
+    /// their size when the body was over 64 KiB, to keep the log's memory bounded).
     pub params: Value,
 }
 
@@ -288,6 +296,7 @@ impl Emulator {
             policy.credentials.iter().next().map(|(id, k)| (id.clone(), k.secret_key.clone())).unwrap_or_default();
         let (listener, addr) = server::bind(options.port).await?;
         let mut state = options.state.unwrap_or_default();
+        state.sanitize();
         state.pod_start_secs = options.pod_start.as_secs().max(1);
         let shared = Arc::new(server::Shared {
             policy,
@@ -310,6 +319,7 @@ impl Emulator {
         format!("http://{}", self.addr)
     }
 
+    /// The address listened on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -397,8 +407,9 @@ impl Emulator {
         state.clone()
     }
 
-    /// Replaces the state.
-    pub fn load_state(&self, state: State) {
+    /// Replaces the state (made safe to run first: see [`State::sanitize`]).
+    pub fn load_state(&self, mut state: State) {
+        state.sanitize();
         *self.shared.state() = state;
     }
 

@@ -24,11 +24,14 @@ pub const MAX_RESOURCES: usize = 10_000;
 /// An error reply of an action: `Response.Error.Code` and `.Message`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceError {
+    /// `Response.Error.Code`.
     pub code: String,
+    /// `Response.Error.Message`.
     pub message: String,
 }
 
 impl ServiceError {
+    /// An error with this code and message.
     pub fn new(code: &str, message: impl Into<String>) -> Self {
         Self { code: code.to_owned(), message: message.into() }
     }
@@ -53,31 +56,50 @@ pub enum VersionBehaviour {
     /// `Status: "Error"` and this `ErrorMessage`.
     CrashLoop {
         #[serde(rename = "ErrorMessage")]
+        /// The rollout's `ErrorMessage`.
         error_message: String,
     },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+/// An environment (a TEM namespace).
 pub struct Environment {
+    /// `en-xxxxxxxx`.
     pub id: String,
+    /// `EnvironmentName`, unique.
     pub name: String,
+    /// `Description`.
     pub description: String,
+    /// The VPC id.
     pub vpc: String,
+    /// The subnet ids.
     pub subnet_ids: Vec<String>,
+    /// The cluster id, `cls-xxxxxxxx`.
     pub cluster_id: String,
+    /// The region it was created in.
     pub region: String,
+    /// Created, Unix milliseconds on the emulator's clock.
     pub created_ms: i64,
+    /// Last modified, Unix milliseconds.
     pub modified_ms: i64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+/// An application; deployed into environments.
 pub struct Application {
+    /// `app-xxxxxxxx`.
     pub id: String,
+    /// `ApplicationName`, unique.
     pub name: String,
+    /// `Description`.
     pub description: String,
+    /// `CodingLanguage`.
     pub coding_language: String,
+    /// `DeployMode`.
     pub deploy_mode: String,
+    /// Created, Unix milliseconds.
     pub created_ms: i64,
+    /// Last modified, Unix milliseconds.
     pub modified_ms: i64,
     /// By environment id.
     pub deployments: BTreeMap<String, Deployment>,
@@ -88,29 +110,48 @@ pub struct Application {
 pub struct Deployment {
     /// The version running (the last that finished rolling out), `""` before the first.
     pub version: String,
+    /// The running version's id (`revision-xxxxxxxx`).
     pub version_id: String,
+    /// The package of the last deployment.
     pub package: String,
+    /// How many pods it should run.
     pub replicas: u64,
+    /// `CpuSpec`, cores.
     pub cpu: f64,
+    /// `MemorySpec`, GiB.
     pub memory: f64,
+    /// Whether `StopApplication` stopped it.
     pub stopped: bool,
+    /// Its pods, in order of creation.
     pub pods: Vec<Pod>,
+    /// The current (or last) rollout.
     pub rollout: Option<Rollout>,
+    /// Earlier rollouts, oldest first, queryable by `VersionId`.
     pub history: Vec<Rollout>,
+    /// First deployed, Unix milliseconds.
     pub created_ms: i64,
+    /// Last deployment started, Unix milliseconds.
     pub last_deploy_ms: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A pod of a deployment.
 pub struct Pod {
+    /// `<application name>-xxxxx`.
     pub id: String,
+    /// Its `DeployVersion`.
     pub version: String,
+    /// Its version id.
     pub version_id: String,
     /// `Pending`, `Running` or `CrashLoopBackOff`.
     pub status: String,
+    /// Created, Unix milliseconds.
     pub created_ms: i64,
+    /// Restarts (a crash-looping pod's grow).
     pub restart_count: u64,
+    /// Its IP address (made up, in 10.0.0.0/16).
     pub ip: String,
+    /// Its zone.
     pub zone: String,
 }
 
@@ -157,14 +198,20 @@ impl Strategy {
 /// `BatchStatus` / `CurrentBatchStatus` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BatchStatus {
+    /// Not started yet.
     NotStart,
+    /// Its new pods are starting.
     Deploying,
+    /// Waiting for `ResumeDeployApplication`.
     WaitForResume,
+    /// Waiting for `BatchInterval` to pass.
     WaitForTimeExceed,
+    /// Done.
     Finish,
 }
 
 impl BatchStatus {
+    /// The name TEM uses.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NotStart => "NotStart",
@@ -192,6 +239,7 @@ pub enum RolloutStatus {
 }
 
 impl RolloutStatus {
+    /// The name TEM uses.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Running => "Running",
@@ -209,36 +257,62 @@ impl RolloutStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One batch of a rollout.
 pub struct Batch {
+    /// `BatchIndex`.
     pub index: usize,
+    /// `PodNum`: pods it replaces.
     pub pod_num: u64,
+    /// `BatchStatus`.
     pub status: BatchStatus,
+    /// When it started deploying, Unix milliseconds.
     pub started_ms: Option<i64>,
+    /// When it will start (`WaitForTimeExceed`), Unix milliseconds.
     pub next_start_ms: Option<i64>,
+    /// The old pods it replaces.
     pub old_pods: Vec<Pod>,
+    /// The new pods it starts.
     pub new_pods: Vec<Pod>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A rollout of a new version.
 pub struct Rollout {
+    /// Its version id, `revision-xxxxxxxx`.
     pub version_id: String,
+    /// `NewDeployVersion`.
     pub new_version: String,
+    /// `OldDeployVersion` (`""` for a first deployment).
     pub old_version: String,
+    /// The old version's id.
     pub old_version_id: String,
+    /// `NewVersionPackageInfo`.
     pub package: String,
+    /// How batches follow each other.
     pub strategy: Strategy,
+    /// `TotalBatchCount` (beyond the beta batch).
     pub total_batch_count: u64,
+    /// `BetaBatchNum`: pods in the beta batch.
     pub beta_batch_num: u64,
+    /// `BatchInterval`, seconds.
     pub batch_interval_secs: u64,
+    /// `MinAvailable` (recorded, not enforced).
     pub min_available: u64,
+    /// `Force` (recorded).
     pub force: bool,
+    /// Started, Unix milliseconds.
     pub started_ms: i64,
+    /// Ended, Unix milliseconds.
     pub ended_ms: Option<i64>,
+    /// `Status`.
     pub status: RolloutStatus,
+    /// `ErrorMessage`.
     pub error_message: String,
     /// The beta batch first when there is one.
     pub batches: Vec<Batch>,
+    /// `CurrentBatchIndex`: the batch deploying or waiting.
     pub current: usize,
+    /// When `RevertDeployApplication` was called, Unix milliseconds.
     pub reverting_since_ms: Option<i64>,
 }
 
@@ -246,7 +320,9 @@ pub struct Rollout {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct State {
+    /// Environments by id.
     pub environments: BTreeMap<String, Environment>,
+    /// Applications by id.
     pub applications: BTreeMap<String, Application>,
     /// What each deploy version's pods do, by `DeployVersion`.
     pub versions: BTreeMap<String, VersionBehaviour>,
@@ -254,6 +330,8 @@ pub struct State {
     pub pod_start_secs: u64,
     /// Feeds the id generator.
     pub next_id: u64,
+    /// Config data, log configs, services, autoscalers, ingresses.
+    pub resources: crate::resources::Resources,
 }
 
 /// The result of an action the model handles.
@@ -344,6 +422,10 @@ impl State {
     /// An empty state.
     pub fn new() -> Self {
         Self { pod_start_secs: DEFAULT_POD_START_SECS, ..Self::default() }
+    }
+
+    pub(crate) fn fresh_id(&mut self, prefix: &str, len: usize) -> String {
+        self.fresh(prefix, len)
     }
 
     fn fresh(&mut self, prefix: &str, len: usize) -> String {
@@ -615,6 +697,42 @@ impl State {
         Ok(version_id)
     }
 
+    /// Makes a state read from a file safe to run: counts within their bounds, rollouts with at
+    /// least one batch and a current batch that exists. (A state file is user input.)
+    pub fn sanitize(&mut self) {
+        let cap = usize::try_from(MAX_REPLICAS).unwrap_or(usize::MAX);
+        for app in self.applications.values_mut() {
+            for dep in app.deployments.values_mut() {
+                dep.replicas = dep.replicas.min(MAX_REPLICAS);
+                dep.pods.truncate(cap * 2);
+                dep.history.truncate(HISTORY);
+                for rollout in dep.rollout.iter_mut().chain(dep.history.iter_mut()) {
+                    rollout.batches.truncate(101);
+                    if rollout.batches.is_empty() {
+                        rollout.status = RolloutStatus::Error;
+                        rollout.error_message = "the state file had a rollout without batches".into();
+                        rollout.batches.push(Batch {
+                            index: 0,
+                            pod_num: 0,
+                            status: BatchStatus::Finish,
+                            started_ms: None,
+                            next_start_ms: None,
+                            old_pods: Vec::new(),
+                            new_pods: Vec::new(),
+                        });
+                    }
+                    rollout.current = rollout.current.min(rollout.batches.len() - 1);
+                    for batch in &mut rollout.batches {
+                        batch.pod_num = batch.pod_num.min(MAX_REPLICAS);
+                        batch.old_pods.truncate(cap);
+                        batch.new_pods.truncate(cap);
+                    }
+                }
+            }
+        }
+        self.pod_start_secs = self.pod_start_secs.min(86_400);
+    }
+
     /// Brings every rollout up to `now_ms`.
     pub fn catch_up(&mut self, now_ms: i64) {
         let pod_start = self.pod_start_ms();
@@ -699,7 +817,10 @@ impl State {
                 self.restart(p.text("ApplicationId"), p.text("EnvironmentId"), Some(p.text("PodName")), now_ms)
             }
             "ModifyApplicationReplicas" => self.modify_replicas(&p, now_ms),
-            _ => return Outcome::NotModelled,
+            _ => match self.handle_resource(action, params, now_ms) {
+                Some(result) => result,
+                None => return Outcome::NotModelled,
+            },
         };
         Outcome::Done(result)
     }
@@ -759,6 +880,7 @@ impl State {
             ));
         }
         self.environments.remove(id);
+        self.forget_environment(id);
         Ok(json!({"Result": true}))
     }
 
@@ -879,6 +1001,7 @@ impl State {
         if app.deployments.is_empty() {
             self.applications.remove(app_id);
         }
+        self.forget_application(app_id, env_id);
         Ok(json!({"Result": true}))
     }
 
@@ -975,7 +1098,8 @@ impl State {
         let mut next_id = self.next_id;
         let (name, dep) = self.rollout_mut(app_id, env_id)?;
         let waiting = dep.rollout.as_ref().is_some_and(|r| {
-            r.status == RolloutStatus::Running && r.batches[r.current].status == BatchStatus::WaitForResume
+            r.status == RolloutStatus::Running
+                && r.batches.get(r.current).is_some_and(|b| b.status == BatchStatus::WaitForResume)
         });
         if !waiting {
             return Err(ServiceError::new("FailedOperation", "No batch of this deployment is waiting to be resumed."));
@@ -1105,15 +1229,23 @@ impl State {
 /// How a rollout was asked for.
 #[derive(Clone, Debug)]
 pub struct RolloutPlan {
+    /// `AUTO`, `BETA` or `MANUAL` (a first deployment is always [`Strategy::Initial`]).
     pub strategy: Strategy,
     /// For `DeployApplication`: the number of pods (`InitPodNum`).
     pub replicas: Option<u64>,
+    /// `CpuSpec`.
     pub cpu: Option<f64>,
+    /// `MemorySpec`.
     pub memory: Option<f64>,
+    /// Batches (beyond the beta batch), at least 1.
     pub total_batch_count: u64,
+    /// Pods in the beta batch, at least 1.
     pub beta_batch_num: u64,
+    /// Seconds between batches.
     pub batch_interval_secs: u64,
+    /// `MinAvailable`.
     pub min_available: u64,
+    /// `Force`.
     pub force: bool,
 }
 
@@ -1202,7 +1334,7 @@ fn start_batch(dep: &mut Deployment, app_name: &str, index: usize, at_ms: i64, i
     let Some(rollout) = dep.rollout.as_mut() else { return };
     let (version, version_id) = (rollout.new_version.clone(), rollout.version_id.clone());
     let taken: Vec<String> = rollout.batches.iter().flat_map(|b| b.old_pods.iter().map(|p| p.id.clone())).collect();
-    let batch = &mut rollout.batches[index];
+    let Some(batch) = rollout.batches.get_mut(index) else { return };
     batch.status = BatchStatus::Deploying;
     batch.started_ms = Some(at_ms);
     batch.next_start_ms = None;
@@ -1239,8 +1371,9 @@ fn advance_deployment(
             let (old, old_id) = (rollout.old_version.clone(), rollout.old_version_id.clone());
             rollout.status = RolloutStatus::Reverted;
             rollout.ended_ms = Some(done);
-            let batch = &mut rollout.batches[rollout.current];
-            batch.status = BatchStatus::Finish;
+            if let Some(batch) = rollout.batches.get_mut(rollout.current) {
+                batch.status = BatchStatus::Finish;
+            }
             let count = usize::try_from(dep.replicas).unwrap_or(0);
             let mut pods: Vec<Pod> = dep.pods.iter().filter(|p| p.version_id == old_id).take(count).cloned().collect();
             while pods.len() < count {
@@ -1255,7 +1388,7 @@ fn advance_deployment(
         }
         let current = rollout.current;
         let last = current + 1 == rollout.batches.len();
-        let batch = &mut rollout.batches[current];
+        let Some(batch) = rollout.batches.get_mut(current) else { return };
         match batch.status {
             BatchStatus::NotStart | BatchStatus::WaitForResume | BatchStatus::Finish => return,
             BatchStatus::WaitForTimeExceed => {
@@ -1308,7 +1441,7 @@ fn advance_deployment(
                 let pause =
                     rollout.strategy == Strategy::Manual || (rollout.strategy == Strategy::Beta && current == 0);
                 let interval = i64::try_from(rollout.batch_interval_secs).unwrap_or(0).saturating_mul(1000);
-                let next_batch = &mut rollout.batches[next];
+                let Some(next_batch) = rollout.batches.get_mut(next) else { return };
                 if pause {
                     next_batch.status = BatchStatus::WaitForResume;
                 } else if interval > 0 {
@@ -1378,8 +1511,12 @@ fn batch_detail(b: &Batch) -> Value {
 /// `TemDeployApplicationDetailInfo` of a rollout.
 fn deploy_detail(r: &Rollout, dep: &Deployment, app_name: &str) -> Value {
     let has_beta = r.strategy == Strategy::Beta;
-    let (beta, others) = if has_beta { (r.batches.first(), &r.batches[1..]) } else { (None, &r.batches[..]) };
-    let current = &r.batches[r.current];
+    let (beta, others) = match r.batches.split_first() {
+        Some((first, rest)) if has_beta => (Some(first), rest),
+        _ => (None, &r.batches[..]),
+    };
+    let current_status = r.batches.get(r.current).map_or(BatchStatus::NotStart, |b| b.status);
+    let next_start = r.batches.get(r.current).and_then(|b| b.next_start_ms);
     let old: Vec<&Pod> =
         dep.pods.iter().filter(|p| !r.old_version_id.is_empty() && p.version_id == r.old_version_id).collect();
     json!({
@@ -1395,11 +1532,11 @@ fn deploy_detail(r: &Rollout, dep: &Deployment, app_name: &str) -> Value {
         },
         "CurrentBatchIndex": r.current,
         "ErrorMessage": r.error_message,
-        "CurrentBatchStatus": current.status.as_str(),
+        "CurrentBatchStatus": current_status.as_str(),
         "NewDeployVersion": r.new_version,
         "OldDeployVersion": r.old_version,
         "NewVersionPackageInfo": r.package,
-        "NextBatchStartTime": current.next_start_ms.map(|ms| ms / 1000),
+        "NextBatchStartTime": next_start.map(|ms| ms / 1000),
     })
 }
 
@@ -1421,6 +1558,37 @@ mod tests {
     fn times_are_china_standard_time() {
         assert_eq!(tem_time(0), "1970-01-01 08:00:00");
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn a_hostile_state_file_is_made_safe_and_never_panics() {
+        let mut state = State::new();
+        let env = state.create_environment("dev", "", "ap-guangzhou", 0).unwrap();
+        let app = state.create_application("web", "", 0).unwrap();
+        state
+            .start_rollout(&app, &env, "v1", "", RolloutPlan { replicas: Some(2), ..RolloutPlan::default() }, 0)
+            .unwrap();
+        let mut file = serde_json::to_value(&state).unwrap();
+        let dep = &mut file["applications"][&app]["deployments"][&env];
+        dep["replicas"] = json!(u64::MAX);
+        dep["version"] = json!("v0");
+        dep["rollout"]["batches"] = json!([]);
+        dep["rollout"]["current"] = json!(99);
+        dep["rollout"]["status"] = json!("Reverting");
+        dep["rollout"]["reverting_since_ms"] = json!(0);
+        let mut hostile: State = serde_json::from_value(file).unwrap();
+        hostile.sanitize();
+        let ids = json!({"ApplicationId": app, "EnvironmentId": env});
+        for action in [
+            "DescribeDeployApplicationDetail",
+            "ResumeDeployApplication",
+            "RevertDeployApplication",
+            "DescribeApplicationPods",
+        ] {
+            let _ = hostile.handle(action, ids.as_object().unwrap(), "ap-guangzhou", 1_000_000);
+        }
+        let dep = &hostile.applications[&app].deployments[&env];
+        assert!(dep.replicas <= MAX_REPLICAS && dep.pods.len() <= MAX_REPLICAS as usize);
     }
 
     #[test]

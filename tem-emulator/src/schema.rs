@@ -24,27 +24,35 @@ use crate::front_door::Rejection;
 /// One member of a structure.
 #[derive(Debug)]
 pub struct Member {
+    /// The wire name.
     pub name: String,
     /// `string`, `int`, `float`, `bool`, `list` or `object`.
     pub kind: String,
     /// The element type of a list or the structure of an object (`int64`, `Tag`, ...).
     pub of: String,
+    /// Whether a request must have it.
     pub required: bool,
 }
 
 /// One action: its request and response structures and its first documented reply.
 #[derive(Debug)]
 pub struct ActionInfo {
+    /// The request structure.
     pub input: String,
+    /// The response structure.
     pub output: String,
+    /// The first official example reply (JSON text).
     pub example: Option<String>,
 }
 
 /// The schema's table.
 #[derive(Debug)]
 pub struct Schema {
+    /// The API version.
     pub version: String,
+    /// Actions by name.
     pub actions: BTreeMap<String, ActionInfo>,
+    /// Structures by name.
     pub objects: BTreeMap<String, Vec<Member>>,
 }
 
@@ -100,6 +108,54 @@ pub fn validate(action: &str, params: &Map<String, Value>) -> Result<Map<String,
         return Err(Rejection::new("InvalidAction", format!("The action `{action}` is not found.")));
     };
     validate_object(schema, &info.input, params, "")
+}
+
+/// Checks a success reply's `Response` members against the action's response structure: every
+/// member known and of its type (`null` allowed, as the API documents for most members;
+/// numbers must be numbers). `RequestId` and `Error` are the envelope's. For tests of the
+/// emulator's own replies.
+pub fn check_reply(action: &str, response: &Map<String, Value>) -> Result<(), String> {
+    let schema = schema();
+    let info = schema.actions.get(action).ok_or_else(|| format!("no action {action}"))?;
+    let mut members = response.clone();
+    members.remove("RequestId");
+    check_reply_object(schema, &info.output, &members, "")
+}
+
+fn check_reply_object(schema: &Schema, object: &str, value: &Map<String, Value>, prefix: &str) -> Result<(), String> {
+    let members = schema.objects.get(object).ok_or_else(|| format!("no structure {object}"))?;
+    for (name, value) in value {
+        let path = path(prefix, name);
+        let member =
+            members.iter().find(|m| &m.name == name).ok_or_else(|| format!("`{path}` is not a member of {object}"))?;
+        check_reply_value(schema, &member.kind, &member.of, value, &path)?;
+    }
+    Ok(())
+}
+
+fn check_reply_value(schema: &Schema, kind: &str, of: &str, value: &Value, path: &str) -> Result<(), String> {
+    let wrong = || Err(format!("`{path}` is {value}, not a {kind}"));
+    match (kind, value) {
+        (_, Value::Null) => Ok(()),
+        ("list", Value::Array(items)) => {
+            let element = match of {
+                "string" | "datetime" => "string",
+                "int64" | "uint64" | "int" => "int",
+                "float" | "double" => "float",
+                "bool" => "bool",
+                _ => "object",
+            };
+            items
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, item)| check_reply_value(schema, element, of, item, &format!("{path}.{i}")))
+        }
+        ("object", Value::Object(map)) => check_reply_object(schema, of, map, path),
+        ("int", Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(()),
+        ("float", Value::Number(_)) | ("bool", Value::Bool(_)) => Ok(()),
+        ("string", Value::String(_)) => Ok(()),
+        _ => wrong(),
+    }
 }
 
 fn path(prefix: &str, name: &str) -> String {
@@ -240,6 +296,19 @@ mod tests {
         let info = &schema.actions["RollingUpdateApplicationByVersion"];
         assert_eq!(info.input, "RollingUpdateApplicationByVersionRequest");
         assert!(info.example.is_some());
+    }
+
+    #[test]
+    fn reply_check_finds_unknown_members_and_wrong_types() {
+        let reply = |v: Value| check_reply("DescribeApplicationPods", v.as_object().unwrap());
+        assert_eq!(
+            reply(json!({"Result": {"TotalCount": 1, "PodList": [{"PodId": "p", "Ready": true}]}, "RequestId": "r"})),
+            Ok(())
+        );
+        assert!(reply(json!({"Result": {"TotalCount": "1"}})).unwrap_err().contains("`Result.TotalCount`"));
+        assert!(reply(json!({"Result": {"PodList": [{"Colour": 1}]}}))
+            .unwrap_err()
+            .contains("`Result.PodList.0.Colour`"));
     }
 
     #[test]

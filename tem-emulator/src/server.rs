@@ -110,7 +110,7 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 
 async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
     let reset = Arc::new(AtomicBool::new(false));
-    let io = TokioIo::new(ResettableStream { inner: stream, reset: Arc::clone(&reset) });
+    let io = TokioIo::new(ResettableStream::new(stream, Arc::clone(&reset)));
     let service = hyper::service::service_fn(move |request| {
         let shared = Arc::clone(&shared);
         let reset = Arc::clone(&reset);
@@ -126,13 +126,19 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
 }
 
 /// A TCP stream that, once `reset` is set, refuses to write and closes with a TCP reset
-/// (`SO_LINGER` 0) when hyper drops it: the "connection reset" faults.
-struct ResettableStream {
+/// (`SO_LINGER` 0) when hyper drops it: the "connection reset" faults, on hyper's own I/O.
+pub struct ResettableStream {
     inner: TcpStream,
     reset: Arc<AtomicBool>,
 }
 
 impl ResettableStream {
+    /// Wraps `inner`; setting `reset` (from a request handler) resets the connection instead of
+    /// replying.
+    pub fn new(inner: TcpStream, reset: Arc<AtomicBool>) -> Self {
+        Self { inner, reset }
+    }
+
     fn check(&self) -> io::Result<()> {
         if self.reset.load(Ordering::SeqCst) {
             let _ = self.inner.set_zero_linger();
@@ -173,6 +179,7 @@ pub struct ReplyBody {
 }
 
 impl ReplyBody {
+    /// A body of exactly these bytes.
     pub fn new(data: impl Into<Bytes>) -> Self {
         Self { data: Some(data.into()), exact: true }
     }
@@ -325,7 +332,7 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
         }
     };
     entry.action = accepted.action.clone();
-    entry.params = Value::Object(params.clone());
+    entry.params = logged_params(&params, body.len());
 
     if let Some(fault) = fault {
         entry.fault = Some(fault.name().to_owned());
@@ -373,16 +380,32 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
     response
 }
 
+/// Most bytes of parameters the log keeps per request: with the log's entry cap this bounds its
+/// memory (10,000 × 64 KiB at worst).
+const MAX_LOGGED_PARAMS_BYTES: usize = 64 * 1024;
+
+fn logged_params(params: &Map<String, Value>, body_len: usize) -> Value {
+    if body_len <= MAX_LOGGED_PARAMS_BYTES {
+        Value::Object(params.clone())
+    } else {
+        Value::from(format!("({body_len} bytes of parameters, not kept)"))
+    }
+}
+
 enum BodyError {
     TooLarge,
     Cut,
 }
 
+/// How long a request body may take to arrive: a client that stalls mid-body does not hold a
+/// connection and its task for ever.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
 async fn read_body(request: Request<IncomingBody>, limit: usize) -> Result<Bytes, BodyError> {
-    match Limited::new(request.into_body(), limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(BodyError::TooLarge),
-        Err(_) => Err(BodyError::Cut),
+    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(request.into_body(), limit).collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(BodyError::TooLarge),
+        Ok(Err(_)) | Err(_) => Err(BodyError::Cut),
     }
 }
 

@@ -80,7 +80,9 @@ pub fn tc3_signature(secret_key: &str, date: &str, service: &str, string_to_sign
 /// The legacy signature methods (`SignatureMethod`), signing method v1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LegacyMethod {
+    /// `HmacSHA1`.
     HmacSha1,
+    /// `HmacSHA256`.
     HmacSha256,
 }
 
