@@ -103,3 +103,15 @@ fn any_action_runs_against_the_emulator_with_table_output() {
     assert!(table.contains(&app) && table.contains("demo-app"), "{table}");
     assert!(table.contains("RequestId: "), "{table}");
 }
+
+/// The README's first command names the seeded ids; they must be the ones a fresh emulator has.
+#[test]
+fn the_quick_start_names_the_seeded_ids() {
+    let (app, env) = seeded();
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap();
+    let quick_start = readme.split("## Quick start").nth(1).unwrap().split("\n## ").next().unwrap();
+    let command = format!("--application-id {app} --environment-id {env} --version v2");
+    assert!(quick_start.contains("cargo run -p tem-cli -- --emulator deploy"), "{quick_start}");
+    assert!(quick_start.contains(&command), "the quick start should say `{command}`:\n{quick_start}");
+}
