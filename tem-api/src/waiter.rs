@@ -36,8 +36,11 @@
 //! dropped poll (after the client's own retries) is reported as [`RolloutEvent::PollFailed`]
 //! and retried after a longer wait; any other error ends the wait.
 //!
-//! **Time** is the [`WaitClock`]'s: [`TokioClock`] by default (so `tokio::time::pause` drives
-//! it), or a test's own, such as an emulator's manual clock.
+//! **Time** is the [`WaitClock`]'s: [`TokioClock`] by default, or a test's own, such as an
+//! emulator's manual clock whose sleeps advance it (`tests/tests/waiter_emulator.rs`). Tokio's
+//! paused time (`tokio::time::pause`) drives [`TokioClock`] too, but it also jumps ahead while
+//! a request waits on the network, firing the client's timeouts: against a server, inject a
+//! clock instead.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
