@@ -4,8 +4,8 @@
 use std::convert::Infallible;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::client::{Client, PreparedRequest};
-use crate::error::Error;
+use crate::client::{Action, Client, PreparedRequest};
+use crate::error::{Error, ErrorKind};
 
 /// Headers that carry a secret or something as good as one: the signature (replayable until
 /// it expires) and the session token.
@@ -24,6 +24,16 @@ impl Client {
         let credentials = self.credentials().await?;
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
         Ok(self.prepare(&credentials, action, body, now + self.clock_offset()))
+    }
+}
+
+impl Client {
+    /// As [`Client::dry_run`], for a typed request: what [`Client::send`] would send now.
+    pub async fn dry_run_request<A: Action>(&self, request: &A) -> Result<PreparedRequest, Error<A::Error>> {
+        let body = serde_json::to_vec(request).map_err(|e| {
+            Error::new(ErrorKind::InvalidRequest, "cannot serialize the request").with_source(e).with_action(A::NAME)
+        })?;
+        self.dry_run(A::NAME, body).await.map_err(Error::widen)
     }
 }
 
