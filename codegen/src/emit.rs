@@ -168,6 +168,7 @@ impl<'a> Emitter<'a> {
             Ty::UInt64 => quote!(u64),
             Ty::Float => quote!(f64),
             Ty::Bool => quote!(bool),
+            Ty::Binary => quote!(::std::vec::Vec<u8>),
             Ty::Struct(target) => {
                 let name = ident(&self.type_name(target));
                 if self.service.is_cycle(owner, target) {
@@ -183,6 +184,8 @@ impl<'a> Emitter<'a> {
                         let name = ident(&self.type_name(target));
                         quote!(crate::types::#name)
                     }
+                    // A list of `binary` stays text: no official SDK sends it as files either.
+                    Ty::Binary => quote!(::std::string::String),
                     other => self.member_type(owner, other),
                 };
                 quote!(::std::vec::Vec<#inner>)
@@ -196,8 +199,9 @@ impl<'a> Emitter<'a> {
         let into_string = quote!(impl ::std::convert::Into<::std::string::String>);
         match ty {
             Ty::String => (into_string, quote!(value.into())),
+            Ty::Binary => (quote!(impl ::std::convert::Into<::std::vec::Vec<u8>>), quote!(value.into())),
             Ty::List(element) => match &**element {
-                Ty::String => (
+                Ty::String | Ty::Binary => (
                     quote!(impl ::std::iter::IntoIterator<Item = #into_string>),
                     quote!(value.into_iter().map(::std::convert::Into::into).collect()),
                 ),
@@ -232,7 +236,18 @@ impl<'a> Emitter<'a> {
             let wire = &member.wire;
             let scalar = !matches!(&member.ty, Ty::Struct(_)) && member.ty.structure().is_none();
             let mut serde_args = vec![quote!(rename = #wire)];
-            if optional {
+            if member.ty == Ty::Binary {
+                // Text in JSON, a file part in a multipart form.
+                let with =
+                    if optional { "::tem_core::multipart::binary::option" } else { "::tem_core::multipart::binary" };
+                if optional || kind != StructKind::Request {
+                    serde_args.push(quote!(default));
+                }
+                if optional {
+                    serde_args.push(quote!(skip_serializing_if = "::std::option::Option::is_none"));
+                }
+                serde_args.push(quote!(with = #with));
+            } else if optional {
                 serde_args.push(quote!(default));
                 serde_args.push(quote!(skip_serializing_if = "::std::option::Option::is_none"));
                 if scalar {
@@ -409,6 +424,12 @@ impl<'a> Emitter<'a> {
         let error_def = self.error_enum(action, &error);
         let deprecated = action.deprecated.then(|| quote!(#[deprecated]));
         let read_only = action.read_only;
+        // As the official SDKs' `IsMultipart`: a top-level `binary` member.
+        let multipart = action.input.members.iter().any(|m| m.ty == Ty::Binary).then(|| {
+            quote!(
+                const MULTIPART: bool = true;
+            )
+        });
         let rate_limit = match action.rate_limit_per_second {
             Some(limit) => quote!(::std::option::Option::Some(#limit)),
             None => quote!(::std::option::Option::None),
@@ -434,6 +455,7 @@ impl<'a> Emitter<'a> {
                 const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = #rate_limit;
                 type Response = #response;
                 type Error = #error;
+                #multipart
             }
 
             #response_def
@@ -716,6 +738,7 @@ fn ty_doc(ty: &Ty) -> String {
         Ty::UInt64 => "Integer ≥ 0".into(),
         Ty::Float => "Float".into(),
         Ty::Bool => "Boolean".into(),
+        Ty::Binary => "Binary".into(),
         Ty::Struct(name) => name.clone(),
         Ty::List(inner) => format!("Array of {}", ty_doc(inner)),
     }

@@ -16,6 +16,7 @@ pub mod de;
 mod error;
 pub mod fluent;
 mod http_date;
+pub mod multipart;
 pub mod paginator;
 mod rate_limit;
 pub mod retry;
