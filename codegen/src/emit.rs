@@ -170,6 +170,7 @@ impl<'a> Emitter<'a> {
             Ty::UInt64 => quote!(u64),
             Ty::Float => quote!(f64),
             Ty::Bool => quote!(bool),
+            Ty::Binary => quote!(::std::vec::Vec<u8>),
             Ty::Struct(target) => {
                 let name = ident(&self.type_name(target));
                 if self.service.is_cycle(owner, target) {
@@ -185,6 +186,8 @@ impl<'a> Emitter<'a> {
                         let name = ident(&self.type_name(target));
                         quote!(crate::types::#name)
                     }
+                    // A list of `binary` stays text: no official SDK sends it as files either.
+                    Ty::Binary => quote!(::std::string::String),
                     other => self.member_type(owner, other),
                 };
                 quote!(::std::vec::Vec<#inner>)
@@ -198,8 +201,9 @@ impl<'a> Emitter<'a> {
         let into_string = quote!(impl ::std::convert::Into<::std::string::String>);
         match ty {
             Ty::String => (into_string, quote!(value.into())),
+            Ty::Binary => (quote!(impl ::std::convert::Into<::std::vec::Vec<u8>>), quote!(value.into())),
             Ty::List(element) => match &**element {
-                Ty::String => (
+                Ty::String | Ty::Binary => (
                     quote!(impl ::std::iter::IntoIterator<Item = #into_string>),
                     quote!(value.into_iter().map(::std::convert::Into::into).collect()),
                 ),
@@ -234,7 +238,18 @@ impl<'a> Emitter<'a> {
             let wire = &member.wire;
             let scalar = !matches!(&member.ty, Ty::Struct(_)) && member.ty.structure().is_none();
             let mut serde_args = vec![quote!(rename = #wire)];
-            if optional {
+            if member.ty == Ty::Binary {
+                // Text in JSON, a file part in a multipart form.
+                let with =
+                    if optional { "::tem_core::multipart::binary::option" } else { "::tem_core::multipart::binary" };
+                if optional || kind != StructKind::Request {
+                    serde_args.push(quote!(default));
+                }
+                if optional {
+                    serde_args.push(quote!(skip_serializing_if = "::std::option::Option::is_none"));
+                }
+                serde_args.push(quote!(with = #with));
+            } else if optional {
                 serde_args.push(quote!(default));
                 serde_args.push(quote!(skip_serializing_if = "::std::option::Option::is_none"));
                 if scalar {
@@ -411,6 +426,12 @@ impl<'a> Emitter<'a> {
         let error_def = self.error_enum(action, &error);
         let deprecated = action.deprecated.then(|| quote!(#[deprecated]));
         let read_only = action.read_only;
+        // As the official SDKs' `IsMultipart`: a top-level `binary` member.
+        let multipart = action.input.members.iter().any(|m| m.ty == Ty::Binary).then(|| {
+            quote!(
+                const MULTIPART: bool = true;
+            )
+        });
         let rate_limit = match action.rate_limit_per_second {
             Some(limit) => quote!(::std::option::Option::Some(#limit)),
             None => quote!(::std::option::Option::None),
@@ -436,6 +457,7 @@ impl<'a> Emitter<'a> {
                 const RATE_LIMIT_PER_SECOND: ::std::option::Option<u32> = #rate_limit;
                 type Response = #response;
                 type Error = #error;
+                #multipart
             }
 
             #response_def
@@ -718,6 +740,7 @@ fn ty_doc(ty: &Ty) -> String {
         Ty::UInt64 => "Integer ≥ 0".into(),
         Ty::Float => "Float".into(),
         Ty::Bool => "Boolean".into(),
+        Ty::Binary => "Binary".into(),
         Ty::Struct(name) => name.clone(),
         Ty::List(inner) => format!("Array of {}", ty_doc(inner)),
     }
@@ -785,6 +808,13 @@ fn lib_rs(service: &Service, options: &Options, source: &str) -> String {
 {brief}//!
 //! Each action has a module in [`operation`] with its request (and builder), response and
 //! error, and a method on [`Client`]. Data structures are in [`types`].
+//!
+//! An action's method on [`Client`] is a fluent call: it returns the request's builder, whose
+//! setters take the parameters and whose `send()` (or `send_with(options)`) calls the action;
+//! a required parameter left out is an [`ErrorKind::InvalidRequest`] naming it, and nothing is
+//! sent. A request built with its `builder()` is sent with [`Client::send`]. Listing actions
+//! (`Offset`/`Limit` with a total, or `ContinueToken`) also have `into_paginator()`: every page
+//! as a stream ([`tem_core::paginator`]).
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {{

@@ -9,6 +9,13 @@
 //! Each action has a module in [`operation`] with its request (and builder), response and
 //! error, and a method on [`Client`]. Data structures are in [`types`].
 //!
+//! An action's method on [`Client`] is a fluent call: it returns the request's builder, whose
+//! setters take the parameters and whose `send()` (or `send_with(options)`) calls the action;
+//! a required parameter left out is an [`ErrorKind::InvalidRequest`] naming it, and nothing is
+//! sent. A request built with its `builder()` is sent with [`Client::send`]. Listing actions
+//! (`Offset`/`Limit` with a total, or `ContinueToken`) also have `into_paginator()`: every page
+//! as a stream ([`tem_core::paginator`]).
+//!
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! // Credentials from the default chain (environment, credentials file, CVM role),

@@ -17,6 +17,7 @@ pub mod dry_run;
 mod error;
 pub mod fluent;
 mod http_date;
+pub mod multipart;
 pub mod paginator;
 mod rate_limit;
 pub mod retry;

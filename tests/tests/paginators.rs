@@ -213,3 +213,29 @@ fn the_streams_are_futures_streams() {
     stream::<tem_core::paginator::Pages<Request>>();
     stream::<tem_core::paginator::Items<Request>>();
 }
+
+/// The page is the reply itself (no `Result` structure) and the total is `TotalCount`: the
+/// oddities fixture's DescribeAlarmNotices, taken from a real service.
+#[tokio::test]
+async fn a_reply_that_is_itself_the_page_pages_too() {
+    let server = FrontDoor::start(
+        FrontDoorOptions::default()
+            .with_service(oddities_api::SERVICE.name, oddities_api::SERVICE.version)
+            .with_responder(|request| {
+                let offset = body(request)["Offset"].as_u64().unwrap_or(0);
+                let notices: Vec<Value> =
+                    (offset..7.min(offset + 3)).map(|i| json!({"Name": format!("n{i}"), "Type": "T"})).collect();
+                Response::ok(json!({"AlarmNotices": notices, "TotalCount": 7}))
+            }),
+    )
+    .await;
+    let config = Config::new(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+        .with_region("ap-guangzhou")
+        .and_then(|config| config.with_endpoint(&server.endpoint()))
+        .unwrap();
+    let client = oddities_api::Client::new(config).unwrap();
+    let notices = client.describe_alarm_notices().limit(3).into_paginator().items().try_collect().await.unwrap();
+    let names: Vec<&str> = notices.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["n0", "n1", "n2", "n3", "n4", "n5", "n6"]);
+    assert_eq!(server.request_count(), 3);
+}
