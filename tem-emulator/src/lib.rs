@@ -34,7 +34,7 @@
 //! # }
 //! ```
 //!
-//! [`EmulatorOptions`]: [`with_manual_clock`](EmulatorOptions::with_manual_clock) or
+//! Options ([`EmulatorOptions`]): [`with_manual_clock`](EmulatorOptions::with_manual_clock) or
 //! [`with_speed`](EmulatorOptions::with_speed) (real time × factor; default 1), [`with_port`](EmulatorOptions::with_port)
 //! (default 0: any free port), [`with_credential`](EmulatorOptions::with_credential) (default:
 //! [`DEFAULT_SECRET_ID`]/[`DEFAULT_SECRET_KEY`]), [`with_pod_start`](EmulatorOptions::with_pod_start)
@@ -59,7 +59,9 @@
 //!   `ResumeDeployApplication`, or `WaitForTimeExceed` until `BatchInterval` seconds have
 //!   passed (`NextBatchStartTime`, Unix seconds), or `Deploying` at once.
 //! - `Status`: `Running` (including while waiting), then `Success` when the last batch
-//!   finishes. `CurrentBatchStatus` is the current batch's status.
+//!   finishes. `CurrentBatchStatus` is the current batch's status. A waiter is done when
+//!   `Status` is `Success`, `Error` or `Reverted` (the final ones: [`RolloutStatus::is_final`]).
+//!   [`Emulator::rollout`] gives the same from Rust, without a request.
 //! - A version scripted to crash-loop ([`Emulator::crash_loop`]): its first batch's pods go
 //!   `CrashLoopBackOff` after the pod-start time, the batch is `Finish`, `Status` is `Error` and
 //!   `ErrorMessage` is the scripted message. Nothing else happens until a revert or a new deploy.
@@ -100,7 +102,7 @@
 //!
 //! ## The binary
 //!
-//! `cargo run -p tem-emulator -- [--port P] [--secret-id ID --secret-key KEY] [--speed X] [--state FILE] [--seed]`
+//! `cargo run -p tem-emulator -- [--port P] [--secret-id ID --secret-key KEY [--token T]] [--speed X] [--state FILE] [--seed]`
 //! serves on `127.0.0.1` and prints its endpoint and credentials.
 
 #![warn(missing_docs)]

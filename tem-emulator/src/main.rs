@@ -19,6 +19,9 @@ struct Args {
     /// Secret key of --secret-id.
     #[arg(long, requires = "secret_id")]
     secret_key: Option<String>,
+    /// Makes --secret-id temporary credentials: requests must send this `X-TC-Token`.
+    #[arg(long, requires = "secret_id")]
+    token: Option<String>,
     /// How many times faster than real time rollouts run.
     #[arg(long, default_value_t = 1.0)]
     speed: f64,
@@ -39,7 +42,10 @@ async fn main() -> ExitCode {
     }
     let mut options = EmulatorOptions::new().with_port(args.port).with_speed(args.speed);
     if let (Some(id), Some(key)) = (&args.secret_id, &args.secret_key) {
-        options = options.with_credential(id, key);
+        options = match &args.token {
+            Some(token) => options.with_temporary_credential(id, key, token),
+            None => options.with_credential(id, key),
+        };
     }
     if let Some(path) = &args.state {
         match tem_emulator::read_state_file(path) {
@@ -61,6 +67,9 @@ async fn main() -> ExitCode {
     println!("endpoint:   {}", emulator.endpoint());
     println!("secret id:  {}", emulator.secret_id());
     println!("secret key: {}", emulator.secret_key());
+    if let Some(token) = &args.token {
+        println!("token:      {token}");
+    }
     println!("region:     {DEFAULT_REGION} (any region name is accepted)");
     println!("speed:      {}x", args.speed);
     if args.seed {

@@ -73,11 +73,15 @@ impl Shared {
         log.push_back(entry);
     }
 
-    /// The first rule matching `action` that fires now (count and probability), consumed.
-    fn draw_fault(&self, action: &str) -> Option<Fault> {
+    /// The first rule matching `action` that fires now (count and probability), consumed:
+    /// among the rules that act before the body is read when `before_body`, else the others
+    /// (so that a request refused by the front door does not use up a rule it never showed).
+    fn draw_fault(&self, action: &str, before_body: bool) -> Option<Fault> {
         let mut faults = self.faults();
         let draw = self.fault_draws.fetch_add(1, Ordering::SeqCst);
-        let index = faults.iter().position(|rule| rule.matches(action) && rule.fires(draw))?;
+        let index = faults.iter().position(|rule| {
+            (rule.fault == Fault::ResetBeforeBody) == before_body && rule.matches(action) && rule.fires(draw)
+        })?;
         let rule = &mut faults[index];
         let fault = rule.fault.clone();
         if let Some(count) = rule.count.as_mut() {
@@ -278,8 +282,7 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
     };
 
     // Faults that act before the body is read.
-    let fault = shared.draw_fault(&action_header);
-    if let Some(Fault::ResetBeforeBody) = fault {
+    if let Some(Fault::ResetBeforeBody) = shared.draw_fault(&action_header, true) {
         entry.fault = Some("ResetBeforeBody".into());
         shared.record(entry);
         reset.store(true, Ordering::SeqCst);
@@ -334,7 +337,7 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
     entry.action = accepted.action.clone();
     entry.params = logged_params(&params, body.len());
 
-    if let Some(fault) = fault {
+    if let Some(fault) = shared.draw_fault(&accepted.action, false) {
         entry.fault = Some(fault.name().to_owned());
         match fault {
             Fault::Delay { millis } => {

@@ -65,6 +65,21 @@ async fn the_binary_prints_its_endpoint_and_credentials_and_serves_them() {
     assert_eq!(page.records.iter().map(|r| r.environment_name.as_str()).collect::<Vec<_>>(), ["dev"]);
 }
 
+#[tokio::test]
+async fn a_token_makes_the_credentials_temporary() {
+    let (_child, lines) = start(&["--secret-id", "AKIDtmp", "--secret-key", "k", "--token", "tok"]);
+    assert_eq!(field(&lines, "token:"), "tok");
+    let endpoint = field(&lines, "endpoint:");
+    let request = DescribeEnvironmentsRequest::builder().build().unwrap();
+    for (credentials, accepted) in
+        [(Credentials::new("AKIDtmp", "k").with_token("tok"), true), (Credentials::new("AKIDtmp", "k"), false)]
+    {
+        let config = Config::new(credentials).with_region(DEFAULT_REGION).unwrap().with_endpoint(endpoint).unwrap();
+        let result = Client::new(config).unwrap().describe_environments(&request).await;
+        assert_eq!(result.is_ok(), accepted, "{result:?}");
+    }
+}
+
 #[test]
 fn bad_arguments_exit_2_with_a_message() {
     let output = Command::new(env!("CARGO_BIN_EXE_tem-emulator")).args(["--speed", "0"]).output().unwrap();
@@ -72,6 +87,8 @@ fn bad_arguments_exit_2_with_a_message() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("--speed"));
     let output = Command::new(env!("CARGO_BIN_EXE_tem-emulator")).args(["--secret-id", "x"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2), "a secret id needs its key");
+    let output = Command::new(env!("CARGO_BIN_EXE_tem-emulator")).args(["--token", "t"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "a token needs its secret id");
     let missing = std::env::temp_dir().join("tem-emulator-no-such-state.json");
     let output = Command::new(env!("CARGO_BIN_EXE_tem-emulator")).arg("--state").arg(&missing).output().unwrap();
     assert_eq!(output.status.code(), Some(2));

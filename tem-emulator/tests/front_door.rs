@@ -265,3 +265,45 @@ async fn the_request_log_is_bounded_in_entries_and_in_bytes() {
     let last = emulator.requests().pop().unwrap();
     assert!(last.params.as_str().unwrap().contains("not kept"), "{:?}", last.params);
 }
+
+#[tokio::test]
+async fn strange_bodies_are_refused_and_the_emulator_keeps_serving() {
+    let emulator = started().await;
+    let client = client(&emulator);
+    let deep = format!("{{\"Tags\":{}{}}}", "[".repeat(5_000), "]".repeat(5_000));
+    let bodies: Vec<Vec<u8>> = vec![
+        b"not json".to_vec(),
+        b"[1,2,3]".to_vec(),
+        b"".to_vec(),
+        deep.into_bytes(),
+        br#"{"Limit": 1e400}"#.to_vec(),
+        br#"{"Limit": 99999999999999999999999}"#.to_vec(),
+        br#"{"Offset": -1, "Limit": -5}"#.to_vec(),
+        vec![0xff, 0xfe, 0x00, 0x7b],
+        br#"{"EnvironmentId": "\u0000\ud800"}"#.to_vec(),
+    ];
+    for body in bodies {
+        let reply = client.send_raw("DescribeEnvironments", body.clone()).await.unwrap();
+        let value: Value = serde_json::from_slice(&reply.body).unwrap();
+        let code = value["Response"]["Error"]["Code"].as_str().map(str::to_owned);
+        assert!(
+            matches!(code.as_deref(), Some("InvalidParameter" | "InvalidParameterValue")),
+            "{:?}: {value}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    assert_eq!(call(&client, "DescribeEnvironments", json!({})).await.0, None, "still serving");
+}
+
+#[tokio::test]
+async fn a_refused_request_does_not_use_up_a_fault() {
+    let emulator = started().await;
+    emulator.add_fault(FaultRule::always(Fault::internal_error()).times(1));
+    let wrong_key = Client::new(TEM, config(&emulator, emulator.secret_id(), "not-the-key")).unwrap();
+    assert_eq!(
+        call(&wrong_key, "DescribeEnvironments", json!({})).await.0.as_deref(),
+        Some("AuthFailure.SignatureFailure")
+    );
+    let (code, _) = call(&client(&emulator), "DescribeEnvironments", json!({})).await;
+    assert_eq!(code.as_deref(), Some("InternalError"), "the fault waited for a request that got through");
+}

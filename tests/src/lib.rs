@@ -216,7 +216,8 @@ impl fmt::Debug for FrontDoorOptions {
 // Requests
 // ---------------------------------------------------------------------------------------------
 
-/// Request headers in the order received; lookups ignore the case of names.
+/// Request headers (names in lowercase, as hyper gives them; the values of one name in the order
+/// received); lookups ignore the case of names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Headers(Vec<(String, String)>);
 
@@ -231,7 +232,7 @@ impl Headers {
         self.0.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
-    /// `(name, value)` pairs as received (names keep their case).
+    /// `(name, value)` pairs (names in lowercase).
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
@@ -552,7 +553,8 @@ async fn handle(
         sequence: 0,
         connection,
         method: incoming.method().as_str().to_owned(),
-        path: incoming.uri().path_and_query().map_or_else(|| incoming.uri().to_string(), |p| p.as_str().to_owned()),
+        // The target as sent: `/`, or a proxy's absolute URL.
+        path: incoming.uri().to_string(),
         http_version: http_version.to_owned(),
         headers: Headers(headers),
         body: Vec::new(),
