@@ -93,7 +93,8 @@ pub fn generate_cli_table(service: &Service) -> String {
 /// The table's kind of a member, and for JSON members the shape expected.
 fn kind(service: &Service, member: &Member) -> (&'static str, Option<String>) {
     match &member.ty {
-        Ty::String => ("String", None),
+        // Bytes travel in a JSON body as text; TEM has none.
+        Ty::String | Ty::Binary => ("String", None),
         Ty::Int64 => ("Int", None),
         Ty::UInt64 => ("UInt", None),
         Ty::Float => ("Float", None),
@@ -105,7 +106,7 @@ fn kind(service: &Service, member: &Member) -> (&'static str, Option<String>) {
 /// A short description of a JSON value's shape: `[{Key: string, Value: string}]`.
 fn shape(service: &Service, ty: &Ty, depth: usize) -> String {
     match ty {
-        Ty::String => "string".into(),
+        Ty::String | Ty::Binary => "string".into(),
         Ty::Int64 | Ty::UInt64 => "integer".into(),
         Ty::Float => "number".into(),
         Ty::Bool => "boolean".into(),
