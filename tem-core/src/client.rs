@@ -20,6 +20,7 @@ use crate::credentials::{Credentials, CredentialsErrorKind, ProvideCredentials};
 use crate::decode::{self, Inspection};
 use crate::error::{ConfigError, Error, ErrorKind, OperationError};
 use crate::http_date::parse_imf_fixdate;
+use crate::multipart::{self, RequestForm};
 use crate::rate_limit::RateLimiter;
 use crate::retry::{classify, CallOptions, Decision, Failure, Jitter};
 use crate::signing::{self, SigningInput, SigningKeyCache, JSON_CONTENT_TYPE};
@@ -47,6 +48,9 @@ pub trait Action: Serialize {
     const RATE_LIMIT_PER_SECOND: Option<u32>;
     type Response: DeserializeOwned;
     type Error: OperationError;
+    /// The request has `binary` members and is sent as `multipart/form-data`
+    /// ([`crate::multipart`]), as the official SDKs send it.
+    const MULTIPART: bool = false;
 }
 
 /// A raw reply: status, body and the `Date` header (for clock-skew handling).
@@ -124,6 +128,7 @@ impl Default for CallState {
 #[derive(Clone, Copy, Debug)]
 struct CallSpec {
     action: &'static str,
+    form: RequestForm,
     read_only: bool,
     rate_limit: Option<u32>,
 }
@@ -270,10 +275,27 @@ impl Client {
         request: &A,
         options: CallOptions,
     ) -> Result<A::Response, Error<A::Error>> {
-        let body = serde_json::to_vec(request).map_err(|e| {
+        let invalid = |e: Box<dyn std::error::Error + Send + Sync>| {
             Error::new(ErrorKind::InvalidRequest, "cannot serialize the request").with_source(e).with_action(A::NAME)
-        })?;
-        let spec = CallSpec { action: A::NAME, read_only: A::READ_ONLY, rate_limit: A::RATE_LIMIT_PER_SECOND };
+        };
+        let form = match (A::MULTIPART, options.get) {
+            (true, _) => RequestForm::Multipart,
+            (false, true) => RequestForm::Get,
+            (false, false) => RequestForm::Json,
+        };
+        let body = match form {
+            RequestForm::Multipart => {
+                let jitter = &self.inner.calls.jitter;
+                let boundary = multipart::boundary(u128::from(jitter.next_u64()) << 64 | u128::from(jitter.next_u64()));
+                multipart::multipart_body(request, &boundary).map_err(|e| invalid(e.into()))?
+            }
+            _ => serde_json::to_vec(request).map_err(|e| invalid(e.into()))?,
+        };
+        let body = match form {
+            RequestForm::Get => multipart::get_query(&body).map_err(|e| invalid(e.into()))?.into_bytes(),
+            _ => body,
+        };
+        let spec = CallSpec { action: A::NAME, form, read_only: A::READ_ONLY, rate_limit: A::RATE_LIMIT_PER_SECOND };
         // Shared by every attempt without a copy.
         let answered = self.call(spec, Bytes::from(body), options).await.map_err(Error::widen)?;
         let note = answered.note;
@@ -328,7 +350,7 @@ impl Client {
             attempts += 1;
             span.record("attempt", attempts);
             let mut signed_offset = 0;
-            let attempt: Attempt = match self.send_once(spec.action, body.clone(), deadline).await {
+            let attempt: Attempt = match self.send_once(spec.action, spec.form, body.clone(), deadline).await {
                 Ok((reply, offset)) => {
                     signed_offset = offset;
                     let inspection = decode::inspect(spec.action, &reply);
@@ -423,7 +445,7 @@ impl Client {
     /// No retry, no rate limit; the learnt clock offset is applied.
     pub async fn send_raw(&self, action: &'static str, body: Vec<u8>) -> Result<Reply, Error<Infallible>> {
         let deadline = deadline_after(self.inner.config.timeout);
-        let sent = self.send_once(action, Bytes::from(body), deadline).await;
+        let sent = self.send_once(action, RequestForm::Json, Bytes::from(body), deadline).await;
         sent.map(|(reply, _)| reply).map_err(|(error, _)| error)
     }
 
@@ -432,6 +454,7 @@ impl Client {
     async fn send_once(
         &self,
         action: &'static str,
+        form: RequestForm,
         body: Bytes,
         deadline: Instant,
     ) -> Result<Sent, (Error<Infallible>, Failure<'static>)> {
@@ -442,29 +465,35 @@ impl Client {
         let timestamp = unix_now() + offset;
         // A request that cannot be built (a header value with a control character) never
         // left, and sending it again cannot help.
-        let (headers, body) = if self.inner.config.signature_method == signing::SignatureMethod::Tc3HmacSha256 {
+        let local =
+            |message: String| (Error::new(ErrorKind::InvalidRequest, message).with_action(action), Failure::Local);
+        let tc3_json =
+            form == RequestForm::Json && self.inner.config.signature_method == signing::SignatureMethod::Tc3HmacSha256;
+        let (method, url, headers, body) = if tc3_json {
+            // The call path: prebuilt headers, the cached signing key, the URL parsed once.
             let headers = static_action_value(action)
                 .and_then(|action_value| self.signed_headers(&credentials, action_value, &body, timestamp));
-            (headers.map_err(|e| (e.with_action(action), Failure::Local))?, body)
+            let headers = headers.map_err(|e| (e.with_action(action), Failure::Local))?;
+            (reqwest::Method::POST, self.inner.url.clone(), headers, body)
         } else {
-            let prepared = self.prepare(&credentials, action, body.to_vec(), timestamp);
+            // Legacy signatures, multipart and GET requests: built as `prepare_form` shows them.
+            let prepared = self.prepare_form(&credentials, action, form, body.to_vec(), timestamp);
+            let url = reqwest::Url::parse(&prepared.url)
+                .map_err(|_| local("the request cannot be built (its URL is not valid); not sent".to_owned()))?;
             let mut headers = HeaderMap::with_capacity(prepared.headers.len());
             for (name, value) in prepared.headers {
                 let value = HeaderValue::try_from(value).map_err(|_| {
-                    let error = Error::new(
-                        ErrorKind::InvalidRequest,
-                        format!(
-                            "the request cannot be built (the {name} header has a character HTTP forbids); not sent"
-                        ),
-                    );
-                    (error.with_action(action), Failure::Local)
+                    local(format!(
+                        "the request cannot be built (the {name} header has a character HTTP forbids); not sent"
+                    ))
                 })?;
-                let name = HeaderName::from_bytes(name.as_bytes()).expect("the legacy headers' names are valid");
+                let name = HeaderName::from_bytes(name.as_bytes()).expect("prepared header names are valid");
                 headers.insert(name, value);
             }
-            (headers, Bytes::from(prepared.body))
+            let method = if form == RequestForm::Get { reqwest::Method::GET } else { reqwest::Method::POST };
+            (method, url, headers, Bytes::from(prepared.body))
         };
-        let mut request = reqwest::Request::new(reqwest::Method::POST, self.inner.url.clone());
+        let mut request = reqwest::Request::new(method, url);
         *request.headers_mut() = headers;
         *request.body_mut() = Some(body.into());
         // One timer either way: reqwest uses this one instead of the client's.

@@ -55,7 +55,7 @@ async fn sequential_calls_use_one_connection_to(named: Named) {
         let server = KeepAliveServer::start(SEED_REPLY).await.unwrap();
         let client = client(&server, named);
         for _ in 0..20 {
-            let reply = client.rolling_update_application_by_version(&seed_request()).await.unwrap();
+            let reply = client.send(&seed_request()).await.unwrap();
             assert_eq!(reply.result, "revision-xxx");
         }
         assert_eq!(server.requests(), 20, "{named:?}, round {round}");
@@ -92,7 +92,7 @@ async fn sixty_four_calls_in_flight_to(named: Named) {
         let calls: Vec<_> = (0..64)
             .map(|_| {
                 let client = client.clone();
-                tokio::spawn(async move { client.rolling_update_application_by_version(&seed_request()).await })
+                tokio::spawn(async move { client.send(&seed_request()).await })
             })
             .collect();
         for call in calls {

@@ -56,7 +56,7 @@ pub fn sdk_client(endpoint: &str) -> tem_api::Client {
 }
 
 pub async fn sdk_call(client: &tem_api::Client, request: &RollingUpdateApplicationByVersionRequest) {
-    let reply = client.rolling_update_application_by_version(request).await.unwrap();
+    let reply = client.send(request).await.unwrap();
     assert_eq!(reply.result, "revision-xxx");
 }
 
