@@ -113,7 +113,7 @@ const MIN_CLOCK_CORRECTION_SECS: i64 = 2;
 const MAX_PREALLOCATION: usize = 1024 * 1024;
 
 /// `X-TC-RequestClient` and `User-Agent`: this SDK and its version.
-const REQUEST_CLIENT: &str = concat!("tem-sdk-rust/", env!("CARGO_PKG_VERSION"));
+pub(crate) const REQUEST_CLIENT: &str = concat!("tem-sdk-rust/", env!("CARGO_PKG_VERSION"));
 
 impl Client {
     /// A client of `service`. Fails, before any request, if the configuration is inconsistent
@@ -135,6 +135,7 @@ impl Client {
             .user_agent(REQUEST_CLIENT)
             // The signed Host is the configured one; redirects would change it.
             .redirect(reqwest::redirect::Policy::none());
+        http = config.http.apply(http);
         http = match &config.proxy {
             // reqwest reads HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (any case) itself.
             ProxySetting::System => http,

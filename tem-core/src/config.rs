@@ -151,6 +151,7 @@ pub struct Config {
     pub(crate) language: Option<String>,
     pub(crate) retry_policy: RetryPolicy,
     pub(crate) rate_limiting: bool,
+    pub(crate) http: crate::http_client::HttpSettings,
 }
 
 impl Config {
@@ -175,6 +176,7 @@ impl Config {
             language: None,
             retry_policy: RetryPolicy::new(),
             rate_limiting: false,
+            http: Default::default(),
         }
     }
 

@@ -14,6 +14,7 @@ mod common_error;
 pub mod credentials;
 pub mod de;
 mod error;
+mod http_client;
 mod http_date;
 mod rate_limit;
 pub mod retry;
@@ -31,5 +32,6 @@ pub use credentials::{
 };
 pub use decode::decode_reply;
 pub use error::{BoxError, BuildError, ConfigError, ConfigErrorKind, Error, ErrorKind, ErrorMetadata, OperationError};
+pub use http_client::{DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_MAX_IDLE_PER_HOST};
 pub use retry::{CallOptions, RetryPolicy};
 pub use signing::SignatureMethod;

@@ -388,7 +388,10 @@ async fn default_chain_order_static_then_environment_then_file_then_cvm_role() {
 
     let everything = environment(&vars, Some(home.clone()), &meta.base());
     let chain = ChainProvider::default_chain(&everything, Some(Credentials::new("AKIDstatic", "k")));
-    assert_eq!(chain.names().collect::<Vec<_>>(), ["static", "environment", "credentials file", "CVM role"]);
+    assert_eq!(
+        chain.names().collect::<Vec<_>>(),
+        ["static", "environment", "credentials file", "CVM role", "TKE OIDC"]
+    );
     assert_eq!(id(chain).await, "AKIDstatic");
     assert_eq!(id(ChainProvider::default_chain(&everything, None)).await, "AKIDenv");
     let no_env = environment(&[], Some(home), &meta.base());
@@ -401,7 +404,7 @@ async fn default_chain_order_static_then_environment_then_file_then_cvm_role() {
     let err = ChainProvider::default_chain(&nothing, None).provide_credentials().await.unwrap_err();
     assert_eq!(err.kind(), CredentialsErrorKind::Config(ConfigErrorKind::NoCredentials));
     let tried: Vec<&str> = err.tried().iter().map(|e| e.provider()).collect();
-    assert_eq!(tried, ["environment", "credentials file", "CVM role"]);
+    assert_eq!(tried, ["environment", "credentials file", "CVM role", "TKE OIDC"]);
     let shown = err.to_string();
     assert!(shown.starts_with("chain: no credentials found; tried 1. environment: TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY are not set; 2. credentials file: no credentials file"), "{shown}");
     assert!(shown.contains("; 3. CVM role: the metadata service at http://127.0.0.1:"), "{shown}");

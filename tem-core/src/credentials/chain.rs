@@ -26,7 +26,8 @@ impl ChainProvider {
 
     /// The default chain, as the official SDKs': explicit `static_credentials` if any, then the
     /// environment variables, the credentials file (its profile may assume a role through STS),
-    /// and the CVM instance role.
+    /// the CVM instance role, and TKE's web identity ([`super::WebIdentityProvider`], last as
+    /// in the official SDKs).
     pub fn default_chain(env: &Environment, static_credentials: Option<Credentials>) -> Self {
         let mut chain = Self::new();
         if let Some(credentials) = static_credentials {
@@ -36,6 +37,7 @@ impl ChainProvider {
             .with_provider("environment", EnvironmentProvider::with_environment(env.clone()))
             .with_provider("credentials file", ProfileProvider::with_environment(env.clone()))
             .with_provider("CVM role", CvmRoleProvider::with_environment(env))
+            .with_provider("TKE OIDC", super::WebIdentityProvider::with_environment(env))
     }
 
     /// Appends a provider, tried after those already in the chain.

@@ -10,6 +10,7 @@
 //! | [`ProfileProvider`] | the INI credentials file (`TENCENTCLOUD_CREDENTIALS_FILE`, `~/.tencentcloud/credentials`, `/etc/tencentcloud/credentials`) |
 //! | [`CvmRoleProvider`] | the CAM role of the CVM instance, from the metadata service |
 //! | [`AssumeRoleProvider`] | STS `AssumeRole`, signed with base credentials |
+//! | [`WebIdentityProvider`] | STS `AssumeRoleWithWebIdentity` for an OIDC token, such as TKE's (`TKE_REGION`, `TKE_PROVIDER_ID`, `TKE_WEB_IDENTITY_TOKEN_FILE`, `TKE_ROLE_ARN`) |
 //! | [`ChainProvider`] | the first of several that has credentials ([`ChainProvider::default_chain`]) |
 //! | [`CachingProvider`] | any provider, cached and refreshed before expiry, one refresh at a time |
 //!
@@ -32,6 +33,7 @@ mod env;
 mod profile;
 mod static_credentials;
 mod sts;
+mod web_identity;
 
 pub use cache::{CachingProvider, DEFAULT_REFRESH_MARGIN};
 pub use chain::ChainProvider;
@@ -41,6 +43,10 @@ pub use cvm_role::{
 pub use env::{Environment, EnvironmentProvider};
 pub use profile::{Profile, ProfileProvider, SYSTEM_CREDENTIALS_FILE};
 pub use sts::{AssumeRoleProvider, AssumeRoleProviderBuilder, DEFAULT_ASSUME_ROLE_DURATION, DEFAULT_STS_REGION};
+pub use web_identity::{
+    WebIdentityProvider, ENV_TKE_PROVIDER_ID, ENV_TKE_REGION, ENV_TKE_ROLE_ARN, ENV_TKE_WEB_IDENTITY_TOKEN_FILE,
+    MAX_WEB_IDENTITY_TOKEN_BYTES,
+};
 
 /// Environment variable holding the secret id.
 pub const ENV_SECRET_ID: &str = "TENCENTCLOUD_SECRET_ID";
@@ -245,7 +251,7 @@ impl CredentialsError {
     }
 
     /// The provider that failed: `environment`, `credentials file`, `CVM role`, `STS AssumeRole`,
-    /// `static`, or `chain`.
+    /// `TKE OIDC`, `static`, or `chain`.
     pub fn provider(&self) -> &'static str {
         self.provider
     }
