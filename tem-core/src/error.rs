@@ -26,6 +26,7 @@ impl ErrorMetadata {
         &self.code
     }
 
+    /// The service's explanation, in the language asked for (`X-TC-Language`).
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -214,6 +215,7 @@ impl<E> Error<E> {
         self.inner.attempts
     }
 
+    /// What went wrong, to match on.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
     }
@@ -366,14 +368,17 @@ pub enum ConfigErrorKind {
 }
 
 impl ConfigError {
+    /// An invalid value ([`ConfigErrorKind::InvalidValue`]) explained by `message`.
     pub fn new(message: impl Into<String>) -> Self {
         Self::with_kind(ConfigErrorKind::InvalidValue, message)
     }
 
+    /// A configuration error of `kind` explained by `message`.
     pub fn with_kind(kind: ConfigErrorKind, message: impl Into<String>) -> Self {
         Self { kind, message: message.into() }
     }
 
+    /// What is wrong, to match on.
     pub fn kind(&self) -> ConfigErrorKind {
         self.kind
     }
@@ -411,10 +416,12 @@ impl BuildError {
         Self { structure, parameter }
     }
 
+    /// The structure being built, e.g. `RollingUpdateApplicationByVersionRequest`.
     pub fn structure(&self) -> &'static str {
         self.structure
     }
 
+    /// The wire name of the parameter not set.
     pub fn parameter(&self) -> &'static str {
         self.parameter
     }

@@ -1,18 +1,4 @@
-//! Web identity (OIDC) credentials, as TKE gives them to a pod: STS `AssumeRoleWithWebIdentity`
-//! exchanges the token of an identity provider for the temporary credentials of a CAM role.
-//!
-//! TKE's pod identity webhook sets four variables, which the official SDKs read last in their
-//! default chain (after the CVM role):
-//!
-//! | variable | what |
-//! | --- | --- |
-//! | `TKE_REGION` | the region of the STS call |
-//! | `TKE_PROVIDER_ID` | the identity provider's name in CAM |
-//! | `TKE_WEB_IDENTITY_TOKEN_FILE` | the file holding the OIDC token (rotated by Kubernetes, so read again at every refresh) |
-//! | `TKE_ROLE_ARN` | the role to assume |
-//!
-//! The call is not signed (`Authorization: SKIP`, no `X-TC-Token`): the token is the proof, as
-//! the official SDKs send it.
+//! Web identity (OIDC) credentials, as TKE gives them to a pod: see [`WebIdentityProvider`].
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -100,11 +86,25 @@ struct TemporaryCredentials {
 }
 
 /// Temporary credentials of a CAM role for an OIDC token, from STS `AssumeRoleWithWebIdentity`
-/// (service `sts`, version 2018-08-13), sent unsigned. Cached, and refreshed
+/// (service `sts`, version 2018-08-13), as TKE gives them to a pod.
+///
+/// TKE's pod identity webhook sets four variables, which the official SDKs read last in their
+/// default chain (after the CVM role):
+///
+/// | variable | what |
+/// | --- | --- |
+/// | `TKE_REGION` | the region of the STS call |
+/// | `TKE_PROVIDER_ID` | the identity provider's name in CAM |
+/// | `TKE_WEB_IDENTITY_TOKEN_FILE` | the file holding the OIDC token |
+/// | `TKE_ROLE_ARN` | the role to assume |
+///
+/// The call is not signed (`Authorization: SKIP`, no `X-TC-Token`): the token is the proof, as
+/// the official SDKs send it. Cached, and refreshed
 /// [`DEFAULT_REFRESH_MARGIN`] before `ExpiredTime` by one caller while the others wait; each
 /// refresh reads the variables and the token file again, since Kubernetes rotates the token.
 ///
-/// With the TKE variables (see the [module](self) documentation): none set is not found, so a
+/// With the TKE variables ([`ENV_TKE_REGION`], [`ENV_TKE_PROVIDER_ID`],
+/// [`ENV_TKE_WEB_IDENTITY_TOKEN_FILE`], [`ENV_TKE_ROLE_ARN`]): none set is not found, so a
 /// chain moves on; some but not all set, an empty one, or a token file that is missing, not a
 /// regular file, larger than [`MAX_WEB_IDENTITY_TOKEN_BYTES`], not UTF-8 or empty is a
 /// configuration error naming it. STS refusing the token or failing is a provider error.
