@@ -316,6 +316,11 @@ impl Client {
         let timestamp = unix_now() + self.clock_offset();
         let credentials = self.credentials().await.map_err(|e| (e, Failure::Other))?;
         let prepared = self.prepare(&credentials, action, body, timestamp);
+        #[cfg(feature = "test-util")]
+        if let Some(transport) = &self.inner.config.transport {
+            let limit = self.inner.config.max_response_bytes;
+            return crate::transport::send_through(transport, action, prepared, limit).await;
+        }
         let mut request = self.inner.http.post(&prepared.url);
         for (name, value) in &prepared.headers {
             request = request.header(*name, value);

@@ -152,6 +152,8 @@ pub struct Config {
     pub(crate) retry_policy: RetryPolicy,
     pub(crate) rate_limiting: bool,
     pub(crate) http: crate::http_client::HttpSettings,
+    #[cfg(feature = "test-util")]
+    pub(crate) transport: Option<crate::transport::SharedTransport>,
 }
 
 impl Config {
@@ -177,6 +179,8 @@ impl Config {
             retry_policy: RetryPolicy::new(),
             rate_limiting: false,
             http: Default::default(),
+            #[cfg(feature = "test-util")]
+            transport: None,
         }
     }
 

@@ -19,6 +19,8 @@ mod http_date;
 mod rate_limit;
 pub mod retry;
 pub mod signing;
+#[cfg(feature = "test-util")]
+pub mod transport;
 
 pub use client::{Action, Client, PreparedRequest, Reply, ServiceSpec};
 pub use common_error::CommonError;

@@ -1,10 +1,16 @@
 //! Testing code that uses the SDK without a server: errors built by hand, as a user's test
-//! builds them, behave as the errors of real calls.
+//! builds them, behave as the errors of real calls; the `test-util` transport seam answers
+//! with canned replies, records what was sent, and its failures are classified and retried as
+//! HTTP's are.
 
 use std::error::Error as _;
 
-use tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionError;
-use tem_core::{CommonError, ConfigError, ConfigErrorKind, Error, ErrorKind, OperationError};
+use serde_json::json;
+use tem_api::operation::rolling_update_application_by_version::{
+    RollingUpdateApplicationByVersionError, RollingUpdateApplicationByVersionRequest,
+};
+use tem_core::transport::{HttpReply, StaticReplayTransport, TransportErrorKind};
+use tem_core::{CommonError, ConfigError, ConfigErrorKind, Credentials, Error, ErrorKind, OperationError, RetryPolicy};
 
 type RollingError = Error<RollingUpdateApplicationByVersionError>;
 
@@ -83,4 +89,143 @@ fn a_service_error_built_from_a_code_lands_in_the_variant_a_reply_with_that_code
     let error = RollingError::service(typed.clone());
     assert_eq!(error.service_error(), Some(&typed));
     assert_eq!(error.into_service_error().unwrap().request_id(), "req-4");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The transport seam
+// ---------------------------------------------------------------------------------------------
+
+fn client(transport: &StaticReplayTransport, retry: RetryPolicy) -> tem_api::Client {
+    let config = tem_api::Config::new(Credentials::new("AKIDmock", "mock-key").with_token("mock-token"))
+        .with_region("ap-guangzhou")
+        .unwrap()
+        .with_retry_policy(retry)
+        .with_transport(transport.clone());
+    tem_api::Client::new(config).unwrap()
+}
+
+fn rolling_update() -> RollingUpdateApplicationByVersionRequest {
+    RollingUpdateApplicationByVersionRequest::builder()
+        .application_id("app-1")
+        .environment_id("en-1")
+        .deploy_version("v2")
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn canned_replies_answer_typed_calls_and_every_signed_request_is_recorded() {
+    let transport = StaticReplayTransport::new()
+        .with_reply(HttpReply::ok(json!({"Result": "revision-1", "RequestId": "req-ok"})))
+        .with_reply(HttpReply::service_error_with_request_id(
+            "ResourceInUse.ServiceDeploying",
+            "a deployment is running",
+            "req-busy",
+        ));
+    let client = client(&transport, RetryPolicy::new());
+
+    let response = client.rolling_update_application_by_version(&rolling_update()).await.unwrap();
+    assert_eq!((response.result.as_str(), response.request_id.as_str()), ("revision-1", "req-ok"));
+    let err = client.rolling_update_application_by_version(&rolling_update()).await.unwrap_err();
+    assert!(matches!(
+        err.service_error(),
+        Some(RollingUpdateApplicationByVersionError::ResourceInUseServiceDeploying(_))
+    ));
+    assert_eq!((err.request_id(), err.attempts()), (Some("req-busy"), 1));
+    assert_eq!(transport.remaining(), 0);
+
+    let requests = transport.requests();
+    assert_eq!(requests.len(), 2);
+    let request = &requests[0];
+    assert_eq!((request.method(), request.url()), ("POST", "https://tem.tencentcloudapi.com/"));
+    assert_eq!(request.action(), Some("RollingUpdateApplicationByVersion"));
+    assert_eq!(request.header("x-tc-region"), Some("ap-guangzhou"));
+    assert_eq!(request.header("X-TC-Version"), Some("2021-07-01"));
+    assert_eq!(request.header("X-TC-Token"), Some("mock-token"));
+    assert!(request.header("Authorization").unwrap().starts_with("TC3-HMAC-SHA256 Credential=AKIDmock/"));
+    assert_eq!(
+        request.body_json().unwrap(),
+        json!({"ApplicationId": "app-1", "EnvironmentId": "en-1", "DeployVersion": "v2"})
+    );
+    // The token is a secret: not in Debug.
+    assert!(!format!("{request:?}").contains("mock-token"), "{request:?}");
+}
+
+#[tokio::test]
+async fn canned_failures_are_classified_and_retried_as_the_same_failures_over_http() {
+    // Not sent: retried even for an action that changes something, until a reply.
+    let transport = StaticReplayTransport::new()
+        .with_failure(TransportErrorKind::Connect)
+        .with_failure(TransportErrorKind::ConnectTimeout)
+        .with_reply(HttpReply::ok(json!({"Result": "revision-2"})));
+    let client = client(&transport, no_waits());
+    let response = client.rolling_update_application_by_version(&rolling_update()).await.unwrap();
+    assert_eq!(response.result, "revision-2");
+    assert_eq!(transport.requests().len(), 3);
+
+    // Maybe received: an action that changes something is not sent again.
+    for (failure, kind) in
+        [(TransportErrorKind::Dispatch, ErrorKind::Dispatch), (TransportErrorKind::Timeout, ErrorKind::Timeout)]
+    {
+        let transport = StaticReplayTransport::new().with_failure(failure).with_reply(HttpReply::ok(json!({})));
+        let err = client_call(&transport).await.unwrap_err();
+        assert_eq!((err.kind(), err.attempts()), (kind, 1), "{failure:?}");
+        assert_eq!(transport.remaining(), 1, "{failure:?}");
+    }
+
+    // Replies are read as HTTP's: a status other than 200, a body over the limit, a throttle.
+    let transport = StaticReplayTransport::new().with_reply(HttpReply::new(502, "<html>bad gateway</html>"));
+    let err = client_call(&transport).await.unwrap_err();
+    assert_eq!((err.kind(), err.http_status()), (ErrorKind::HttpStatus, Some(502)));
+    let transport = StaticReplayTransport::new().with_reply(HttpReply::new(200, vec![b' '; 2048]));
+    let config = tem_api::Config::new(Credentials::new("AKIDmock", "mock-key"))
+        .with_region("ap-guangzhou")
+        .unwrap()
+        .with_max_response_bytes(1024)
+        .with_transport(transport.clone());
+    let err = tem_api::Client::new(config)
+        .unwrap()
+        .rolling_update_application_by_version(&rolling_update())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ResponseTooLarge);
+    let transport = StaticReplayTransport::new()
+        .with_reply(HttpReply::service_error("RequestLimitExceeded", "slow down"))
+        .with_reply(HttpReply::ok(json!({"Result": "revision-3"})));
+    assert_eq!(client_call(&transport).await.unwrap().result, "revision-3");
+
+    // Nothing left to answer with: a failure that says so.
+    let transport = StaticReplayTransport::new();
+    let err = client_call(&transport).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Dispatch);
+    assert!(
+        with_sources(&err)
+            .contains("StaticReplayTransport has no reply left for request 1 (RollingUpdateApplicationByVersion)"),
+        "{err}"
+    );
+}
+
+async fn client_call(
+    transport: &StaticReplayTransport,
+) -> Result<
+    tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionResponse,
+    Error<RollingUpdateApplicationByVersionError>,
+> {
+    client(transport, no_waits()).rolling_update_application_by_version(&rolling_update()).await
+}
+
+/// The default retries, without waiting between them.
+fn no_waits() -> RetryPolicy {
+    RetryPolicy::new().with_base_delay(std::time::Duration::ZERO)
+}
+
+fn with_sources(error: &dyn std::error::Error) -> String {
+    let mut shown = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        shown.push_str(": ");
+        shown.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    shown
 }
