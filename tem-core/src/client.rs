@@ -316,16 +316,17 @@ impl Client {
         let timestamp = unix_now() + self.clock_offset();
         let credentials = self.credentials().await.map_err(|e| (e, Failure::Other))?;
         let prepared = self.prepare(&credentials, action, body, timestamp);
-        #[cfg(feature = "test-util")]
-        if let Some(transport) = &self.inner.config.transport {
-            let limit = self.inner.config.max_response_bytes;
-            return crate::transport::send_through(transport, action, prepared, limit).await;
-        }
         let mut request = self.inner.http.post(&prepared.url);
         for (name, value) in &prepared.headers {
             request = request.header(*name, value);
         }
-        let mut response = request.body(prepared.body).send().await.map_err(|e| transport_error(action, e))?;
+        let request = request.body(prepared.body).build().map_err(|e| transport_error(action, e))?;
+        #[cfg(feature = "test-util")]
+        if let Some(transport) = &self.inner.config.transport {
+            let limit = self.inner.config.max_response_bytes;
+            return crate::transport::send_through(transport, action, request, limit).await;
+        }
+        let mut response = self.inner.http.execute(request).await.map_err(|e| transport_error(action, e))?;
         let status = response.status().as_u16();
         let date = response.headers().get("date").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let limit = self.inner.config.max_response_bytes;

@@ -44,7 +44,7 @@ use std::sync::{Arc, Mutex};
 
 use std::convert::Infallible;
 
-use crate::client::{PreparedRequest, Reply};
+use crate::client::Reply;
 use crate::config::Config;
 use crate::error::{BoxError, Error, ErrorKind};
 use crate::retry::Failure;
@@ -80,7 +80,8 @@ impl HttpRequest {
         &self.url
     }
 
-    /// Every header, in the order sent, `Authorization` and `X-TC-Token` included.
+    /// Every header, `Authorization` and `X-TC-Token` included; names as HTTP/1.1 sends them
+    /// (lowercase).
     pub fn headers(&self) -> &[(String, String)] {
         &self.headers
     }
@@ -356,16 +357,29 @@ impl Config {
     }
 }
 
-/// One attempt through `transport`: the reply as HTTP's would be read (the `Date` header, the
-/// size limit), or the failure as HTTP's would be classified.
+/// One attempt through `transport` instead of HTTP: `request` as reqwest would send it (with
+/// the `Host` reqwest would add), the reply read as HTTP's is (the `Date` header, the size
+/// limit), a failure classified as HTTP's is.
 pub(crate) async fn send_through(
     transport: &SharedTransport,
     action: &'static str,
-    prepared: PreparedRequest,
+    request: reqwest::Request,
     max_response_bytes: usize,
 ) -> Result<Reply, (Error<Infallible>, Failure<'static>)> {
-    let headers = prepared.headers.iter().map(|(name, value)| ((*name).to_owned(), value.clone())).collect();
-    let request = HttpRequest::new("POST", prepared.url, headers, prepared.body);
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(request.headers().len() + 1);
+    if !request.headers().contains_key(reqwest::header::HOST) {
+        let url = request.url();
+        let host = url.host_str().unwrap_or_default();
+        headers.push(("host".to_owned(), url.port().map_or_else(|| host.to_owned(), |port| format!("{host}:{port}"))));
+    }
+    headers.extend(
+        request
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())),
+    );
+    let body = request.body().and_then(|b| b.as_bytes()).map(<[u8]>::to_vec).unwrap_or_default();
+    let request = HttpRequest::new(request.method().as_str(), request.url().as_str(), headers, body);
     match transport.send(request).await {
         Ok(reply) => {
             if reply.body.len() > max_response_bytes {

@@ -139,6 +139,7 @@ async fn canned_replies_answer_typed_calls_and_every_signed_request_is_recorded(
     let request = &requests[0];
     assert_eq!((request.method(), request.url()), ("POST", "https://tem.tencentcloudapi.com/"));
     assert_eq!(request.action(), Some("RollingUpdateApplicationByVersion"));
+    assert_eq!(request.header("Host"), Some("tem.tencentcloudapi.com"));
     assert_eq!(request.header("x-tc-region"), Some("ap-guangzhou"));
     assert_eq!(request.header("X-TC-Version"), Some("2021-07-01"));
     assert_eq!(request.header("X-TC-Token"), Some("mock-token"));
