@@ -197,21 +197,21 @@ impl HttpReply {
 }
 
 /// What happened to a request a transport could not complete; it decides the error's
-/// [`ErrorKind`](crate::ErrorKind) and whether the call is retried.
+/// [`ErrorKind`] and whether the call is retried.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TransportErrorKind {
     /// No connection was made (DNS, refused, TLS handshake): the request was not sent.
-    /// [`ErrorKind::Connect`](crate::ErrorKind::Connect); retried for every action.
+    /// [`ErrorKind::Connect`]; retried for every action.
     Connect,
     /// No connection within the connect timeout: not sent.
-    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout); retried for every action.
+    /// [`ErrorKind::Timeout`]; retried for every action.
     ConnectTimeout,
     /// The connection failed after sending: the server may have received the request.
-    /// [`ErrorKind::Dispatch`](crate::ErrorKind::Dispatch); retried for read-only actions only.
+    /// [`ErrorKind::Dispatch`]; retried for read-only actions only.
     Dispatch,
     /// No complete reply within the timeout: the server may have received the request.
-    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout); retried for read-only actions only.
+    /// [`ErrorKind::Timeout`]; retried for read-only actions only.
     Timeout,
 }
 
