@@ -123,6 +123,17 @@ impl Client {
     /// [`Config::with_region_domain`], else the nearest-access `<service>.<root domain>`.
     pub fn new(service: ServiceSpec, config: Config) -> Result<Self, ConfigError> {
         config.credentials.check()?;
+        if config.region.is_none() && config.region_required {
+            return Err(ConfigError::with_kind(
+                crate::error::ConfigErrorKind::MissingRegion,
+                format!(
+                    "no region is set for {}: set one with Config::with_region, {} or the credentials profile's \
+                     region (Config::without_region for an API that takes none)",
+                    service.name,
+                    crate::config::ENV_REGION
+                ),
+            ));
+        }
         if config.signature_method != signing::SignatureMethod::Tc3HmacSha256 && config.unsigned_payload {
             return Err(ConfigError::new(format!(
                 "an unsigned payload needs TC3-HMAC-SHA256, not {}",

@@ -139,6 +139,8 @@ impl std::fmt::Debug for ProxySetting {
 pub struct Config {
     pub(crate) credentials: SharedCredentialsProvider,
     pub(crate) region: Option<String>,
+    /// `false` after [`Config::without_region`]: the API takes no region.
+    pub(crate) region_required: bool,
     pub(crate) endpoint: Option<Endpoint>,
     pub(crate) region_domain: bool,
     pub(crate) root_domain: String,
@@ -166,6 +168,7 @@ impl Config {
         Self {
             credentials,
             region: None,
+            region_required: true,
             endpoint: None,
             region_domain: false,
             root_domain: DEFAULT_ROOT_DOMAIN.to_owned(),
@@ -313,6 +316,17 @@ impl Config {
         }
         self.region = Some(region.to_owned());
         Ok(self)
+    }
+
+    /// Sends no region, for an API whose documentation says its actions take none (a global
+    /// API). Without it, a client built with no region is refused by [`crate::Client::new`]
+    /// ([`ConfigErrorKind::MissingRegion`]): every API is taken as regional, as `tccli`, which
+    /// refuses to call any action without a region, takes them, since the official API
+    /// descriptions do not say which are not.
+    pub fn without_region(mut self) -> Self {
+        self.region = None;
+        self.region_required = false;
+        self
     }
 
     /// Sends every request to `scheme://host[:port]` instead of the service's domain.

@@ -361,6 +361,9 @@ pub enum ConfigErrorKind {
     UnknownProfile,
     /// The region is not a region name.
     InvalidRegion,
+    /// No region is set for a client of a regional API (every API, unless
+    /// [`crate::Config::without_region`] says otherwise).
+    MissingRegion,
     /// The endpoint is not `scheme://host[:port]`.
     InvalidEndpoint,
     /// Any other invalid value: a secret with surrounding spaces, a language, a proxy, a domain.

@@ -492,7 +492,9 @@ async fn bad_configuration_fails_early_with_a_distinct_error_naming_its_source()
     assert_eq!(config.clone().with_root_domain("bad domain").unwrap_err().kind(), ConfigErrorKind::InvalidValue);
     assert_eq!(config.clone().with_proxy("socks5://h:1").unwrap_err().kind(), ConfigErrorKind::InvalidValue);
     assert_eq!(config.clone().with_language("fr-FR").unwrap_err().kind(), ConfigErrorKind::InvalidValue);
-    let err = Client::new(TEM, config.with_region_domain(true)).unwrap_err();
+    let err = Client::new(TEM, config.clone().with_region_domain(true)).unwrap_err();
+    assert_eq!(err.kind(), ConfigErrorKind::MissingRegion);
+    let err = Client::new(TEM, config.without_region().with_region_domain(true)).unwrap_err();
     assert_eq!(err.kind(), ConfigErrorKind::InvalidRegion);
 
     // No credentials anywhere: the configuration loads (the CVM role needs the network), and

@@ -230,3 +230,26 @@ fn with_sources(error: &dyn std::error::Error) -> String {
     }
     shown
 }
+
+// ---------------------------------------------------------------------------------------------
+// A region is required unless the API takes none
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_client_without_region_is_refused_at_build_unless_the_api_takes_none() {
+    let transport = StaticReplayTransport::new().with_reply(HttpReply::ok(json!({"Result": "revision-1"})));
+    let config = tem_api::Config::new(Credentials::new("AKIDmock", "mock-key")).with_transport(transport.clone());
+    let err = tem_api::Client::new(config.clone()).unwrap_err();
+    assert_eq!(err.kind(), ConfigErrorKind::MissingRegion);
+    assert_eq!(
+        err.to_string(),
+        "no region is set for tem: set one with Config::with_region, TENCENTCLOUD_REGION or the credentials \
+         profile's region (Config::without_region for an API that takes none)"
+    );
+    assert!(transport.requests().is_empty());
+
+    // Told the API takes no region: built, and no X-TC-Region is sent.
+    let client = tem_api::Client::new(config.without_region()).unwrap();
+    client.rolling_update_application_by_version(&rolling_update()).await.unwrap();
+    assert_eq!(transport.requests()[0].header("X-TC-Region"), None);
+}

@@ -85,9 +85,11 @@ fn check_vector(name: &str) {
         .with_endpoint(&format!("https://{}", v.host))
         .expect("the vector's host is a valid endpoint")
         .with_unsigned_payload(v.unsigned_payload);
-    if !v.region.is_empty() {
-        config = config.with_region(&v.region).expect("a valid region");
-    }
+    config = if v.region.is_empty() {
+        config.without_region()
+    } else {
+        config.with_region(&v.region).expect("a valid region")
+    };
     if let Some(language) = v.expected.headers.get("x-tc-language") {
         config = config.with_language(language).expect("a valid language");
     }
