@@ -99,15 +99,24 @@ struct Answered {
     reply: Reply,
     inspection: Inspection,
     attempts: u32,
+    /// Why a clock correction was not made, to add to the final error.
+    note: Option<String>,
 }
 
 /// One attempt's outcome: a reply and what it says, or a transport failure and what it tells
 /// of whether the request was received.
 type Attempt = Result<(Reply, Inspection), (Error<Infallible>, Failure<'static>)>;
 
-/// A change of the server clock's offset smaller than this is the `Date` header's rounding,
-/// not a skew that signing again would cure.
+/// A reply, and the clock offset its request was signed with.
+type Sent = (Reply, i64);
+
+/// A server clock differing from the offset a refused request was signed with by less than
+/// this is the `Date` header's rounding, not a skew that signing again would cure.
 const MIN_CLOCK_CORRECTION_SECS: i64 = 2;
+
+/// The largest clock offset learnt from a `Date` (one day): a larger one is a broken or
+/// hostile `Date`, not a clock to sign with.
+pub const MAX_CLOCK_OFFSET_SECS: i64 = 86_400;
 
 /// Bytes reserved for a reply before reading it, at most, whatever its declared length.
 const MAX_PREALLOCATION: usize = 1024 * 1024;
@@ -207,7 +216,9 @@ impl Client {
         })?;
         let spec = CallSpec { action: A::NAME, read_only: A::READ_ONLY, rate_limit: A::RATE_LIMIT_PER_SECOND };
         let answered = self.call(spec, body, options).await.map_err(Error::widen)?;
-        decode::finish(A::NAME, &answered.reply, answered.inspection).map_err(|e| e.with_attempts(answered.attempts))
+        let note = answered.note;
+        decode::finish(A::NAME, &answered.reply, answered.inspection)
+            .map_err(|e| e.with_attempts(answered.attempts).with_note(note))
     }
 
     /// The untyped part of a call, in a span: every attempt, until one is final.
@@ -239,19 +250,36 @@ impl Client {
         let policy = options.retry_policy.as_ref().unwrap_or(&inner.config.retry_policy);
         let started = Instant::now();
         let (mut attempts, mut retries, mut clock_corrected) = (0u32, 0u32, false);
+        let mut note = None;
         loop {
+            // The attempt's timeout covers its wait for a rate-limit slot too.
+            let deadline = deadline_after(inner.config.timeout);
             if let (true, Some(per_second)) = (inner.config.rate_limiting, spec.rate_limit) {
-                inner.calls.limiter.acquire(spec.action, per_second).await;
+                if inner.calls.limiter.acquire(spec.action, per_second, deadline).await.is_err() {
+                    let message = format!(
+                        "no slot of the rate limit ({per_second} a second) within the timeout of {:?}; not sent",
+                        inner.config.timeout
+                    );
+                    return Err(Error::new(ErrorKind::Timeout, message)
+                        .with_action(spec.action)
+                        .with_attempts(attempts));
+                }
             }
             attempts += 1;
             span.record("attempt", attempts);
-            let attempt: Attempt = match self.send_once(spec.action, body.clone()).await {
-                Ok(reply) => {
+            let mut signed_offset = 0;
+            let attempt: Attempt = match self.send_once(spec.action, body.clone(), deadline).await {
+                Ok((reply, offset)) => {
+                    signed_offset = offset;
                     let inspection = decode::inspect(spec.action, &reply);
                     Ok((reply, inspection))
                 }
                 Err(failed) => Err(failed),
             };
+            if let Err((_, Failure::Local)) = &attempt {
+                // Nothing was sent: not a request of the call.
+                attempts -= 1;
+            }
             let (failure, request_id) = match &attempt {
                 Ok((_, inspection)) => (inspection.failure(), inspection.request_id.as_deref()),
                 Err((error, failure)) => (Some(*failure), error.reply_request_id()),
@@ -260,19 +288,26 @@ impl Client {
                 span.record("request_id", request_id);
             }
             let Some(failure) = failure else {
-                return conclude(attempt, attempts);
+                return conclude(attempt, attempts, note);
             };
             let wait = match classify(failure, spec.read_only, options.retry_after_dispatch) {
                 Decision::Stop => None,
                 Decision::CorrectClock if clock_corrected => None,
                 Decision::CorrectClock => {
                     let date = attempt.as_ref().ok().and_then(|(reply, _)| reply.date.as_deref());
-                    let offset = date.and_then(|date| self.correct_clock(date));
-                    if let Some(offset) = offset {
-                        tracing::warn!(offset_s = offset, "the server's clock differs from ours; signing with it");
-                        clock_corrected = true;
+                    match date.map(|date| self.correct_clock(date, signed_offset)) {
+                        Some(Ok(Some(offset))) => {
+                            tracing::warn!(offset_s = offset, "the server's clock differs from ours; signing with it");
+                            clock_corrected = true;
+                            Some(Duration::ZERO)
+                        }
+                        Some(Err(refused)) => {
+                            tracing::warn!(reason = %refused, "the server's Date is not learnt");
+                            note = Some(refused);
+                            None
+                        }
+                        _ => None,
                     }
-                    offset.map(|_| Duration::ZERO)
                 }
                 Decision::Retry => {
                     let delay = policy.delay(retries + 1, &inner.calls.jitter);
@@ -284,7 +319,7 @@ impl Client {
                 if attempts > 1 {
                     tracing::debug!(attempts, reason = %failure, "giving up");
                 }
-                return conclude(attempt, attempts);
+                return conclude(attempt, attempts, note);
             };
             if !wait.is_zero() {
                 retries += 1;
@@ -294,16 +329,28 @@ impl Client {
         }
     }
 
-    /// Takes the server's clock from a reply's `Date`; the new offset, if it changed enough
-    /// for signing again to help.
-    fn correct_clock(&self, date: &str) -> Option<i64> {
-        let offset = parse_imf_fixdate(date)? - unix_now();
-        let previous = self.inner.calls.clock_offset.load(Ordering::Relaxed);
-        if (offset - previous).abs() < MIN_CLOCK_CORRECTION_SECS {
-            return None;
+    /// Takes the server's clock from the `Date` of a reply refusing a request signed with the
+    /// offset `signed_with`: the offset to sign with now, if it differs enough from that one
+    /// for signing again to help. Compared with the refused request's offset, not the stored
+    /// one: concurrent calls refused alike have each stored the same correction, and each must
+    /// still sign again. An offset beyond [`MAX_CLOCK_OFFSET_SECS`] is refused, and why is
+    /// returned.
+    fn correct_clock(&self, date: &str, signed_with: i64) -> Result<Option<i64>, String> {
+        let Some(server) = parse_imf_fixdate(date) else {
+            return Ok(None);
+        };
+        let offset = server.saturating_sub(unix_now());
+        if offset.saturating_abs() > MAX_CLOCK_OFFSET_SECS {
+            return Err(format!(
+                "the server's Date {date:?} is {offset} s from the local clock, beyond the \
+                 {MAX_CLOCK_OFFSET_SECS} s a clock offset is learnt up to; not signed again"
+            ));
+        }
+        if (offset - signed_with).abs() < MIN_CLOCK_CORRECTION_SECS {
+            return Ok(None);
         }
         self.inner.calls.clock_offset.store(offset, Ordering::Relaxed);
-        Some(offset)
+        Ok(Some(offset))
     }
 
     /// Seconds the server's clock is ahead of ours (negative: behind), as learnt from a reply
@@ -315,27 +362,43 @@ impl Client {
     /// Signs and sends one JSON body for `action`, once; returns the raw reply of any status.
     /// No retry, no rate limit; the learnt clock offset is applied.
     pub async fn send_raw(&self, action: &'static str, body: Vec<u8>) -> Result<Reply, Error<Infallible>> {
-        self.send_once(action, body).await.map_err(|(error, _)| error)
+        let deadline = deadline_after(self.inner.config.timeout);
+        self.send_once(action, body, deadline).await.map(|(reply, _)| reply).map_err(|(error, _)| error)
     }
 
-    /// One attempt; a failure comes with what it tells of whether the request was received.
+    /// One attempt, to be complete by `deadline`; a failure comes with what it tells of
+    /// whether the request was received.
     async fn send_once(
         &self,
         action: &'static str,
         body: Vec<u8>,
-    ) -> Result<Reply, (Error<Infallible>, Failure<'static>)> {
-        let timestamp = unix_now() + self.clock_offset();
-        let credentials = self.credentials().await.map_err(|e| (e, Failure::Other))?;
+        deadline: Instant,
+    ) -> Result<Sent, (Error<Infallible>, Failure<'static>)> {
+        let credentials = self.credentials().await.map_err(|e| (e, Failure::Local))?;
+        // Signed with the time the credentials are in hand: a slow provider must not make the
+        // request expire on arrival.
+        let offset = self.clock_offset();
+        let timestamp = unix_now() + offset;
         let prepared = self.prepare(&credentials, action, body, timestamp);
         let mut request = self.inner.http.post(&prepared.url);
         for (name, value) in &prepared.headers {
             request = request.header(*name, value);
         }
-        let request = request.body(prepared.body).build().map_err(|e| transport_error(action, e))?;
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        // Built here, apart from sending: a request that cannot be built (a header value with
+        // a control character) never left, and sending it again cannot help.
+        let request = request.body(prepared.body).timeout(remaining).build().map_err(|e| {
+            let error = Error::new(
+                ErrorKind::InvalidRequest,
+                "the request cannot be built (a header value such as the secret id or token has a character HTTP forbids); not sent",
+            );
+            (error.with_action(action).with_source(e), Failure::Local)
+        })?;
         #[cfg(feature = "test-util")]
         if let Some(transport) = &self.inner.config.transport {
             let limit = self.inner.config.max_response_bytes;
-            return crate::transport::send_through(transport, action, request, limit).await;
+            let reply = crate::transport::send_through(transport, action, request, remaining, limit).await?;
+            return Ok((reply, offset));
         }
         let mut response = self.inner.http.execute(request).await.map_err(|e| transport_error(action, e))?;
         let status = response.status().as_u16();
@@ -361,7 +424,7 @@ impl Client {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Reply { status, date, body })
+        Ok((Reply { status, date, body }, offset))
     }
 
     /// The credentials to sign one attempt with, from the configured provider.
@@ -532,11 +595,19 @@ fn transport_error(action: &'static str, error: reqwest::Error) -> (Error<Infall
 }
 
 /// The final outcome of a call, from its last attempt.
-fn conclude(attempt: Attempt, attempts: u32) -> Result<Answered, Error<Infallible>> {
+fn conclude(attempt: Attempt, attempts: u32, note: Option<String>) -> Result<Answered, Error<Infallible>> {
     match attempt {
-        Ok((reply, inspection)) => Ok(Answered { reply, inspection, attempts }),
-        Err((error, _)) => Err(error.with_attempts(attempts)),
+        Ok((reply, inspection)) => Ok(Answered { reply, inspection, attempts, note }),
+        Err((error, _)) => Err(error.with_attempts(attempts).with_note(note)),
     }
+}
+
+/// `timeout` from now; a timeout beyond what an instant can hold (`Duration::MAX`) is a
+/// deadline a century away, not an overflow.
+fn deadline_after(timeout: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 86_400);
+    let now = Instant::now();
+    now.checked_add(timeout.min(CENTURY)).unwrap_or(now)
 }
 
 fn unix_now() -> i64 {

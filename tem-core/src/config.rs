@@ -14,6 +14,9 @@ pub const ENV_REGION: &str = "TENCENTCLOUD_REGION";
 /// Environment variable overriding the endpoint, `scheme://host[:port]`.
 pub const ENV_ENDPOINT: &str = "TENCENTCLOUD_ENDPOINT";
 
+/// Longest region accepted by [`Config::with_region`].
+pub const MAX_REGION_LEN: usize = 32;
+
 /// Default root domain of service hosts: `<service>.tencentcloudapi.com`.
 pub const DEFAULT_ROOT_DOMAIN: &str = "tencentcloudapi.com";
 
@@ -48,12 +51,16 @@ impl Endpoint {
         Self { scheme: "https", host }
     }
 
-    /// Parses `scheme://host[:port]` (an optional trailing `/` is allowed).
+    /// Parses `http[s]://host[:port]`, with an optional trailing `/` and nothing else: the host
+    /// a DNS name (letters, digits and `-`, labels of at most 63 characters, at most 253 in
+    /// all), a dotted-quad IPv4 address or a bracketed IPv6 address; the port from 1 to 65535.
+    /// The host is kept lowercase (IPv6 in its canonical form): it is the host connected to
+    /// and the `Host` that is signed. The error never repeats a user or password.
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
         let invalid = |why: &str| {
             ConfigError::with_kind(
                 ConfigErrorKind::InvalidEndpoint,
-                format!("invalid endpoint {text:?}: {why}; expected scheme://host[:port]"),
+                format!("invalid endpoint {}: {why}; expected http[s]://host[:port]", shown_endpoint(text)),
             )
         };
         let (scheme, rest) = match text.split_once("://") {
@@ -66,24 +73,58 @@ impl Endpoint {
         if authority.is_empty() {
             return Err(invalid("no host"));
         }
-        if authority.contains(['/', '?', '#', '@', ' ']) {
-            return Err(invalid("a path, query, user or space is not allowed"));
+        if authority.contains(['/', '?', '#', '@']) {
+            return Err(invalid("a path, query, fragment, user or password is not allowed"));
         }
-        let host = match authority.rsplit_once(':') {
-            // An IPv6 literal without a port: `[::1]`.
-            Some((_, tail)) if tail.ends_with(']') => authority,
-            Some((host, port)) => {
-                port.parse::<u16>().map_err(|_| invalid("the port is not a number from 0 to 65535"))?;
-                host
+        let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+            let (address, after) =
+                bracketed.split_once(']').ok_or_else(|| invalid("an IPv6 address without its ']'"))?;
+            let address: std::net::Ipv6Addr =
+                address.parse().map_err(|_| invalid("the host in brackets is not an IPv6 address"))?;
+            let port = match after {
+                "" => None,
+                _ => Some(after.strip_prefix(':').ok_or_else(|| invalid("only a port may follow the host"))?),
+            };
+            (format!("[{address}]"), port)
+        } else {
+            let (host, port) = match authority.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            };
+            if host.is_empty() {
+                return Err(invalid("no host"));
             }
-            None => authority,
+            (valid_host(host).map_err(|why| invalid(&why))?, port)
         };
-        if host.is_empty() {
-            return Err(invalid("no host"));
+        let host = match port {
+            None => host,
+            Some(port) => {
+                let number = (!port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| port.parse::<u16>().ok())
+                    .flatten()
+                    .filter(|&n| n != 0)
+                    .ok_or_else(|| invalid("the port is not a number from 1 to 65535"))?;
+                // Kept as given, port included, as the official SDKs send and sign it.
+                format!("{host}:{number}")
+            }
+        };
+        let endpoint = Self { scheme, host };
+        // What reqwest connects to must be the host that is signed.
+        let url = reqwest::Url::parse(&endpoint.url()).map_err(|_| invalid("not a URL"))?;
+        let connected = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_owned(),
+        };
+        let signed_without_default_port = match url.port_or_known_default() {
+            Some(port) if url.port().is_none() => {
+                endpoint.host.strip_suffix(&format!(":{port}")).unwrap_or(&endpoint.host).to_owned()
+            }
+            _ => endpoint.host.clone(),
+        };
+        if connected != signed_without_default_port {
+            return Err(invalid("the host connected to would differ from the host signed"));
         }
-        // Kept as given, port included, as the official SDKs send and sign it.
-        let host = authority.to_owned();
-        Ok(Self { scheme, host })
+        Ok(endpoint)
     }
 
     pub fn scheme(&self) -> &str {
@@ -98,6 +139,63 @@ impl Endpoint {
     pub(crate) fn url(&self) -> String {
         format!("{}://{}/", self.scheme, self.host)
     }
+}
+
+/// Longest DNS name (RFC 1035, without the trailing dot) and label.
+const MAX_HOST_NAME: usize = 253;
+const MAX_HOST_LABEL: usize = 63;
+
+/// A DNS name or dotted-quad IPv4 address, lowercased; or why it is neither.
+fn valid_host(host: &str) -> Result<String, String> {
+    if host.len() > MAX_HOST_NAME {
+        return Err(format!("the host has {} characters, more than {MAX_HOST_NAME}", host.len()));
+    }
+    let last = host.rsplit('.').next().unwrap_or(host);
+    // As URL parsers do: a name whose last label is numeric is an IPv4 address, which must
+    // then be a plain dotted quad (no `127.1`, octal or hex forms that parsers read apart).
+    if !last.is_empty()
+        && (last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x") || last.starts_with("0X"))
+    {
+        return host
+            .parse::<std::net::Ipv4Addr>()
+            .map(|address| address.to_string())
+            .map_err(|_| "the host is not a dotted-quad IPv4 address".to_owned());
+    }
+    for label in host.split('.') {
+        let ok = !label.is_empty()
+            && label.len() <= MAX_HOST_LABEL
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !ok {
+            return Err(format!(
+                "the host is not a DNS name (labels of 1 to {MAX_HOST_LABEL} letters, digits and '-', \
+                 not starting or ending with '-'), an IPv4 address or a bracketed IPv6 address"
+            ));
+        }
+    }
+    Ok(host.to_ascii_lowercase())
+}
+
+/// An endpoint as an error may show it: escaped, with any user and password redacted, and
+/// cut short if long.
+fn shown_endpoint(text: &str) -> String {
+    const MAX_SHOWN: usize = 80;
+    let (scheme, rest) = text.split_once("://").map_or(("", text), |(scheme, rest)| (scheme, rest));
+    let rest = match rest.rsplit_once('@') {
+        Some((_, host)) => format!("** redacted **@{host}"),
+        None => rest.to_owned(),
+    };
+    let mut shown = if scheme.is_empty() && !text.contains("://") { rest } else { format!("{scheme}://{rest}") };
+    if shown.len() > MAX_SHOWN {
+        let mut end = MAX_SHOWN;
+        while !shown.is_char_boundary(end) {
+            end -= 1;
+        }
+        shown.truncate(end);
+        return format!("{shown:?}… ({} bytes)", text.len());
+    }
+    format!("{shown:?}")
 }
 
 /// How requests reach the endpoint.
@@ -260,8 +358,10 @@ impl Config {
     /// inside Tencent Cloud's network.
     pub fn with_root_domain(mut self, domain: &str) -> Result<Self, ConfigError> {
         let valid = !domain.is_empty()
+            && domain.len() <= MAX_HOST_NAME
             && domain.split('.').all(|label| {
                 !label.is_empty()
+                    && label.len() <= MAX_HOST_LABEL
                     && !label.starts_with('-')
                     && !label.ends_with('-')
                     && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
@@ -302,16 +402,21 @@ impl Config {
         self
     }
 
-    /// The region, sent as `X-TC-Region`: lowercase letters, digits and `-`, e.g. `ap-guangzhou`.
+    /// The region, sent as `X-TC-Region`: 1 to 32 lowercase letters, digits and `-`, not
+    /// starting or ending with `-`, e.g. `ap-guangzhou`.
     pub fn with_region(mut self, region: &str) -> Result<Self, ConfigError> {
         let valid = !region.is_empty()
+            && region.len() <= MAX_REGION_LEN
             && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !region.starts_with('-')
             && !region.ends_with('-');
         if !valid {
+            let shown: String = region.chars().take(MAX_REGION_LEN + 8).collect();
             return Err(ConfigError::with_kind(
                 ConfigErrorKind::InvalidRegion,
-                format!("invalid region {region:?}: expected lowercase letters, digits and '-', e.g. ap-guangzhou"),
+                format!(
+                    "invalid region {shown:?}: expected 1 to {MAX_REGION_LEN} lowercase letters, digits and '-', e.g. ap-guangzhou"
+                ),
             ));
         }
         self.region = Some(region.to_owned());
@@ -329,7 +434,8 @@ impl Config {
         self
     }
 
-    /// Sends every request to `scheme://host[:port]` instead of the service's domain.
+    /// Sends every request to `http[s]://host[:port]` instead of the service's domain; see
+    /// [`Endpoint::parse`] for what is accepted.
     pub fn with_endpoint(mut self, endpoint: &str) -> Result<Self, ConfigError> {
         self.endpoint = Some(Endpoint::parse(endpoint)?);
         Ok(self)

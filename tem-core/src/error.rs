@@ -198,6 +198,16 @@ impl<E> Error<E> {
         self
     }
 
+    /// Adds what the client did not do and why (e.g. a server clock it refused to learn): shown
+    /// after a service error, or after the message of another.
+    pub(crate) fn with_note(mut self, note: Option<String>) -> Self {
+        if let Some(note) = note {
+            self.inner.message =
+                if self.inner.message.is_empty() { note } else { format!("{}; {note}", self.inner.message) };
+        }
+        self
+    }
+
     /// Sets how many requests the call sent ([`Error::attempts`]).
     pub fn with_attempts(mut self, attempts: u32) -> Self {
         self.inner.attempts = attempts;
@@ -279,7 +289,12 @@ impl<E: StdError + 'static> fmt::Display for Error<E> {
             write!(f, "{action}: ")?;
         }
         match &self.inner.service {
-            Some(e) => write!(f, "{e}")?,
+            Some(e) => {
+                write!(f, "{e}")?;
+                if !self.inner.message.is_empty() {
+                    write!(f, " ({})", self.inner.message)?;
+                }
+            }
             None => {
                 f.write_str(self.inner.kind.describe())?;
                 if let Some(status) = self.inner.http_status {
@@ -308,7 +323,8 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
             d.field("action", &action);
         }
         match &self.inner.service {
-            Some(e) => d.field("service", e),
+            Some(e) if self.inner.message.is_empty() => d.field("service", e),
+            Some(e) => d.field("service", e).field("note", &self.inner.message),
             None => d.field("message", &self.inner.message),
         };
         if let Some(status) = self.inner.http_status {

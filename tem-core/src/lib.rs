@@ -22,11 +22,11 @@ pub mod signing;
 #[cfg(feature = "test-util")]
 pub mod transport;
 
-pub use client::{Action, Client, PreparedRequest, Reply, ServiceSpec};
+pub use client::{Action, Client, PreparedRequest, Reply, ServiceSpec, MAX_CLOCK_OFFSET_SECS};
 pub use common_error::CommonError;
 pub use config::{
     Config, Endpoint, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_ROOT_DOMAIN, DEFAULT_TIMEOUT,
-    ENV_ENDPOINT, ENV_REGION,
+    ENV_ENDPOINT, ENV_REGION, MAX_REGION_LEN,
 };
 pub use credentials::{
     Credentials, CredentialsError, CredentialsErrorKind, ProvideCredentials, Secret, SharedCredentialsProvider,

@@ -3,57 +3,67 @@
 //! than refused by the service with `RequestLimitExceeded`.
 //!
 //! Each bucket holds one token and gains `rate` tokens a second: calls of one action leave at
-//! most one every `1/rate` seconds, in the order they asked. A call takes its token when it
-//! asks (the count may go below zero) and waits until the token would have been there, so
-//! waiters need no wake-up and are served first come, first served. A call dropped while
-//! waiting gives up its place without returning its token, which can only slow later calls.
+//! most one every `1/rate` seconds, in the order they asked. Waiters queue on the bucket's
+//! fair (first come, first served) lock; the one at the head waits for the next free slot and
+//! takes it only when the slot comes. So a call dropped or timed out while waiting, at the head
+//! or behind it, has taken nothing: later calls are not slowed by calls that were cancelled.
+//! A slot that would come after the caller's deadline is not waited for at all.
 //! Buckets are made on first use; time is `tokio::time`'s.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// Tokens a bucket holds at most: one, so calls are evenly spaced (a burst is smoothed).
-const CAPACITY: f64 = 1.0;
-
 #[derive(Debug, Default)]
 pub(crate) struct RateLimiter {
-    buckets: Mutex<HashMap<&'static str, Bucket>>,
+    buckets: Mutex<HashMap<&'static str, Arc<tokio::sync::Mutex<Bucket>>>>,
 }
 
 #[derive(Debug)]
 struct Bucket {
-    per_second: f64,
-    tokens: f64,
-    updated: Instant,
+    /// Time between two requests: `1/rate`.
+    interval: Duration,
+    /// When the next request may leave; `None` before the first.
+    next_slot: Option<Instant>,
 }
+
+/// No slot of the rate limit comes before the caller's deadline; nothing was taken.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct DeadlineExceeded;
 
 impl RateLimiter {
     /// Waits for the turn of one request of `action`, of which at most `per_second` leave a
-    /// second. Returns at once for a rate of 0 (no limit).
-    pub(crate) async fn acquire(&self, action: &'static str, per_second: u32) {
-        if let Some(wait) = self.reserve(action, per_second, Instant::now()) {
-            tokio::time::sleep(wait).await;
-        }
-    }
-
-    /// Takes a token at `now`; how long to wait for it, if at all.
-    fn reserve(&self, action: &'static str, per_second: u32, now: Instant) -> Option<Duration> {
+    /// second, if it comes by `deadline`. Returns at once for a rate of 0 (no limit).
+    pub(crate) async fn acquire(
+        &self,
+        action: &'static str,
+        per_second: u32,
+        deadline: Instant,
+    ) -> Result<(), DeadlineExceeded> {
         if per_second == 0 {
-            return None;
+            return Ok(());
         }
-        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let bucket = buckets.entry(action).or_insert_with(|| Bucket {
-            per_second: f64::from(per_second),
-            tokens: CAPACITY,
-            updated: now,
-        });
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * bucket.per_second).min(CAPACITY) - 1.0;
-        bucket.updated = now;
-        (bucket.tokens < 0.0).then(|| Duration::from_secs_f64(-bucket.tokens / bucket.per_second))
+        let bucket = {
+            let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let bucket = buckets.entry(action).or_insert_with(|| {
+                let interval = Duration::from_secs(1) / per_second;
+                Arc::new(tokio::sync::Mutex::new(Bucket { interval, next_slot: None }))
+            });
+            Arc::clone(bucket)
+        };
+        // Dropping this future while queued or while waiting for the slot leaves the bucket as
+        // it was: the slot is taken (`next_slot` moved on) only once it has come.
+        let mut bucket = tokio::time::timeout_at(deadline, bucket.lock()).await.map_err(|_| DeadlineExceeded)?;
+        let now = Instant::now();
+        let slot = bucket.next_slot.map_or(now, |next| next.max(now));
+        if slot > deadline {
+            return Err(DeadlineExceeded);
+        }
+        tokio::time::sleep_until(slot).await;
+        bucket.next_slot = Some(slot + bucket.interval);
+        Ok(())
     }
 }
 
@@ -61,15 +71,17 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
+    const FAR: Duration = Duration::from_secs(3600);
+
     #[tokio::test(start_paused = true)]
     async fn a_burst_leaves_evenly_spaced_at_the_rate() {
-        let limiter = std::sync::Arc::new(RateLimiter::default());
+        let limiter = Arc::new(RateLimiter::default());
         let start = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..41 {
             let limiter = limiter.clone();
             tasks.push(tokio::spawn(async move {
-                limiter.acquire("RollingUpdateApplicationByVersion", 20).await;
+                limiter.acquire("RollingUpdateApplicationByVersion", 20, start + FAR).await.unwrap();
                 Instant::now()
             }));
         }
@@ -95,20 +107,71 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn buckets_are_per_action_refill_after_a_pause_and_zero_means_no_limit() {
         let limiter = RateLimiter::default();
-        let now = Instant::now();
-        assert_eq!(limiter.reserve("A", 10, now), None);
-        assert_eq!(limiter.reserve("A", 10, now), Some(Duration::from_millis(100)));
-        assert_eq!(limiter.reserve("B", 10, now), None, "another action has its own bucket");
-        // After a long pause the bucket holds one token again, not more.
-        let later = now + Duration::from_secs(10);
-        assert_eq!(limiter.reserve("A", 10, later), None);
-        assert_eq!(limiter.reserve("A", 10, later), Some(Duration::from_millis(100)));
+        let start = Instant::now();
+        let far = start + FAR;
+        limiter.acquire("A", 10, far).await.unwrap();
+        limiter.acquire("B", 10, far).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::ZERO, "another action has its own bucket");
+        limiter.acquire("A", 10, far).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_millis(100));
+        // After a long pause the bucket holds one slot again, not more.
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        let later = Instant::now();
+        limiter.acquire("A", 10, far).await.unwrap();
+        assert_eq!(later.elapsed(), Duration::ZERO);
+        limiter.acquire("A", 10, far).await.unwrap();
+        assert_eq!(later.elapsed(), Duration::from_millis(100));
+        let later = Instant::now();
         for _ in 0..100 {
-            assert_eq!(limiter.reserve("C", 0, now), None);
+            limiter.acquire("C", 0, later).await.unwrap();
         }
-        let started = Instant::now();
-        limiter.acquire("D", 1).await;
-        limiter.acquire("D", 1).await;
-        assert_eq!(started.elapsed(), Duration::from_secs(1));
+        assert_eq!(later.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiters_dropped_or_timed_out_give_their_slots_back() {
+        let limiter = Arc::new(RateLimiter::default());
+        let start = Instant::now();
+        limiter.acquire("A", 20, start + FAR).await.unwrap();
+        // 400 waiters queued behind it, all dropped after 10 ms: none has taken a slot.
+        let mut waiters = Vec::new();
+        for _ in 0..400 {
+            let limiter = limiter.clone();
+            waiters.push(tokio::spawn(async move { limiter.acquire("A", 20, start + FAR).await }));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        for waiter in &waiters {
+            waiter.abort();
+        }
+        for waiter in waiters {
+            assert!(waiter.await.unwrap_err().is_cancelled());
+        }
+        // 400 more whose deadline (10 ms) ends their wait: they time out, and take nothing.
+        let mut waiters = Vec::new();
+        for _ in 0..400 {
+            let limiter = limiter.clone();
+            let deadline = Instant::now() + Duration::from_millis(10);
+            waiters.push(tokio::spawn(async move { limiter.acquire("A", 20, deadline).await }));
+        }
+        for waiter in waiters {
+            assert_eq!(waiter.await.unwrap(), Err(DeadlineExceeded));
+        }
+        // The next call waits for the one slot taken (50 ms after the start), no more.
+        let asked = Instant::now();
+        limiter.acquire("A", 20, asked + Duration::from_secs(1)).await.unwrap();
+        assert_eq!(Instant::now() - start, Duration::from_millis(50));
+        assert!(asked.elapsed() <= Duration::from_millis(50));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slot_beyond_the_deadline_is_not_waited_for() {
+        let limiter = RateLimiter::default();
+        let start = Instant::now();
+        limiter.acquire("A", 1, start + FAR).await.unwrap();
+        // The next slot comes in 1 s: a deadline of 500 ms fails at once, and takes nothing.
+        assert_eq!(limiter.acquire("A", 1, start + Duration::from_millis(500)).await, Err(DeadlineExceeded));
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        limiter.acquire("A", 1, start + FAR).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
     }
 }

@@ -11,7 +11,8 @@
 //! | HTTP 429 | retry | retry |
 //! | `RequestLimitExceeded`, `RequestLimitExceeded.*`: refused before any work | retry | retry |
 //! | `InternalError`, `InternalError.*`, `ServiceUnavailable`, `ServiceUnavailable.*` | retry | only with `retry_after_dispatch` |
-//! | `AuthFailure.SignatureExpire` | re-sign with the server's clock, once | same |
+//! | `AuthFailure.SignatureExpire`, the reply's `Date` 2 s or more from the clock the request was signed with, and at most [`crate::MAX_CLOCK_OFFSET_SECS`] from ours | re-sign with the server's clock, once | same |
+//! | the request could not be made locally (no credentials, a header value HTTP forbids): nothing was sent | stop | stop |
 //! | anything else: other codes (`LimitExceeded*` is a quota, `ResourceInUse*` a state), other statuses, an unreadable or too large reply, a bad request or configuration | stop | stop |
 //!
 //! "Read-only" is decided from the schema for each action ([`crate::Action::READ_ONLY`]).
@@ -65,7 +66,8 @@ impl RetryPolicy {
     }
 
     /// One attempt, no retry. (A request refused with `AuthFailure.SignatureExpire` is still
-    /// re-signed with the server's clock and sent once more: it was refused unread.)
+    /// re-signed with the server's clock and sent once more, when that clock differs from the
+    /// one it was signed with: it was refused unread.)
     pub const fn disabled() -> Self {
         Self { max_attempts: 1, ..Self::new() }
     }
@@ -176,8 +178,10 @@ pub enum Failure<'a> {
     HttpStatus(u16),
     /// An error reply with this code.
     Service(&'a str),
-    /// Anything else: an unreadable or too large reply, an invalid request, a configuration
-    /// or credentials error.
+    /// The request could not be made on this machine (no credentials, a request that cannot
+    /// be built): nothing was sent, and sending again cannot help.
+    Local,
+    /// Anything else: an unreadable or too large reply.
     Other,
 }
 
@@ -188,6 +192,7 @@ impl fmt::Display for Failure<'_> {
             Self::MaybeReceived => f.write_str("connection failed after sending"),
             Self::HttpStatus(status) => write!(f, "HTTP {status}"),
             Self::Service(code) => f.write_str(code),
+            Self::Local => f.write_str("not sent: failed locally"),
             Self::Other => f.write_str("other"),
         }
     }
@@ -220,7 +225,7 @@ pub fn classify(failure: Failure<'_>, read_only: bool, retry_after_dispatch: boo
         Failure::Service(code) if in_class(code, "InternalError") || in_class(code, "ServiceUnavailable") => {
             resend_safe
         }
-        Failure::Service(_) | Failure::Other => Decision::Stop,
+        Failure::Service(_) | Failure::Local | Failure::Other => Decision::Stop,
     }
 }
 

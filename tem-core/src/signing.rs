@@ -11,6 +11,8 @@
 //! 4. [`signature`]: hex HMAC of step 2 under the key of step 3.
 //! 5. [`authorization`]: the `Authorization` header.
 
+use std::fmt;
+
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
@@ -79,8 +81,9 @@ pub struct SigningInput<'a> {
     pub timestamp: i64,
 }
 
-/// The intermediate and final values of one signature, each inspectable.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The intermediate and final values of one signature, each inspectable. `Debug` leaves out
+/// the string to sign: under a legacy method it holds every parameter, `Token` included.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Signature {
     pub canonical_request: String,
     pub string_to_sign: String,
@@ -88,6 +91,16 @@ pub struct Signature {
     pub signature: String,
     /// The value of the `Authorization` header.
     pub authorization: String,
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signature")
+            .field("canonical_request", &self.canonical_request)
+            .field("signature", &self.signature)
+            .field("authorization", &self.authorization)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Signs `input` with a secret id and key: all five steps.

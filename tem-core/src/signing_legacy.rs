@@ -25,7 +25,8 @@ use super::SignatureMethod;
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// Everything a legacy signature depends on besides the secret key.
-#[derive(Clone, Copy, Debug)]
+/// `Debug` redacts the token.
+#[derive(Clone, Copy)]
 pub struct LegacyInput<'a> {
     /// `HmacSha256` or `HmacSha1`.
     pub method: SignatureMethod,
@@ -51,6 +52,25 @@ pub struct LegacyInput<'a> {
     pub token: Option<&'a str>,
     /// The action's own parameters, flattened ([`flatten_params`]).
     pub params: &'a [(String, String)],
+}
+
+impl fmt::Debug for LegacyInput<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LegacyInput")
+            .field("method", &self.method)
+            .field("host", &self.host)
+            .field("action", &self.action)
+            .field("version", &self.version)
+            .field("region", &self.region)
+            .field("language", &self.language)
+            .field("request_client", &self.request_client)
+            .field("timestamp", &self.timestamp)
+            .field("nonce", &self.nonce)
+            .field("secret_id", &self.secret_id)
+            .field("token", &self.token.map(|_| "** redacted **"))
+            .field("params", &self.params)
+            .finish()
+    }
 }
 
 /// A legacy signature and what it covers.

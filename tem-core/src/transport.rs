@@ -358,12 +358,13 @@ impl Config {
 }
 
 /// One attempt through `transport` instead of HTTP: `request` as reqwest would send it (with
-/// the `Host` reqwest would add), the reply read as HTTP's is (the `Date` header, the size
-/// limit), a failure classified as HTTP's is.
+/// the `Host` reqwest would add), within the attempt's `timeout`, the reply read as HTTP's is
+/// (the `Date` header, the size limit), a failure classified as HTTP's is.
 pub(crate) async fn send_through(
     transport: &SharedTransport,
     action: &'static str,
     request: reqwest::Request,
+    timeout: std::time::Duration,
     max_response_bytes: usize,
 ) -> Result<Reply, (Error<Infallible>, Failure<'static>)> {
     let mut headers: Vec<(String, String)> = Vec::with_capacity(request.headers().len() + 1);
@@ -380,7 +381,13 @@ pub(crate) async fn send_through(
     );
     let body = request.body().and_then(|b| b.as_bytes()).map(<[u8]>::to_vec).unwrap_or_default();
     let request = HttpRequest::new(request.method().as_str(), request.url().as_str(), headers, body);
-    match transport.send(request).await {
+    let sent = tokio::time::timeout(timeout, transport.send(request)).await.unwrap_or_else(|_| {
+        Err(TransportError::new(
+            TransportErrorKind::Timeout,
+            "no complete reply within the timeout; the server may have received the request",
+        ))
+    });
+    match sent {
         Ok(reply) => {
             if reply.body.len() > max_response_bytes {
                 let message = format!("the reply has {} bytes, the limit is {max_response_bytes}", reply.body.len());

@@ -372,3 +372,204 @@ async fn a_burst_of_100_calls_is_smoothed_by_the_limiter_instead_of_rejected() {
     assert_eq!(requests, 100);
     assert!(failed >= 50 && served + failed == 100, "{served} served, {failed} refused");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hardening (issue 12): skew under concurrency, cancelled waits, local failures, slow credentials
+// ---------------------------------------------------------------------------------------------
+
+/// `n` calls started at once (a barrier) on one fresh client against a front door whose clock
+/// is 1,000 s ahead: how many succeeded, and how many requests the front door received.
+async fn skewed_burst(n: usize, mutating_action: bool) -> (usize, usize) {
+    let server = FrontDoor::start(
+        FrontDoorOptions::default().with_clock_offset(1000).with_responder(tem_tests::examples_responder()),
+    )
+    .await;
+    let client = Client::new(config(&server).with_retry_policy(RetryPolicy::disabled())).unwrap();
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (client, barrier) = (client.clone(), Arc::clone(&barrier));
+        calls.spawn(async move {
+            barrier.wait().await;
+            if mutating_action {
+                client.rolling_update_application_by_version(&rolling_update()).await.map(|_| ()).map_err(|e| e.kind())
+            } else {
+                let request = DescribeApplicationsRequest::builder().build().unwrap();
+                client.describe_applications(&request).await.map(|_| ()).map_err(|e| e.kind())
+            }
+        });
+    }
+    let mut succeeded = 0;
+    while let Some(outcome) = calls.join_next().await {
+        match outcome.unwrap() {
+            Ok(()) => succeeded += 1,
+            Err(kind) => eprintln!("a call failed: {kind:?}"),
+        }
+    }
+    (succeeded, server.request_count())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_calls_against_a_skewed_server_clock_all_recover_with_two_requests_each_at_most() {
+    for n in [2, 8, 32] {
+        for mutating_action in [false, true] {
+            let (succeeded, requests) = skewed_burst(n, mutating_action).await;
+            eprintln!("{n} calls at once (mutating: {mutating_action}): {succeeded} succeeded, {requests} requests");
+            assert_eq!(succeeded, n, "{n} calls at once (mutating: {mutating_action}): all succeed");
+            assert!(requests <= 2 * n, "{n} calls at once (mutating: {mutating_action}): {requests} requests");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_absurd_server_date_is_not_learnt_and_the_error_says_why() {
+    let server = serving(
+        Response::service_error("AuthFailure.SignatureExpire", "expired")
+            .with_header("Date", "Fri, 31 Dec 9999 23:59:59 GMT"),
+    )
+    .await;
+    let client = Client::new(config(&server)).unwrap();
+    let err = client.rolling_update_application_by_version(&rolling_update()).await.unwrap_err();
+    assert_eq!((err.kind(), server.request_count(), err.attempts()), (ErrorKind::Service, 1, 1));
+    assert!(matches!(
+        err.service_error(),
+        Some(RollingUpdateError::Common(CommonError::AuthFailureSignatureExpire(_)))
+    ));
+    assert_eq!(client.core().clock_offset(), 0, "the offset is not learnt");
+    let shown = err.to_string();
+    assert!(shown.contains("clock") && shown.contains("86400"), "the error says why: {shown}");
+}
+
+#[tokio::test]
+async fn calls_dropped_while_waiting_for_the_rate_limit_give_their_slots_back() {
+    let server = serving(Response::ok(json!({"Result": "r"}))).await;
+    let config = config(&server).with_rate_limiting(true).with_timeout(Duration::from_secs(1));
+    let client = Client::new(config).unwrap();
+    let request = rolling_update();
+    // 400 calls, each polled once (so that it is queued for its slot: the first takes it) and
+    // dropped at once: nothing is sent.
+    for _ in 0..400 {
+        let call = client.rolling_update_application_by_version(&request);
+        assert!(tokio::time::timeout(Duration::ZERO, call).await.is_err());
+    }
+    // The next call waits for one slot at most (50 ms at 20 a second), not for 400. The guard
+    // only keeps the test from hanging on a regression; the call's own timeout is 1 s.
+    let call = client.rolling_update_application_by_version(&request);
+    let outcome = tokio::time::timeout(Duration::from_secs(10), call).await;
+    let outcome = outcome.expect("the call waited for the slots of dropped calls");
+    assert_eq!(outcome.unwrap().result, "r");
+    assert_eq!(server.request_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_for_a_rate_limit_slot_counts_against_the_timeout() {
+    let server = serving(Response::ok(json!({"Result": "r"}))).await;
+    // 40 calls at once at 20 a second with a 1 s timeout: the slots of the last ~20 come
+    // after their deadline.
+    let config = config(&server).with_rate_limiting(true).with_timeout(Duration::from_secs(1));
+    let client = Client::new(config).unwrap();
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let client = client.clone();
+        calls.spawn(async move { client.rolling_update_application_by_version(&rolling_update()).await });
+    }
+    let (mut succeeded, mut not_sent, mut late) = (0, 0, 0);
+    while let Some(outcome) = calls.join_next().await {
+        match outcome.unwrap() {
+            Ok(_) => succeeded += 1,
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+                // Refused a slot (sent nothing), or given one too close to the deadline for the
+                // exchange to finish.
+                match e.attempts() {
+                    0 => not_sent += 1,
+                    _ => late += 1,
+                }
+            }
+        }
+    }
+    let requests = server.request_count();
+    assert!(requests >= succeeded && requests <= succeeded + late, "a call that timed out waiting sent nothing");
+    assert!(not_sent >= 10 && succeeded >= 10, "{succeeded} succeeded, {not_sent} not sent, {late} late");
+}
+
+#[tokio::test]
+async fn a_request_that_cannot_be_built_is_invalid_and_never_sent_nor_retried() {
+    let server = serving(Response::ok(json!({}))).await;
+    let bad = [
+        Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY).with_token("tok\nen"),
+        Credentials::new("AKID\r\nX-Injected: 1", DEFAULT_SECRET_KEY),
+    ];
+    for credentials in bad {
+        // From a provider that checks nothing, so that the request itself is what fails (the
+        // static credentials are refused before, when the client is built).
+        let config = config(&server).with_credentials_provider(Unchecked(credentials));
+        let err = read_only(config.clone()).await.unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::InvalidRequest | ErrorKind::Config), "{err}");
+        assert_eq!(err.attempts(), 0, "{err}");
+        let err = mutating(config).await.unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::InvalidRequest | ErrorKind::Config), "{err}");
+        assert_eq!(err.attempts(), 0, "{err}");
+    }
+    assert_eq!(server.request_count(), 0);
+}
+
+/// A provider handing out its credentials as they are, unchecked.
+#[derive(Debug)]
+struct Unchecked(Credentials);
+
+impl tem_core::credentials::ProvideCredentials for Unchecked {
+    fn provide_credentials(&self) -> tem_core::credentials::CredentialsFuture<'_> {
+        let credentials = self.0.clone();
+        Box::pin(async move { Ok(credentials) })
+    }
+}
+
+/// A provider that takes until the wall clock's next second to hand out its credentials, and
+/// records that second.
+#[derive(Debug, Default)]
+struct SlowProvider {
+    handed_out_at: Arc<std::sync::atomic::AtomicI64>,
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+impl tem_core::credentials::ProvideCredentials for SlowProvider {
+    fn provide_credentials(&self) -> tem_core::credentials::CredentialsFuture<'_> {
+        Box::pin(async move {
+            let asked_at = unix_now();
+            while unix_now() == asked_at {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            self.handed_out_at.store(unix_now(), Ordering::SeqCst);
+            Ok(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+        })
+    }
+}
+
+#[tokio::test]
+async fn requests_are_signed_with_the_time_the_credentials_were_in_hand() {
+    let server = serving(Response::ok(json!({"Result": "r"}))).await;
+    let provider = SlowProvider::default();
+    let handed_out_at = Arc::clone(&provider.handed_out_at);
+    let config = config(&server).with_credentials_provider(provider).with_retry_policy(RetryPolicy::disabled());
+    let _ = mutating(config).await;
+    let requests = server.requests();
+    let timestamp: i64 = requests[0].header("X-TC-Timestamp").unwrap().parse().unwrap();
+    assert!(
+        timestamp >= handed_out_at.load(Ordering::SeqCst),
+        "signed at {timestamp}, credentials in hand at {}",
+        handed_out_at.load(Ordering::SeqCst)
+    );
+}
+
+#[tokio::test]
+async fn the_largest_timeout_is_no_timeout_not_a_panic() {
+    // The attempt's deadline (which the rate limit's wait counts against) must not overflow.
+    let server = serving(Response::ok(json!({"Result": "r"}))).await;
+    let config = config(&server).with_timeout(Duration::MAX).with_rate_limiting(true);
+    assert_eq!(mutating(config).await.unwrap().result, "r");
+    assert_eq!(server.request_count(), 1);
+}

@@ -60,7 +60,8 @@ pub const ENV_CREDENTIALS_FILE: &str = "TENCENTCLOUD_CREDENTIALS_FILE";
 pub const ENV_PROFILE: &str = "TENCENTCLOUD_PROFILE";
 
 /// A string that never shows itself: `Debug` and `Display` print `** redacted **`,
-/// and the bytes are overwritten when it is dropped.
+/// and its buffer is zeroed (with `zeroize`) when it is dropped. Copies made from
+/// [`Secret::expose`] (a signing key, a header, a legacy form body) are not.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -89,11 +90,8 @@ impl fmt::Display for Secret {
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        // Volatile writes so the compiler cannot elide the wipe of memory about to be freed.
-        // SAFETY: zero bytes are valid UTF-8, and the string is not used afterwards.
-        for byte in unsafe { self.0.as_bytes_mut() } {
-            unsafe { std::ptr::write_volatile(byte, 0) };
-        }
+        // Zeroes the string's whole buffer, in a way the compiler cannot elide.
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 
