@@ -20,7 +20,9 @@ use crate::rate_limit::RateLimiter;
 use crate::retry::{classify, CallOptions, Decision, Failure, Jitter};
 use crate::signing::{self, SigningInput, JSON_CONTENT_TYPE};
 
-/// What identifies a service: its name (the host's first label) and API version.
+/// What identifies a service: its name (the host's first label) and API version. Built with
+/// [`ServiceSpec::new`]; it may gain fields (hence `#[non_exhaustive]`).
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ServiceSpec {
     pub name: &'static str,
@@ -45,12 +47,27 @@ pub trait Action: Serialize {
     type Error: OperationError;
 }
 
-/// A raw reply: status, body and the `Date` header (for clock-skew handling).
+/// A raw reply: status, body and the `Date` header (for clock-skew handling). Built with
+/// [`Reply::new`]; it may gain fields (hence `#[non_exhaustive]`).
+#[non_exhaustive]
 #[derive(Clone, Debug)]
 pub struct Reply {
     pub status: u16,
     pub date: Option<String>,
     pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// A reply with `status` and `body`, and no `Date`.
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Self { status, date: None, body: body.into() }
+    }
+
+    /// Sets the `Date` header's value.
+    pub fn with_date(mut self, date: impl Into<String>) -> Self {
+        self.date = Some(date.into());
+        self
+    }
 }
 
 /// A client of one service. Cheap to clone: clones share the connection pool.
@@ -556,7 +573,9 @@ impl Client {
     }
 }
 
-/// A signed request, ready to send. `Debug` redacts the token.
+/// A signed request, ready to send, as [`Client::prepare`] returns it. `Debug` redacts the
+/// token. It may gain fields (hence `#[non_exhaustive]`).
+#[non_exhaustive]
 #[derive(Clone)]
 pub struct PreparedRequest {
     pub url: String,
