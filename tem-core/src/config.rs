@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use crate::credentials::{
-    ChainProvider, Credentials, Environment, Profile, ProvideCredentials, SharedCredentialsProvider,
+    ChainProvider, Credentials, CredentialsErrorKind, Environment, Profile, ProvideCredentials,
+    SharedCredentialsProvider,
 };
 use crate::error::{ConfigError, ConfigErrorKind};
 use crate::retry::RetryPolicy;
@@ -310,19 +311,24 @@ impl Config {
         let chain = ChainProvider::default_chain(env, None);
         chain.check()?;
         let mut config = Self::with_provider(SharedCredentialsProvider::new(chain));
-        let variable = |name: &str| match env.var(name) {
+        let variable = |name: &str| match env.var(name)? {
             Some(value) if value.trim().is_empty() => Err(ConfigError::empty_variable(name)),
             other => Ok(other),
         };
         let named = |name: &str, e: ConfigError| ConfigError::with_kind(e.kind(), format!("{name}: {e}"));
         let region = match variable(ENV_REGION)? {
             Some(region) => Some((ENV_REGION.to_owned(), region)),
-            // A profile that cannot be read has already failed the check above, unless the
-            // credentials came from elsewhere first; its region is then not used either.
-            None => Profile::load(env).ok().and_then(|p| {
-                let source = format!("{} profile [{}] region", p.path().display(), p.name());
-                p.region().map(|r| (source, r.to_owned()))
-            }),
+            // Read for its region even when the credentials came from elsewhere: a profile
+            // that is there but broken (a strange file, a bad variable) is an error, not a
+            // silent "no region"; only a missing file or default profile counts as none.
+            None => match Profile::load(env) {
+                Ok(p) => {
+                    let source = format!("{} profile [{}] region", p.path().display(), p.name());
+                    p.region().map(|r| (source, r.to_owned()))
+                }
+                Err(e) if e.kind() == CredentialsErrorKind::NotFound => None,
+                Err(e) => return Err(e.into()),
+            },
         };
         if let Some((source, region)) = region {
             config = config.with_region(&region).map_err(|e| named(&source, e))?;

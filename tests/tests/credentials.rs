@@ -234,17 +234,43 @@ async fn slow_metadata_service_times_out_quickly_and_the_chain_does_not_hang() {
     assert_eq!(server.request_count(), 0);
 }
 
+/// A clock the test moves by hand, starting at the real time in whole seconds (so that expiry
+/// times computed from the real clock keep their meaning, and served ones are exact).
+#[derive(Clone)]
+struct ManualClock(Arc<Mutex<SystemTime>>);
+
+impl ManualClock {
+    fn new() -> Self {
+        Self(Arc::new(Mutex::new(UNIX_EPOCH + Duration::from_secs(now() as u64))))
+    }
+    fn now(&self) -> SystemTime {
+        *self.0.lock().unwrap()
+    }
+    fn secs(&self) -> i64 {
+        self.now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+    }
+    fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+    fn reader(&self) -> impl Fn() -> SystemTime + Send + Sync + 'static {
+        let clock = self.clone();
+        move || clock.now()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn expiring_role_credentials_are_refreshed_once_under_fifty_concurrent_calls() {
-    let soon = now() + 60; // within the 5-minute refresh margin
-    let later = now() + 3600;
+    let clock = ManualClock::new();
+    let soon = clock.secs() + 60;
+    let later = clock.secs() + 3600;
     let (meta, fetches) = metadata(move |n| match n {
         0 => role_credentials("AKIDold", "old-key", "old-token", soon),
         _ => role_credentials("AKIDnew", "new-key", "new-token", later),
     })
     .await;
-    let provider =
-        CvmRoleProvider::with_environment(&Environment::from_pairs([("", "")]).with_metadata_endpoint(meta.base()));
+    let provider = CvmRoleProvider::with_environment(
+        &Environment::from_pairs([("", "")]).with_metadata_endpoint(meta.base()).with_clock(clock.reader()),
+    );
     let server = FrontDoor::start(
         FrontDoorOptions::default()
             .without_credentials()
@@ -259,14 +285,22 @@ async fn expiring_role_credentials_are_refreshed_once_under_fifty_concurrent_cal
         .with_endpoint(&server.endpoint())
         .unwrap();
     let client = Client::new(TEM, config).unwrap();
-    // The first use fetches credentials that already need refreshing; they are used anyway.
+    // Valid for 60 s: used until half their lifetime is left (the 5-minute margin is longer
+    // than their life), then refreshed.
+    assert_eq!(client.credentials().await.unwrap().secret_id(), "AKIDold");
+    clock.advance(Duration::from_secs(29));
     assert_eq!(client.credentials().await.unwrap().secret_id(), "AKIDold");
     assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    clock.advance(Duration::from_secs(2));
 
+    let barrier = Arc::new(tokio::sync::Barrier::new(50));
     let calls: Vec<_> = (0..50)
         .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move { client.send_raw("DescribeEnvironments", b"{}".to_vec()).await })
+            let (client, barrier) = (client.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                client.send_raw("DescribeEnvironments", b"{}".to_vec()).await
+            })
         })
         .collect();
     for call in calls {
@@ -277,6 +311,31 @@ async fn expiring_role_credentials_are_refreshed_once_under_fifty_concurrent_cal
     let requests = server.requests();
     assert_eq!(requests.len(), 50);
     assert!(requests.iter().all(|r| r.accepted() && r.header("X-TC-Token") == Some("new-token")));
+}
+
+#[tokio::test]
+async fn refreshes_are_attempted_at_most_once_per_interval_and_expired_credentials_are_not_sent() {
+    // Each fetch gives credentials valid for 3 s from the (manual) time of the fetch: shorter
+    // than the interval between refreshes.
+    let clock = ManualClock::new();
+    let served = clock.clone();
+    let (meta, fetches) = metadata(move |n| role_credentials(&format!("AKID{n}"), "k", "t", served.secs() + 3)).await;
+    let provider = CvmRoleProvider::with_environment(&environment(&[], None, &meta.base()).with_clock(clock.reader()));
+    let id = || async { provider.provide_credentials().await.map(|c| c.secret_id().to_owned()) };
+    assert_eq!(id().await.unwrap(), "AKID0");
+    clock.advance(Duration::from_secs(2)); // past half the lifetime, but fetched 2 s ago
+    assert_eq!(id().await.unwrap(), "AKID0");
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    clock.advance(Duration::from_secs(1)); // expired, and still too soon to refresh
+    for _ in 0..10 {
+        let err = id().await.unwrap_err();
+        assert_eq!(err.kind(), CredentialsErrorKind::Provider, "{err}");
+        assert!(err.to_string().contains("expired"), "{err}");
+    }
+    assert_eq!(fetches.load(Ordering::SeqCst), 1, "no refresh within the interval");
+    clock.advance(tem_core::credentials::MIN_REFRESH_INTERVAL - Duration::from_secs(3));
+    assert_eq!(id().await.unwrap(), "AKID1");
+    assert_eq!(fetches.load(Ordering::SeqCst), 2);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -344,14 +403,20 @@ async fn assume_role_is_signed_by_the_base_credentials_and_cached() {
 
 #[tokio::test]
 async fn assume_role_refreshes_before_expiry() {
-    let server = sts(vec![now() + 100, now() + 7200]).await;
+    let clock = ManualClock::new();
+    let server = sts(vec![clock.secs() + 100, clock.secs() + 7200]).await;
     let provider = AssumeRoleProvider::builder(ROLE_ARN, "s")
         .base_credentials(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
         .endpoint(server.endpoint())
+        .clock(clock.reader())
         .build()
         .unwrap();
-    // Expires in 100 s, within the 5-minute margin: the next use refreshes; then it is cached.
+    // Expires in 100 s, within the 5-minute margin: used until 50 s are left, then refreshed;
+    // then it is cached.
     assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDsts0");
+    clock.advance(Duration::from_secs(49));
+    assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDsts0");
+    clock.advance(Duration::from_secs(2));
     assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDsts1");
     assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDsts1");
     assert_eq!(server.request_count(), 2);
@@ -819,4 +884,375 @@ fn with_sources(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     shown
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hardening (issue 12): strange credentials files, bounded replies, refresh limits, setters
+// ---------------------------------------------------------------------------------------------
+
+/// Counts the bytes each thread allocates, so a test can bound the memory one call uses
+/// without being disturbed by the tests running beside it.
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let _ = ALLOCATED.try_with(|a| a.set(a.get() + layout.size() as u64));
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCATED.try_with(|a| a.set(a.get() + new_size as u64));
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static COUNTING_ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// `Config::from_environment(env)` on a thread of its own: its result, and the bytes that
+/// thread allocated. A call that has not returned within 30 s fails the test (instead of
+/// hanging the suite; the thread is then left behind).
+fn from_environment_bounded(env: Environment) -> (Result<Config, tem_core::ConfigError>, u64) {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let before = ALLOCATED.with(|a| a.get());
+        let result = Config::from_environment(&env);
+        let allocated = ALLOCATED.with(|a| a.get()) - before;
+        let _ = send.send((result, allocated));
+    });
+    receive.recv_timeout(Duration::from_secs(30)).expect("Config::from_environment returned")
+}
+
+#[test]
+fn a_fifo_a_device_or_a_directory_as_credentials_file_is_a_configuration_error_not_a_hang() {
+    let dir = home_with("strange-files", None);
+    let fifo = dir.join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    let urandom_link = dir.join("urandom-link");
+    std::os::unix::fs::symlink("/dev/urandom", &urandom_link).unwrap();
+    let big = dir.join("big");
+    std::fs::write(&big, format!("[default]\nsecret_id = AKIDbig\nsecret_key = k\n; {}\n", "x".repeat(2 << 20)))
+        .unwrap();
+    let env_id = [("TENCENTCLOUD_SECRET_ID", "AKIDenv"), ("TENCENTCLOUD_SECRET_KEY", "env-key")];
+    for (path, reason) in [
+        (fifo.clone(), "is not a regular file"),
+        (PathBuf::from("/dev/zero"), "is not a regular file"),
+        (urandom_link.clone(), "is not a regular file"),
+        (dir.clone(), "is not a regular file"),
+        (big.clone(), "is larger than 1 MiB"),
+    ] {
+        let shown = path.display().to_string();
+        // Named by the variable, and found in the home directory; with credentials in the
+        // environment too (the profile is still read for its region).
+        let home = home_with("strange-files-home", None);
+        let in_home = home.join(".tencentcloud/credentials");
+        std::os::unix::fs::symlink(&path, &in_home).unwrap();
+        for (vars, home, named) in [
+            (vec![("TENCENTCLOUD_CREDENTIALS_FILE", shown.as_str())], None, shown.clone()),
+            (env_id.to_vec(), Some(home.clone()), in_home.display().to_string()),
+            (vec![], Some(home.clone()), in_home.display().to_string()),
+        ] {
+            let env = environment(&vars, home, "http://127.0.0.1:9/");
+            let started = Instant::now();
+            let (result, allocated) = from_environment_bounded(env);
+            let err = result.expect_err(&shown);
+            println!("{shown}: {:?}, {allocated} bytes allocated: {err}", started.elapsed());
+            assert_eq!(err.kind(), ConfigErrorKind::UnreadableFile, "{shown}: {err}");
+            assert!(err.to_string().contains(&named) && err.to_string().contains(reason), "{shown}: {err}");
+            assert!(allocated < 10 << 20, "{shown}: {allocated} bytes allocated");
+        }
+    }
+}
+
+#[tokio::test]
+async fn control_characters_in_secrets_are_refused_before_anything_is_sent() {
+    let server = FrontDoor::serving(|_| Response::ok(json!({}))).await;
+    let nowhere = closed_port().await;
+    for (variable, value) in [
+        ("TENCENTCLOUD_SECRET_ID", "AKID\nX-Injected: 1"),
+        ("TENCENTCLOUD_SECRET_KEY", "key\u{7}"),
+        ("TENCENTCLOUD_SECURITY_TOKEN", "tok\r\nen"),
+        ("TENCENTCLOUD_SECRET_ID", "AKID\u{0}"),
+    ] {
+        let mut vars = vec![("TENCENTCLOUD_SECRET_ID", "AKIDenv"), ("TENCENTCLOUD_SECRET_KEY", "env-key")];
+        vars.retain(|(k, _)| *k != variable);
+        vars.push((variable, value));
+        let err = Config::from_environment(&environment(&vars, None, &nowhere)).expect_err(variable);
+        assert_eq!(err.kind(), ConfigErrorKind::InvalidValue, "{err}");
+        assert!(err.to_string().contains(variable) && err.to_string().contains("control character"), "{err}");
+    }
+
+    let file = "[default]\nsecret_id = AKIDfile\nsecret_key = file\u{1b}key\n";
+    let env = environment(&[], Some(home_with("control-in-file", Some(file))), &nowhere);
+    let err = Config::from_environment(&env).unwrap_err();
+    assert_eq!(err.kind(), ConfigErrorKind::MalformedFile, "{err}");
+    assert!(err.to_string().contains("secret_key contains a control character"), "{err}");
+
+    // Static credentials: the client is not built.
+    for credentials in [
+        Credentials::new("AKID\n", "k"),
+        Credentials::new("AKID", "k\u{7f}"),
+        Credentials::new("AKID", "k").with_token("t\nX: y"),
+    ] {
+        let config = Config::new(credentials).with_endpoint(&server.endpoint()).unwrap();
+        let err = Client::new(TEM, config).unwrap_err();
+        assert_eq!(err.kind(), ConfigErrorKind::InvalidValue, "{err}");
+        assert!(err.to_string().contains("control character"), "{err}");
+    }
+
+    // Fetched credentials: a provider error, and nothing is sent with them.
+    let (meta, _) = metadata(|_| role_credentials("AKIDrole", "role-key", "role\ntoken", now() + 3600)).await;
+    let provider = CvmRoleProvider::with_environment(&environment(&[], None, &meta.base()));
+    let err = provider.provide_credentials().await.unwrap_err();
+    assert_eq!(err.kind(), CredentialsErrorKind::Provider, "{err}");
+    assert!(err.to_string().contains("Token contains a control character"), "{err}");
+    let config = Config::new(Credentials::new("unused", "unused"))
+        .with_credentials_provider(provider)
+        .with_region("ap-guangzhou")
+        .unwrap()
+        .with_endpoint(&server.endpoint())
+        .unwrap();
+    let err = Client::new(TEM, config).unwrap().send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Credentials, "{err}");
+    let sts_server = FrontDoor::start(FrontDoorOptions::default().with_service("sts", "2018-08-13").with_responder(|_| {
+        Response::ok(json!({"Credentials": {"Token": "t", "TmpSecretId": "AKID\tsts", "TmpSecretKey": "k"}, "ExpiredTime": now() + 7200}))
+    }))
+    .await;
+    let err = AssumeRoleProvider::builder(ROLE_ARN, "s")
+        .base_credentials(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+        .endpoint(sts_server.endpoint())
+        .build()
+        .unwrap()
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), CredentialsErrorKind::Provider, "{err}");
+    assert!(err.to_string().contains("TmpSecretId contains a control character"), "{err}");
+    assert_eq!(server.request_count(), 0);
+}
+
+#[tokio::test]
+async fn short_lived_role_credentials_are_fetched_once_not_on_every_call() {
+    // Valid for 60 s: within the 5-minute margin, but far from expiring.
+    let expires = now() + 60;
+    let (meta, fetches) = metadata(move |_| role_credentials("AKIDshort", "short-key", "short-token", expires)).await;
+    let provider = CvmRoleProvider::with_environment(&environment(&[], None, &meta.base()));
+    let server = FrontDoor::start(FrontDoorOptions::default().with_temporary_credential(
+        "AKIDshort",
+        "short-key",
+        "short-token",
+    ))
+    .await;
+    let config = Config::new(Credentials::new("unused", "unused"))
+        .with_credentials_provider(provider)
+        .with_region("ap-guangzhou")
+        .unwrap()
+        .with_endpoint(&server.endpoint())
+        .unwrap();
+    let client = Client::new(TEM, config).unwrap();
+    for _ in 0..10 {
+        client.send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap();
+    }
+    assert_eq!(server.request_count(), 10);
+    assert!(server.requests().iter().all(|r| r.accepted()));
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    assert_eq!(meta.lines().len(), 2, "one role-name and one credentials request for ten calls");
+}
+
+#[tokio::test]
+async fn expired_credentials_are_never_sent() {
+    let (meta, fetches) = metadata(|_| role_credentials("AKIDold", "old-key", "old-token", now() - 10)).await;
+    let provider = CvmRoleProvider::with_environment(&environment(&[], None, &meta.base()));
+    let server = FrontDoor::serving(|_| Response::ok(json!({}))).await;
+    let config = Config::new(Credentials::new("unused", "unused"))
+        .with_credentials_provider(provider)
+        .with_region("ap-guangzhou")
+        .unwrap()
+        .with_endpoint(&server.endpoint())
+        .unwrap();
+    let client = Client::new(TEM, config).unwrap();
+    for _ in 0..5 {
+        let err = client.send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Credentials, "{err}");
+        assert!(with_sources(&err).contains("expired"), "{}", with_sources(&err));
+    }
+    assert_eq!(server.request_count(), 0, "expired credentials were sent");
+    assert_eq!(fetches.load(Ordering::SeqCst), 1, "refreshes are attempted at most once per interval");
+}
+
+#[tokio::test]
+async fn a_huge_metadata_reply_is_refused_without_being_read() {
+    // A role name of 1 MiB: refused; the credentials of such a role are never asked for.
+    let meta = FakeHttp::start(|line| {
+        if line.ends_with("security-credentials/ HTTP/1.1") {
+            (200, "r".repeat(1 << 20), Duration::ZERO)
+        } else {
+            (200, role_credentials("AKIDrole", "k", "t", now() + 3600), Duration::ZERO)
+        }
+    })
+    .await;
+    let err = CvmRoleProvider::with_environment(&environment(&[], None, &meta.base()))
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), CredentialsErrorKind::Provider, "{err}");
+    assert!(err.to_string().contains("larger than"), "{err}");
+    assert_eq!(meta.lines().len(), 1);
+
+    // Credentials padded to 1 MiB: refused.
+    let (meta, _) =
+        metadata(|_| format!("{}{}", " ".repeat(1 << 20), role_credentials("AKIDrole", "k", "t", now() + 3600))).await;
+    let err = CvmRoleProvider::with_environment(&environment(&[], None, &meta.base()))
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), CredentialsErrorKind::Provider, "{err}");
+    assert!(err.to_string().contains("larger than"), "{err}");
+}
+
+#[tokio::test]
+async fn no_public_setter_panics_on_extreme_values() {
+    let expiring = Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+        .with_expiry(SystemTime::now() + Duration::from_secs(3600));
+    for margin in [Duration::ZERO, Duration::MAX] {
+        let provider = tem_core::credentials::CachingProvider::new(expiring.clone()).with_refresh_margin(margin);
+        // Twice: the second asks whether the cached credentials are still fresh.
+        for _ in 0..2 {
+            assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), DEFAULT_SECRET_ID);
+        }
+        let (meta, _) = metadata(|_| role_credentials("AKIDrole", "k", "t", now() + 3600)).await;
+        let cvm = CvmRoleProvider::with_environment(&environment(&[], None, &meta.base()))
+            .with_refresh_margin(margin)
+            .with_timeouts(Duration::MAX, Duration::MAX);
+        for _ in 0..2 {
+            assert_eq!(cvm.provide_credentials().await.unwrap().secret_id(), "AKIDrole", "{margin:?}");
+        }
+        let server = sts(vec![now() + 7200]).await;
+        let assume = AssumeRoleProvider::builder(ROLE_ARN, "s")
+            .base_credentials(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+            .endpoint(server.endpoint())
+            .refresh_margin(margin)
+            .duration(margin)
+            .build()
+            .unwrap();
+        for _ in 0..2 {
+            assert_eq!(assume.provide_credentials().await.unwrap().secret_id(), "AKIDsts0", "{margin:?}");
+        }
+    }
+    for expiry in [UNIX_EPOCH, UNIX_EPOCH + Duration::from_secs(u32::MAX as u64 * 100)] {
+        let provider = tem_core::credentials::CachingProvider::new(expiring.clone().with_expiry(expiry))
+            .with_refresh_margin(Duration::MAX);
+        let _ = provider.provide_credentials().await;
+        let _ = provider.provide_credentials().await;
+    }
+
+    let server = FrontDoor::serving(|_| Response::ok(json!({}))).await;
+    for (duration, count) in [(Duration::ZERO, 0), (Duration::MAX, u32::MAX)] {
+        let policy = tem_core::RetryPolicy::new()
+            .with_max_attempts(count)
+            .with_base_delay(duration)
+            .with_max_delay(duration)
+            .with_budget(duration);
+        let config = Config::new(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+            .with_region("ap-guangzhou")
+            .unwrap()
+            .with_endpoint(&server.endpoint())
+            .unwrap()
+            .with_timeout(Duration::MAX)
+            .with_connect_timeout(Duration::MAX)
+            .with_max_response_bytes(if count == 0 { 0 } else { usize::MAX })
+            .with_retry_policy(policy.clone());
+        let client = Client::new(TEM, config).unwrap();
+        let _ = client.send_raw("DescribeEnvironments", b"{}".to_vec()).await;
+        for retry in [0, 1, 2, 31, 32, 33, u32::MAX] {
+            assert!(policy.delay_ceiling(retry) <= duration);
+        }
+    }
+}
+
+#[test]
+fn a_variable_that_is_not_utf8_is_an_error_naming_it_not_unset() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let not_utf8 = || OsString::from_vec(b"ap-guangzhou\xff".to_vec());
+    let home = home_with("not-utf8", Some("[default]\nsecret_id = AKIDfile\nsecret_key = file-key\n"));
+    for variable in [
+        "TENCENTCLOUD_SECRET_ID",
+        "TENCENTCLOUD_SECRET_KEY",
+        "TENCENTCLOUD_SECURITY_TOKEN",
+        "TENCENTCLOUD_REGION",
+        "TENCENTCLOUD_ENDPOINT",
+        "TENCENTCLOUD_PROFILE",
+        "TENCENTCLOUD_CREDENTIALS_FILE",
+    ] {
+        // Valid credentials in the environment and in the file: the broken variable is not
+        // skipped in favour of either.
+        let env = Environment::from_os_vars(move |name| match name {
+            _ if name == variable => Some(not_utf8()),
+            "TENCENTCLOUD_SECRET_ID" => Some("AKIDenv".into()),
+            "TENCENTCLOUD_SECRET_KEY" => Some("env-key".into()),
+            _ => None,
+        })
+        .with_home(Some(home.clone()))
+        .with_metadata_endpoint("http://127.0.0.1:9/");
+        let err = Config::from_environment(&env).expect_err(variable);
+        assert_eq!(err.kind(), ConfigErrorKind::InvalidValue, "{variable}: {err}");
+        assert!(err.to_string().contains(&format!("environment variable {variable} is not valid UTF-8")), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn assume_role_takes_the_parent_configuration_but_not_its_endpoint_region_or_credentials() {
+    // The parent points at its own server, in another region, with other credentials.
+    let parent_server = FrontDoor::serving(|_| Response::ok(json!({}))).await;
+    let proxy = FakeHttp::start(|_| (403, String::new(), Duration::ZERO)).await;
+    let parent = Config::new(Credentials::new("AKIDparent", "parent-key"))
+        .with_region("ap-shanghai")
+        .unwrap()
+        .with_endpoint(&parent_server.endpoint())
+        .unwrap()
+        .with_language("en-US")
+        .unwrap()
+        .with_retry_policy(tem_core::RetryPolicy::disabled());
+
+    // With the builder's endpoint: STS gets the call, signed with the base credentials, in the
+    // builder's region, with the parent's other settings (its language).
+    let server = sts(vec![now() + 7200]).await;
+    let provider = AssumeRoleProvider::builder(ROLE_ARN, "s")
+        .base_credentials(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+        .config(parent.clone())
+        .endpoint(server.endpoint())
+        .build()
+        .unwrap();
+    assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDsts0");
+    let request = &server.requests()[0];
+    assert!(request.accepted(), "{:?}", request.reason);
+    assert_eq!(request.header("X-TC-Region"), Some("ap-guangzhou"));
+    assert_eq!(request.header("X-TC-Language"), Some("en-US"));
+    assert!(request.header("Authorization").unwrap().contains(DEFAULT_SECRET_ID));
+
+    // Without it: STS's own domain under the parent's root domain, reached through the
+    // parent's proxy (which sees the tunnel's target) with the parent's retry policy (one
+    // attempt), never the parent's endpoint.
+    let provider = AssumeRoleProvider::builder(ROLE_ARN, "s")
+        .base_credentials(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+        .config(
+            parent
+                .with_root_domain("internal.tencentcloudapi.com")
+                .unwrap()
+                .with_proxy(&format!("http://{}", proxy.addr))
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    assert!(provider.provide_credentials().await.is_err(), "the proxy refuses to tunnel");
+    assert_eq!(proxy.lines(), ["CONNECT sts.internal.tencentcloudapi.com:443 HTTP/1.1"]);
+    assert_eq!(parent_server.request_count(), 0, "the parent's endpoint got an STS call");
 }

@@ -1,18 +1,66 @@
 //! The `rolling_update` example program (tem-api/examples) as a user runs it: against the
 //! local front door through `TENCENTCLOUD_ENDPOINT`, with credentials and region from the
-//! environment. `cargo test --workspace` builds the example before running this.
+//! environment. The program is built (or found up to date) by cargo first, so the test runs
+//! the example of this source tree, never a binary left from an earlier build.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 use tem_tests::{examples_responder, FrontDoor, FrontDoorOptions, Response, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 
-/// `target/<profile>/examples/rolling_update`, beside this test's own `deps/` directory.
+/// The `rolling_update` example, built now by the cargo running this test, into the same
+/// target directory and profile as this test (`<target>/<profile>/deps/<this test>`), so that
+/// it is as fresh as the test itself. Its path is the one cargo reports for the artifact, not a
+/// guess. When `cargo test --workspace` has already built it, this is a quick no-op build.
 fn program() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe.parent().unwrap().parent().unwrap().join("examples").join("rolling_update");
-    assert!(path.exists(), "{} is not built: run `cargo test --workspace`, which builds examples", path.display());
-    path
+    static PROGRAM: OnceLock<PathBuf> = OnceLock::new();
+    PROGRAM
+        .get_or_init(|| {
+            let exe = std::env::current_exe().unwrap();
+            let profile_dir = exe.parent().unwrap().parent().unwrap();
+            let target_dir = profile_dir.parent().unwrap();
+            let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+            let mut build = Command::new(env!("CARGO"));
+            build.args(["build", "--quiet", "--message-format=json", "-p", "tem-api", "--example", "rolling_update"]);
+            build.arg("--manifest-path").arg(&manifest).arg("--target-dir").arg(target_dir);
+            if profile_dir.file_name().is_some_and(|name| name == "release") {
+                build.arg("--release");
+            }
+            // Not the variables cargo set for this test (CARGO_MANIFEST_DIR, CARGO_PKG_*, …):
+            // build scripts track some of them, and a build seeing this test's values would
+            // rebuild dependencies that the enclosing `cargo test` then rebuilds again.
+            for (name, _) in std::env::vars_os() {
+                let name = name.to_string_lossy();
+                let set_for_crates = ["CARGO_PKG_", "CARGO_BIN_EXE_"].iter().any(|p| name.starts_with(p))
+                    || [
+                        "CARGO_MANIFEST_DIR",
+                        "CARGO_MANIFEST_PATH",
+                        "CARGO_CRATE_NAME",
+                        "CARGO_BIN_NAME",
+                        "CARGO_PRIMARY_PACKAGE",
+                        "CARGO_TARGET_TMPDIR",
+                        "CARGO_RUSTC_CURRENT_DIR",
+                        "OUT_DIR",
+                    ]
+                    .contains(&name.as_ref());
+                if set_for_crates {
+                    build.env_remove(name.as_ref());
+                }
+            }
+            let output = build.output().expect("cargo runs");
+            assert!(output.status.success(), "building the example failed:\n{}", text(&output.stderr));
+            // The artifact's own message names its executable.
+            let executable = text(&output.stdout).lines().find_map(|line| {
+                let message: serde_json::Value = serde_json::from_str(line).ok()?;
+                let is_example = message["reason"] == "compiler-artifact"
+                    && message["target"]["name"] == "rolling_update"
+                    && message["target"]["kind"][0] == "example";
+                is_example.then(|| message["executable"].as_str().map(PathBuf::from)).flatten()
+            });
+            executable.expect("cargo reported the example's executable")
+        })
+        .clone()
 }
 
 /// Runs the program with only the given variables (no user's real credentials leak in).

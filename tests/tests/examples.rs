@@ -3,10 +3,14 @@
 //! JSON value; the response parses into the typed response; and every action is called over
 //! HTTP, signed, against the local front door answering with the example's reply. The same
 //! for the fixture of odd cases (`tests/fixtures/oddities`), whose every action is called.
+//! An action without an example is called with a minimal valid request built from the schema
+//! (every required member, recursively, with a value of its type).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
+
+use codegen::schema::{Service, ServiceFiles, SourceFile, Structure, Ty};
 
 use pretty_assertions::assert_eq;
 use serde::de::DeserializeOwned;
@@ -25,6 +29,9 @@ const SCHEMA_BREAKING: &[(&str, &str, &str)] = &[(
 
 /// A generated crate under test: where its examples are, and which service it calls.
 struct Crate {
+    api_file: &'static str,
+    /// `api_file`, loaded once.
+    api: OnceLock<Service>,
     examples_file: &'static str,
     /// `examples_file`, read once for all of the crate's tests.
     examples: OnceLock<BTreeMap<String, Vec<Example>>>,
@@ -32,11 +39,15 @@ struct Crate {
 }
 
 static TEM: Crate = Crate {
+    api_file: "../schema/tem/2021-07-01/api.json",
+    api: OnceLock::new(),
     examples_file: "../schema/tem/2021-07-01/examples.json",
     examples: OnceLock::new(),
     service: tem_api::SERVICE,
 };
 static ODDITIES: Crate = Crate {
+    api_file: "fixtures/oddities/schema/api.json",
+    api: OnceLock::new(),
     examples_file: "fixtures/oddities/schema/examples.json",
     examples: OnceLock::new(),
     service: oddities_api::SERVICE,
@@ -97,6 +108,44 @@ fn examples(krate: &Crate) -> &BTreeMap<String, Vec<Example>> {
     })
 }
 
+fn service(krate: &Crate) -> &Service {
+    krate.api.get_or_init(|| {
+        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(krate.api_file)).unwrap();
+        let files = ServiceFiles {
+            api: SourceFile { name: krate.api_file, text: &text },
+            api_en: None,
+            examples: None,
+            errors: None,
+            extensions: None,
+        };
+        Service::load(files).unwrap()
+    })
+}
+
+/// The smallest valid request of `action`: its required members, each a value of its type,
+/// structures filled the same way and lists of one element.
+fn minimal_request(krate: &Crate, action: &str) -> Value {
+    fn value(ty: &Ty, service: &Service, depth: usize) -> Value {
+        match ty {
+            Ty::String => Value::from("x"),
+            Ty::Int64 | Ty::UInt64 => Value::from(1),
+            Ty::Float => Value::from(1.5),
+            Ty::Bool => Value::from(true),
+            Ty::List(inner) => Value::Array(vec![value(inner, service, depth)]),
+            Ty::Struct(name) => object(&service.structures[name], service, depth + 1),
+        }
+    }
+    fn object(structure: &Structure, service: &Service, depth: usize) -> Value {
+        // A cycle of required members could never be sent; the schema has none.
+        assert!(depth < 32, "{}: required members form a cycle", structure.wire);
+        let members = structure.members.iter().filter(|m| m.required && !m.deprecated);
+        Value::Object(members.map(|m| (m.wire.clone(), value(&m.ty, service, depth))).collect())
+    }
+    let service = service(krate);
+    let action = service.actions.iter().find(|a| a.wire == action).expect("the action is in the schema");
+    object(&action.input, service, 0)
+}
+
 /// The JSON body of an example's HTTP request text: what follows the first empty line.
 fn request_body(input: &str) -> Value {
     let input = input.replace("\r\n", "\n");
@@ -107,10 +156,13 @@ fn request_body(input: &str) -> Value {
 fn check<A: Action + DeserializeOwned>(krate: &Crate) {
     let examples = examples(krate);
     let Some(examples) = examples.get(A::NAME) else {
-        // Without an example, still call it: the default request of no parameters.
-        if let Ok(request) = serde_json::from_str::<A>("{}") {
-            call_over_http(krate, &request, &serde_json::json!({}), r#"{"Response":{"RequestId":"r"}}"#, A::NAME);
-        }
+        // Without an example, still call it, with the smallest valid request.
+        let what = format!("{} without an example", A::NAME);
+        let body = minimal_request(krate, A::NAME);
+        let request: A = serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{what}: {e}\n{body}"));
+        let back = serde_json::to_value(&request).unwrap();
+        assert_eq!(differences(&body, &back), Vec::<String>::new(), "{what}: the request round trip changed it");
+        call_over_http(krate, &request, &back, r#"{"Response":{"RequestId":"r"}}"#, &what);
         return;
     };
     for example in examples {

@@ -6,6 +6,8 @@
 mod local_server;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use local_server::{LocalServer, Recorded};
@@ -133,15 +135,23 @@ async fn web_identity_is_sent_unsigned_as_the_official_sdks_send_it_and_cached()
 
 #[tokio::test]
 async fn web_identity_refreshes_before_expiry_and_reads_the_rotated_token_again() {
-    // The first credentials expire within the 5-minute margin: the next use refreshes.
-    let server = sts(vec![now() + 100, now() + 7200]).await;
+    // A manual clock: the credentials last an hour; the refresh comes within the last 5 minutes.
+    let start = now();
+    let clock = Arc::new(AtomicI64::new(start));
+    let server = sts(vec![start + 3600, start + 7200]).await;
     let file = token_file("rotated", b"token-one");
-    let provider = WebIdentityProvider::with_environment(&tke_environment(&file, &endpoint(&server)))
+    let read = clock.clone();
+    let env = tke_environment(&file, &endpoint(&server))
+        .with_clock(move || UNIX_EPOCH + Duration::from_secs(read.load(Ordering::SeqCst) as u64));
+    let provider = WebIdentityProvider::with_environment(&env)
         .with_session_name("fixed-session")
         .with_duration(Duration::from_secs(3600));
     assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDoidc0");
+    clock.store(start + 3600 - 400, Ordering::SeqCst);
+    assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDoidc0", "not yet");
     // Kubernetes rotates the projected token: the refresh sends the new one.
     std::fs::write(&file, "token-two").unwrap();
+    clock.store(start + 3600 - 200, Ordering::SeqCst);
     assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDoidc1");
     assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDoidc1");
     let sent: Vec<serde_json::Value> = server.log.requests().iter().map(Recorded::body_json).collect();
@@ -195,9 +205,9 @@ async fn web_identity_configuration_mistakes_are_each_an_error_naming_the_variab
     let missing = dir("mistakes-missing").join("absent");
     let large = token_file("mistakes-large", &vec![b'a'; MAX_WEB_IDENTITY_TOKEN_BYTES as usize + 1]);
     let cases: Vec<(PathBuf, ConfigErrorKind, &str)> = vec![
-        (missing, ConfigErrorKind::UnreadableFile, "cannot read the web identity token file"),
-        (dir("mistakes-dir"), ConfigErrorKind::UnreadableFile, "is not a regular file"),
-        (large, ConfigErrorKind::MalformedFile, "is larger than 65536 bytes"),
+        (missing, ConfigErrorKind::UnreadableFile, "cannot read "),
+        (dir("mistakes-dir"), ConfigErrorKind::UnreadableFile, "it is not a regular file"),
+        (large, ConfigErrorKind::UnreadableFile, "it is larger than 64 KiB"),
         (token_file("mistakes-binary", b"secret\xff\xfe"), ConfigErrorKind::MalformedFile, "is not UTF-8 text"),
         (token_file("mistakes-empty", b" \n"), ConfigErrorKind::MalformedFile, "is empty"),
     ];
@@ -217,7 +227,7 @@ async fn web_identity_configuration_mistakes_are_each_an_error_naming_the_variab
         let made = std::process::Command::new("mkfifo").arg(&fifo).status().map(|s| s.success());
         if made.unwrap_or(false) {
             let err = with(ENV_TKE_WEB_IDENTITY_TOKEN_FILE, Some(&fifo.display().to_string()));
-            assert!(err.to_string().contains("is not a regular file"), "{err}");
+            assert!(err.to_string().contains("it is not a regular file"), "{err}");
         }
     }
 

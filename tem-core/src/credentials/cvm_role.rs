@@ -16,6 +16,10 @@ pub const DEFAULT_METADATA_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long one metadata request may take in all.
 pub const DEFAULT_METADATA_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The largest reply of the metadata service read: a role name, or credentials with a token
+/// of a few KiB. A larger reply is a provider error, read no further.
+pub const MAX_METADATA_REPLY_BYTES: usize = 16 * 1024;
+
 const PROVIDER: &str = "CVM role";
 const ROLE_PATH: &str = "cam/security-credentials/";
 
@@ -63,6 +67,7 @@ impl CvmRoleProvider {
             cache: CredentialsCache::new(DEFAULT_REFRESH_MARGIN),
         };
         this.base = normalize(env.metadata_endpoint());
+        this.cache.set_clock(env.clock());
         this.with_timeouts(DEFAULT_METADATA_CONNECT_TIMEOUT, DEFAULT_METADATA_TIMEOUT)
     }
 
@@ -85,17 +90,29 @@ impl CvmRoleProvider {
         self
     }
 
-    /// Refreshes this long before expiry (default 5 minutes).
+    /// Refreshes at most this long before expiry (default 5 minutes; any value is valid, and
+    /// is shortened to half the credentials' lifetime).
     pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
         self.cache.set_margin(margin);
         self
     }
 
-    async fn get(&self, url: &str) -> Result<(u16, String), reqwest::Error> {
+    /// The status and body of `GET url`, the body at most [`MAX_METADATA_REPLY_BYTES`].
+    async fn get(&self, url: &str) -> Result<(u16, String), GetError> {
         let http = self.http.as_ref().expect("checked by fetch");
-        let response = http.get(url).send().await?;
+        let mut response = http.get(url).send().await.map_err(GetError::Http)?;
         let status = response.status().as_u16();
-        Ok((status, response.text().await?))
+        if response.content_length().is_some_and(|n| n > MAX_METADATA_REPLY_BYTES as u64) {
+            return Err(GetError::TooLarge);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(GetError::Http)? {
+            if body.len() + chunk.len() > MAX_METADATA_REPLY_BYTES {
+                return Err(GetError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
     }
 
     async fn fetch(&self) -> Result<Credentials, CredentialsError> {
@@ -110,13 +127,16 @@ impl CvmRoleProvider {
             Some(role) => role.clone(),
             None => {
                 let url = format!("{}{ROLE_PATH}", self.base);
-                let (status, body) = self.get(&url).await.map_err(|e| {
-                    let why = if e.is_timeout() { "timed out" } else { "cannot be reached" };
-                    CredentialsError::not_found(
-                        PROVIDER,
-                        format!("the metadata service at {url} {why} (not on a CVM?)"),
-                    )
-                    .with_source(e)
+                let (status, body) = self.get(&url).await.map_err(|e| match e {
+                    GetError::Http(e) => {
+                        let why = if e.is_timeout() { "timed out" } else { "cannot be reached" };
+                        CredentialsError::not_found(
+                            PROVIDER,
+                            format!("the metadata service at {url} {why} (not on a CVM?)"),
+                        )
+                        .with_source(e)
+                    }
+                    GetError::TooLarge => too_large(&url),
                 })?;
                 let role = body.lines().next().unwrap_or("").trim().to_owned();
                 if status == 404 || (status == 200 && role.is_empty()) {
@@ -132,10 +152,13 @@ impl CvmRoleProvider {
             }
         };
         let url = format!("{}{ROLE_PATH}{role}", self.base);
-        let (status, body) = self.get(&url).await.map_err(|e| {
-            let why = if e.is_timeout() { "timed out" } else { "failed" };
-            CredentialsError::provider_error(PROVIDER, format!("fetching the credentials of role {role} {why}"))
-                .with_source(e)
+        let (status, body) = self.get(&url).await.map_err(|e| match e {
+            GetError::Http(e) => {
+                let why = if e.is_timeout() { "timed out" } else { "failed" };
+                CredentialsError::provider_error(PROVIDER, format!("fetching the credentials of role {role} {why}"))
+                    .with_source(e)
+            }
+            GetError::TooLarge => too_large(&url),
         })?;
         if status != 200 {
             return Err(CredentialsError::provider_error(
@@ -156,10 +179,34 @@ impl CvmRoleProvider {
                 format!("the metadata service answered Code {code}"),
             ));
         }
-        Ok(Credentials::new(reply.tmp_secret_id, reply.tmp_secret_key.0)
+        let credentials = Credentials::new(reply.tmp_secret_id, reply.tmp_secret_key.0)
             .with_token(reply.token.0)
-            .with_expiry(unix_time(reply.expired_time)))
+            .with_expiry(unix_time(reply.expired_time));
+        if let Some(part) = credentials.part_with_control_character() {
+            let field = match part {
+                "secret id" => "TmpSecretId",
+                "secret key" => "TmpSecretKey",
+                _ => "Token",
+            };
+            return Err(CredentialsError::provider_error(
+                PROVIDER,
+                format!("the credentials of role {role} are unusable: {field} contains a control character"),
+            ));
+        }
+        Ok(credentials)
     }
+}
+
+enum GetError {
+    Http(reqwest::Error),
+    TooLarge,
+}
+
+fn too_large(url: &str) -> CredentialsError {
+    CredentialsError::provider_error(
+        PROVIDER,
+        format!("the metadata service's reply to {url} is larger than {} KiB", MAX_METADATA_REPLY_BYTES / 1024),
+    )
 }
 
 impl Default for CvmRoleProvider {

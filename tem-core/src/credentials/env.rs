@@ -1,21 +1,25 @@
 //! The process environment as providers see it, and the environment-variable provider.
 
+use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use super::{
     Credentials, CredentialsError, CredentialsFuture, ProvideCredentials, ENV_SECRET_ID, ENV_SECRET_KEY,
     ENV_SECURITY_TOKEN,
 };
+use crate::credentials::cache::{system_clock, Clock};
 use crate::credentials::cvm_role::DEFAULT_METADATA_ENDPOINT;
 use crate::credentials::profile::SYSTEM_CREDENTIALS_FILE;
-use crate::error::ConfigErrorKind;
+use crate::error::{ConfigError, ConfigErrorKind};
 
-type Vars = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+type Vars = Arc<dyn Fn(&str) -> Option<OsString> + Send + Sync>;
 
 /// Everything the providers read from outside the program: environment variables, the home
-/// directory, the system-wide credentials file, and the metadata and STS endpoints.
+/// directory, the system-wide credentials file, the metadata and STS endpoints, and the time
+/// that cached credentials are checked against.
 /// [`Environment::process`] is the real one; tests build their own, so that nothing reads the
 /// real environment, home directory or network.
 #[derive(Clone)]
@@ -25,6 +29,7 @@ pub struct Environment {
     system_credentials_file: Option<PathBuf>,
     metadata_endpoint: String,
     sts_endpoint: Option<String>,
+    clock: Clock,
 }
 
 impl Environment {
@@ -33,23 +38,30 @@ impl Environment {
     pub fn process() -> Self {
         let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")).map(PathBuf::from);
         Self {
-            vars: Arc::new(|name| std::env::var(name).ok()),
+            vars: Arc::new(|name: &str| std::env::var_os(name)),
             home: home.filter(|h| !h.as_os_str().is_empty()),
             system_credentials_file: Some(PathBuf::from(SYSTEM_CREDENTIALS_FILE)),
             metadata_endpoint: DEFAULT_METADATA_ENDPOINT.to_owned(),
             sts_endpoint: None,
+            clock: system_clock(),
         }
     }
 
     /// Variables from `lookup`, and no home directory nor system credentials file (add them
     /// with [`Environment::with_home`] and [`Environment::with_system_credentials_file`]).
     pub fn from_vars(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        Self::from_os_vars(move |name| lookup(name).map(OsString::from))
+    }
+
+    /// As [`Environment::from_vars`], with values that need not be UTF-8, as the process's.
+    pub fn from_os_vars(lookup: impl Fn(&str) -> Option<OsString> + Send + Sync + 'static) -> Self {
         Self {
             vars: Arc::new(lookup),
             home: None,
             system_credentials_file: None,
             metadata_endpoint: DEFAULT_METADATA_ENDPOINT.to_owned(),
             sts_endpoint: None,
+            clock: system_clock(),
         }
     }
 
@@ -84,9 +96,40 @@ impl Environment {
         self
     }
 
-    /// The value of variable `name`, if set.
-    pub fn var(&self, name: &str) -> Option<String> {
+    /// Reads the time from `clock` instead of the system clock, for deciding when cached
+    /// credentials expire and are refreshed (for tests).
+    pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The value of variable `name`, if set. Set but not UTF-8 is an error naming the
+    /// variable (kind [`ConfigErrorKind::InvalidValue`]), never taken as unset: a broken
+    /// source stops the chain.
+    pub fn var(&self, name: &str) -> Result<Option<String>, ConfigError> {
+        match self.var_os(name) {
+            None => Ok(None),
+            Some(value) => value.into_string().map(Some).map_err(|_| {
+                ConfigError::with_kind(
+                    ConfigErrorKind::InvalidValue,
+                    format!("environment variable {name} is not valid UTF-8"),
+                )
+            }),
+        }
+    }
+
+    /// The raw value of variable `name`, if set.
+    pub fn var_os(&self, name: &str) -> Option<OsString> {
         (self.vars)(name)
+    }
+
+    /// The current time, as cached credentials are checked against.
+    pub fn now(&self) -> SystemTime {
+        (self.clock)()
+    }
+
+    pub(crate) fn clock(&self) -> Clock {
+        self.clock.clone()
     }
 
     pub fn home(&self) -> Option<&PathBuf> {
@@ -129,8 +172,9 @@ const PROVIDER: &str = "environment";
 /// Credentials from `TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY` and the optional
 /// `TENCENTCLOUD_SECURITY_TOKEN` (an empty token counts as none, as in the official SDKs).
 ///
-/// Neither id nor key set: not found. One without the other, an empty one, or one with
-/// surrounding whitespace: a configuration error.
+/// Neither id nor key set: not found. One without the other, an empty one, one with
+/// surrounding whitespace or a control character, or one that is not UTF-8: a configuration
+/// error.
 #[derive(Clone, Debug)]
 pub struct EnvironmentProvider {
     env: Environment,
@@ -147,7 +191,9 @@ impl EnvironmentProvider {
     }
 
     fn load(&self) -> Result<Credentials, CredentialsError> {
-        credentials_from_vars(&|name: &str| self.env.var(name))
+        credentials_from_vars(&|name: &str| {
+            self.env.var(name).map_err(|e| CredentialsError::config(e.kind(), PROVIDER, e.to_string()))
+        })
     }
 }
 
@@ -168,8 +214,11 @@ impl ProvideCredentials for EnvironmentProvider {
     }
 }
 
-pub(crate) fn credentials_from_vars(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Credentials, CredentialsError> {
-    let (id, key) = (lookup(ENV_SECRET_ID), lookup(ENV_SECRET_KEY));
+/// A variable's value: `Ok(None)` if unset, an error if set but unusable (not UTF-8).
+pub(crate) type Lookup<'a> = dyn Fn(&str) -> Result<Option<String>, CredentialsError> + 'a;
+
+pub(crate) fn credentials_from_vars(lookup: &Lookup<'_>) -> Result<Credentials, CredentialsError> {
+    let (id, key) = (lookup(ENV_SECRET_ID)?, lookup(ENV_SECRET_KEY)?);
     let (id, key) = match (id, key) {
         (None, None) => {
             return Err(CredentialsError::not_found(
@@ -182,7 +231,7 @@ pub(crate) fn credentials_from_vars(lookup: &dyn Fn(&str) -> Option<String>) -> 
         (Some(id), Some(key)) => (checked(ENV_SECRET_ID, id)?, checked(ENV_SECRET_KEY, key)?),
     };
     let credentials = Credentials::new(id, key);
-    Ok(match lookup(ENV_SECURITY_TOKEN) {
+    Ok(match lookup(ENV_SECURITY_TOKEN)? {
         Some(token) if !token.trim().is_empty() => credentials.with_token(checked(ENV_SECURITY_TOKEN, token)?),
         _ => credentials,
     })
@@ -210,6 +259,13 @@ fn checked(name: &str, value: String) -> Result<String, CredentialsError> {
             ConfigErrorKind::InvalidValue,
             PROVIDER,
             format!("environment variable {name} has leading or trailing whitespace"),
+        ));
+    }
+    if value.contains(char::is_control) {
+        return Err(CredentialsError::config(
+            ConfigErrorKind::InvalidValue,
+            PROVIDER,
+            format!("environment variable {name} contains a control character"),
         ));
     }
     Ok(value)

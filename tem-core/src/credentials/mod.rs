@@ -35,14 +35,18 @@ mod static_credentials;
 mod sts;
 mod web_identity;
 
-pub use cache::{CachingProvider, DEFAULT_REFRESH_MARGIN};
+pub use cache::{CachingProvider, DEFAULT_REFRESH_MARGIN, MIN_REFRESH_INTERVAL};
 pub use chain::ChainProvider;
 pub use cvm_role::{
     CvmRoleProvider, DEFAULT_METADATA_CONNECT_TIMEOUT, DEFAULT_METADATA_ENDPOINT, DEFAULT_METADATA_TIMEOUT,
+    MAX_METADATA_REPLY_BYTES,
 };
 pub use env::{Environment, EnvironmentProvider};
-pub use profile::{Profile, ProfileProvider, SYSTEM_CREDENTIALS_FILE};
-pub use sts::{AssumeRoleProvider, AssumeRoleProviderBuilder, DEFAULT_ASSUME_ROLE_DURATION, DEFAULT_STS_REGION};
+pub use profile::{Profile, ProfileProvider, MAX_CREDENTIALS_FILE_BYTES, SYSTEM_CREDENTIALS_FILE};
+pub use sts::{
+    AssumeRoleProvider, AssumeRoleProviderBuilder, DEFAULT_ASSUME_ROLE_DURATION, DEFAULT_STS_REGION,
+    MAX_STS_REPLY_BYTES,
+};
 pub use web_identity::{
     WebIdentityProvider, ENV_TKE_PROVIDER_ID, ENV_TKE_REGION, ENV_TKE_ROLE_ARN, ENV_TKE_WEB_IDENTITY_TOKEN_FILE,
     MAX_WEB_IDENTITY_TOKEN_BYTES,
@@ -105,7 +109,8 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// Long-term credentials: a secret id and key.
+    /// Long-term credentials: a secret id and key. Credentials with a control character are
+    /// refused by [`crate::Client::new`] (a configuration error), before any request.
     pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
         Self { secret_id: secret_id.into(), secret_key: Secret::new(secret_key), token: None, expiry: None }
     }
@@ -123,14 +128,18 @@ impl Credentials {
     }
 
     /// Reads `TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY` and the optional
-    /// `TENCENTCLOUD_SECURITY_TOKEN`.
+    /// `TENCENTCLOUD_SECURITY_TOKEN`; one that is set but not UTF-8 is an error naming it.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        let env = Environment::process();
+        env::credentials_from_vars(&|name: &str| {
+            env.var(name).map_err(|e| CredentialsError::config(e.kind(), "environment", e.to_string()))
+        })
+        .map_err(ConfigError::from)
     }
 
     /// As [`Credentials::from_env`], reading variables through `lookup` (for tests and embedders).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        env::credentials_from_vars(&lookup).map_err(ConfigError::from)
+        env::credentials_from_vars(&|name: &str| Ok(lookup(name))).map_err(ConfigError::from)
     }
 
     pub fn secret_id(&self) -> &str {
@@ -149,6 +158,23 @@ impl Credentials {
     pub fn expiry(&self) -> Option<SystemTime> {
         self.expiry
     }
+
+    /// The part (`secret id`, `secret key` or `token`) holding a control character, which
+    /// cannot be sent in a header or makes a signature the server cannot match; such
+    /// credentials are refused before any request.
+    pub(crate) fn part_with_control_character(&self) -> Option<&'static str> {
+        let parts = [
+            ("secret id", Some(self.secret_id.as_str())),
+            ("secret key", Some(self.secret_key.expose())),
+            ("token", self.token.as_ref().map(Secret::expose)),
+        ];
+        parts.into_iter().find_map(|(part, value)| value.is_some_and(has_control_character).then_some(part))
+    }
+}
+
+/// Whether `value` holds a control character (C0, DEL or C1): never valid in a secret.
+pub(crate) fn has_control_character(value: &str) -> bool {
+    value.contains(char::is_control)
 }
 
 /// What a provider returns: a boxed future, so that [`ProvideCredentials`] is object-safe.

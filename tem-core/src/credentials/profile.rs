@@ -21,6 +21,7 @@
 //! outside a section, a line without a delimiter, or a repeated section or key is an error that
 //! names the line (never its content, which may be a secret).
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -33,6 +34,12 @@ use crate::error::ConfigErrorKind;
 
 /// The system-wide credentials file, read when the home directory has none.
 pub const SYSTEM_CREDENTIALS_FILE: &str = "/etc/tencentcloud/credentials";
+
+/// The largest credentials file read: 1 MiB, far more than any real one. A larger file, or
+/// anything but a regular file (a FIFO, a device, a directory), is an
+/// [`ConfigErrorKind::UnreadableFile`] error naming it, so that a strange file can neither
+/// hang the program nor fill its memory.
+pub const MAX_CREDENTIALS_FILE_BYTES: u64 = 1024 * 1024;
 
 const PROVIDER: &str = "credentials file";
 
@@ -73,7 +80,7 @@ impl Profile {
 
     /// Finds and reads the profile `env` points at.
     pub fn load(env: &Environment) -> Result<Self, CredentialsError> {
-        let name = match env.var(ENV_PROFILE) {
+        let name = match env.var(ENV_PROFILE).map_err(|e| config(e.kind(), e.to_string()))? {
             Some(name) if name.trim().is_empty() => {
                 return Err(config(
                     ConfigErrorKind::EmptyVariable,
@@ -106,9 +113,15 @@ impl Profile {
                 Some((_, value)) => Ok(Some(value.as_str())),
             }
         };
-        let require = |key: &str| get(key)?.ok_or_else(|| malformed(format!("{key} is missing")));
+        let secret = |key: &str| match get(key)? {
+            Some(value) if super::has_control_character(value) => {
+                Err(malformed(format!("{key} contains a control character")))
+            }
+            value => Ok(value),
+        };
+        let require = |key: &str| secret(key)?.ok_or_else(|| malformed(format!("{key} is missing")));
         let mut credentials = Credentials::new(require("secret_id")?, require("secret_key")?);
-        if let Some(token) = get("token")? {
+        if let Some(token) = secret("token")? {
             credentials = credentials.with_token(token);
         }
         let role = match (get("role_arn")?, get("role_session_name")?) {
@@ -126,19 +139,65 @@ fn config(kind: ConfigErrorKind, message: String) -> CredentialsError {
     CredentialsError::config(kind, PROVIDER, message)
 }
 
+/// The bytes of the regular file at `path` (symbolic links followed), at most `limit`;
+/// `named_by` says where the path came from, `provider` who reads it. Shared by the
+/// credentials file and the web identity token file.
+pub(super) fn read_regular_file(
+    path: &Path,
+    named_by: &str,
+    provider: &'static str,
+    limit: u64,
+) -> Result<Vec<u8>, CredentialsError> {
+    let unreadable = |why: &str| {
+        CredentialsError::config(
+            ConfigErrorKind::UnreadableFile,
+            provider,
+            format!("cannot read {}{named_by}: {why}", path.display()),
+        )
+    };
+    let io_error = |e: std::io::Error| unreadable(&e.to_string()).with_source(e);
+    let not_regular = || unreadable("it is not a regular file");
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        // Opening a FIFO waits for a writer: open without waiting, then look at what was
+        // opened (no race between a check of the path and the open).
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    #[cfg(not(unix))]
+    if !std::fs::metadata(path).map_err(io_error)?.is_file() {
+        return Err(not_regular());
+    }
+    let file = options.open(path).map_err(io_error)?;
+    let metadata = file.metadata().map_err(io_error)?;
+    if !metadata.is_file() {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::with_capacity(metadata.len().min(limit.saturating_add(1)) as usize);
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(io_error)?;
+    if bytes.len() as u64 > limit {
+        let size = match limit {
+            _ if limit % (1 << 20) == 0 => format!("{} MiB", limit >> 20),
+            _ if limit % (1 << 10) == 0 => format!("{} KiB", limit >> 10),
+            _ => format!("{limit} bytes"),
+        };
+        return Err(unreadable(&format!("it is larger than {size}")));
+    }
+    Ok(bytes)
+}
+
 /// The credentials file's path and text.
 fn find_file(env: &Environment) -> Result<(PathBuf, String), CredentialsError> {
-    let read = |path: PathBuf, named_by: &str| match std::fs::read(&path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
+    let read = |path: PathBuf, named_by: &str| {
+        let bytes = read_regular_file(&path, named_by, PROVIDER, MAX_CREDENTIALS_FILE_BYTES)?;
+        match String::from_utf8(bytes) {
             Ok(text) => Ok((path, text)),
             Err(_) => Err(config(ConfigErrorKind::MalformedFile, format!("{} is not UTF-8 text", path.display()))),
-        },
-        Err(e) => {
-            Err(config(ConfigErrorKind::UnreadableFile, format!("cannot read {}{named_by}: {e}", path.display()))
-                .with_source(e))
         }
     };
-    if let Some(path) = env.var(ENV_CREDENTIALS_FILE) {
+    if let Some(path) = env.var(ENV_CREDENTIALS_FILE).map_err(|e| config(e.kind(), e.to_string()))? {
         if path.trim().is_empty() {
             return Err(config(
                 ConfigErrorKind::EmptyVariable,
@@ -244,7 +303,9 @@ fn load(env: &Environment) -> Result<Loaded, CredentialsError> {
     let Some((arn, session)) = profile.role() else {
         return Ok(Loaded::Static(profile.credentials));
     };
-    let mut builder = AssumeRoleProvider::builder(arn, session).base_credentials(profile.credentials.clone());
+    let mut builder = AssumeRoleProvider::builder(arn, session)
+        .base_credentials(profile.credentials.clone())
+        .shared_clock(env.clock());
     if let Some(region) = profile.region() {
         builder = builder.region(region);
     }

@@ -1,10 +1,11 @@
 //! STS `AssumeRole`: temporary credentials of a CAM role, called through [`crate::Client`].
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::cache::{CredentialsCache, DEFAULT_REFRESH_MARGIN};
+use super::cache::{system_clock, Clock, CredentialsCache, DEFAULT_REFRESH_MARGIN};
 use super::cvm_role::unix_time;
 use super::{Credentials, CredentialsError, CredentialsFuture, ProvideCredentials, SharedCredentialsProvider};
 use crate::client::{Action, Client, ServiceSpec};
@@ -18,6 +19,10 @@ const STS: ServiceSpec = ServiceSpec::new("sts", "2018-08-13");
 pub const DEFAULT_STS_REGION: &str = "ap-guangzhou";
 /// How long assumed credentials last unless told otherwise: 7200 s, as the official SDKs.
 pub const DEFAULT_ASSUME_ROLE_DURATION: Duration = Duration::from_secs(7200);
+
+/// The largest STS reply read: credentials with a token of a few KiB. A larger reply is a
+/// provider error, whatever the parent configuration's limit.
+pub const MAX_STS_REPLY_BYTES: usize = 64 * 1024;
 
 const PROVIDER: &str = "STS AssumeRole";
 
@@ -85,7 +90,6 @@ pub struct AssumeRoleProvider {
 }
 
 /// Builds an [`AssumeRoleProvider`].
-#[derive(Debug)]
 pub struct AssumeRoleProviderBuilder {
     role_arn: String,
     session_name: String,
@@ -96,6 +100,23 @@ pub struct AssumeRoleProviderBuilder {
     base: Option<SharedCredentialsProvider>,
     margin: Duration,
     configure: Option<Config>,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for AssumeRoleProviderBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssumeRoleProviderBuilder")
+            .field("role_arn", &self.role_arn)
+            .field("session_name", &self.session_name)
+            .field("duration", &self.duration)
+            .field("policy", &self.policy)
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("base", &self.base)
+            .field("margin", &self.margin)
+            .field("configure", &self.configure)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AssumeRoleProvider {
@@ -111,6 +132,7 @@ impl AssumeRoleProvider {
             base: None,
             margin: DEFAULT_REFRESH_MARGIN,
             configure: None,
+            clock: system_clock(),
         }
     }
 
@@ -135,9 +157,21 @@ impl AssumeRoleProvider {
                 error.with_source(e)
             }
         })?;
-        Ok(Credentials::new(reply.credentials.tmp_secret_id, reply.credentials.tmp_secret_key.0)
+        let credentials = Credentials::new(reply.credentials.tmp_secret_id, reply.credentials.tmp_secret_key.0)
             .with_token(reply.credentials.token.0)
-            .with_expiry(unix_time(reply.expired_time)))
+            .with_expiry(unix_time(reply.expired_time));
+        if let Some(part) = credentials.part_with_control_character() {
+            let field = match part {
+                "secret id" => "TmpSecretId",
+                "secret key" => "TmpSecretKey",
+                _ => "Token",
+            };
+            return Err(CredentialsError::provider_error(
+                PROVIDER,
+                format!("assuming {}: the reply is unusable: {field} contains a control character", self.role_arn),
+            ));
+        }
+        Ok(credentials)
     }
 }
 
@@ -187,9 +221,21 @@ impl AssumeRoleProviderBuilder {
         self
     }
 
-    /// Refreshes this long before expiry (default 5 minutes).
+    /// Refreshes at most this long before expiry (default 5 minutes; any value is valid, and
+    /// is shortened to half the credentials' lifetime).
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.margin = margin;
+        self
+    }
+
+    /// Reads the time from `clock` instead of the system clock, for deciding when the
+    /// credentials are refreshed (for tests).
+    pub fn clock(self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.shared_clock(Arc::new(clock))
+    }
+
+    pub(crate) fn shared_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -217,14 +263,16 @@ impl AssumeRoleProviderBuilder {
         if let Some(endpoint) = &self.endpoint {
             config = config.with_endpoint(endpoint)?;
         }
-        let client = Client::new(STS, config)?;
+        let client = Client::new(STS, config.with_max_response_bytes(MAX_STS_REPLY_BYTES))?;
+        let mut cache = CredentialsCache::new(self.margin);
+        cache.set_clock(self.clock);
         Ok(AssumeRoleProvider {
             client,
             role_arn: self.role_arn,
             session_name: self.session_name,
             duration: self.duration,
             policy: self.policy,
-            cache: CredentialsCache::new(self.margin),
+            cache,
         })
     }
 }

@@ -1,6 +1,5 @@
 //! Web identity (OIDC) credentials, as TKE gives them to a pod: see [`WebIdentityProvider`].
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -126,7 +125,10 @@ impl WebIdentityProvider {
 
     /// Reads the TKE variables of `env`, and calls STS at `env.sts_endpoint()` if set.
     pub fn with_environment(env: &Environment) -> Self {
-        Self::with_source(Source::Tke(env.clone()), env.sts_endpoint())
+        let mut this = Self::with_source(Source::Tke(env.clone()), env.sts_endpoint());
+        // The cache reads the environment's clock, as the other providers' do.
+        this.cache.set_clock(env.clock());
+        this
     }
 
     /// Assumes `role_arn` with the token in `token_file`, issued by `provider_id`, calling STS
@@ -305,29 +307,28 @@ fn default_session_name() -> String {
     format!("tem-sdk-rust-{micros}")
 }
 
-/// All four TKE variables, or not found (none set), or which is missing or empty.
+/// All four TKE variables, or not found (none set), or which is missing, empty or not UTF-8.
 fn tke_settings(env: &Environment) -> Result<Settings, CredentialsError> {
-    let values = TKE_VARIABLES.map(|name| env.var(name));
+    let config = |kind: ConfigErrorKind, message: String| CredentialsError::config(kind, PROVIDER, message);
+    let mut values = Vec::with_capacity(TKE_VARIABLES.len());
+    for name in TKE_VARIABLES {
+        values.push(env.var(name).map_err(|e| config(e.kind(), e.to_string()))?);
+    }
     if values.iter().all(Option::is_none) {
         return Err(CredentialsError::not_found(PROVIDER, format!("{} are not set", TKE_VARIABLES.join(", "))));
     }
-    let mut found = Vec::with_capacity(4);
+    let set: Vec<&str> = TKE_VARIABLES.iter().zip(&values).filter(|(_, v)| v.is_some()).map(|(n, _)| *n).collect();
+    let mut found = Vec::with_capacity(TKE_VARIABLES.len());
     for (name, value) in TKE_VARIABLES.into_iter().zip(values) {
         match value {
             None => {
-                let set: Vec<&str> = TKE_VARIABLES.into_iter().filter(|n| env.var(n).is_some()).collect();
-                return Err(CredentialsError::config(
+                return Err(config(
                     ConfigErrorKind::MissingVariable,
-                    PROVIDER,
                     format!("environment variable {name} is not set, but {} is", set.join(", ")),
-                ));
+                ))
             }
             Some(value) if value.trim().is_empty() => {
-                return Err(CredentialsError::config(
-                    ConfigErrorKind::EmptyVariable,
-                    PROVIDER,
-                    format!("environment variable {name} is empty"),
-                ))
+                return Err(config(ConfigErrorKind::EmptyVariable, format!("environment variable {name} is empty")))
             }
             Some(value) => found.push(value.trim().to_owned()),
         }
@@ -339,33 +340,14 @@ fn tke_settings(env: &Environment) -> Result<Settings, CredentialsError> {
 /// The token in `path`: a regular file of at most [`MAX_WEB_IDENTITY_TOKEN_BYTES`] of UTF-8
 /// text, without its surrounding whitespace. Errors never quote the content.
 fn read_token(path: &Path, named_by: &str) -> Result<Secret, CredentialsError> {
-    let shown = format!("the web identity token file {}{named_by}", path.display());
-    let unreadable = |e: std::io::Error| {
-        CredentialsError::config(ConfigErrorKind::UnreadableFile, PROVIDER, format!("cannot read {shown}: {e}"))
-            .with_source(e)
-    };
-    let malformed =
-        |why: &str| CredentialsError::config(ConfigErrorKind::MalformedFile, PROVIDER, format!("{shown} {why}"));
-    // Looked at before opening: opening a FIFO would wait for a writer.
-    let metadata = std::fs::metadata(path).map_err(unreadable)?;
-    if !metadata.is_file() {
-        return Err(CredentialsError::config(
-            ConfigErrorKind::UnreadableFile,
+    let bytes = super::profile::read_regular_file(path, named_by, PROVIDER, MAX_WEB_IDENTITY_TOKEN_BYTES)?;
+    let malformed = |why: &str| {
+        CredentialsError::config(
+            ConfigErrorKind::MalformedFile,
             PROVIDER,
-            format!("{shown} is not a regular file"),
-        ));
-    }
-    let too_large = || malformed(&format!("is larger than {MAX_WEB_IDENTITY_TOKEN_BYTES} bytes"));
-    if metadata.len() > MAX_WEB_IDENTITY_TOKEN_BYTES {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_WEB_IDENTITY_TOKEN_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_WEB_IDENTITY_TOKEN_BYTES {
-        return Err(too_large());
-    }
+            format!("the web identity token file {}{named_by} {why}", path.display()),
+        )
+    };
     // A `Secret` from here on, so that what was read is wiped when dropped.
     let text = Secret::new(String::from_utf8(bytes).map_err(|_| malformed("is not UTF-8 text"))?);
     let token = text.expose().trim();
