@@ -25,11 +25,14 @@ use crate::signing::{self, SigningInput, JSON_CONTENT_TYPE};
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ServiceSpec {
+    /// The service name, e.g. `tem`: the host's first label and the credential scope's service.
     pub name: &'static str,
+    /// The API version, e.g. `2021-07-01`, sent as `X-TC-Version`.
     pub version: &'static str,
 }
 
 impl ServiceSpec {
+    /// The service `name` at API `version`.
     pub const fn new(name: &'static str, version: &'static str) -> Self {
         Self { name, version }
     }
@@ -43,7 +46,9 @@ pub trait Action: Serialize {
     const READ_ONLY: bool;
     /// The documented default rate limit, requests per second, where the schema has one.
     const RATE_LIMIT_PER_SECOND: Option<u32>;
+    /// The typed response, read from the reply's `Response`.
     type Response: DeserializeOwned;
+    /// The action's typed error codes.
     type Error: OperationError;
 }
 
@@ -52,8 +57,11 @@ pub trait Action: Serialize {
 #[non_exhaustive]
 #[derive(Clone, Debug)]
 pub struct Reply {
+    /// The HTTP status.
     pub status: u16,
+    /// The `Date` header, if any.
     pub date: Option<String>,
+    /// The body, read whole (within the configured limit).
     pub body: Vec<u8>,
 }
 
@@ -200,14 +208,17 @@ impl Client {
         Ok(Self { inner: Arc::new(ClientInner { http, service, config, endpoint, url, calls: CallState::default() }) })
     }
 
+    /// The configuration the client was built with.
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
 
+    /// The service the client calls.
     pub fn service(&self) -> ServiceSpec {
         self.inner.service
     }
 
+    /// Where the requests go: the override, or the service's domain chosen at build.
     pub fn endpoint(&self) -> &Endpoint {
         &self.inner.endpoint
     }
@@ -578,10 +589,13 @@ impl Client {
 #[non_exhaustive]
 #[derive(Clone)]
 pub struct PreparedRequest {
+    /// The URL, `scheme://host[:port]/`.
     pub url: String,
     /// Header names as sent; `Authorization` and `X-TC-Token` are secrets-bearing.
     pub headers: Vec<(&'static str, String)>,
+    /// The body as sent.
     pub body: Vec<u8>,
+    /// The signature and the strings it covers, for comparison with other SDKs.
     pub signature: signing::Signature,
 }
 

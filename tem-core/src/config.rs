@@ -128,6 +128,7 @@ impl Endpoint {
         Ok(endpoint)
     }
 
+    /// `http` or `https`.
     pub fn scheme(&self) -> &str {
         self.scheme
     }
@@ -485,14 +486,17 @@ impl Config {
         &self.credentials
     }
 
+    /// How requests are signed.
     pub fn signature_method(&self) -> SignatureMethod {
         self.signature_method
     }
 
+    /// The region sent as `X-TC-Region`, if set.
     pub fn region(&self) -> Option<&str> {
         self.region.as_deref()
     }
 
+    /// The endpoint override, if set.
     pub fn endpoint(&self) -> Option<&Endpoint> {
         self.endpoint.as_ref()
     }
@@ -516,10 +520,12 @@ impl Config {
         self
     }
 
+    /// How calls retry.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry_policy
     }
 
+    /// Whether calls are spaced to the actions' documented rate limits.
     pub fn rate_limiting(&self) -> bool {
         self.rate_limiting
     }

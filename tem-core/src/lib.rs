@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The service-agnostic core of a Tencent Cloud API 3.0 SDK.
 //!
 //! It knows nothing of any one service: the service name, version, action and host are

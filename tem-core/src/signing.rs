@@ -24,9 +24,12 @@ pub mod legacy;
 /// `ClientProfile.signMethod`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SignatureMethod {
+    /// `TC3-HMAC-SHA256`, over the request's headers and body (the default).
     #[default]
     Tc3HmacSha256,
+    /// `HmacSHA256`, legacy: over the form-encoded parameters.
     HmacSha256,
+    /// `HmacSHA1`, legacy: over the form-encoded parameters.
     HmacSha1,
 }
 
@@ -107,7 +110,9 @@ impl<'a> SigningInput<'a> {
 /// the string to sign: under a legacy method it holds every parameter, `Token` included.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Signature {
+    /// Step 1: the canonical request.
     pub canonical_request: String,
+    /// Step 2: the string to sign.
     pub string_to_sign: String,
     /// Lowercase hex HMAC-SHA256 of the string to sign.
     pub signature: String,

@@ -20,6 +20,7 @@ pub struct ChainProvider {
 }
 
 impl ChainProvider {
+    /// An empty chain; add providers with [`ChainProvider::with_provider`].
     pub fn new() -> Self {
         Self::default()
     }

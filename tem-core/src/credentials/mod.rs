@@ -70,6 +70,7 @@ pub const ENV_PROFILE: &str = "TENCENTCLOUD_PROFILE";
 pub struct Secret(String);
 
 impl Secret {
+    /// Keeps `value` as a secret.
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
@@ -142,14 +143,17 @@ impl Credentials {
         env::credentials_from_vars(&|name: &str| Ok(lookup(name))).map_err(ConfigError::from)
     }
 
+    /// The secret id (not secret: it names the key, and is shown in `Debug`).
     pub fn secret_id(&self) -> &str {
         &self.secret_id
     }
 
+    /// The secret key.
     pub fn secret_key(&self) -> &Secret {
         &self.secret_key
     }
 
+    /// The session token of temporary credentials, if any.
     pub fn token(&self) -> Option<&Secret> {
         self.token.as_ref()
     }
@@ -200,6 +204,7 @@ pub trait ProvideCredentials: fmt::Debug + Send + Sync {
 pub struct SharedCredentialsProvider(Arc<dyn ProvideCredentials>);
 
 impl SharedCredentialsProvider {
+    /// Shares `provider`.
     pub fn new(provider: impl ProvideCredentials + 'static) -> Self {
         Self(Arc::new(provider))
     }
@@ -243,14 +248,17 @@ pub enum CredentialsErrorKind {
 }
 
 impl CredentialsError {
+    /// `provider` has nothing ([`CredentialsErrorKind::NotFound`]): a chain tries the next.
     pub fn not_found(provider: &'static str, message: impl Into<String>) -> Self {
         Self::new(CredentialsErrorKind::NotFound, provider, message)
     }
 
+    /// `provider` is configured but wrong ([`CredentialsErrorKind::Config`]): a chain stops.
     pub fn config(kind: ConfigErrorKind, provider: &'static str, message: impl Into<String>) -> Self {
         Self::new(CredentialsErrorKind::Config(kind), provider, message)
     }
 
+    /// `provider` failed to fetch ([`CredentialsErrorKind::Provider`]): trying later may succeed.
     pub fn provider_error(provider: &'static str, message: impl Into<String>) -> Self {
         Self::new(CredentialsErrorKind::Provider, provider, message)
     }
@@ -270,6 +278,7 @@ impl CredentialsError {
         self
     }
 
+    /// What kind of failure this is.
     pub fn kind(&self) -> CredentialsErrorKind {
         self.kind
     }
@@ -280,6 +289,7 @@ impl CredentialsError {
         self.provider
     }
 
+    /// What went wrong, without the provider's name.
     pub fn message(&self) -> &str {
         &self.message
     }

@@ -59,6 +59,7 @@ impl Profile {
         &self.path
     }
 
+    /// The profile's name: its section.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -283,6 +284,7 @@ impl ProfileProvider {
         Self::with_environment(Environment::process())
     }
 
+    /// Reads the variables, home directory and system file of `env`.
     pub fn with_environment(env: Environment) -> Self {
         Self { env, loaded: OnceLock::new() }
     }
