@@ -276,17 +276,19 @@ async fn sts_refusing_the_token_is_a_provider_error_with_its_code_and_request_id
 }
 
 #[tokio::test]
-async fn the_default_chain_ends_with_tke_oidc_after_the_cvm_role() {
+async fn the_default_chain_ends_with_tke_oidc_after_the_cvm_role_and_then_asks_it_first() {
     let server = sts(vec![now() + 7200]).await;
-    // No metadata service (a closed port): the CVM role is not found, TKE OIDC is asked next.
-    let closed = {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        format!("http://{}/latest/meta-data/", listener.local_addr().unwrap())
-    };
-    let env =
-        tke_environment(&token_file("chain", TOKEN.as_bytes()), &endpoint(&server)).with_metadata_endpoint(closed);
+    // A metadata service with no role bound (as in a pod): the CVM role is not found, TKE OIDC
+    // is asked next.
+    let metadata = LocalServer::http(|_| (404, String::new())).await;
+    let env = tke_environment(&token_file("chain", TOKEN.as_bytes()), &endpoint(&server))
+        .with_metadata_endpoint(format!("http://{}/latest/meta-data/", metadata.addr));
     let chain = ChainProvider::default_chain(&env, None);
     assert_eq!(chain.names().collect::<Vec<_>>(), ["environment", "credentials file", "CVM role", "TKE OIDC"]);
-    assert_eq!(chain.provide_credentials().await.unwrap().secret_id(), "AKIDoidc0");
-    assert_eq!(server.log.requests().len(), 1);
+    for _ in 0..3 {
+        assert_eq!(chain.provide_credentials().await.unwrap().secret_id(), "AKIDoidc0");
+    }
+    assert_eq!(server.log.requests().len(), 1, "cached");
+    // Found once, TKE OIDC is asked first: calls do not probe the metadata service again.
+    assert_eq!(metadata.log.requests().len(), 1);
 }
