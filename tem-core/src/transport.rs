@@ -6,7 +6,7 @@
 //! and treats what comes back exactly as a reply from the network: decoding, typed service
 //! errors, retries, the reply size limit. [`StaticReplayTransport`] answers with canned
 //! replies, in order, and records every request, in the spirit of aws-smithy-mocks'
-//! `StaticReplayClient`.
+//! `StaticReplayClient`; [`FnTransport`] answers with a function of each request.
 //!
 //! Without the feature none of this exists, and the HTTP path has no branch for it.
 //!
@@ -343,6 +343,53 @@ impl Transport for StaticReplayTransport {
                 format!("StaticReplayTransport has no reply left for request {number} ({action})"),
             )),
         };
+        Box::pin(async move { answer })
+    }
+}
+
+type Answer = Arc<dyn Fn(&HttpRequest) -> Result<HttpReply, TransportErrorKind> + Send + Sync>;
+
+/// A transport answering each request with a function of it (e.g. by
+/// [`HttpRequest::action`]), and recording every request. Clones share the record.
+///
+/// ```
+/// use tem_core::transport::{FnTransport, HttpReply, TransportErrorKind};
+///
+/// let transport = FnTransport::new(|request| match request.action() {
+///     Some("DescribeApplications") => Ok(HttpReply::ok(serde_json::json!({"Result": {"TotalCount": 0}}))),
+///     _ => Err(TransportErrorKind::Connect),
+/// });
+/// # drop(transport);
+/// ```
+#[derive(Clone)]
+pub struct FnTransport {
+    answer: Answer,
+    requests: Arc<Mutex<Vec<HttpRequest>>>,
+}
+
+impl FnTransport {
+    /// Answers every request with `answer(request)`.
+    pub fn new(answer: impl Fn(&HttpRequest) -> Result<HttpReply, TransportErrorKind> + Send + Sync + 'static) -> Self {
+        Self { answer: Arc::new(answer), requests: Arc::default() }
+    }
+
+    /// Every request received, in order.
+    pub fn requests(&self) -> Vec<HttpRequest> {
+        self.requests.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl fmt::Debug for FnTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FnTransport").field("requests", &self.requests().len()).finish_non_exhaustive()
+    }
+}
+
+impl Transport for FnTransport {
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+        let answer = (self.answer)(&request)
+            .map_err(|kind| TransportError::new(kind, format!("{kind:?} failure from the FnTransport function")));
+        self.requests.lock().unwrap_or_else(|e| e.into_inner()).push(request);
         Box::pin(async move { answer })
     }
 }

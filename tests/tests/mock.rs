@@ -9,7 +9,7 @@ use serde_json::json;
 use tem_api::operation::rolling_update_application_by_version::{
     RollingUpdateApplicationByVersionError, RollingUpdateApplicationByVersionRequest,
 };
-use tem_core::transport::{HttpReply, StaticReplayTransport, TransportErrorKind};
+use tem_core::transport::{FnTransport, HttpReply, StaticReplayTransport, TransportErrorKind};
 use tem_core::{CommonError, ConfigError, ConfigErrorKind, Credentials, Error, ErrorKind, OperationError, RetryPolicy};
 
 type RollingError = Error<RollingUpdateApplicationByVersionError>;
@@ -252,4 +252,27 @@ async fn a_client_without_region_is_refused_at_build_unless_the_api_takes_none()
     let client = tem_api::Client::new(config.without_region()).unwrap();
     client.rolling_update_application_by_version(&rolling_update()).await.unwrap();
     assert_eq!(transport.requests()[0].header("X-TC-Region"), None);
+}
+
+#[tokio::test]
+async fn a_function_transport_answers_by_action_and_records_the_requests() {
+    let transport = FnTransport::new(|request| match request.action() {
+        Some("RollingUpdateApplicationByVersion") => {
+            let version = request.body_json().unwrap()["DeployVersion"].as_str().unwrap().to_owned();
+            Ok(HttpReply::ok(json!({"Result": format!("revision-of-{version}")})))
+        }
+        _ => Err(TransportErrorKind::Connect),
+    });
+    let config = tem_api::Config::new(Credentials::new("AKIDmock", "mock-key"))
+        .with_region("ap-guangzhou")
+        .unwrap()
+        .with_retry_policy(RetryPolicy::disabled())
+        .with_transport(transport.clone());
+    let client = tem_api::Client::new(config).unwrap();
+    let response = client.rolling_update_application_by_version(&rolling_update()).await.unwrap();
+    assert_eq!(response.result, "revision-of-v2");
+    let err = client.core().send_raw("DescribeApplications", b"{}".to_vec()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connect);
+    let actions: Vec<_> = transport.requests().iter().map(|r| r.action().unwrap_or("").to_owned()).collect();
+    assert_eq!(actions, ["RollingUpdateApplicationByVersion", "DescribeApplications"]);
 }
