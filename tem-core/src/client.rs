@@ -425,7 +425,8 @@ impl Client {
         #[cfg(feature = "test-util")]
         if let Some(transport) = &self.inner.config.transport {
             let limit = self.inner.config.max_response_bytes;
-            let reply = crate::transport::send_through(transport, action, request, remaining, limit).await?;
+            // Boxed: the attempt's own future stays the size it is without the seam.
+            let reply = Box::pin(crate::transport::send_through(transport, action, request, remaining, limit)).await?;
             return Ok((reply, offset));
         }
         let mut response = self.inner.http.execute(request).await.map_err(|e| transport_error(action, e))?;
