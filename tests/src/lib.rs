@@ -1,7 +1,7 @@
 //! Test support for the workspace: a local "front door", a stand-in for the Tencent Cloud API
 //! gateway that SDK calls reach before any service.
 //!
-//! [`FrontDoor`] is a small hand-rolled HTTP/1.1 server on `127.0.0.1`. Like the real gateway it
+//! [`FrontDoor`] is a small HTTP/1.1 server (hyper) on `127.0.0.1`. Like the real gateway it
 //! checks every request *before* the service sees it — method and path, `Content-Type`, `Host`,
 //! the `X-TC-*` headers, the clock skew of `X-TC-Timestamp`, and the TC3-HMAC-SHA256
 //! `Authorization` — and refuses a bad one the way Tencent Cloud does: HTTP 200 with
@@ -47,19 +47,21 @@
 //! | the body is a JSON object | `InvalidParameter` |
 //! | the body is at most the limit (checked first, before reading it) | `RequestSizeLimitExceeded` |
 //!
-//! Malformed HTTP (request line, headers, `Content-Length`) gets a plain-text 400 and a closed
+//! Malformed HTTP (request line, headers, `Content-Length`) gets hyper's 400 and a closed
 //! connection, and is not recorded.
 //!
-//! The signature check builds the canonical request itself, from the bytes received, and uses
-//! only the HMAC steps of [`tem_core::signing`] (which the signing vectors pin to the official
-//! SDK); so a mistake in how the client builds its canonical request shows up here as
-//! `AuthFailure.SignatureFailure` rather than being repeated on both sides.
+//! The checks are the emulator's ([`tem_emulator::front_door`]): one implementation of what the
+//! front door accepts, shared with `tem-emulator`. It builds the canonical request itself, from
+//! the bytes received, and signs it with its own HMAC chain, independent of
+//! [`tem_core::signing`] and pinned to the official SDK's vectors; so a mistake in how the
+//! client builds its canonical request or its signing key shows up here as
+//! `AuthFailure.SignatureFailure` rather than being repeated on both sides. A legacy
+//! (`HmacSHA1`/`HmacSHA256`, form-encoded) request is checked too.
 //!
-//! Limits, by design: HTTP/1.1 (and 1.0) without TLS; request bodies must carry
-//! `Content-Length` (`Transfer-Encoding` is answered with 501); one request at a time per
-//! connection (pipelined requests are answered in order).
+//! Limits, by design: HTTP/1.1 (and 1.0) without TLS; one request at a time per connection
+//! (pipelined requests are answered in order); header names are recorded in lowercase, as
+//! hyper gives them.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -67,9 +69,18 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::header::{HeaderName, HeaderValue, CONNECTION, DATE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::StatusCode;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{json, Map, Value};
-use tem_core::signing;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tem_emulator::front_door::{self, Incoming, Policy, Rejection};
+use tem_emulator::{ReplyBody, ResettableStream};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
@@ -86,7 +97,7 @@ pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(300);
 /// The largest request body accepted, as Tencent Cloud's limit for POST.
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
 
-/// Largest request line plus headers read before answering 431.
+/// Largest request head hyper buffers (it answers a longer one with an error status).
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// Answers requests that passed the front door's checks.
@@ -101,35 +112,23 @@ pub type Responder = Arc<dyn Fn(&ReceivedRequest) -> Response + Send + Sync>;
 /// clock skew, and a responder answering `{"Response":{"RequestId":…}}` to everything.
 #[derive(Clone)]
 pub struct FrontDoorOptions {
-    credentials: BTreeMap<String, AcceptedKey>,
-    service: String,
-    version: String,
-    max_clock_skew: Duration,
+    /// What is accepted: the emulator's front-door policy, checked by the emulator's code.
+    policy: Policy,
     clock_offset: i64,
-    max_request_bytes: usize,
     responder: Responder,
-}
-
-#[derive(Clone)]
-struct AcceptedKey {
-    secret_key: String,
-    token: Option<String>,
 }
 
 impl Default for FrontDoorOptions {
     fn default() -> Self {
-        let mut credentials = BTreeMap::new();
-        credentials
-            .insert(DEFAULT_SECRET_ID.to_owned(), AcceptedKey { secret_key: DEFAULT_SECRET_KEY.into(), token: None });
-        Self {
-            credentials,
+        let policy = Policy {
             service: DEFAULT_SERVICE.to_owned(),
             version: DEFAULT_VERSION.to_owned(),
             max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
-            clock_offset: 0,
             max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
-            responder: Arc::new(|_| Response::ok(json!({}))),
+            ..Policy::default()
         }
+        .with_credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY);
+        Self { policy, clock_offset: 0, responder: Arc::new(|_| Response::ok(json!({}))) }
     }
 }
 
@@ -137,34 +136,33 @@ impl FrontDoorOptions {
     /// Also accepts long-term credentials `secret_id`/`secret_key` (replacing any of that id).
     /// A request from them must not carry `X-TC-Token`.
     pub fn with_credential(mut self, secret_id: &str, secret_key: &str) -> Self {
-        self.credentials.insert(secret_id.to_owned(), AcceptedKey { secret_key: secret_key.to_owned(), token: None });
+        self.policy = self.policy.with_credential(secret_id, secret_key);
         self
     }
 
     /// Also accepts temporary credentials: a request from `secret_id` must carry
     /// `X-TC-Token: token`, else `AuthFailure.TokenFailure`.
     pub fn with_temporary_credential(mut self, secret_id: &str, secret_key: &str, token: &str) -> Self {
-        let key = AcceptedKey { secret_key: secret_key.to_owned(), token: Some(token.to_owned()) };
-        self.credentials.insert(secret_id.to_owned(), key);
+        self.policy = self.policy.with_temporary_credential(secret_id, secret_key, token);
         self
     }
 
     /// Forgets every credential, the default one included.
     pub fn without_credentials(mut self) -> Self {
-        self.credentials.clear();
+        self.policy.credentials.clear();
         self
     }
 
     /// The service name of the credential scope and the `X-TC-Version` to expect.
     pub fn with_service(mut self, name: &str, version: &str) -> Self {
-        self.service = name.to_owned();
-        self.version = version.to_owned();
+        self.policy.service = name.to_owned();
+        self.policy.version = version.to_owned();
         self
     }
 
     /// How far `X-TC-Timestamp` may be from the front door's clock (default 300 s).
     pub fn with_max_clock_skew(mut self, skew: Duration) -> Self {
-        self.max_clock_skew = skew;
+        self.policy.max_clock_skew = skew;
         self
     }
 
@@ -178,7 +176,7 @@ impl FrontDoorOptions {
     /// Largest request body accepted (default 10 MiB); a larger one is refused with
     /// `RequestSizeLimitExceeded` without being read, and the connection is closed.
     pub fn with_max_request_bytes(mut self, limit: usize) -> Self {
-        self.max_request_bytes = limit;
+        self.policy.max_request_bytes = limit;
         self
     }
 
@@ -204,12 +202,12 @@ impl FrontDoorOptions {
 impl fmt::Debug for FrontDoorOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FrontDoorOptions")
-            .field("secret_ids", &self.credentials.keys().collect::<Vec<_>>())
-            .field("service", &self.service)
-            .field("version", &self.version)
-            .field("max_clock_skew", &self.max_clock_skew)
+            .field("secret_ids", &self.policy.credentials.keys().collect::<Vec<_>>())
+            .field("service", &self.policy.service)
+            .field("version", &self.policy.version)
+            .field("max_clock_skew", &self.policy.max_clock_skew)
             .field("clock_offset", &self.clock_offset)
-            .field("max_request_bytes", &self.max_request_bytes)
+            .field("max_request_bytes", &self.policy.max_request_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -218,7 +216,8 @@ impl fmt::Debug for FrontDoorOptions {
 // Requests
 // ---------------------------------------------------------------------------------------------
 
-/// Request headers in the order received; lookups ignore the case of names.
+/// Request headers (names in lowercase, as hyper gives them; the values of one name in the order
+/// received); lookups ignore the case of names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Headers(Vec<(String, String)>);
 
@@ -233,7 +232,7 @@ impl Headers {
         self.0.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
-    /// `(name, value)` pairs as received (names keep their case).
+    /// `(name, value)` pairs (names in lowercase).
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
@@ -516,109 +515,105 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// A request line and headers, before the body is read.
-struct Head {
-    method: String,
-    path: String,
-    http_version: String,
-    headers: Headers,
+/// Serves one connection with hyper; the handler below sees each request.
+async fn serve_connection(shared: Arc<Shared>, stream: TcpStream, connection: u64) {
+    let _ = stream.set_nodelay(true);
+    let port = stream.local_addr().map_or(0, |a| a.port());
+    let reset = Arc::new(AtomicBool::new(false));
+    let io = TokioIo::new(ResettableStream::new(stream, Arc::clone(&reset)));
+    let service = service_fn(move |request| {
+        let shared = Arc::clone(&shared);
+        let reset = Arc::clone(&reset);
+        async move { Ok::<_, Infallible>(handle(request, &shared, connection, port, &reset).await) }
+    });
+    let _ = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .max_buf_size(MAX_HEAD_BYTES)
+        .serve_connection(io, service)
+        .await;
 }
 
-async fn serve_connection(shared: Arc<Shared>, mut stream: TcpStream, connection: u64) {
-    let _ = stream.set_nodelay(true);
+async fn handle(
+    incoming: hyper::Request<hyper::body::Incoming>,
+    shared: &Shared,
+    connection: u64,
+    port: u16,
+    reset: &AtomicBool,
+) -> hyper::Response<ReplyBody> {
     let options = &shared.options;
-    let port = stream.local_addr().map_or(0, |a| a.port());
-    let mut buffer = Vec::new();
-    loop {
-        let head = match read_head(&mut stream, &mut buffer).await {
-            Ok(Some(head)) => head,
-            Ok(None) => return,
-            Err((status, why)) => {
-                let _ = write_plain(&mut stream, status, &why, options.now()).await;
-                return;
+    let limit = options.policy.max_request_bytes;
+    let http_version = if incoming.version() == hyper::Version::HTTP_10 { "HTTP/1.0" } else { "HTTP/1.1" };
+    let headers: Vec<(String, String)> = incoming
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).trim().to_owned()))
+        .collect();
+    let mut request = ReceivedRequest {
+        sequence: 0,
+        connection,
+        method: incoming.method().as_str().to_owned(),
+        // The target as sent: `/`, or a proxy's absolute URL.
+        path: incoming.uri().to_string(),
+        http_version: http_version.to_owned(),
+        headers: Headers(headers),
+        body: Vec::new(),
+        request_id: String::new(),
+        verdict: None,
+        reason: None,
+    };
+    let too_large = |size: &str| {
+        let why = format!("the request body has {size} bytes, the limit is {limit}");
+        Some(Rejection::new("RequestSizeLimitExceeded", why))
+    };
+    let declared = request.header("Content-Length").and_then(|v| v.parse::<u64>().ok());
+    // A body over the limit is refused unread, so the connection cannot carry another request.
+    let mut close = false;
+    let rejection = if let Some(declared) = declared.filter(|&d| d > limit as u64) {
+        close = true;
+        too_large(&declared.to_string())
+    } else {
+        match Limited::new(incoming.into_body(), limit).collect().await {
+            Ok(collected) => {
+                request.body = collected.to_bytes().to_vec();
+                verify(options, &request, options.now()).err()
             }
-        };
-        let head = match parse_head(&head) {
-            Ok(head) => head,
-            Err(why) => {
-                let _ = write_plain(&mut stream, 400, &why, options.now()).await;
-                return;
+            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+                close = true;
+                too_large("more than the limit of")
             }
-        };
-        if head.headers.get("Transfer-Encoding").is_some() {
-            let why = "this front door reads only bodies with Content-Length, not Transfer-Encoding";
-            let _ = write_plain(&mut stream, 501, why, options.now()).await;
-            return;
+            // The client went away mid-body: nobody to answer.
+            Err(_) => return hyper::Response::new(ReplyBody::new("")),
         }
-        let length = match content_length(&head.headers) {
-            Ok(length) => length,
-            Err(why) => {
-                let _ = write_plain(&mut stream, 400, &why, options.now()).await;
-                return;
-            }
-        };
-        let mut request = ReceivedRequest {
-            sequence: 0,
-            connection,
-            method: head.method,
-            path: head.path,
-            http_version: head.http_version,
-            headers: head.headers,
-            body: Vec::new(),
-            request_id: String::new(),
-            verdict: None,
-            reason: None,
-        };
-        let mut close = request.http_version == "HTTP/1.0"
-            || request
-                .header("Connection")
-                .is_some_and(|c| c.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
-
-        let rejection = if length > options.max_request_bytes {
-            // Refused unread, so the connection cannot carry another request.
-            close = true;
-            let why = format!("the request body has {length} bytes, the limit is {}", options.max_request_bytes);
-            Some(Rejection::new("RequestSizeLimitExceeded", why))
-        } else {
-            match read_body(&mut stream, &mut buffer, length).await {
-                Some(body) => request.body = body,
-                None => return,
-            }
-            verify(options, &request, options.now()).err()
-        };
-        if let Some(rejection) = &rejection {
-            request.verdict = Some(rejection.code.to_owned());
-            request.reason = Some(rejection.message.clone());
-        }
-        // Recorded before the responder runs, numbered under the lock so that the log's order
-        // and the sequence numbers agree.
-        {
-            let mut log = shared.log();
-            request.sequence = log.len() as u64;
-            request.request_id = request_id(port, request.sequence);
-            log.push(request.clone());
-        }
-        let response = match rejection {
-            Some(rejection) => Response::service_error(rejection.code, &rejection.message),
-            None => {
-                let responder = Arc::clone(&options.responder);
-                catch_unwind(AssertUnwindSafe(|| responder(&request))).unwrap_or_else(|panic| {
-                    let what = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
-                    let text = format!("the front door's responder panicked: {what}");
-                    Response::raw(500, [("Connection", "close")], text)
-                })
-            }
-        };
-        let request_id = request.request_id;
-        match write_response(&mut stream, response, &request_id, options).await {
-            Ok(true) if !close => {}
-            _ => return,
-        }
+    };
+    if let Some(rejection) = &rejection {
+        request.verdict = Some(rejection.code.to_owned());
+        request.reason = Some(rejection.message.clone());
     }
+    // Recorded before the responder runs, numbered under the lock so that the log's order and
+    // the sequence numbers agree.
+    {
+        let mut log = shared.log();
+        request.sequence = log.len() as u64;
+        request.request_id = request_id(port, request.sequence);
+        log.push(request.clone());
+    }
+    let response = match rejection {
+        Some(rejection) => Response::service_error(rejection.code, &rejection.message),
+        None => {
+            let responder = Arc::clone(&options.responder);
+            catch_unwind(AssertUnwindSafe(|| responder(&request))).unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                let text = format!("the front door's responder panicked: {what}");
+                Response::raw(500, [("Connection", "close")], text)
+            })
+        }
+    };
+    render(response, &request.request_id, options, reset, close).await
 }
 
 /// A uuid-shaped id, deterministic: the front door's port (telling front doors apart) and the
@@ -627,80 +622,14 @@ fn request_id(port: u16, sequence: u64) -> String {
     format!("{port:08x}-f00d-4000-8000-{:012x}", sequence + 1)
 }
 
-/// Reads up to the end of the head. `Ok(None)`: the peer closed between requests.
-async fn read_head(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Result<Option<Vec<u8>>, (u16, String)> {
-    loop {
-        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = buffer[..end].to_vec();
-            buffer.drain(..end + 4);
-            return Ok(Some(head));
-        }
-        if buffer.len() > MAX_HEAD_BYTES {
-            return Err((431, format!("the request head is longer than {MAX_HEAD_BYTES} bytes")));
-        }
-        let mut chunk = [0; 8192];
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return Ok(None),
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-        }
-    }
-}
-
-async fn read_body(stream: &mut TcpStream, buffer: &mut Vec<u8>, length: usize) -> Option<Vec<u8>> {
-    while buffer.len() < length {
-        let mut chunk = [0; 8192];
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-        }
-    }
-    Some(buffer.drain(..length).collect())
-}
-
-fn parse_head(head: &[u8]) -> Result<Head, String> {
-    let text = std::str::from_utf8(head).map_err(|_| "the request head is not UTF-8".to_owned())?;
-    let mut lines = text.split("\r\n");
-    let request_line = lines.next().unwrap_or_default();
-    let mut parts = request_line.split(' ');
-    let (Some(method), Some(path), Some(http_version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(format!("malformed request line {request_line:?}"));
-    };
-    if method.is_empty() || path.is_empty() || !matches!(http_version, "HTTP/1.1" | "HTTP/1.0") {
-        return Err(format!("malformed request line {request_line:?}"));
-    }
-    let mut headers = Vec::new();
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(format!("malformed header line {line:?}"));
-        };
-        if name.is_empty() || name.contains([' ', '\t']) {
-            return Err(format!("malformed header name {name:?}"));
-        }
-        headers.push((name.to_owned(), value.trim_matches([' ', '\t']).to_owned()));
-    }
-    Ok(Head { method: method.into(), path: path.into(), http_version: http_version.into(), headers: Headers(headers) })
-}
-
-fn content_length(headers: &Headers) -> Result<usize, String> {
-    let mut values = headers.get_all("Content-Length");
-    let Some(first) = values.next() else { return Ok(0) };
-    if values.any(|other| other != first) {
-        return Err("conflicting Content-Length headers".into());
-    }
-    if first.is_empty() || !first.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("Content-Length {first:?} is not a number"));
-    }
-    first.parse().map_err(|_| format!("Content-Length {first:?} is too large"))
-}
-
-/// Writes a reply; `Ok(false)` when the connection must close after it.
-async fn write_response(
-    stream: &mut TcpStream,
+/// The reply to send for `response`, after its delay; a reset marks the connection to be reset.
+async fn render(
     mut response: Response,
     request_id: &str,
     options: &FrontDoorOptions,
-) -> std::io::Result<bool> {
+    reset: &AtomicBool,
+    close: bool,
+) -> hyper::Response<ReplyBody> {
     let (status, headers, body) = loop {
         match response.0 {
             Kind::Delay(duration, inner) => {
@@ -708,8 +637,8 @@ async fn write_response(
                 response = *inner;
             }
             Kind::Reset => {
-                stream.set_zero_linger()?;
-                return Ok(false);
+                reset.store(true, Ordering::SeqCst);
+                return hyper::Response::new(ReplyBody::new(""));
             }
             Kind::Reply { status, headers, body } => break (status, headers, body),
         }
@@ -723,268 +652,70 @@ async fn write_response(
             json!({ "Response": fields }).to_string().into_bytes()
         }
     };
-    let keep_alive =
-        !headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("Connection") && v.eq_ignore_ascii_case("close"));
-    stream.write_all(&render(status, &headers, &body, options.now())).await?;
-    stream.flush().await?;
-    if !keep_alive {
-        let _ = stream.shutdown().await;
-    }
-    Ok(keep_alive)
-}
-
-async fn write_plain(stream: &mut TcpStream, status: u16, text: &str, now: i64) -> std::io::Result<()> {
-    let headers = [("Content-Type".to_owned(), "text/plain".to_owned()), ("Connection".to_owned(), "close".to_owned())];
-    stream.write_all(&render(status, &headers, text.as_bytes(), now)).await?;
-    stream.shutdown().await
-}
-
-/// The bytes of a reply: status line, the given headers, the default ones, the body.
-fn render(status: u16, headers: &[(String, String)], body: &[u8], now: i64) -> Vec<u8> {
     let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
-    let mut out = format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status));
+    let chunked = headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("Transfer-Encoding") && v.contains("chunked"));
+    // A reply that states its own framing is sent as stated: a `Content-Length` is trusted
+    // (hyper closes the connection if the body falls short: a reply cut in transit), and a
+    // hand-encoded chunked body is decoded here so that hyper encodes it again.
+    let body = if chunked {
+        ReplyBody::undeclared(dechunk(&body).unwrap_or(body))
+    } else if has("Content-Length") {
+        ReplyBody::undeclared(body)
+    } else {
+        ReplyBody::new(body)
+    };
+    let mut reply = hyper::Response::new(body);
+    *reply.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let map = reply.headers_mut();
     if !has("Date") {
-        out.push_str(&format!("Date: {}\r\n", http_date(now)));
+        if let Ok(value) = HeaderValue::from_str(&http_date(options.now())) {
+            map.insert(DATE, value);
+        }
     }
-    if !has("Content-Length") && !has("Transfer-Encoding") {
-        out.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    for (name, value) in &headers {
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+            map.append(name, value);
+        }
     }
-    for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
+    if close {
+        map.insert(CONNECTION, HeaderValue::from_static("close"));
     }
-    out.push_str("\r\n");
-    let mut bytes = out.into_bytes();
-    bytes.extend_from_slice(body);
-    bytes
+    reply
 }
 
-fn reason_phrase(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        404 => "Not Found",
-        413 => "Payload Too Large",
-        429 => "Too Many Requests",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Status",
+/// The data of a hand-encoded chunked body (`<hex size>\r\n<data>\r\n … 0\r\n\r\n`), or
+/// `None` if it is not one. (It decodes a reply a test wrote, not anything received.)
+fn dechunk(mut encoded: &[u8]) -> Option<Vec<u8>> {
+    let mut data = Vec::new();
+    loop {
+        let line_end = encoded.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&encoded[..line_end]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        encoded = &encoded[line_end + 2..];
+        if size == 0 {
+            return Some(data);
+        }
+        data.extend_from_slice(encoded.get(..size)?);
+        encoded = encoded.get(size..)?.strip_prefix(b"\r\n")?;
     }
 }
 
-/// An RFC 7231 IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`, of a Unix timestamp.
+/// An RFC 7231 IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`, of a Unix timestamp (the
+/// emulator's: one implementation).
 pub fn http_date(timestamp: i64) -> String {
-    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let date = signing::utc_date(timestamp); // YYYY-MM-DD (the year may have a sign)
-    let mut parts = date.rsplitn(3, '-');
-    let (day, month, year) = (parts.next().unwrap_or("??"), parts.next().unwrap_or("??"), parts.next().unwrap_or("?"));
-    let month = month.parse::<usize>().ok().and_then(|m| MONTHS.get(m.wrapping_sub(1))).unwrap_or(&"???");
-    let days = timestamp.div_euclid(86_400);
-    let seconds = timestamp.rem_euclid(86_400);
-    format!(
-        "{}, {day} {month} {year} {:02}:{:02}:{:02} GMT",
-        WEEKDAYS[days.rem_euclid(7) as usize],
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
+    tem_emulator::http_date(timestamp)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Verification
+// Verification: the emulator's front door (one implementation of what the gateway accepts)
 // ---------------------------------------------------------------------------------------------
 
-/// Why a request was refused: the code and message of the error reply.
-#[derive(Debug)]
-struct Rejection {
-    code: &'static str,
-    message: String,
-}
-
-impl Rejection {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
-    }
-}
-
-/// The parts of `Authorization: TC3-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
-struct Authorization<'a> {
-    secret_id: &'a str,
-    date: &'a str,
-    service: &'a str,
-    signed_headers: &'a str,
-    signature: &'a str,
-}
-
-fn parse_authorization(value: &str) -> Result<Authorization<'_>, String> {
-    let Some(rest) = value.strip_prefix(signing::ALGORITHM).filter(|r| r.starts_with(' ')) else {
-        return Err(format!("the algorithm must be {}", signing::ALGORITHM));
-    };
-    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-    for part in rest.split(',') {
-        let Some((key, value)) = part.trim().split_once('=') else {
-            return Err(format!("{:?} is not key=value", part.trim()));
-        };
-        let slot = match key {
-            "Credential" => &mut credential,
-            "SignedHeaders" => &mut signed_headers,
-            "Signature" => &mut signature,
-            _ => return Err(format!("unknown part {key:?}")),
-        };
-        if slot.replace(value).is_some() {
-            return Err(format!("{key} appears twice"));
-        }
-    }
-    let (Some(credential), Some(signed_headers), Some(signature)) = (credential, signed_headers, signature) else {
-        return Err("Credential, SignedHeaders and Signature are all required".into());
-    };
-    // The secret id comes first and is the only part that might hold a `/`.
-    let mut scope = credential.rsplitn(4, '/');
-    let (Some("tc3_request"), Some(service), Some(date), Some(secret_id)) =
-        (scope.next(), scope.next(), scope.next(), scope.next())
-    else {
-        return Err(format!("Credential {credential:?} is not <secret id>/<date>/<service>/tc3_request"));
-    };
-    if secret_id.is_empty() {
-        return Err("Credential has no secret id".into());
-    }
-    Ok(Authorization { secret_id, date, service, signed_headers, signature })
-}
-
-/// What the real front door checks before the service sees a request, in its order.
+/// What the real front door checks before the service sees a request, in its order: the
+/// emulator's checks ([`tem_emulator::front_door::verify`]), with their own HMAC chain.
 fn verify(options: &FrontDoorOptions, request: &ReceivedRequest, now: i64) -> Result<(), Rejection> {
-    let required = |name: &str| match request.header(name) {
-        Some(value) if !value.is_empty() => Ok(value),
-        _ => Err(Rejection::new("MissingParameter", format!("the request is missing the `{name}` header"))),
-    };
-    if request.method != "POST" {
-        let why = format!("only POST is served here, not {}", request.method);
-        return Err(Rejection::new("UnsupportedProtocol", why));
-    }
-    if request.path != "/" {
-        return Err(Rejection::new(
-            "InvalidParameter",
-            format!("the request path must be `/`, not {:?}", request.path),
-        ));
-    }
-    let content_type = required("Content-Type")?;
-    let media_type = content_type.split(';').next().unwrap_or_default().trim();
-    if !media_type.eq_ignore_ascii_case(signing::JSON_CONTENT_TYPE) {
-        let why = format!("Content-Type {content_type:?} is not supported; expected application/json");
-        return Err(Rejection::new("InvalidParameter", why));
-    }
-    let host = required("Host")?;
-    let action = required("X-TC-Action")?;
-    if !action.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(Rejection::new("InvalidParameter", format!("X-TC-Action {action:?} is not an action name")));
-    }
-    let version = required("X-TC-Version")?;
-    if version != options.version {
-        let why = format!("version {version:?} of {} does not exist; expected {:?}", options.service, options.version);
-        return Err(Rejection::new("NoSuchVersion", why));
-    }
-    let timestamp_text = required("X-TC-Timestamp")?;
-    let timestamp = match timestamp_text.parse::<i64>() {
-        Ok(t) if timestamp_text.bytes().all(|b| b.is_ascii_digit()) => t,
-        _ => {
-            let why = format!("X-TC-Timestamp {timestamp_text:?} is not a Unix timestamp in seconds");
-            return Err(Rejection::new("InvalidParameter", why));
-        }
-    };
-    let skew = options.max_clock_skew.as_secs() as i64;
-    if timestamp.abs_diff(now) > skew as u64 {
-        let why = format!(
-            "signature expired: X-TC-Timestamp {timestamp} is {}s from the server time {now}; at most {skew}s allowed",
-            timestamp - now
-        );
-        return Err(Rejection::new("AuthFailure.SignatureExpire", why));
-    }
-    let region = required("X-TC-Region")?;
-    let region_valid = region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !region_valid || region.starts_with('-') || region.ends_with('-') {
-        return Err(Rejection::new("InvalidParameter", format!("X-TC-Region {region:?} is not a region name")));
-    }
-    if let Some(language) = request.header("X-TC-Language") {
-        if !matches!(language, "zh-CN" | "en-US") {
-            return Err(Rejection::new(
-                "InvalidParameter",
-                format!("X-TC-Language {language:?} is not zh-CN or en-US"),
-            ));
-        }
-    }
-
-    let invalid = |why: String| Rejection::new("AuthFailure.InvalidAuthorization", why);
-    let authorization = request.header("Authorization").ok_or_else(|| invalid("no Authorization header".into()))?;
-    let auth = parse_authorization(authorization).map_err(|why| invalid(format!("Authorization: {why}")))?;
-    let expected_date = signing::utc_date(timestamp);
-    if auth.date != expected_date {
-        let why = format!(
-            "the credential date {} is not the UTC date of X-TC-Timestamp {timestamp} ({expected_date})",
-            auth.date
-        );
-        return Err(invalid(why));
-    }
-    if auth.service != options.service {
-        return Err(invalid(format!("the credential service {:?} is not {:?}", auth.service, options.service)));
-    }
-    let names: Vec<&str> = auth.signed_headers.split(';').collect();
-    for name in &names {
-        if name.is_empty() || name.bytes().any(|b| b.is_ascii_uppercase()) || request.header(name).is_none() {
-            return Err(invalid(format!(
-                "SignedHeaders {:?}: {name:?} is not a header of the request",
-                auth.signed_headers
-            )));
-        }
-    }
-    if !names.contains(&"content-type") || !names.contains(&"host") {
-        return Err(invalid(format!("SignedHeaders {:?} must include content-type and host", auth.signed_headers)));
-    }
-    let Some(accepted) = options.credentials.get(auth.secret_id) else {
-        let why = format!("the SecretId {:?} is not found; check that it is correct", auth.secret_id);
-        return Err(Rejection::new("AuthFailure.SecretIdNotFound", why));
-    };
-    match (&accepted.token, request.header("X-TC-Token")) {
-        (Some(expected), Some(sent)) if expected == sent => {}
-        (Some(_), Some(_)) => return Err(Rejection::new("AuthFailure.TokenFailure", "the X-TC-Token is not valid")),
-        (Some(_), None) => {
-            return Err(Rejection::new("AuthFailure.TokenFailure", "temporary credentials need the X-TC-Token header"))
-        }
-        (None, Some(_)) => {
-            let why = "X-TC-Token was sent, but the SecretId belongs to long-term credentials";
-            return Err(Rejection::new("AuthFailure.TokenFailure", why));
-        }
-        (None, None) => {}
-    }
-
-    // The canonical request, built here from what was received (not with the client's code).
-    let unsigned = request.header("X-TC-Content-SHA256") == Some(signing::UNSIGNED_PAYLOAD);
-    let payload_hash = signing::sha256_hex(if unsigned { signing::UNSIGNED_PAYLOAD.as_bytes() } else { &request.body });
-    let canonical_headers: String = names
-        .iter()
-        .map(|name| format!("{name}:{}\n", request.header(name).unwrap_or_default().trim().to_ascii_lowercase()))
-        .collect();
-    let canonical_request = format!("POST\n/\n\n{canonical_headers}\n{}\n{payload_hash}", auth.signed_headers);
-    let scope = format!("{}/{}/tc3_request", auth.date, auth.service);
-    let string_to_sign = signing::string_to_sign(timestamp, &scope, &canonical_request);
-    let key = signing::signing_key(&accepted.secret_key, auth.date, auth.service);
-    if signing::signature(&key, &string_to_sign) != auth.signature {
-        let why = format!(
-            "the provided credentials could not be validated; check the secret key and the signature \
-             (host {host:?}, content-type {content_type:?}, {} payload)",
-            if unsigned { "unsigned" } else { "signed" }
-        );
-        return Err(Rejection::new("AuthFailure.SignatureFailure", why));
-    }
-
-    match serde_json::from_slice::<Value>(&request.body) {
-        Ok(Value::Object(_)) => Ok(()),
-        _ => Err(Rejection::new("InvalidParameter", "the request body is not a JSON object")),
-    }
+    let incoming =
+        Incoming { method: &request.method, path: &request.path, headers: &request.headers.0, body: &request.body };
+    front_door::verify(&options.policy, &incoming, now).map(|_| ())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1070,7 +801,9 @@ pub fn examples_responder() -> impl Fn(&ReceivedRequest) -> Response + Send + Sy
 mod tests {
     use super::*;
     use pretty_assertions::assert_eq;
+    use tem_core::signing;
     use tem_core::{Client, Config, Credentials, ServiceSpec};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     const TEM: ServiceSpec = ServiceSpec::new("tem", "2021-07-01");
 
@@ -1109,17 +842,34 @@ mod tests {
         text.into_bytes()
     }
 
-    /// One reply read from a raw connection: status, headers, body (by Content-Length).
+    /// One reply read from a raw connection (head parsed by httparse): status, headers, body
+    /// (by Content-Length).
     async fn read_reply(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> (u16, Headers, Vec<u8>) {
-        let head = read_head(stream, buffer).await.unwrap().expect("a reply");
-        let text = String::from_utf8(head).unwrap();
-        let mut lines = text.split("\r\n");
-        let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-        let headers =
-            Headers(lines.map(|l| l.split_once(": ").unwrap()).map(|(n, v)| (n.to_owned(), v.to_owned())).collect());
-        let length = content_length(&headers).unwrap();
-        let body = read_body(stream, buffer, length).await.unwrap();
-        (status, headers, body)
+        let (head_len, status, headers) = loop {
+            let mut slots = [httparse::EMPTY_HEADER; 64];
+            let mut reply = httparse::Response::new(&mut slots);
+            if let httparse::Status::Complete(head_len) = reply.parse(buffer).unwrap() {
+                let headers = reply
+                    .headers
+                    .iter()
+                    .map(|h| (h.name.to_owned(), String::from_utf8_lossy(h.value).into_owned()))
+                    .collect();
+                break (head_len, reply.code.unwrap(), Headers(headers));
+            }
+            let mut chunk = [0; 8192];
+            let n = stream.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the connection closed before a whole reply head");
+            buffer.extend_from_slice(&chunk[..n]);
+        };
+        buffer.drain(..head_len);
+        let length: usize = headers.get("content-length").map_or(0, |v| v.parse().unwrap());
+        while buffer.len() < length {
+            let mut chunk = [0; 8192];
+            let n = stream.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the connection closed before the whole body");
+            buffer.extend_from_slice(&chunk[..n]);
+        }
+        (status, headers, buffer.drain(..length).collect())
     }
 
     async fn exchange(server: &FrontDoor, request: &[u8]) -> (u16, Headers, Vec<u8>) {
@@ -1134,23 +884,6 @@ mod tests {
         assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
         assert_eq!(http_date(951_868_799), "Tue, 29 Feb 2000 23:59:59 GMT");
         assert_eq!(http_date(1_704_067_200), "Mon, 01 Jan 2024 00:00:00 GMT");
-    }
-
-    #[test]
-    fn authorization_parser_takes_the_official_layout_and_names_what_is_wrong() {
-        let auth = parse_authorization(
-            "TC3-HMAC-SHA256 Credential=AKIDx/2019-02-25/cvm/tc3_request, SignedHeaders=content-type;host, Signature=ab",
-        )
-        .unwrap();
-        assert_eq!(
-            (auth.secret_id, auth.date, auth.service, auth.signed_headers, auth.signature),
-            ("AKIDx", "2019-02-25", "cvm", "content-type;host", "ab")
-        );
-        let err = |v: &str| parse_authorization(v).err().unwrap();
-        assert!(err("HMAC-SHA256 Credential=a/b/c/tc3_request").contains("algorithm"));
-        assert!(err("TC3-HMAC-SHA256 Credential=a/2019-02-25/cvm/x, SignedHeaders=host, Signature=a")
-            .contains("tc3_request"));
-        assert!(err("TC3-HMAC-SHA256 Credential=a/2019-02-25/cvm/tc3_request").contains("all required"));
     }
 
     #[tokio::test]
@@ -1278,9 +1011,8 @@ mod tests {
     #[tokio::test]
     async fn malformed_http_gets_a_400_and_a_closed_connection() {
         let server = FrontDoor::start(FrontDoorOptions::default()).await;
-        let (status, _, body) = exchange(&server, b"NONSENSE\r\n\r\n").await;
+        let (status, _, _) = exchange(&server, b"NONSENSE\r\n\r\n").await;
         assert_eq!(status, 400);
-        assert!(String::from_utf8_lossy(&body).contains("request line"));
         let (status, _, _) = exchange(&server, b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n").await;
         assert_eq!(status, 400);
         assert_eq!(server.request_count(), 0, "nothing parseable was received");

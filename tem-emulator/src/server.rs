@@ -1,0 +1,453 @@
+//! The HTTP side: hyper serving the front door, the model, faults and the control API.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming as IncomingBody;
+use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, DATE};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Map, Value};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+
+use crate::clock::{system_ms, Clock};
+use crate::faults::{Fault, FaultRule};
+use crate::front_door::{self, Incoming, Policy, Rejection};
+use crate::model::{Outcome, State};
+use crate::schema;
+use crate::LoggedRequest;
+
+/// The header that marks a reply the model did not compute (the action's official example).
+pub const NOT_MODELLED_HEADER: &str = "x-emulator-modelled";
+
+pub(crate) struct Shared {
+    pub policy: Policy,
+    pub clock: Clock,
+    pub state: Mutex<State>,
+    pub faults: Mutex<Vec<FaultRule>>,
+    pub log: Mutex<VecDeque<LoggedRequest>>,
+    pub max_log: usize,
+    pub sequence: AtomicU64,
+    pub fault_draws: AtomicU64,
+    /// Seconds added to the system clock for the front door (a clock-skew fault).
+    pub skew_secs: AtomicI64,
+    pub port: u16,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+    pub fn faults(&self) -> MutexGuard<'_, Vec<FaultRule>> {
+        lock(&self.faults)
+    }
+    pub fn log(&self) -> MutexGuard<'_, VecDeque<LoggedRequest>> {
+        lock(&self.log)
+    }
+
+    /// The front door's time: the system clock plus any skew fault, in Unix seconds.
+    pub fn front_door_now(&self) -> i64 {
+        system_ms().div_euclid(1000).saturating_add(self.skew_secs.load(Ordering::SeqCst))
+    }
+
+    fn record(&self, entry: LoggedRequest) {
+        let mut log = self.log();
+        if log.len() >= self.max_log {
+            log.pop_front();
+        }
+        log.push_back(entry);
+    }
+
+    /// The first rule matching `action` that fires now (count and probability), consumed:
+    /// among the rules that act before the body is read when `before_body`, else the others
+    /// (so that a request refused by the front door does not use up a rule it never showed).
+    fn draw_fault(&self, action: &str, before_body: bool) -> Option<Fault> {
+        let mut faults = self.faults();
+        let draw = self.fault_draws.fetch_add(1, Ordering::SeqCst);
+        let index = faults.iter().position(|rule| {
+            (rule.fault == Fault::ResetBeforeBody) == before_body && rule.matches(action) && rule.fires(draw)
+        })?;
+        let rule = &mut faults[index];
+        let fault = rule.fault.clone();
+        if let Some(count) = rule.count.as_mut() {
+            *count -= 1;
+            if *count == 0 {
+                faults.remove(index);
+            }
+        }
+        Some(fault)
+    }
+}
+
+/// Accepts connections until the task is aborted; each connection is served by hyper.
+pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(serve_connection(stream, Arc::clone(&shared)));
+                }
+                // E.g. out of file descriptors: wait rather than spin.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
+    let reset = Arc::new(AtomicBool::new(false));
+    let io = TokioIo::new(ResettableStream::new(stream, Arc::clone(&reset)));
+    let service = hyper::service::service_fn(move |request| {
+        let shared = Arc::clone(&shared);
+        let reset = Arc::clone(&reset);
+        async move { Ok::<_, Infallible>(handle(request, &shared, &reset).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        // A client that sends half a head and stalls does not hold the connection for ever.
+        .header_read_timeout(Duration::from_secs(30))
+        .max_buf_size(256 * 1024)
+        .serve_connection(io, service)
+        .await;
+}
+
+/// A TCP stream that, once `reset` is set, refuses to write and closes with a TCP reset
+/// (`SO_LINGER` 0) when hyper drops it: the "connection reset" faults, on hyper's own I/O.
+pub struct ResettableStream {
+    inner: TcpStream,
+    reset: Arc<AtomicBool>,
+}
+
+impl ResettableStream {
+    /// Wraps `inner`; setting `reset` (from a request handler) resets the connection instead of
+    /// replying.
+    pub fn new(inner: TcpStream, reset: Arc<AtomicBool>) -> Self {
+        Self { inner, reset }
+    }
+
+    fn check(&self) -> io::Result<()> {
+        if self.reset.load(Ordering::SeqCst) {
+            let _ = self.inner.set_zero_linger();
+            return Err(io::Error::new(io::ErrorKind::ConnectionReset, "reset on purpose (a fault)"));
+        }
+        Ok(())
+    }
+}
+
+impl AsyncRead for ResettableStream {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ResettableStream {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.check()?;
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.check()?;
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.check()?;
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+type Reply = Response<ReplyBody>;
+
+/// A reply body sent in one piece. Its length is declared to hyper only when `exact`: a fault
+/// that sets its own (lying) `Content-Length` needs hyper to trust the header instead.
+pub struct ReplyBody {
+    data: Option<Bytes>,
+    exact: bool,
+}
+
+impl ReplyBody {
+    /// A body of exactly these bytes.
+    pub fn new(data: impl Into<Bytes>) -> Self {
+        Self { data: Some(data.into()), exact: true }
+    }
+    /// A body whose length hyper takes from the reply's headers.
+    pub fn undeclared(data: impl Into<Bytes>) -> Self {
+        Self { data: Some(data.into()), exact: false }
+    }
+}
+
+impl hyper::body::Body for ReplyBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+        Poll::Ready(self.data.take().filter(|d| !d.is_empty()).map(|d| Ok(hyper::body::Frame::data(d))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.data.as_ref().is_none_or(Bytes::is_empty)
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match (&self.data, self.exact) {
+            (Some(d), true) => hyper::body::SizeHint::with_exact(d.len() as u64),
+            (None, true) => hyper::body::SizeHint::with_exact(0),
+            _ => hyper::body::SizeHint::default(),
+        }
+    }
+}
+
+/// A uuid-shaped request id, unique per emulator: its port and the request's sequence number.
+fn request_id(port: u16, sequence: u64) -> String {
+    format!("{port:08x}-e3e1-4000-8000-{:012x}", sequence + 1)
+}
+
+fn reply(status: u16, content_type: &str, body: impl Into<Bytes>, now: i64) -> Reply {
+    let mut response = Response::new(ReplyBody::new(body));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(content_type) {
+        headers.insert(CONTENT_TYPE, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&crate::http_date(now)) {
+        headers.insert(DATE, value);
+    }
+    response
+}
+
+fn envelope(mut fields: Value, request_id: &str, now: i64) -> Reply {
+    if let Value::Object(map) = &mut fields {
+        map.insert("RequestId".into(), Value::from(request_id));
+    }
+    reply(200, "application/json", json!({ "Response": fields }).to_string(), now)
+}
+
+fn error_envelope(code: &str, message: &str, request_id: &str, now: i64) -> Reply {
+    envelope(json!({"Error": {"Code": code, "Message": message}}), request_id, now)
+}
+
+async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicBool) -> Reply {
+    let now = shared.front_door_now();
+    let path = request.uri().path().to_owned();
+    if let Some(route) = path.strip_prefix("/_emulator/") {
+        let route = route.to_owned();
+        let method = request.method().as_str().to_owned();
+        let body = match read_body(request, shared.policy.max_request_bytes).await {
+            Ok(body) => body,
+            Err(_) => return reply(413, "text/plain", "the control request is too large or was cut", now),
+        };
+        return crate::control::handle(shared, &method, &route, &body);
+    }
+
+    let sequence = shared.sequence.fetch_add(1, Ordering::SeqCst);
+    let request_id = request_id(shared.port, sequence);
+    let method = request.method().as_str().to_owned();
+    let target = request.uri().path_and_query().map_or_else(|| path.clone(), |p| p.as_str().to_owned());
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).trim().to_owned()))
+        .collect();
+    let header = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+    let action_header = header("X-TC-Action").unwrap_or_default();
+    let mut entry = LoggedRequest {
+        sequence,
+        request_id: request_id.clone(),
+        action: action_header.clone(),
+        verdict: None,
+        reason: None,
+        fault: None,
+        modelled: false,
+        params: Value::Null,
+    };
+
+    // Faults that act before the body is read.
+    if let Some(Fault::ResetBeforeBody) = shared.draw_fault(&action_header, true) {
+        entry.fault = Some("ResetBeforeBody".into());
+        shared.record(entry);
+        reset.store(true, Ordering::SeqCst);
+        return reply(200, "text/plain", "", now);
+    }
+
+    let declared = header("Content-Length").and_then(|v| v.parse::<u64>().ok());
+    let limit = shared.policy.max_request_bytes;
+    let too_large = |entry: &mut LoggedRequest, size: String| {
+        let message = format!("The request body is {size} bytes; the limit is {limit}.");
+        entry.verdict = Some("RequestSizeLimitExceeded".into());
+        entry.reason = Some(message.clone());
+        let mut response = error_envelope("RequestSizeLimitExceeded", &message, &request_id, now);
+        // The body is left unread, so the connection cannot carry another request.
+        response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+        response
+    };
+    if declared.is_some_and(|d| d > limit as u64) {
+        let response = too_large(&mut entry, declared.unwrap_or_default().to_string());
+        shared.record(entry);
+        return response;
+    }
+    let body = match read_body(request, limit).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            let response = too_large(&mut entry, "more than the limit of".to_owned());
+            shared.record(entry);
+            return response;
+        }
+        // The client went away mid-body: nothing to answer.
+        Err(BodyError::Cut) => {
+            entry.verdict = Some("ConnectionClosed".into());
+            shared.record(entry);
+            return reply(400, "text/plain", "the request body was cut short", now);
+        }
+    };
+
+    let incoming = Incoming { method: &method, path: &target, headers: &headers, body: &body };
+    let accepted = front_door::verify(&shared.policy, &incoming, now).and_then(|accepted| {
+        let params = schema::validate(&accepted.action, &accepted.params)?;
+        Ok((accepted, params))
+    });
+    let (accepted, params) = match accepted {
+        Ok(ok) => ok,
+        Err(Rejection { code, message }) => {
+            entry.verdict = Some(code.to_owned());
+            entry.reason = Some(message.clone());
+            shared.record(entry);
+            return error_envelope(code, &message, &request_id, now);
+        }
+    };
+    entry.action = accepted.action.clone();
+    entry.params = logged_params(&params, body.len());
+
+    if let Some(fault) = shared.draw_fault(&accepted.action, false) {
+        entry.fault = Some(fault.name().to_owned());
+        match fault {
+            Fault::Delay { millis } => {
+                // Answered normally, late.
+                tokio::time::sleep(Duration::from_millis(millis)).await;
+            }
+            other => {
+                if let Fault::ServiceError { code, .. } = &other {
+                    entry.verdict = Some(code.clone());
+                }
+                shared.record(entry);
+                return fault_reply(other, &request_id, now, reset);
+            }
+        }
+    }
+
+    let outcome = shared.state().handle(&accepted.action, &params, &accepted.region, shared.clock.now_ms());
+    let response = match outcome {
+        Outcome::Done(Ok(fields)) => {
+            entry.modelled = true;
+            envelope(fields, &request_id, now)
+        }
+        Outcome::Done(Err(error)) => {
+            entry.modelled = true;
+            entry.verdict = Some(error.code.clone());
+            entry.reason = Some(error.message.clone());
+            error_envelope(&error.code, &error.message, &request_id, now)
+        }
+        Outcome::NotModelled => {
+            let example = schema::schema().actions.get(&accepted.action).and_then(|a| a.example.as_deref());
+            let fields = example
+                .and_then(|text| serde_json::from_str::<Value>(text).ok())
+                .and_then(|v| v.get("Response").cloned())
+                .unwrap_or_else(|| Value::Object(Map::new()));
+            let mut response = envelope(fields, &request_id, now);
+            response
+                .headers_mut()
+                .insert(NOT_MODELLED_HEADER, HeaderValue::from_static("false; the official example reply"));
+            response
+        }
+    };
+    shared.record(entry);
+    response
+}
+
+/// Most bytes of parameters the log keeps per request: with the log's entry cap this bounds its
+/// memory (10,000 × 64 KiB at worst).
+const MAX_LOGGED_PARAMS_BYTES: usize = 64 * 1024;
+
+fn logged_params(params: &Map<String, Value>, body_len: usize) -> Value {
+    if body_len <= MAX_LOGGED_PARAMS_BYTES {
+        Value::Object(params.clone())
+    } else {
+        Value::from(format!("({body_len} bytes of parameters, not kept)"))
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    Cut,
+}
+
+/// How long a request body may take to arrive: a client that stalls mid-body does not hold a
+/// connection and its task for ever.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+async fn read_body(request: Request<IncomingBody>, limit: usize) -> Result<Bytes, BodyError> {
+    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(request.into_body(), limit).collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(BodyError::TooLarge),
+        Ok(Err(_)) | Err(_) => Err(BodyError::Cut),
+    }
+}
+
+fn fault_reply(fault: Fault, request_id: &str, now: i64, reset: &AtomicBool) -> Reply {
+    match fault {
+        Fault::ServiceError { code, message } => error_envelope(&code, &message, request_id, now),
+        Fault::HttpStatus { status } => {
+            let body = json!({"Response": {"Error": {"Code": "InternalError", "Message": format!("HTTP {status} (a fault)")}, "RequestId": request_id}});
+            reply(status, "application/json", body.to_string(), now)
+        }
+        Fault::Html { status } => reply(
+            status,
+            "text/html",
+            format!("<html><head><title>{status}</title></head><body><h1>{status}</h1><p>tem-emulator fault</p></body></html>"),
+            now,
+        ),
+        Fault::MalformedJson => reply(200, "application/json", "{\"Response\": {\"RequestId\": ", now),
+        Fault::TruncatedJson => {
+            // Declares the whole length but sends half: the reply is cut in transit.
+            let whole = json!({"Response": {"Result": "truncated", "RequestId": request_id}}).to_string();
+            let half = whole.as_bytes()[..whole.len() / 2].to_vec();
+            let mut response = reply(200, "application/json", Bytes::new(), now);
+            *response.body_mut() = ReplyBody::undeclared(half);
+            let headers = response.headers_mut();
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(whole.len()));
+            headers.insert(CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+        Fault::ResetBeforeBody | Fault::ResetAfterBody => {
+            reset.store(true, Ordering::SeqCst);
+            reply(200, "text/plain", "", now)
+        }
+        Fault::Delay { .. } => reply(200, "application/json", "{}", now),
+    }
+}
+
+/// The address a listener bound to, for the caller's endpoint.
+pub(crate) async fn bind(port: u16) -> io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    Ok((listener, addr))
+}

@@ -1,0 +1,75 @@
+//! The official Python SDK (`tencentcloud-sdk-python-common` + `-tem`, from PyPI) runs a whole
+//! rollout against the `tem-emulator` binary: `tests/python/test_rollout.py`.
+//!
+//! The SDK lives in a virtual environment that `.ci/run` creates; its directory is
+//! `TEM_PYTHON_SDK_VENV` (default: `target/py-venv` of the workspace). Without it the test is
+//! skipped with a message, unless `TEM_REQUIRE_PYTHON_SDK=1` (CI sets it): then it fails.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn python() -> Option<PathBuf> {
+    let venv =
+        std::env::var_os("TEM_PYTHON_SDK_VENV").map_or_else(|| workspace().join("target/py-venv"), PathBuf::from);
+    let python = venv.join("bin/python");
+    python.exists().then_some(python)
+}
+
+#[test]
+fn the_official_python_sdk_runs_a_rollout_against_the_binary() {
+    let Some(python) = python() else {
+        let required = std::env::var("TEM_REQUIRE_PYTHON_SDK").is_ok_and(|v| v == "1");
+        assert!(!required, "TEM_REQUIRE_PYTHON_SDK=1 but there is no venv with the official SDK (see .ci/run)");
+        eprintln!(
+            "SKIPPED: no Python venv with the official SDK at $TEM_PYTHON_SDK_VENV or target/py-venv; \
+             create it as .ci/run does to run this test"
+        );
+        return;
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tem-emulator"))
+        .args(["--port", "0", "--speed", "100"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _running = Running(child);
+    let mut banner = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let done = line.starts_with("control:");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    let field = |name: &str| {
+        banner.iter().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_owned()).expect("the banner names it")
+    };
+    let endpoint = field("endpoint:");
+    let output = Command::new(python)
+        .arg(workspace().join("tests/python/test_rollout.py"))
+        .env("TEM_ENDPOINT", endpoint.trim_start_matches("http://"))
+        .env("TEM_SECRET_ID", field("secret id:"))
+        .env("TEM_SECRET_KEY", field("secret key:"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the Python SDK rollout failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("python sdk rollout: ok"), "{stdout}");
+    println!("{stdout}");
+}
