@@ -66,6 +66,8 @@ pub enum Ty {
     UInt64,
     Float,
     Bool,
+    /// Bytes: `binary` in the API description.
+    Binary,
     Struct(String),
     List(Box<Ty>),
 }
@@ -73,8 +75,10 @@ pub enum Ty {
 impl Ty {
     fn scalar(name: &str) -> Option<Self> {
         Some(match name {
-            // Dates, times and binary data travel as strings.
-            "string" | "datetime" | "date" | "datetime_iso" | "timestamp_iso8601" | "binary" => Self::String,
+            // Dates and times travel as strings.
+            "string" | "datetime" | "date" | "datetime_iso" | "timestamp_iso8601" => Self::String,
+            // Bytes, sent as a file part of a multipart form (`tem_core::multipart`).
+            "binary" => Self::Binary,
             "int64" | "int32" | "int" | "integer" | "timestamp" => Self::Int64,
             "uint64" | "uint32" | "uint" => Self::UInt64,
             "float" | "double" => Self::Float,

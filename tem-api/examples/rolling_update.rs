@@ -40,7 +40,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match client.rolling_update_application_by_version(&request).await {
+    match client.send(&request).await {
         Ok(response) => {
             println!("revision id: {}", response.result);
             println!("request id: {}", response.request_id);

@@ -9,6 +9,13 @@
 //! Each action has a module in [`operation`] with its request (and builder), response and
 //! error, and a method on [`Client`]. Data structures are in [`types`].
 //!
+//! An action's method on [`Client`] is a fluent call: it returns the request's builder, whose
+//! setters take the parameters and whose `send()` (or `send_with(options)`) calls the action;
+//! a required parameter left out is an [`ErrorKind::InvalidRequest`] naming it, and nothing is
+//! sent. A request built with its `builder()` is sent with [`Client::send`]. Listing actions
+//! (`Offset`/`Limit` with a total, or `ContinueToken`) also have `into_paginator()`: every page
+//! as a stream ([`tem_core::paginator`]).
+//!
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! // Credentials from the default chain (environment, credentials file, CVM role),
@@ -23,12 +30,13 @@
 // Names follow the wire: a structure `Types` or an action `Operation` (module inception), a
 // member `Add` or `Sub` (a builder setter `add(self, value)`, like `std::ops::Add::add`).
 #![allow(clippy::module_inception, clippy::should_implement_trait)]
-#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+#![warn(missing_docs)]
 
 #[rustfmt::skip]
 pub mod operation;
 #[rustfmt::skip]
 pub mod types;
+pub mod waiter;
 
 pub use tem_core::{
     BuildError, CallOptions, CommonError, Config, ConfigError, Credentials, Error, ErrorKind, ErrorMetadata,
@@ -55,7 +63,22 @@ impl Client {
         Self::new(Config::from_env()?)
     }
 
-    /// The service-agnostic client underneath; its `send_with` takes per-call [`CallOptions`].
+    /// Sends a request built with its builder (`SomeActionRequest::builder()...build()?`);
+    /// each action's method on this client is the fluent form of the same call.
+    pub async fn send<A: tem_core::Action>(&self, request: &A) -> Result<A::Response, Error<A::Error>> {
+        self.core.send(request).await
+    }
+
+    /// As [`Client::send`], with options for this call.
+    pub async fn send_with<A: tem_core::Action>(
+        &self,
+        request: &A,
+        options: CallOptions,
+    ) -> Result<A::Response, Error<A::Error>> {
+        self.core.send_with(request, options).await
+    }
+
+    /// The service-agnostic client underneath.
     pub fn core(&self) -> &tem_core::Client {
         &self.core
     }

@@ -16,6 +16,7 @@ use crate::credentials::{Credentials, CredentialsErrorKind, ProvideCredentials};
 use crate::decode::{self, Inspection};
 use crate::error::{ConfigError, Error, ErrorKind, OperationError};
 use crate::http_date::parse_imf_fixdate;
+use crate::multipart::{self, RequestForm};
 use crate::rate_limit::RateLimiter;
 use crate::retry::{classify, CallOptions, Decision, Failure, Jitter};
 use crate::signing::{self, SigningInput, JSON_CONTENT_TYPE};
@@ -50,6 +51,9 @@ pub trait Action: Serialize {
     type Response: DeserializeOwned;
     /// The action's typed error codes.
     type Error: OperationError;
+    /// The request has `binary` members and is sent as `multipart/form-data`
+    /// ([`crate::multipart`]), as the official SDKs send it.
+    const MULTIPART: bool = false;
 }
 
 /// A raw reply: status, body and the `Date` header (for clock-skew handling). Built with
@@ -115,6 +119,7 @@ impl Default for CallState {
 #[derive(Clone, Copy, Debug)]
 struct CallSpec {
     action: &'static str,
+    form: RequestForm,
     read_only: bool,
     rate_limit: Option<u32>,
 }
@@ -239,10 +244,27 @@ impl Client {
         request: &A,
         options: CallOptions,
     ) -> Result<A::Response, Error<A::Error>> {
-        let body = serde_json::to_vec(request).map_err(|e| {
+        let invalid = |e: Box<dyn std::error::Error + Send + Sync>| {
             Error::new(ErrorKind::InvalidRequest, "cannot serialize the request").with_source(e).with_action(A::NAME)
-        })?;
-        let spec = CallSpec { action: A::NAME, read_only: A::READ_ONLY, rate_limit: A::RATE_LIMIT_PER_SECOND };
+        };
+        let form = match (A::MULTIPART, options.get) {
+            (true, _) => RequestForm::Multipart,
+            (false, true) => RequestForm::Get,
+            (false, false) => RequestForm::Json,
+        };
+        let body = match form {
+            RequestForm::Multipart => {
+                let jitter = &self.inner.calls.jitter;
+                let boundary = multipart::boundary(u128::from(jitter.next_u64()) << 64 | u128::from(jitter.next_u64()));
+                multipart::multipart_body(request, &boundary).map_err(|e| invalid(e.into()))?
+            }
+            _ => serde_json::to_vec(request).map_err(|e| invalid(e.into()))?,
+        };
+        let body = match form {
+            RequestForm::Get => multipart::get_query(&body).map_err(|e| invalid(e.into()))?.into_bytes(),
+            _ => body,
+        };
+        let spec = CallSpec { action: A::NAME, form, read_only: A::READ_ONLY, rate_limit: A::RATE_LIMIT_PER_SECOND };
         let answered = self.call(spec, body, options).await.map_err(Error::widen)?;
         let note = answered.note;
         decode::finish(A::NAME, &answered.reply, answered.inspection)
@@ -296,7 +318,7 @@ impl Client {
             attempts += 1;
             span.record("attempt", attempts);
             let mut signed_offset = 0;
-            let attempt: Attempt = match self.send_once(spec.action, body.clone(), deadline).await {
+            let attempt: Attempt = match self.send_once(spec.action, spec.form, body.clone(), deadline).await {
                 Ok((reply, offset)) => {
                     signed_offset = offset;
                     let inspection = decode::inspect(spec.action, &reply);
@@ -391,7 +413,10 @@ impl Client {
     /// No retry, no rate limit; the learnt clock offset is applied.
     pub async fn send_raw(&self, action: &'static str, body: Vec<u8>) -> Result<Reply, Error<Infallible>> {
         let deadline = deadline_after(self.inner.config.timeout);
-        self.send_once(action, body, deadline).await.map(|(reply, _)| reply).map_err(|(error, _)| error)
+        self.send_once(action, RequestForm::Json, body, deadline)
+            .await
+            .map(|(reply, _)| reply)
+            .map_err(|(error, _)| error)
     }
 
     /// One attempt, to be complete by `deadline`; a failure comes with what it tells of
@@ -399,6 +424,7 @@ impl Client {
     async fn send_once(
         &self,
         action: &'static str,
+        form: RequestForm,
         body: Vec<u8>,
         deadline: Instant,
     ) -> Result<Sent, (Error<Infallible>, Failure<'static>)> {
@@ -407,8 +433,11 @@ impl Client {
         // request expire on arrival.
         let offset = self.clock_offset();
         let timestamp = unix_now() + offset;
-        let prepared = self.prepare(&credentials, action, body, timestamp);
-        let mut request = self.inner.http.post(&prepared.url);
+        let prepared = self.prepare_form(&credentials, action, form, body, timestamp);
+        let mut request = match form {
+            RequestForm::Get => self.inner.http.get(&prepared.url),
+            _ => self.inner.http.post(&prepared.url),
+        };
         for (name, value) in &prepared.headers {
             request = request.header(*name, value);
         }

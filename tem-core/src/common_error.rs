@@ -82,8 +82,11 @@ pub enum CommonError {
     UnsupportedProtocol(crate::ErrorMetadata),
     /// `UnsupportedRegion`: 接口不支持所传地域。
     UnsupportedRegion(crate::ErrorMetadata),
-    /// A code not in the common table; `code()` returns it verbatim.
-    Unhandled(crate::ErrorMetadata),
+    /// A code not in the common table, opaque: match on `code()` instead.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(crate::Unhandled),
 }
 impl CommonError {
     /// The common error of `metadata`'s code, or the metadata back if it is not common.
@@ -155,9 +158,12 @@ impl CommonError {
 }
 impl crate::OperationError for CommonError {
     fn from_metadata(metadata: crate::ErrorMetadata) -> Self {
-        Self::try_from_metadata(metadata).unwrap_or_else(Self::Unhandled)
+        #[allow(deprecated)]
+        Self::try_from_metadata(metadata)
+            .unwrap_or_else(|metadata| Self::Unhandled(crate::Unhandled::new(metadata)))
     }
     fn metadata(&self) -> &crate::ErrorMetadata {
+        #[allow(deprecated)]
         match self {
             Self::ActionOffline(metadata)
             | Self::AuthFailureInvalidAuthorization(metadata)
@@ -196,8 +202,8 @@ impl crate::OperationError for CommonError {
             | Self::UnknownParameter(metadata)
             | Self::UnsupportedOperation(metadata)
             | Self::UnsupportedProtocol(metadata)
-            | Self::UnsupportedRegion(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            | Self::UnsupportedRegion(metadata) => metadata,
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }

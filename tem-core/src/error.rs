@@ -479,6 +479,32 @@ impl Error<std::convert::Infallible> {
     }
 }
 
+/// An error code the action's description does not document, kept verbatim but opaque: the
+/// payload of every operation error's `Unhandled` variant.
+///
+/// Match on the error's `code()` rather than on `Unhandled`: a newer API description may give
+/// the same code a variant of its own, and a `match` on `Unhandled` would then silently stop
+/// matching it. To make such an error in a test, use
+/// [`OperationError::from_metadata`] with an [`ErrorMetadata`] of the code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unhandled {
+    metadata: ErrorMetadata,
+}
+
+impl Unhandled {
+    /// Generated code's constructor; use [`OperationError::from_metadata`] instead.
+    #[doc(hidden)]
+    pub fn new(metadata: ErrorMetadata) -> Self {
+        Self { metadata }
+    }
+
+    /// The reply's code, message and request id.
+    #[doc(hidden)]
+    pub fn metadata(&self) -> &ErrorMetadata {
+        &self.metadata
+    }
+}
+
 /// The accessors and trait impls every operation error shares, written once: inherent
 /// `code()`, `message()` and `request_id()` (no trait import needed), `Display` (code,
 /// message and request id) and `std::error::Error`. Generated code calls it after it

@@ -14,9 +14,13 @@ mod decode;
 mod common_error;
 pub mod credentials;
 pub mod de;
+pub mod dry_run;
 mod error;
+pub mod fluent;
 mod http_client;
 mod http_date;
+pub mod multipart;
+pub mod paginator;
 mod rate_limit;
 pub mod retry;
 pub mod signing;
@@ -34,7 +38,9 @@ pub use credentials::{
     ENV_CREDENTIALS_FILE, ENV_PROFILE, ENV_SECRET_ID, ENV_SECRET_KEY, ENV_SECURITY_TOKEN,
 };
 pub use decode::decode_reply;
-pub use error::{BoxError, BuildError, ConfigError, ConfigErrorKind, Error, ErrorKind, ErrorMetadata, OperationError};
+pub use error::{
+    BoxError, BuildError, ConfigError, ConfigErrorKind, Error, ErrorKind, ErrorMetadata, OperationError, Unhandled,
+};
 pub use http_client::{DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_MAX_IDLE_PER_HOST};
 pub use retry::{CallOptions, RetryPolicy};
 pub use signing::SignatureMethod;

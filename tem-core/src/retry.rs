@@ -140,6 +140,10 @@ pub struct CallOptions {
     pub retry_after_dispatch: bool,
     /// The retry policy of this call instead of the client's.
     pub retry_policy: Option<RetryPolicy>,
+    /// Send the call as `GET` with the parameters flattened into the query, as the official
+    /// SDKs' `reqMethod = "GET"` does (see [`crate::multipart`]). Default `false`; ignored by
+    /// multipart actions.
+    pub get: bool,
 }
 
 impl CallOptions {
@@ -154,6 +158,12 @@ impl CallOptions {
     /// as for read-only actions.
     pub fn with_retry_after_dispatch(mut self, retry: bool) -> Self {
         self.retry_after_dispatch = retry;
+        self
+    }
+
+    /// Sends the call as `GET` with the parameters in the query (see [`CallOptions::get`]).
+    pub fn with_get(mut self, get: bool) -> Self {
+        self.get = get;
         self
     }
 

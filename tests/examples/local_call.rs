@@ -5,7 +5,6 @@
 
 use std::process::ExitCode;
 
-use tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest;
 use tem_api::{Client, Config, Credentials};
 use tem_tests::{examples_responder, FrontDoor, FrontDoorOptions, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 
@@ -24,15 +23,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let request = RollingUpdateApplicationByVersionRequest::builder()
+    // A fluent call: a required parameter left out would fail here, naming it, before sending.
+    let call = client
+        .rolling_update_application_by_version()
         .application_id("app-xxxxxx")
         .environment_id("en-xxxxxx")
         .deploy_version("v1")
         .deploy_strategy_type("AUTO")
-        .build()
-        .expect("all required parameters are set");
-
-    match client.rolling_update_application_by_version(&request).await {
+        .send();
+    match call.await {
         Ok(response) => {
             let received = &server.requests()[0];
             println!("sent: {}", String::from_utf8_lossy(&received.body));

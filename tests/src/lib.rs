@@ -1080,3 +1080,8 @@ mod tests {
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The crate READMEs shown on crates.io, compiled as doctests too.
+#[doc = include_str!("../../tem-api/README.md")]
+#[cfg(doctest)]
+pub struct TemApiReadmeDoctests;

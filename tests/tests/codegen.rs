@@ -137,7 +137,7 @@ fn every_action_and_structure_is_generated() {
             assert!(text.contains(&format!("pub struct {object} {{")), "{object} in {module}.rs");
             found += 1;
         }
-        assert!(text.contains(&format!("pub async fn {module}(")), "client method {module}");
+        assert!(text.contains(&format!("pub fn {module}(")), "client method {module}");
     }
     for name in objects.keys().filter(|k| !k.ends_with("Request") && !k.ends_with("Response")) {
         let module = codegen::names::rust_name(name, codegen::names::Case::Snake);

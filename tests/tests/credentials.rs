@@ -734,7 +734,7 @@ async fn secret_keys_and_tokens_never_appear_in_debug_display_errors_or_traces()
     );
     let api = tem_api::Client::new(config.clone()).unwrap();
     let request = tem_api::operation::describe_environments::DescribeEnvironmentsRequest::builder().build().unwrap();
-    let err = api.describe_environments(&request).await.unwrap_err();
+    let err = api.send(&request).await.unwrap_err();
     show("service error", format!("{err} {err:?} {:?}", std::error::Error::source(&err)));
     let err = client
         .send_raw("DescribeEnvironments", b"{}".to_vec())
@@ -747,7 +747,7 @@ async fn secret_keys_and_tokens_never_appear_in_debug_display_errors_or_traces()
         .unwrap()
         .with_endpoint(closed_port().await.trim_end_matches("/latest/meta-data/"))
         .unwrap();
-    let err = tem_api::Client::new(closed).unwrap().describe_environments(&request).await.unwrap_err();
+    let err = tem_api::Client::new(closed).unwrap().send(&request).await.unwrap_err();
     show("connect error", format!("{err} {err:?}"));
 
     // Providers holding the secret after fetching it; errors of every provider.

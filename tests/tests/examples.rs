@@ -127,7 +127,7 @@ fn service(krate: &Crate) -> &Service {
 fn minimal_request(krate: &Crate, action: &str) -> Value {
     fn value(ty: &Ty, service: &Service, depth: usize) -> Value {
         match ty {
-            Ty::String => Value::from("x"),
+            Ty::String | Ty::Binary => Value::from("x"),
             Ty::Int64 | Ty::UInt64 => Value::from(1),
             Ty::Float => Value::from(1.5),
             Ty::Bool => Value::from(true),
@@ -193,6 +193,11 @@ fn check<A: Action + DeserializeOwned>(krate: &Crate) {
 /// Calls the action through the client against a front door that checks the signature and
 /// answers with the example's reply: the action is callable end to end.
 fn call_over_http<A: Action>(krate: &Crate, request: &A, sent: &Value, reply: &str, what: &str) {
+    if A::MULTIPART {
+        // The front door serves JSON bodies only; multipart calls are checked against the
+        // official SDK's vectors and sent through the client in tests/tests/multipart.rs.
+        return;
+    }
     let reply: Value = serde_json::from_str(reply).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {

@@ -52,12 +52,12 @@ fn rolling_update() -> RollingUpdateApplicationByVersionRequest {
 type MutatingResult = Result<RollingUpdateApplicationByVersionResponse, Error<RollingUpdateError>>;
 
 async fn mutating(config: Config) -> MutatingResult {
-    Client::new(config).unwrap().rolling_update_application_by_version(&rolling_update()).await
+    Client::new(config).unwrap().send(&rolling_update()).await
 }
 
 async fn read_only(config: Config) -> Result<(), Error<DescribeApplicationsError>> {
     let request = DescribeApplicationsRequest::builder().build().unwrap();
-    Client::new(config).unwrap().describe_applications(&request).await.map(|_| ())
+    Client::new(config).unwrap().send(&request).await.map(|_| ())
 }
 
 /// A front door answering every request with `response`.
@@ -259,7 +259,7 @@ async fn signature_expired_by_a_skewed_server_clock_is_recovered_and_the_offset_
     .await;
     // Even with retries disabled: the refused request was never acted on.
     let client = Client::new(config(&server).with_retry_policy(RetryPolicy::disabled())).unwrap();
-    let response = client.rolling_update_application_by_version(&rolling_update()).await.unwrap();
+    let response = client.send(&rolling_update()).await.unwrap();
     assert_eq!(response.result, "revision-1");
     let verdicts: Vec<_> = server.requests().into_iter().map(|r| r.verdict).collect();
     assert_eq!(verdicts, [Some("AuthFailure.SignatureExpire".to_owned()), None]);
@@ -267,7 +267,7 @@ async fn signature_expired_by_a_skewed_server_clock_is_recovered_and_the_offset_
     assert!((3598..=3602).contains(&offset), "offset {offset}");
 
     // Later calls (and clones) sign with the server's clock at once.
-    client.clone().rolling_update_application_by_version(&rolling_update()).await.unwrap();
+    client.clone().send(&rolling_update()).await.unwrap();
     assert_eq!(server.request_count(), 3);
     assert!(server.requests()[2].accepted());
 }
@@ -321,7 +321,7 @@ async fn dropping_the_call_ends_its_backoff_at_once() {
     let client = Client::new(config(&server).with_retry_policy(policy)).unwrap();
     let started = Instant::now();
     let request = rolling_update();
-    let call = client.rolling_update_application_by_version(&request);
+    let call = client.send(&request);
     let outcome = tokio::time::timeout(Duration::from_millis(300), call).await;
     assert!(outcome.is_err(), "the call was still waiting");
     assert!(started.elapsed() < Duration::from_secs(2));
@@ -344,7 +344,7 @@ async fn burst(rate_limiting: bool) -> (usize, usize, usize) {
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..100 {
         let client = client.clone();
-        calls.spawn(async move { client.rolling_update_application_by_version(&rolling_update()).await });
+        calls.spawn(async move { client.send(&rolling_update()).await });
     }
     let mut failed = 0;
     while let Some(outcome) = calls.join_next().await {
@@ -392,10 +392,10 @@ async fn skewed_burst(n: usize, mutating_action: bool) -> (usize, usize) {
         calls.spawn(async move {
             barrier.wait().await;
             if mutating_action {
-                client.rolling_update_application_by_version(&rolling_update()).await.map(|_| ()).map_err(|e| e.kind())
+                client.send(&rolling_update()).await.map(|_| ()).map_err(|e| e.kind())
             } else {
                 let request = DescribeApplicationsRequest::builder().build().unwrap();
-                client.describe_applications(&request).await.map(|_| ()).map_err(|e| e.kind())
+                client.send(&request).await.map(|_| ()).map_err(|e| e.kind())
             }
         });
     }
@@ -429,7 +429,7 @@ async fn an_absurd_server_date_is_not_learnt_and_the_error_says_why() {
     )
     .await;
     let client = Client::new(config(&server)).unwrap();
-    let err = client.rolling_update_application_by_version(&rolling_update()).await.unwrap_err();
+    let err = client.send(&rolling_update()).await.unwrap_err();
     assert_eq!((err.kind(), server.request_count(), err.attempts()), (ErrorKind::Service, 1, 1));
     assert!(matches!(
         err.service_error(),
@@ -449,12 +449,12 @@ async fn calls_dropped_while_waiting_for_the_rate_limit_give_their_slots_back() 
     // 400 calls, each polled once (so that it is queued for its slot: the first takes it) and
     // dropped at once: nothing is sent.
     for _ in 0..400 {
-        let call = client.rolling_update_application_by_version(&request);
+        let call = client.send(&request);
         assert!(tokio::time::timeout(Duration::ZERO, call).await.is_err());
     }
     // The next call waits for one slot at most (50 ms at 20 a second), not for 400. The guard
     // only keeps the test from hanging on a regression; the call's own timeout is 1 s.
-    let call = client.rolling_update_application_by_version(&request);
+    let call = client.send(&request);
     let outcome = tokio::time::timeout(Duration::from_secs(10), call).await;
     let outcome = outcome.expect("the call waited for the slots of dropped calls");
     assert_eq!(outcome.unwrap().result, "r");
@@ -471,7 +471,7 @@ async fn waiting_for_a_rate_limit_slot_counts_against_the_timeout() {
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..40 {
         let client = client.clone();
-        calls.spawn(async move { client.rolling_update_application_by_version(&rolling_update()).await });
+        calls.spawn(async move { client.send(&rolling_update()).await });
     }
     let (mut succeeded, mut not_sent, mut late) = (0, 0, 0);
     while let Some(outcome) = calls.join_next().await {

@@ -98,7 +98,7 @@ async fn outputs_under(method: SignatureMethod, out: &mut Outputs) {
     // A refused call, through the typed and the raw path.
     let api = tem_api::Client::new(config.clone()).unwrap();
     let request = tem_api::operation::describe_applications::DescribeApplicationsRequest::builder().build().unwrap();
-    let err = api.describe_applications(&request).await.unwrap_err();
+    let err = api.send(&request).await.unwrap_err();
     out.show(format!("{m} service error"), format!("{err} {err:?} {:?}", std::error::Error::source(&err)));
     let raw = client.send_raw("DescribeApplications", b"{}".to_vec()).await;
     out.show(format!("{m} raw reply"), format!("{raw:?}"));
@@ -109,7 +109,7 @@ async fn outputs_under(method: SignatureMethod, out: &mut Outputs) {
     let broken = Credentials::new("AKIDneedle", SECRET_KEY).with_token(format!("{TOKEN}\n"));
     let err = tem_api::Client::new(config.clone().with_credentials_provider(Unchecked(broken)))
         .unwrap()
-        .describe_applications(&request)
+        .send(&request)
         .await
         .unwrap_err();
     if method == SignatureMethod::Tc3HmacSha256 {

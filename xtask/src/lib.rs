@@ -51,6 +51,10 @@ pub struct Target {
     pub crate_name: String,
     /// Where to write the list of the crate's actions for the example tests, if anywhere.
     pub action_list: Option<PathBuf>,
+    /// Hand-written modules of the crate's `src/` that its generated `lib.rs` declares.
+    pub hand_written_modules: Vec<String>,
+    /// Where to write the command line's table of actions, if anywhere.
+    pub cli_table: Option<PathBuf>,
 }
 
 /// What `cargo xtask codegen` generates by default: TEM into `tem-api`, and the test fixture
@@ -62,12 +66,16 @@ pub fn default_targets() -> Vec<Target> {
             crate_dir: "tem-api".into(),
             crate_name: "tem-api".into(),
             action_list: Some("tests/tests/examples/tem_api_actions.rs".into()),
+            hand_written_modules: vec!["waiter".into()],
+            cli_table: Some("tem-cli/src/actions.rs".into()),
         },
         Target {
             schema_dir: "tests/fixtures/oddities/schema".into(),
             crate_dir: "tests/fixtures/oddities".into(),
             crate_name: "oddities-api".into(),
             action_list: Some("tests/tests/examples/oddities_api_actions.rs".into()),
+            hand_written_modules: Vec::new(),
+            cli_table: None,
         },
     ]
 }
@@ -84,6 +92,9 @@ pub fn codegen(root: &Path, targets: &[Target], mode: Mode) -> Result<(), TaskEr
         if let Some(list) = &target.action_list {
             let text = codegen::generate_action_list(&service, &options(target));
             ensure_file_contents(&root.join(list), &text, mode)?;
+        }
+        if let Some(table) = &target.cli_table {
+            ensure_file_contents(&root.join(table), &codegen::generate_cli_table(&service), mode)?;
         }
         for (path, text) in &files {
             ensure_file_contents(&crate_dir.join(path), text, mode)?;
@@ -103,10 +114,20 @@ pub fn generate_target(root: &Path, target: &Target) -> Result<codegen::Files, T
 }
 
 fn options(target: &Target) -> Options {
-    Options { crate_name: target.crate_name.replace('-', "_") }
+    Options {
+        crate_name: target.crate_name.replace('-', "_"),
+        hand_written_modules: target.hand_written_modules.clone(),
+    }
 }
 
 fn generate_target_with_service(root: &Path, target: &Target) -> Result<(Service, codegen::Files), TaskError> {
+    let service = load_target(root, target)?;
+    let files = codegen::generate(&service, &options(target));
+    Ok((service, files))
+}
+
+/// Loads and validates a target's schema directory.
+pub fn load_target(root: &Path, target: &Target) -> Result<Service, TaskError> {
     let dir = root.join(&target.schema_dir);
     let label = |file: &str| format!("{}/{file}", target.schema_dir.display());
     let optional = |file: &str| -> Result<Option<(String, String)>, TaskError> {
@@ -125,15 +146,13 @@ fn generate_target_with_service(root: &Path, target: &Target) -> Result<(Service
     fn source(file: &Option<(String, String)>) -> Option<SourceFile<'_>> {
         file.as_ref().map(|(name, text)| SourceFile { name, text })
     }
-    let service = Service::load(ServiceFiles {
+    Ok(Service::load(ServiceFiles {
         api: SourceFile { name: &api.0, text: &api.1 },
         api_en: source(&api_en),
         examples: source(&examples),
         errors: source(&errors),
         extensions: source(&extensions),
-    })?;
-    let files = codegen::generate(&service, &options(target));
-    Ok((service, files))
+    })?)
 }
 
 /// Makes `path` hold `contents` (Write), or fails with a diff when it does not (Check).

@@ -47,6 +47,8 @@ fn run(args: Vec<String>) -> Result<(), TaskError> {
                         crate_dir: cwd.join(out),
                         crate_name,
                         action_list: None,
+                        hand_written_modules: Vec::new(),
+                        cli_table: None,
                     }]
                 }
             };

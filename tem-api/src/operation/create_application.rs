@@ -3,7 +3,7 @@
 
 //! `CreateApplication`: 创建应用
 //!
-//! The request [`CreateApplicationRequest`], its builder, the response [`CreateApplicationResponse`], the error [`CreateApplicationError`], and [`Client::create_application`](crate::Client::create_application).
+//! The request [`CreateApplicationRequest`](crate::operation::create_application::CreateApplicationRequest), its builder, the response [`CreateApplicationResponse`](crate::operation::create_application::CreateApplicationResponse), the error [`CreateApplicationError`](crate::operation::create_application::CreateApplicationError), and [`Client::create_application`](crate::Client::create_application).
 /// CreateApplication请求参数结构体
 ///
 /// CreateApplication request structure.
@@ -186,8 +186,9 @@ pub struct CreateApplicationRequest {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
 }
 /// Builds [`CreateApplicationRequest`]; `build` fails naming the first required parameter not set.
+/// From [`CreateApplicationRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct CreateApplicationRequestBuilder {
+pub struct CreateApplicationRequestBuilder<S = ()> {
     application_name: ::std::option::Option<::std::string::String>,
     description: ::std::option::Option<::std::string::String>,
     use_default_image_service: ::std::option::Option<i64>,
@@ -204,9 +205,12 @@ pub struct CreateApplicationRequestBuilder {
         crate::types::UseDefaultRepoParameters,
     >,
     tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl CreateApplicationRequestBuilder {
+impl<S> CreateApplicationRequestBuilder<S> {
     /// 应用名
     ///
     /// Application name
@@ -487,8 +491,12 @@ pub enum CreateApplicationError {
     UnsupportedOperationUnsupportAction(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for CreateApplicationError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -544,35 +552,41 @@ impl ::tem_core::OperationError for CreateApplicationError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::FailedOperationCreateServiceError(metadata)
-            | Self::FailedOperationDefaultInternalError(metadata)
-            | Self::InternalErrorActionReadTimeout(metadata)
-            | Self::InternalErrorCreateServiceError(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorTagInterfaceError(metadata)
-            | Self::InvalidParameterValueInvalidServiceName(metadata)
-            | Self::InvalidParameterValuePublicRepoTypeParameterError(metadata)
-            | Self::InvalidParameterValueServiceLowerCase(metadata)
-            | Self::InvalidParameterValueServiceNameDuplicateError(metadata)
-            | Self::InvalidParameterValueServiceReachMaximum(metadata)
-            | Self::InvalidParameterValueTcrEntInstanceNameNotValid(metadata)
-            | Self::MissingParameterTcrEntInstanceNameNull(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::UnsupportedOperationUnsupportAction(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::FailedOperationCreateServiceError(metadata) => metadata,
+            Self::FailedOperationDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorActionReadTimeout(metadata) => metadata,
+            Self::InternalErrorCreateServiceError(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorTagInterfaceError(metadata) => metadata,
+            Self::InvalidParameterValueInvalidServiceName(metadata) => metadata,
+            Self::InvalidParameterValuePublicRepoTypeParameterError(metadata) => metadata,
+            Self::InvalidParameterValueServiceLowerCase(metadata) => metadata,
+            Self::InvalidParameterValueServiceNameDuplicateError(metadata) => metadata,
+            Self::InvalidParameterValueServiceReachMaximum(metadata) => metadata,
+            Self::InvalidParameterValueTcrEntInstanceNameNotValid(metadata) => metadata,
+            Self::MissingParameterTcrEntInstanceNameNull(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
+            Self::UnsupportedOperationUnsupportAction(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(CreateApplicationError);
+::tem_core::fluent_builder_impls!(
+    CreateApplicationRequestBuilder => CreateApplicationRequest,
+    CreateApplicationResponse, CreateApplicationError
+);
 impl crate::Client {
     /// 创建应用
     ///
@@ -581,7 +595,7 @@ impl crate::Client {
     /// This API is used to create an application.
     ///
     /// # Parameters
-    /// [`CreateApplicationRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`CreateApplicationRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationName` (String, required): 应用名
     /// - `Description` (String, required): 描述
     /// - `UseDefaultImageService` (Integer, optional): 是否使用默认镜像服务 1-是，0-否
@@ -622,13 +636,27 @@ impl crate::Client {
     /// - `UnsupportedOperation.UnsupportAction`: 不支持的ACTION。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn create_application(
+    pub fn create_application(
         &self,
-        request: &CreateApplicationRequest,
-    ) -> ::std::result::Result<
-        CreateApplicationResponse,
-        ::tem_core::Error<CreateApplicationError>,
-    > {
-        self.core().send(request).await
+    ) -> CreateApplicationRequestBuilder<::tem_core::fluent::Sender> {
+        CreateApplicationRequestBuilder {
+            application_name: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            use_default_image_service: ::std::option::Option::None,
+            repo_type: ::std::option::Option::None,
+            instance_id: ::std::option::Option::None,
+            repo_server: ::std::option::Option::None,
+            repo_name: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            subnet_list: ::std::option::Option::None,
+            coding_language: ::std::option::Option::None,
+            deploy_mode: ::std::option::Option::None,
+            enable_tracing: ::std::option::Option::None,
+            use_default_image_service_parameters: ::std::option::Option::None,
+            tags: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `CreateApplicationAutoscaler`: 创建弹性伸缩策略组合
 //!
-//! The request [`CreateApplicationAutoscalerRequest`], its builder, the response [`CreateApplicationAutoscalerResponse`], the error [`CreateApplicationAutoscalerError`], and [`Client::create_application_autoscaler`](crate::Client::create_application_autoscaler).
+//! The request [`CreateApplicationAutoscalerRequest`](crate::operation::create_application_autoscaler::CreateApplicationAutoscalerRequest), its builder, the response [`CreateApplicationAutoscalerResponse`](crate::operation::create_application_autoscaler::CreateApplicationAutoscalerResponse), the error [`CreateApplicationAutoscalerError`](crate::operation::create_application_autoscaler::CreateApplicationAutoscalerError), and [`Client::create_application_autoscaler`](crate::Client::create_application_autoscaler).
 /// CreateApplicationAutoscaler请求参数结构体
 ///
 /// CreateApplicationAutoscaler request structure.
@@ -51,15 +51,19 @@ pub struct CreateApplicationAutoscalerRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`CreateApplicationAutoscalerRequest`]; `build` fails naming the first required parameter not set.
+/// From [`CreateApplicationAutoscalerRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct CreateApplicationAutoscalerRequestBuilder {
+pub struct CreateApplicationAutoscalerRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     autoscaler: ::std::option::Option<crate::types::Autoscaler>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl CreateApplicationAutoscalerRequestBuilder {
+impl<S> CreateApplicationAutoscalerRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -210,8 +214,12 @@ pub enum CreateApplicationAutoscalerError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for CreateApplicationAutoscalerError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -267,35 +275,43 @@ impl ::tem_core::OperationError for CreateApplicationAutoscalerError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InvalidParameterValueAtLeastOneScalerRuleShouldBeApplied(metadata)
-            | Self::InvalidParameterValueAutoScalerLargerThanOne(metadata)
-            | Self::InvalidParameterValueAutoScalerNameInvalid(metadata)
-            | Self::InvalidParameterValueCronHpaReplicasInvalid(metadata)
-            | Self::InvalidParameterValueHpaMetricsInvalid(metadata)
-            | Self::InvalidParameterValueHpaThresholdInvalid(metadata)
-            | Self::InvalidParameterValueInvalidCronScalerPeriod(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueScalerNameDuplicated(metadata)
-            | Self::MissingParameterAutoScalerNameNull(metadata)
-            | Self::MissingParameterMinMaxNumNull(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::ResourceUnavailableApplicationStopped(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InvalidParameterValueAtLeastOneScalerRuleShouldBeApplied(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueAutoScalerLargerThanOne(metadata) => metadata,
+            Self::InvalidParameterValueAutoScalerNameInvalid(metadata) => metadata,
+            Self::InvalidParameterValueCronHpaReplicasInvalid(metadata) => metadata,
+            Self::InvalidParameterValueHpaMetricsInvalid(metadata) => metadata,
+            Self::InvalidParameterValueHpaThresholdInvalid(metadata) => metadata,
+            Self::InvalidParameterValueInvalidCronScalerPeriod(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueScalerNameDuplicated(metadata) => metadata,
+            Self::MissingParameterAutoScalerNameNull(metadata) => metadata,
+            Self::MissingParameterMinMaxNumNull(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::ResourceUnavailableApplicationStopped(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(CreateApplicationAutoscalerError);
+::tem_core::fluent_builder_impls!(
+    CreateApplicationAutoscalerRequestBuilder => CreateApplicationAutoscalerRequest,
+    CreateApplicationAutoscalerResponse, CreateApplicationAutoscalerError
+);
 impl crate::Client {
     /// 创建弹性伸缩策略组合
     ///
@@ -304,7 +320,7 @@ impl crate::Client {
     /// This API is used to create a scaling rule.
     ///
     /// # Parameters
-    /// [`CreateApplicationAutoscalerRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`CreateApplicationAutoscalerRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `Autoscaler` (Autoscaler, required): 弹性伸缩策略
@@ -335,13 +351,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn create_application_autoscaler(
+    pub fn create_application_autoscaler(
         &self,
-        request: &CreateApplicationAutoscalerRequest,
-    ) -> ::std::result::Result<
-        CreateApplicationAutoscalerResponse,
-        ::tem_core::Error<CreateApplicationAutoscalerError>,
-    > {
-        self.core().send(request).await
+    ) -> CreateApplicationAutoscalerRequestBuilder<::tem_core::fluent::Sender> {
+        CreateApplicationAutoscalerRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            autoscaler: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `CreateApplicationService`: 新增访问方式
 //!
-//! The request [`CreateApplicationServiceRequest`], its builder, the response [`CreateApplicationServiceResponse`], the error [`CreateApplicationServiceError`], and [`Client::create_application_service`](crate::Client::create_application_service).
+//! The request [`CreateApplicationServiceRequest`](crate::operation::create_application_service::CreateApplicationServiceRequest), its builder, the response [`CreateApplicationServiceResponse`](crate::operation::create_application_service::CreateApplicationServiceResponse), the error [`CreateApplicationServiceError`](crate::operation::create_application_service::CreateApplicationServiceError), and [`Client::create_application_service`](crate::Client::create_application_service).
 /// CreateApplicationService请求参数结构体
 ///
 /// CreateApplicationService request structure.
@@ -51,15 +51,19 @@ pub struct CreateApplicationServiceRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`CreateApplicationServiceRequest`]; `build` fails naming the first required parameter not set.
+/// From [`CreateApplicationServiceRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct CreateApplicationServiceRequestBuilder {
+pub struct CreateApplicationServiceRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     service: ::std::option::Option<crate::types::ServicePortMapping>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl CreateApplicationServiceRequestBuilder {
+impl<S> CreateApplicationServiceRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -221,8 +225,12 @@ pub enum CreateApplicationServiceError {
     UnsupportedOperationUnsupportAction(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for CreateApplicationServiceError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -298,41 +306,59 @@ impl ::tem_core::OperationError for CreateApplicationServiceError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorDescribeServiceListError(metadata)
-            | Self::InvalidParameterApplicationAccessServiceReachMaximum(metadata)
-            | Self::InvalidParameterLBServiceCannotSupportTcpUdpSameTime(metadata)
-            | Self::InvalidParameterMustProvidePortMappingRules(metadata)
-            | Self::InvalidParameterServiceNameNotValid(metadata)
-            | Self::InvalidParameterServiceUseReserveSuffix(metadata)
-            | Self::InvalidParameterTooManyPortMappingRules(metadata)
-            | Self::InvalidParameterValueApplicationAccessServiceReachMaximum(metadata)
-            | Self::InvalidParameterValueApplicationServiceAlreadyExist(metadata)
-            | Self::InvalidParameterValueApplicationServiceNotFound(metadata)
-            | Self::InvalidParameterValueCannotOverWriteOtherApplicationService(metadata)
-            | Self::InvalidParameterValueCannotUpdateServiceByBothMethods(metadata)
-            | Self::InvalidParameterValueInvalidEksServiceType(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValuePortDuplicateError(metadata)
-            | Self::InvalidParameterValuePortIsReserved(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnsupportedOperationUnsupportAction(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDescribeServiceListError(metadata) => metadata,
+            Self::InvalidParameterApplicationAccessServiceReachMaximum(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterLBServiceCannotSupportTcpUdpSameTime(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterMustProvidePortMappingRules(metadata) => metadata,
+            Self::InvalidParameterServiceNameNotValid(metadata) => metadata,
+            Self::InvalidParameterServiceUseReserveSuffix(metadata) => metadata,
+            Self::InvalidParameterTooManyPortMappingRules(metadata) => metadata,
+            Self::InvalidParameterValueApplicationAccessServiceReachMaximum(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueApplicationServiceAlreadyExist(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueApplicationServiceNotFound(metadata) => metadata,
+            Self::InvalidParameterValueCannotOverWriteOtherApplicationService(
+                metadata,
+            ) => metadata,
+            Self::InvalidParameterValueCannotUpdateServiceByBothMethods(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueInvalidEksServiceType(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValuePortDuplicateError(metadata) => metadata,
+            Self::InvalidParameterValuePortIsReserved(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnsupportedOperationUnsupportAction(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(CreateApplicationServiceError);
+::tem_core::fluent_builder_impls!(
+    CreateApplicationServiceRequestBuilder => CreateApplicationServiceRequest,
+    CreateApplicationServiceResponse, CreateApplicationServiceError
+);
 impl crate::Client {
     /// 新增访问方式
     ///
@@ -341,7 +367,7 @@ impl crate::Client {
     /// This API is used to create an access policy.
     ///
     /// # Parameters
-    /// [`CreateApplicationServiceRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`CreateApplicationServiceRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `Service` (ServicePortMapping, required): 访问方式详情
@@ -378,13 +404,17 @@ impl crate::Client {
     /// - `UnsupportedOperation.UnsupportAction`: 不支持的ACTION。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn create_application_service(
+    pub fn create_application_service(
         &self,
-        request: &CreateApplicationServiceRequest,
-    ) -> ::std::result::Result<
-        CreateApplicationServiceResponse,
-        ::tem_core::Error<CreateApplicationServiceError>,
-    > {
-        self.core().send(request).await
+    ) -> CreateApplicationServiceRequestBuilder<::tem_core::fluent::Sender> {
+        CreateApplicationServiceRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            service: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

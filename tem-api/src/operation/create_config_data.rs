@@ -3,7 +3,7 @@
 
 //! `CreateConfigData`: 创建配置
 //!
-//! The request [`CreateConfigDataRequest`], its builder, the response [`CreateConfigDataResponse`], the error [`CreateConfigDataError`], and [`Client::create_config_data`](crate::Client::create_config_data).
+//! The request [`CreateConfigDataRequest`](crate::operation::create_config_data::CreateConfigDataRequest), its builder, the response [`CreateConfigDataResponse`](crate::operation::create_config_data::CreateConfigDataResponse), the error [`CreateConfigDataError`](crate::operation::create_config_data::CreateConfigDataError), and [`Client::create_config_data`](crate::Client::create_config_data).
 /// CreateConfigData请求参数结构体
 ///
 /// CreateConfigData request structure.
@@ -51,15 +51,19 @@ pub struct CreateConfigDataRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`CreateConfigDataRequest`]; `build` fails naming the first required parameter not set.
+/// From [`CreateConfigDataRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct CreateConfigDataRequestBuilder {
+pub struct CreateConfigDataRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     name: ::std::option::Option<::std::string::String>,
     data: ::std::option::Option<::std::vec::Vec<crate::types::Pair>>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl CreateConfigDataRequestBuilder {
+impl<S> CreateConfigDataRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -189,8 +193,12 @@ pub enum CreateConfigDataError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for CreateConfigDataError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -216,25 +224,31 @@ impl ::tem_core::OperationError for CreateConfigDataError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorCreateConfigDataError(metadata)
-            | Self::InvalidParameterValueConfigDataAlreadyExist(metadata)
-            | Self::InvalidParameterValueConfigDataInvalid(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorCreateConfigDataError(metadata) => metadata,
+            Self::InvalidParameterValueConfigDataAlreadyExist(metadata) => metadata,
+            Self::InvalidParameterValueConfigDataInvalid(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(CreateConfigDataError);
+::tem_core::fluent_builder_impls!(
+    CreateConfigDataRequestBuilder => CreateConfigDataRequest, CreateConfigDataResponse,
+    CreateConfigDataError
+);
 impl crate::Client {
     /// 创建配置
     ///
@@ -243,7 +257,7 @@ impl crate::Client {
     /// This API is used to create a configuration.
     ///
     /// # Parameters
-    /// [`CreateConfigDataRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`CreateConfigDataRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `Name` (String, required): 配置名
     /// - `Data` (Array of Pair, required): 配置信息
@@ -264,13 +278,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn create_config_data(
+    pub fn create_config_data(
         &self,
-        request: &CreateConfigDataRequest,
-    ) -> ::std::result::Result<
-        CreateConfigDataResponse,
-        ::tem_core::Error<CreateConfigDataError>,
-    > {
-        self.core().send(request).await
+    ) -> CreateConfigDataRequestBuilder<::tem_core::fluent::Sender> {
+        CreateConfigDataRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            data: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `CreateCosToken`: 生成Cos临时密钥
 //!
-//! The request [`CreateCosTokenRequest`], its builder, the response [`CreateCosTokenResponse`], the error [`CreateCosTokenError`], and [`Client::create_cos_token`](crate::Client::create_cos_token).
+//! The request [`CreateCosTokenRequest`](crate::operation::create_cos_token::CreateCosTokenRequest), its builder, the response [`CreateCosTokenResponse`](crate::operation::create_cos_token::CreateCosTokenResponse), the error [`CreateCosTokenError`](crate::operation::create_cos_token::CreateCosTokenError), and [`Client::create_cos_token`](crate::Client::create_cos_token).
 /// CreateCosToken请求参数结构体
 ///
 /// CreateCosToken request structure.
@@ -63,16 +63,20 @@ pub struct CreateCosTokenRequest {
     pub time_version: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`CreateCosTokenRequest`]; `build` fails naming the first required parameter not set.
+/// From [`CreateCosTokenRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct CreateCosTokenRequestBuilder {
+pub struct CreateCosTokenRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     pkg_name: ::std::option::Option<::std::string::String>,
     opt_type: ::std::option::Option<i64>,
     source_channel: ::std::option::Option<i64>,
     time_version: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl CreateCosTokenRequestBuilder {
+impl<S> CreateCosTokenRequestBuilder<S> {
     /// 应用ID
     ///
     /// Application ID
@@ -213,8 +217,12 @@ pub enum CreateCosTokenError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for CreateCosTokenError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -234,23 +242,29 @@ impl ::tem_core::OperationError for CreateCosTokenError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorActionReadTimeout(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorActionReadTimeout(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(CreateCosTokenError);
+::tem_core::fluent_builder_impls!(
+    CreateCosTokenRequestBuilder => CreateCosTokenRequest, CreateCosTokenResponse,
+    CreateCosTokenError
+);
 impl crate::Client {
     /// 生成Cos临时密钥
     ///
@@ -259,7 +273,7 @@ impl crate::Client {
     /// This API is used to generate a COS temporary key.
     ///
     /// # Parameters
-    /// [`CreateCosTokenRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`CreateCosTokenRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 应用ID
     /// - `PkgName` (String, required): 包名
     /// - `OptType` (Integer, required): optType 1上传  2查询
@@ -279,13 +293,18 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn create_cos_token(
+    pub fn create_cos_token(
         &self,
-        request: &CreateCosTokenRequest,
-    ) -> ::std::result::Result<
-        CreateCosTokenResponse,
-        ::tem_core::Error<CreateCosTokenError>,
-    > {
-        self.core().send(request).await
+    ) -> CreateCosTokenRequestBuilder<::tem_core::fluent::Sender> {
+        CreateCosTokenRequestBuilder {
+            application_id: ::std::option::Option::None,
+            pkg_name: ::std::option::Option::None,
+            opt_type: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            time_version: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

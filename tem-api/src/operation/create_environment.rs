@@ -3,7 +3,7 @@
 
 //! `CreateEnvironment`: 创建环境
 //!
-//! The request [`CreateEnvironmentRequest`], its builder, the response [`CreateEnvironmentResponse`], the error [`CreateEnvironmentError`], and [`Client::create_environment`](crate::Client::create_environment).
+//! The request [`CreateEnvironmentRequest`](crate::operation::create_environment::CreateEnvironmentRequest), its builder, the response [`CreateEnvironmentResponse`](crate::operation::create_environment::CreateEnvironmentResponse), the error [`CreateEnvironmentError`](crate::operation::create_environment::CreateEnvironmentError), and [`Client::create_environment`](crate::Client::create_environment).
 /// CreateEnvironment请求参数结构体
 ///
 /// CreateEnvironment request structure.
@@ -180,8 +180,9 @@ pub struct CreateEnvironmentRequest {
     pub apm_id: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`CreateEnvironmentRequest`]; `build` fails naming the first required parameter not set.
+/// From [`CreateEnvironmentRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct CreateEnvironmentRequestBuilder {
+pub struct CreateEnvironmentRequestBuilder<S = ()> {
     environment_name: ::std::option::Option<::std::string::String>,
     description: ::std::option::Option<::std::string::String>,
     vpc: ::std::option::Option<::std::string::String>,
@@ -196,9 +197,12 @@ pub struct CreateEnvironmentRequestBuilder {
     setup_prometheus: ::std::option::Option<bool>,
     prometheus_id: ::std::option::Option<::std::string::String>,
     apm_id: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl CreateEnvironmentRequestBuilder {
+impl<S> CreateEnvironmentRequestBuilder<S> {
     /// 环境名称
     ///
     /// Environment name
@@ -456,8 +460,12 @@ pub enum CreateEnvironmentError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for CreateEnvironmentError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -501,31 +509,41 @@ impl ::tem_core::OperationError for CreateEnvironmentError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::FailedOperationDefaultInternalError(metadata)
-            | Self::InternalErrorCreateEksClusterError(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InvalidParameterUnauthorizedOrMissingRole(metadata)
-            | Self::InvalidParameterVpcOverQuota(metadata)
-            | Self::InvalidParameterValueCreateNamespaceUnsupportRegionError(metadata)
-            | Self::InvalidParameterValueDailyCreateNamespaceReachMaximum(metadata)
-            | Self::InvalidParameterValueNamespaceDuplicateError(metadata)
-            | Self::InvalidParameterValueNamespaceReachMaximum(metadata)
-            | Self::MissingParameterEnvironmentNameNull(metadata)
-            | Self::OperationDeniedBalanceNotEnough(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::FailedOperationDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorCreateEksClusterError(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InvalidParameterUnauthorizedOrMissingRole(metadata) => metadata,
+            Self::InvalidParameterVpcOverQuota(metadata) => metadata,
+            Self::InvalidParameterValueCreateNamespaceUnsupportRegionError(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueDailyCreateNamespaceReachMaximum(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueNamespaceDuplicateError(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceReachMaximum(metadata) => metadata,
+            Self::MissingParameterEnvironmentNameNull(metadata) => metadata,
+            Self::OperationDeniedBalanceNotEnough(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(CreateEnvironmentError);
+::tem_core::fluent_builder_impls!(
+    CreateEnvironmentRequestBuilder => CreateEnvironmentRequest,
+    CreateEnvironmentResponse, CreateEnvironmentError
+);
 impl crate::Client {
     /// 创建环境
     ///
@@ -534,7 +552,7 @@ impl crate::Client {
     /// This API is used to create an environment.
     ///
     /// # Parameters
-    /// [`CreateEnvironmentRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`CreateEnvironmentRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentName` (String, required): 环境名称
     /// - `Description` (String, optional): 环境描述
     /// - `Vpc` (String, optional): 私有网络名称
@@ -571,13 +589,27 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn create_environment(
+    pub fn create_environment(
         &self,
-        request: &CreateEnvironmentRequest,
-    ) -> ::std::result::Result<
-        CreateEnvironmentResponse,
-        ::tem_core::Error<CreateEnvironmentError>,
-    > {
-        self.core().send(request).await
+    ) -> CreateEnvironmentRequestBuilder<::tem_core::fluent::Sender> {
+        CreateEnvironmentRequestBuilder {
+            environment_name: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            vpc: ::std::option::Option::None,
+            subnet_ids: ::std::option::Option::None,
+            k8s_version: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            enable_tsw_trace_service: ::std::option::Option::None,
+            tags: ::std::option::Option::None,
+            env_type: ::std::option::Option::None,
+            create_region: ::std::option::Option::None,
+            setup_vpc: ::std::option::Option::None,
+            setup_prometheus: ::std::option::Option::None,
+            prometheus_id: ::std::option::Option::None,
+            apm_id: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

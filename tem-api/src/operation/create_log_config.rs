@@ -3,7 +3,7 @@
 
 //! `CreateLogConfig`: 创建日志收集配置
 //!
-//! The request [`CreateLogConfigRequest`], its builder, the response [`CreateLogConfigResponse`], the error [`CreateLogConfigError`], and [`Client::create_log_config`](crate::Client::create_log_config).
+//! The request [`CreateLogConfigRequest`](crate::operation::create_log_config::CreateLogConfigRequest), its builder, the response [`CreateLogConfigResponse`](crate::operation::create_log_config::CreateLogConfigResponse), the error [`CreateLogConfigError`](crate::operation::create_log_config::CreateLogConfigError), and [`Client::create_log_config`](crate::Client::create_log_config).
 /// CreateLogConfig请求参数结构体
 ///
 /// CreateLogConfig request structure.
@@ -129,8 +129,9 @@ pub struct CreateLogConfigRequest {
     pub extract_rule: ::std::option::Option<crate::types::LogConfigExtractRule>,
 }
 /// Builds [`CreateLogConfigRequest`]; `build` fails naming the first required parameter not set.
+/// From [`CreateLogConfigRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct CreateLogConfigRequestBuilder {
+pub struct CreateLogConfigRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     name: ::std::option::Option<::std::string::String>,
     input_type: ::std::option::Option<::std::string::String>,
@@ -142,9 +143,12 @@ pub struct CreateLogConfigRequestBuilder {
     log_path: ::std::option::Option<::std::string::String>,
     file_pattern: ::std::option::Option<::std::string::String>,
     extract_rule: ::std::option::Option<crate::types::LogConfigExtractRule>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl CreateLogConfigRequestBuilder {
+impl<S> CreateLogConfigRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -378,8 +382,12 @@ pub enum CreateLogConfigError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for CreateLogConfigError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -417,29 +425,35 @@ impl ::tem_core::OperationError for CreateLogConfigError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorCreateConfigDataError(metadata)
-            | Self::InternalErrorCreateLogConfigError(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InvalidParameterValueConfigDataAlreadyExist(metadata)
-            | Self::InvalidParameterValueLogConfigAlreadyExist(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::MissingParameterNamespaceIdNull(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorCreateConfigDataError(metadata) => metadata,
+            Self::InternalErrorCreateLogConfigError(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InvalidParameterValueConfigDataAlreadyExist(metadata) => metadata,
+            Self::InvalidParameterValueLogConfigAlreadyExist(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::MissingParameterNamespaceIdNull(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(CreateLogConfigError);
+::tem_core::fluent_builder_impls!(
+    CreateLogConfigRequestBuilder => CreateLogConfigRequest, CreateLogConfigResponse,
+    CreateLogConfigError
+);
 impl crate::Client {
     /// 创建日志收集配置
     ///
@@ -448,7 +462,7 @@ impl crate::Client {
     /// This API is used to create a log collecting configuration.
     ///
     /// # Parameters
-    /// [`CreateLogConfigRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`CreateLogConfigRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `Name` (String, required): 配置名
     /// - `InputType` (String, required): 收集类型，container_stdout 为标准输出；container_file 为文件；
@@ -480,13 +494,24 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn create_log_config(
+    pub fn create_log_config(
         &self,
-        request: &CreateLogConfigRequest,
-    ) -> ::std::result::Result<
-        CreateLogConfigResponse,
-        ::tem_core::Error<CreateLogConfigError>,
-    > {
-        self.core().send(request).await
+    ) -> CreateLogConfigRequestBuilder<::tem_core::fluent::Sender> {
+        CreateLogConfigRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            input_type: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            logset_id: ::std::option::Option::None,
+            topic_id: ::std::option::Option::None,
+            log_type: ::std::option::Option::None,
+            beginning_regex: ::std::option::Option::None,
+            log_path: ::std::option::Option::None,
+            file_pattern: ::std::option::Option::None,
+            extract_rule: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

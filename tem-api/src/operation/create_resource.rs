@@ -3,7 +3,7 @@
 
 //! `CreateResource`: 绑定云资源
 //!
-//! The request [`CreateResourceRequest`], its builder, the response [`CreateResourceResponse`], the error [`CreateResourceError`], and [`Client::create_resource`](crate::Client::create_resource).
+//! The request [`CreateResourceRequest`](crate::operation::create_resource::CreateResourceRequest), its builder, the response [`CreateResourceResponse`](crate::operation::create_resource::CreateResourceResponse), the error [`CreateResourceError`](crate::operation::create_resource::CreateResourceError), and [`Client::create_resource`](crate::Client::create_resource).
 /// CreateResource请求参数结构体
 ///
 /// CreateResource request structure.
@@ -80,17 +80,21 @@ pub struct CreateResourceRequest {
     pub resource_config: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`CreateResourceRequest`]; `build` fails naming the first required parameter not set.
+/// From [`CreateResourceRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct CreateResourceRequestBuilder {
+pub struct CreateResourceRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     resource_type: ::std::option::Option<::std::string::String>,
     resource_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
     resource_from: ::std::option::Option<::std::string::String>,
     resource_config: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl CreateResourceRequestBuilder {
+impl<S> CreateResourceRequestBuilder<S> {
     /// 环境 Id
     ///
     /// Environment ID
@@ -250,8 +254,12 @@ pub enum CreateResourceError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for CreateResourceError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -289,29 +297,37 @@ impl ::tem_core::OperationError for CreateResourceError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::FailedOperationDefaultInternalError(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InvalidParameterValueNamespaceReachMaximum(metadata)
-            | Self::InvalidParameterValueNamespaceResourceReachMaximum(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::InvalidParameterValueVpcInvalid(metadata)
-            | Self::ResourceInUseResourceAlreadyUsed(metadata)
-            | Self::ResourceNotFoundNamespaceNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::FailedOperationDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceReachMaximum(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceResourceReachMaximum(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::InvalidParameterValueVpcInvalid(metadata) => metadata,
+            Self::ResourceInUseResourceAlreadyUsed(metadata) => metadata,
+            Self::ResourceNotFoundNamespaceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(CreateResourceError);
+::tem_core::fluent_builder_impls!(
+    CreateResourceRequestBuilder => CreateResourceRequest, CreateResourceResponse,
+    CreateResourceError
+);
 impl crate::Client {
     /// 绑定云资源
     ///
@@ -320,7 +336,7 @@ impl crate::Client {
     /// This API is used to bind a cloud resource.
     ///
     /// # Parameters
-    /// [`CreateResourceRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`CreateResourceRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 Id
     /// - `ResourceType` (String, required): 资源类型，目前支持文件系统：CFS；注册中心：TSE_SRE
     /// - `ResourceId` (String, optional): 资源 Id
@@ -347,13 +363,19 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn create_resource(
+    pub fn create_resource(
         &self,
-        request: &CreateResourceRequest,
-    ) -> ::std::result::Result<
-        CreateResourceResponse,
-        ::tem_core::Error<CreateResourceError>,
-    > {
-        self.core().send(request).await
+    ) -> CreateResourceRequestBuilder<::tem_core::fluent::Sender> {
+        CreateResourceRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            resource_type: ::std::option::Option::None,
+            resource_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            resource_from: ::std::option::Option::None,
+            resource_config: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `DeleteApplication`: 服务删除
 //!
-//! The request [`DeleteApplicationRequest`], its builder, the response [`DeleteApplicationResponse`], the error [`DeleteApplicationError`], and [`Client::delete_application`](crate::Client::delete_application).
+//! The request [`DeleteApplicationRequest`](crate::operation::delete_application::DeleteApplicationRequest), its builder, the response [`DeleteApplicationResponse`](crate::operation::delete_application::DeleteApplicationResponse), the error [`DeleteApplicationError`](crate::operation::delete_application::DeleteApplicationError), and [`Client::delete_application`](crate::Client::delete_application).
 /// DeleteApplication请求参数结构体
 ///
 /// DeleteApplication request structure.
@@ -56,15 +56,19 @@ pub struct DeleteApplicationRequest {
     pub delete_application_if_no_running_version: ::std::option::Option<bool>,
 }
 /// Builds [`DeleteApplicationRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DeleteApplicationRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DeleteApplicationRequestBuilder {
+pub struct DeleteApplicationRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
     delete_application_if_no_running_version: ::std::option::Option<bool>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DeleteApplicationRequestBuilder {
+impl<S> DeleteApplicationRequestBuilder<S> {
     /// 服务Id
     ///
     /// Application ID.
@@ -215,8 +219,12 @@ pub enum DeleteApplicationError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DeleteApplicationError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -281,38 +289,44 @@ impl ::tem_core::OperationError for DeleteApplicationError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::FailedOperationDefaultInternalError(metadata)
-            | Self::FailedOperationDeleteServiceError(metadata)
-            | Self::FailedOperationDescribeIngressListError(metadata)
-            | Self::InternalErrorActionReadTimeout(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorDeleteServiceError(metadata)
-            | Self::InternalErrorDescribeIngressListError(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueServiceFoundRunningVersion(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::InvalidParameterValueVersionRouteRateNotZero(metadata)
-            | Self::ResourceInUseResourceAlreadyLocked(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::ResourceNotFoundVersionServiceNotFound(metadata)
-            | Self::ResourceUnavailableApplicationNotDeletable(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::FailedOperationDefaultInternalError(metadata) => metadata,
+            Self::FailedOperationDeleteServiceError(metadata) => metadata,
+            Self::FailedOperationDescribeIngressListError(metadata) => metadata,
+            Self::InternalErrorActionReadTimeout(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDeleteServiceError(metadata) => metadata,
+            Self::InternalErrorDescribeIngressListError(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueServiceFoundRunningVersion(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::InvalidParameterValueVersionRouteRateNotZero(metadata) => metadata,
+            Self::ResourceInUseResourceAlreadyLocked(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionServiceNotFound(metadata) => metadata,
+            Self::ResourceUnavailableApplicationNotDeletable(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DeleteApplicationError);
+::tem_core::fluent_builder_impls!(
+    DeleteApplicationRequestBuilder => DeleteApplicationRequest,
+    DeleteApplicationResponse, DeleteApplicationError
+);
 impl crate::Client {
     /// 服务删除
     ///
@@ -329,7 +343,7 @@ impl crate::Client {
     /// - Delete the application
     ///
     /// # Parameters
-    /// [`DeleteApplicationRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DeleteApplicationRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务Id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `SourceChannel` (Integer, optional): 来源渠道(用户不需要关心此参数)
@@ -363,13 +377,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn delete_application(
+    pub fn delete_application(
         &self,
-        request: &DeleteApplicationRequest,
-    ) -> ::std::result::Result<
-        DeleteApplicationResponse,
-        ::tem_core::Error<DeleteApplicationError>,
-    > {
-        self.core().send(request).await
+    ) -> DeleteApplicationRequestBuilder<::tem_core::fluent::Sender> {
+        DeleteApplicationRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            delete_application_if_no_running_version: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

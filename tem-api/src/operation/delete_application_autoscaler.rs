@@ -3,7 +3,7 @@
 
 //! `DeleteApplicationAutoscaler`: 删除应用弹性策略组合
 //!
-//! The request [`DeleteApplicationAutoscalerRequest`], its builder, the response [`DeleteApplicationAutoscalerResponse`], the error [`DeleteApplicationAutoscalerError`], and [`Client::delete_application_autoscaler`](crate::Client::delete_application_autoscaler).
+//! The request [`DeleteApplicationAutoscalerRequest`](crate::operation::delete_application_autoscaler::DeleteApplicationAutoscalerRequest), its builder, the response [`DeleteApplicationAutoscalerResponse`](crate::operation::delete_application_autoscaler::DeleteApplicationAutoscalerResponse), the error [`DeleteApplicationAutoscalerError`](crate::operation::delete_application_autoscaler::DeleteApplicationAutoscalerError), and [`Client::delete_application_autoscaler`](crate::Client::delete_application_autoscaler).
 /// DeleteApplicationAutoscaler请求参数结构体
 ///
 /// DeleteApplicationAutoscaler request structure.
@@ -51,15 +51,19 @@ pub struct DeleteApplicationAutoscalerRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DeleteApplicationAutoscalerRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DeleteApplicationAutoscalerRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DeleteApplicationAutoscalerRequestBuilder {
+pub struct DeleteApplicationAutoscalerRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     autoscaler_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DeleteApplicationAutoscalerRequestBuilder {
+impl<S> DeleteApplicationAutoscalerRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -191,8 +195,12 @@ pub enum DeleteApplicationAutoscalerError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DeleteApplicationAutoscalerError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -215,24 +223,30 @@ impl ::tem_core::OperationError for DeleteApplicationAutoscalerError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InvalidParameterValueDisableScalerBeforeDelete(metadata)
-            | Self::MissingParameterScalerIdNull(metadata)
-            | Self::ResourceUnavailableApplicationStopped(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InvalidParameterValueDisableScalerBeforeDelete(metadata) => metadata,
+            Self::MissingParameterScalerIdNull(metadata) => metadata,
+            Self::ResourceUnavailableApplicationStopped(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DeleteApplicationAutoscalerError);
+::tem_core::fluent_builder_impls!(
+    DeleteApplicationAutoscalerRequestBuilder => DeleteApplicationAutoscalerRequest,
+    DeleteApplicationAutoscalerResponse, DeleteApplicationAutoscalerError
+);
 impl crate::Client {
     /// 删除应用弹性策略组合
     ///
@@ -241,7 +255,7 @@ impl crate::Client {
     /// This API is used to delete a scaling rule.
     ///
     /// # Parameters
-    /// [`DeleteApplicationAutoscalerRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DeleteApplicationAutoscalerRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `AutoscalerId` (String, required): 弹性伸缩策略ID
@@ -261,13 +275,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn delete_application_autoscaler(
+    pub fn delete_application_autoscaler(
         &self,
-        request: &DeleteApplicationAutoscalerRequest,
-    ) -> ::std::result::Result<
-        DeleteApplicationAutoscalerResponse,
-        ::tem_core::Error<DeleteApplicationAutoscalerError>,
-    > {
-        self.core().send(request).await
+    ) -> DeleteApplicationAutoscalerRequestBuilder<::tem_core::fluent::Sender> {
+        DeleteApplicationAutoscalerRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            autoscaler_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

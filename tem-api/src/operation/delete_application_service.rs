@@ -3,7 +3,7 @@
 
 //! `DeleteApplicationService`: 删除一条访问方式
 //!
-//! The request [`DeleteApplicationServiceRequest`], its builder, the response [`DeleteApplicationServiceResponse`], the error [`DeleteApplicationServiceError`], and [`Client::delete_application_service`](crate::Client::delete_application_service).
+//! The request [`DeleteApplicationServiceRequest`](crate::operation::delete_application_service::DeleteApplicationServiceRequest), its builder, the response [`DeleteApplicationServiceResponse`](crate::operation::delete_application_service::DeleteApplicationServiceResponse), the error [`DeleteApplicationServiceError`](crate::operation::delete_application_service::DeleteApplicationServiceError), and [`Client::delete_application_service`](crate::Client::delete_application_service).
 /// DeleteApplicationService请求参数结构体
 ///
 /// DeleteApplicationService request structure.
@@ -51,15 +51,19 @@ pub struct DeleteApplicationServiceRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DeleteApplicationServiceRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DeleteApplicationServiceRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DeleteApplicationServiceRequestBuilder {
+pub struct DeleteApplicationServiceRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     service_name: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DeleteApplicationServiceRequestBuilder {
+impl<S> DeleteApplicationServiceRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -194,8 +198,12 @@ pub enum DeleteApplicationServiceError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DeleteApplicationServiceError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -227,27 +235,35 @@ impl ::tem_core::OperationError for DeleteApplicationServiceError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InvalidParameterValueApplicationServiceNotFound(metadata)
-            | Self::InvalidParameterValueCannotUpdateServiceByBothMethods(metadata)
-            | Self::InvalidParameterValueInvalidEksServiceType(metadata)
-            | Self::InvalidParameterValuePortIsReserved(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InvalidParameterValueApplicationServiceNotFound(metadata) => metadata,
+            Self::InvalidParameterValueCannotUpdateServiceByBothMethods(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueInvalidEksServiceType(metadata) => metadata,
+            Self::InvalidParameterValuePortIsReserved(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DeleteApplicationServiceError);
+::tem_core::fluent_builder_impls!(
+    DeleteApplicationServiceRequestBuilder => DeleteApplicationServiceRequest,
+    DeleteApplicationServiceResponse, DeleteApplicationServiceError
+);
 impl crate::Client {
     /// 删除一条访问方式
     ///
@@ -256,7 +272,7 @@ impl crate::Client {
     /// This API is used to delete an access policy.
     ///
     /// # Parameters
-    /// [`DeleteApplicationServiceRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DeleteApplicationServiceRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `ServiceName` (String, required): 访问方式服务名
@@ -279,13 +295,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn delete_application_service(
+    pub fn delete_application_service(
         &self,
-        request: &DeleteApplicationServiceRequest,
-    ) -> ::std::result::Result<
-        DeleteApplicationServiceResponse,
-        ::tem_core::Error<DeleteApplicationServiceError>,
-    > {
-        self.core().send(request).await
+    ) -> DeleteApplicationServiceRequestBuilder<::tem_core::fluent::Sender> {
+        DeleteApplicationServiceRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            service_name: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

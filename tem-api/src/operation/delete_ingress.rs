@@ -3,7 +3,7 @@
 
 //! `DeleteIngress`: 删除 Ingress 规则
 //!
-//! The request [`DeleteIngressRequest`], its builder, the response [`DeleteIngressResponse`], the error [`DeleteIngressError`], and [`Client::delete_ingress`](crate::Client::delete_ingress).
+//! The request [`DeleteIngressRequest`](crate::operation::delete_ingress::DeleteIngressRequest), its builder, the response [`DeleteIngressResponse`](crate::operation::delete_ingress::DeleteIngressResponse), the error [`DeleteIngressError`](crate::operation::delete_ingress::DeleteIngressError), and [`Client::delete_ingress`](crate::Client::delete_ingress).
 /// DeleteIngress请求参数结构体
 ///
 /// DeleteIngress request structure.
@@ -51,15 +51,19 @@ pub struct DeleteIngressRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DeleteIngressRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DeleteIngressRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DeleteIngressRequestBuilder {
+pub struct DeleteIngressRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     cluster_namespace: ::std::option::Option<::std::string::String>,
     ingress_name: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DeleteIngressRequestBuilder {
+impl<S> DeleteIngressRequestBuilder<S> {
     /// 环境ID
     ///
     /// Environment ID
@@ -185,8 +189,12 @@ pub enum DeleteIngressError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DeleteIngressError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -206,23 +214,29 @@ impl ::tem_core::OperationError for DeleteIngressError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDeleteIngressError(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDeleteIngressError(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DeleteIngressError);
+::tem_core::fluent_builder_impls!(
+    DeleteIngressRequestBuilder => DeleteIngressRequest, DeleteIngressResponse,
+    DeleteIngressError
+);
 impl crate::Client {
     /// 删除 Ingress 规则
     ///
@@ -231,7 +245,7 @@ impl crate::Client {
     /// This API is used to delete an ingress rule.
     ///
     /// # Parameters
-    /// [`DeleteIngressRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DeleteIngressRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `ClusterNamespace` (String, required): 环境 namespace
     /// - `IngressName` (String, required): ingress 规则名
@@ -250,13 +264,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn delete_ingress(
+    pub fn delete_ingress(
         &self,
-        request: &DeleteIngressRequest,
-    ) -> ::std::result::Result<
-        DeleteIngressResponse,
-        ::tem_core::Error<DeleteIngressError>,
-    > {
-        self.core().send(request).await
+    ) -> DeleteIngressRequestBuilder<::tem_core::fluent::Sender> {
+        DeleteIngressRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            cluster_namespace: ::std::option::Option::None,
+            ingress_name: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `DeployApplication`: 应用部署
 //!
-//! The request [`DeployApplicationRequest`], its builder, the response [`DeployApplicationResponse`], the error [`DeployApplicationError`], and [`Client::deploy_application`](crate::Client::deploy_application).
+//! The request [`DeployApplicationRequest`](crate::operation::deploy_application::DeployApplicationRequest), its builder, the response [`DeployApplicationResponse`](crate::operation::deploy_application::DeployApplicationResponse), the error [`DeployApplicationError`](crate::operation::deploy_application::DeployApplicationError), and [`Client::deploy_application`](crate::Client::deploy_application).
 /// DeployApplication请求参数结构体
 ///
 /// DeployApplication request structure.
@@ -582,8 +582,9 @@ pub struct DeployApplicationRequest {
     pub pre_stop_encoded: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`DeployApplicationRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DeployApplicationRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DeployApplicationRequestBuilder {
+pub struct DeployApplicationRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     init_pod_num: ::std::option::Option<u64>,
     cpu_spec: ::std::option::Option<f64>,
@@ -639,9 +640,12 @@ pub struct DeployApplicationRequestBuilder {
     repo_type: ::std::option::Option<i64>,
     post_start_encoded: ::std::option::Option<::std::string::String>,
     pre_stop_encoded: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DeployApplicationRequestBuilder {
+impl<S> DeployApplicationRequestBuilder<S> {
     /// 应用ID
     ///
     /// Application ID
@@ -1435,8 +1439,12 @@ pub enum DeployApplicationError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DeployApplicationError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -1586,67 +1594,75 @@ impl ::tem_core::OperationError for DeployApplicationError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::FailedOperationActionReadTimeout(metadata)
-            | Self::FailedOperationCreateServiceError(metadata)
-            | Self::FailedOperationDefaultInternalError(metadata)
-            | Self::FailedOperationDescribeServiceListError(metadata)
-            | Self::InternalErrorActionReadTimeout(metadata)
-            | Self::InternalErrorCreateApmResourceError(metadata)
-            | Self::InternalErrorCreateServiceError(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorDeployVersionError(metadata)
-            | Self::InvalidParameterValueApmNotBind(metadata)
-            | Self::InvalidParameterValueAutoScalerLargerThanOne(metadata)
-            | Self::InvalidParameterValueCannotOverWriteOtherApplicationService(metadata)
-            | Self::InvalidParameterValueInvalidDeployVersion(metadata)
-            | Self::InvalidParameterValueInvalidEnvName(metadata)
-            | Self::InvalidParameterValueInvalidEnvValue(metadata)
-            | Self::InvalidParameterValueInvalidMountPath(metadata)
-            | Self::InvalidParameterValueInvalidTenantInfo(metadata)
-            | Self::InvalidParameterValueJdkVersionRequired(metadata)
-            | Self::InvalidParameterValueMustProvidePortMappingRules(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueOsNotSupport(metadata)
-            | Self::InvalidParameterValuePostStartNotValid(metadata)
-            | Self::InvalidParameterValuePreStopNotValid(metadata)
-            | Self::InvalidParameterValueRegistryNotBind(metadata)
-            | Self::InvalidParameterValueServiceNameDuplicateError(metadata)
-            | Self::InvalidParameterValueServiceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueServicePodReachMaximum(metadata)
-            | Self::InvalidParameterValueServiceUseReserveSuffix(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::InvalidParameterValueTraitsTracingNotSupported(metadata)
-            | Self::InvalidParameterValueVersionLengthLimit(metadata)
-            | Self::InvalidParameterValueVersionLowerCase(metadata)
-            | Self::MissingParameterDeployModeNull(metadata)
-            | Self::MissingParameterDeployVersionNull(metadata)
-            | Self::MissingParameterImgRepoNull(metadata)
-            | Self::MissingParameterLogsetOrTopicNull(metadata)
-            | Self::MissingParameterPkgNameNull(metadata)
-            | Self::MissingParameterRepoServerNull(metadata)
-            | Self::MissingParameterServiceIdNull(metadata)
-            | Self::MissingParameterSvcRepoNotReady(metadata)
-            | Self::MissingParameterVpcServiceSubnetNull(metadata)
-            | Self::ResourceInUseServiceDeploying(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::ResourceUnavailableWaitForKruise(metadata)
-            | Self::UnauthorizedOperationMissingEksLogRole(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::FailedOperationActionReadTimeout(metadata) => metadata,
+            Self::FailedOperationCreateServiceError(metadata) => metadata,
+            Self::FailedOperationDefaultInternalError(metadata) => metadata,
+            Self::FailedOperationDescribeServiceListError(metadata) => metadata,
+            Self::InternalErrorActionReadTimeout(metadata) => metadata,
+            Self::InternalErrorCreateApmResourceError(metadata) => metadata,
+            Self::InternalErrorCreateServiceError(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDeployVersionError(metadata) => metadata,
+            Self::InvalidParameterValueApmNotBind(metadata) => metadata,
+            Self::InvalidParameterValueAutoScalerLargerThanOne(metadata) => metadata,
+            Self::InvalidParameterValueCannotOverWriteOtherApplicationService(
+                metadata,
+            ) => metadata,
+            Self::InvalidParameterValueInvalidDeployVersion(metadata) => metadata,
+            Self::InvalidParameterValueInvalidEnvName(metadata) => metadata,
+            Self::InvalidParameterValueInvalidEnvValue(metadata) => metadata,
+            Self::InvalidParameterValueInvalidMountPath(metadata) => metadata,
+            Self::InvalidParameterValueInvalidTenantInfo(metadata) => metadata,
+            Self::InvalidParameterValueJdkVersionRequired(metadata) => metadata,
+            Self::InvalidParameterValueMustProvidePortMappingRules(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueOsNotSupport(metadata) => metadata,
+            Self::InvalidParameterValuePostStartNotValid(metadata) => metadata,
+            Self::InvalidParameterValuePreStopNotValid(metadata) => metadata,
+            Self::InvalidParameterValueRegistryNotBind(metadata) => metadata,
+            Self::InvalidParameterValueServiceNameDuplicateError(metadata) => metadata,
+            Self::InvalidParameterValueServiceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueServicePodReachMaximum(metadata) => metadata,
+            Self::InvalidParameterValueServiceUseReserveSuffix(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::InvalidParameterValueTraitsTracingNotSupported(metadata) => metadata,
+            Self::InvalidParameterValueVersionLengthLimit(metadata) => metadata,
+            Self::InvalidParameterValueVersionLowerCase(metadata) => metadata,
+            Self::MissingParameterDeployModeNull(metadata) => metadata,
+            Self::MissingParameterDeployVersionNull(metadata) => metadata,
+            Self::MissingParameterImgRepoNull(metadata) => metadata,
+            Self::MissingParameterLogsetOrTopicNull(metadata) => metadata,
+            Self::MissingParameterPkgNameNull(metadata) => metadata,
+            Self::MissingParameterRepoServerNull(metadata) => metadata,
+            Self::MissingParameterServiceIdNull(metadata) => metadata,
+            Self::MissingParameterSvcRepoNotReady(metadata) => metadata,
+            Self::MissingParameterVpcServiceSubnetNull(metadata) => metadata,
+            Self::ResourceInUseServiceDeploying(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::ResourceUnavailableWaitForKruise(metadata) => metadata,
+            Self::UnauthorizedOperationMissingEksLogRole(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DeployApplicationError);
+::tem_core::fluent_builder_impls!(
+    DeployApplicationRequestBuilder => DeployApplicationRequest,
+    DeployApplicationResponse, DeployApplicationError
+);
 impl crate::Client {
     /// 应用部署
     ///
@@ -1655,7 +1671,7 @@ impl crate::Client {
     /// This API is used to deploy an application.
     ///
     /// # Parameters
-    /// [`DeployApplicationRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DeployApplicationRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 应用ID
     /// - `InitPodNum` (Integer ≥ 0, required): 初始化 pod 数
     /// - `CpuSpec` (Float, required): cpu规格 单位：核
@@ -1761,13 +1777,60 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn deploy_application(
+    pub fn deploy_application(
         &self,
-        request: &DeployApplicationRequest,
-    ) -> ::std::result::Result<
-        DeployApplicationResponse,
-        ::tem_core::Error<DeployApplicationError>,
-    > {
-        self.core().send(request).await
+    ) -> DeployApplicationRequestBuilder<::tem_core::fluent::Sender> {
+        DeployApplicationRequestBuilder {
+            application_id: ::std::option::Option::None,
+            init_pod_num: ::std::option::Option::None,
+            cpu_spec: ::std::option::Option::None,
+            memory_spec: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            deploy_version: ::std::option::Option::None,
+            img_repo: ::std::option::Option::None,
+            version_desc: ::std::option::Option::None,
+            jvm_opts: ::std::option::Option::None,
+            es_info: ::std::option::Option::None,
+            env_conf: ::std::option::Option::None,
+            log_confs: ::std::option::Option::None,
+            storage_confs: ::std::option::Option::None,
+            storage_mount_confs: ::std::option::Option::None,
+            deploy_mode: ::std::option::Option::None,
+            pkg_name: ::std::option::Option::None,
+            jdk_version: ::std::option::Option::None,
+            security_group_ids: ::std::option::Option::None,
+            log_output_conf: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            image_command: ::std::option::Option::None,
+            image_args: ::std::option::Option::None,
+            use_registry_default_config: ::std::option::Option::None,
+            setting_confs: ::std::option::Option::None,
+            service: ::std::option::Option::None,
+            version_id: ::std::option::Option::None,
+            post_start: ::std::option::Option::None,
+            pre_stop: ::std::option::Option::None,
+            liveness: ::std::option::Option::None,
+            readiness: ::std::option::Option::None,
+            deploy_strategy_conf: ::std::option::Option::None,
+            horizontal_autoscaler: ::std::option::Option::None,
+            cron_horizontal_autoscaler: ::std::option::Option::None,
+            log_enable: ::std::option::Option::None,
+            conf_edited: ::std::option::Option::None,
+            speed_up: ::std::option::Option::None,
+            startup_probe: ::std::option::Option::None,
+            os_flavour: ::std::option::Option::None,
+            enable_prometheus_conf: ::std::option::Option::None,
+            enable_tracing: ::std::option::Option::None,
+            enable_metrics: ::std::option::Option::None,
+            tcr_instance_id: ::std::option::Option::None,
+            repo_server: ::std::option::Option::None,
+            repo_type: ::std::option::Option::None,
+            post_start_encoded: ::std::option::Option::None,
+            pre_stop_encoded: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `DescribeApplicationAutoscalerList`: 获取应用弹性策略组合
 //!
-//! The request [`DescribeApplicationAutoscalerListRequest`], its builder, the response [`DescribeApplicationAutoscalerListResponse`], the error [`DescribeApplicationAutoscalerListError`], and [`Client::describe_application_autoscaler_list`](crate::Client::describe_application_autoscaler_list).
+//! The request [`DescribeApplicationAutoscalerListRequest`](crate::operation::describe_application_autoscaler_list::DescribeApplicationAutoscalerListRequest), its builder, the response [`DescribeApplicationAutoscalerListResponse`](crate::operation::describe_application_autoscaler_list::DescribeApplicationAutoscalerListResponse), the error [`DescribeApplicationAutoscalerListError`](crate::operation::describe_application_autoscaler_list::DescribeApplicationAutoscalerListError), and [`Client::describe_application_autoscaler_list`](crate::Client::describe_application_autoscaler_list).
 /// DescribeApplicationAutoscalerList请求参数结构体
 ///
 /// DescribeApplicationAutoscalerList request structure.
@@ -44,14 +44,18 @@ pub struct DescribeApplicationAutoscalerListRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeApplicationAutoscalerListRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeApplicationAutoscalerListRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeApplicationAutoscalerListRequestBuilder {
+pub struct DescribeApplicationAutoscalerListRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeApplicationAutoscalerListRequestBuilder {
+impl<S> DescribeApplicationAutoscalerListRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -173,8 +177,12 @@ pub enum DescribeApplicationAutoscalerListError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeApplicationAutoscalerListError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -203,26 +211,33 @@ impl ::tem_core::OperationError for DescribeApplicationAutoscalerListError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::MissingParameterNamespaceIdNull(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::MissingParameterNamespaceIdNull(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeApplicationAutoscalerListError);
+::tem_core::fluent_builder_impls!(
+    DescribeApplicationAutoscalerListRequestBuilder =>
+    DescribeApplicationAutoscalerListRequest, DescribeApplicationAutoscalerListResponse,
+    DescribeApplicationAutoscalerListError
+);
 impl crate::Client {
     /// 获取应用弹性策略组合
     ///
@@ -231,7 +246,7 @@ impl crate::Client {
     /// This API is used to query the scaling rules of an application.
     ///
     /// # Parameters
-    /// [`DescribeApplicationAutoscalerListRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeApplicationAutoscalerListRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
@@ -252,13 +267,16 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_application_autoscaler_list(
+    pub fn describe_application_autoscaler_list(
         &self,
-        request: &DescribeApplicationAutoscalerListRequest,
-    ) -> ::std::result::Result<
-        DescribeApplicationAutoscalerListResponse,
-        ::tem_core::Error<DescribeApplicationAutoscalerListError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeApplicationAutoscalerListRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeApplicationAutoscalerListRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `DescribeApplicationInfo`: 服务基本信息查看
 //!
-//! The request [`DescribeApplicationInfoRequest`], its builder, the response [`DescribeApplicationInfoResponse`], the error [`DescribeApplicationInfoError`], and [`Client::describe_application_info`](crate::Client::describe_application_info).
+//! The request [`DescribeApplicationInfoRequest`](crate::operation::describe_application_info::DescribeApplicationInfoRequest), its builder, the response [`DescribeApplicationInfoResponse`](crate::operation::describe_application_info::DescribeApplicationInfoResponse), the error [`DescribeApplicationInfoError`](crate::operation::describe_application_info::DescribeApplicationInfoError), and [`Client::describe_application_info`](crate::Client::describe_application_info).
 /// DescribeApplicationInfo请求参数结构体
 ///
 /// DescribeApplicationInfo request structure.
@@ -49,14 +49,18 @@ pub struct DescribeApplicationInfoRequest {
     pub environment_id: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`DescribeApplicationInfoRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeApplicationInfoRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeApplicationInfoRequestBuilder {
+pub struct DescribeApplicationInfoRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
     environment_id: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeApplicationInfoRequestBuilder {
+impl<S> DescribeApplicationInfoRequestBuilder<S> {
     /// 服务版本ID
     ///
     /// Application ID
@@ -189,8 +193,12 @@ pub enum DescribeApplicationInfoError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeApplicationInfoError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -249,36 +257,42 @@ impl ::tem_core::OperationError for DescribeApplicationInfoError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::FailedOperationActionReadTimeout(metadata)
-            | Self::FailedOperationDefaultInternalError(metadata)
-            | Self::FailedOperationDescribeRunPodListError(metadata)
-            | Self::FailedOperationDescribeServiceError(metadata)
-            | Self::InternalErrorActionReadTimeout(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorDescribeRunPodListError(metadata)
-            | Self::InternalErrorDescribeServiceError(metadata)
-            | Self::InvalidParameterValueServiceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::MissingParameterServiceIdNull(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::ResourceNotFoundVersionServiceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::FailedOperationActionReadTimeout(metadata) => metadata,
+            Self::FailedOperationDefaultInternalError(metadata) => metadata,
+            Self::FailedOperationDescribeRunPodListError(metadata) => metadata,
+            Self::FailedOperationDescribeServiceError(metadata) => metadata,
+            Self::InternalErrorActionReadTimeout(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDescribeRunPodListError(metadata) => metadata,
+            Self::InternalErrorDescribeServiceError(metadata) => metadata,
+            Self::InvalidParameterValueServiceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::MissingParameterServiceIdNull(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionServiceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeApplicationInfoError);
+::tem_core::fluent_builder_impls!(
+    DescribeApplicationInfoRequestBuilder => DescribeApplicationInfoRequest,
+    DescribeApplicationInfoResponse, DescribeApplicationInfoError
+);
 impl crate::Client {
     /// 服务基本信息查看
     ///
@@ -287,7 +301,7 @@ impl crate::Client {
     /// This API is used to check the basic information of an application.
     ///
     /// # Parameters
-    /// [`DescribeApplicationInfoRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeApplicationInfoRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务版本ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
     /// - `EnvironmentId` (String, optional): 环境ID
@@ -318,13 +332,16 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_application_info(
+    pub fn describe_application_info(
         &self,
-        request: &DescribeApplicationInfoRequest,
-    ) -> ::std::result::Result<
-        DescribeApplicationInfoResponse,
-        ::tem_core::Error<DescribeApplicationInfoError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeApplicationInfoRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeApplicationInfoRequestBuilder {
+            application_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `DescribeApplicationPods`: 获取应用实例列表
 //!
-//! The request [`DescribeApplicationPodsRequest`], its builder, the response [`DescribeApplicationPodsResponse`], the error [`DescribeApplicationPodsError`], and [`Client::describe_application_pods`](crate::Client::describe_application_pods).
+//! The request [`DescribeApplicationPodsRequest`](crate::operation::describe_application_pods::DescribeApplicationPodsRequest), its builder, the response [`DescribeApplicationPodsResponse`](crate::operation::describe_application_pods::DescribeApplicationPodsResponse), the error [`DescribeApplicationPodsError`](crate::operation::describe_application_pods::DescribeApplicationPodsError), and [`Client::describe_application_pods`](crate::Client::describe_application_pods).
 /// DescribeApplicationPods请求参数结构体
 ///
 /// DescribeApplicationPods request structure.
@@ -98,8 +98,9 @@ pub struct DescribeApplicationPodsRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeApplicationPodsRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeApplicationPodsRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeApplicationPodsRequestBuilder {
+pub struct DescribeApplicationPodsRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     application_id: ::std::option::Option<::std::string::String>,
     limit: ::std::option::Option<i64>,
@@ -107,9 +108,12 @@ pub struct DescribeApplicationPodsRequestBuilder {
     status: ::std::option::Option<::std::string::String>,
     pod_name: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeApplicationPodsRequestBuilder {
+impl<S> DescribeApplicationPodsRequestBuilder<S> {
     /// 环境id
     ///
     /// Environment ID
@@ -287,8 +291,12 @@ pub enum DescribeApplicationPodsError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeApplicationPodsError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -329,30 +337,67 @@ impl ::tem_core::OperationError for DescribeApplicationPodsError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::FailedOperationDefaultInternalError(metadata)
-            | Self::FailedOperationDescribeRunPodListError(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorDescribeRunPodListError(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::FailedOperationDefaultInternalError(metadata) => metadata,
+            Self::FailedOperationDescribeRunPodListError(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDescribeRunPodListError(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeApplicationPodsError);
+::tem_core::fluent_builder_impls!(
+    DescribeApplicationPodsRequestBuilder => DescribeApplicationPodsRequest,
+    DescribeApplicationPodsResponse, DescribeApplicationPodsError
+);
+impl ::tem_core::paginator::Paginate for DescribeApplicationPodsRequest {
+    type Item = crate::types::RunVersionPod;
+    fn cursor(&self) -> ::tem_core::paginator::Cursor {
+        ::tem_core::paginator::Cursor::Offset(self.offset.unwrap_or(0))
+    }
+    fn set_cursor(&mut self, cursor: ::tem_core::paginator::Cursor) {
+        if let ::tem_core::paginator::Cursor::Offset(offset) = cursor {
+            self.offset = ::std::option::Option::Some(offset);
+        }
+    }
+    fn page_info(
+        response: &DescribeApplicationPodsResponse,
+    ) -> (usize, ::tem_core::paginator::Next) {
+        let page = ::std::option::Option::Some(response).map(|v| &v.result);
+        (
+            page.map_or(0, |v| v.pod_list.len()),
+            ::tem_core::paginator::Next::Total(page.map(|v| v.total_count)),
+        )
+    }
+    fn into_items(
+        response: DescribeApplicationPodsResponse,
+    ) -> ::std::vec::Vec<crate::types::RunVersionPod> {
+        ::std::option::Option::Some(response)
+            .map(|v| v.result)
+            .map(|v| v.pod_list)
+            .unwrap_or_default()
+    }
+}
+::tem_core::paginator_impls!(
+    DescribeApplicationPodsRequestBuilder => DescribeApplicationPodsRequest
+);
 impl crate::Client {
     /// 获取应用实例列表
     ///
@@ -361,7 +406,7 @@ impl crate::Client {
     /// This API is used to get the list of application pods.
     ///
     /// # Parameters
-    /// [`DescribeApplicationPodsRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeApplicationPodsRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境id
     /// - `ApplicationId` (String, required): 应用id
     /// - `Limit` (Integer, optional): 单页条数，默认值20
@@ -390,13 +435,23 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_application_pods(
+    ///
+    /// # Pages
+    /// A listing: `.into_paginator()` on the builder gives a [`Paginator`](::tem_core::paginator::Paginator) whose `items()` streams every `PodList` of every page, and `pages()` every reply; each page is asked for with the next `Offset`.
+    pub fn describe_application_pods(
         &self,
-        request: &DescribeApplicationPodsRequest,
-    ) -> ::std::result::Result<
-        DescribeApplicationPodsResponse,
-        ::tem_core::Error<DescribeApplicationPodsError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeApplicationPodsRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeApplicationPodsRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            limit: ::std::option::Option::None,
+            offset: ::std::option::Option::None,
+            status: ::std::option::Option::None,
+            pod_name: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

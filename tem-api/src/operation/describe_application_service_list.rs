@@ -3,7 +3,7 @@
 
 //! `DescribeApplicationServiceList`: 查询应用访问方式列表
 //!
-//! The request [`DescribeApplicationServiceListRequest`], its builder, the response [`DescribeApplicationServiceListResponse`], the error [`DescribeApplicationServiceListError`], and [`Client::describe_application_service_list`](crate::Client::describe_application_service_list).
+//! The request [`DescribeApplicationServiceListRequest`](crate::operation::describe_application_service_list::DescribeApplicationServiceListRequest), its builder, the response [`DescribeApplicationServiceListResponse`](crate::operation::describe_application_service_list::DescribeApplicationServiceListResponse), the error [`DescribeApplicationServiceListError`](crate::operation::describe_application_service_list::DescribeApplicationServiceListError), and [`Client::describe_application_service_list`](crate::Client::describe_application_service_list).
 /// DescribeApplicationServiceList请求参数结构体
 ///
 /// DescribeApplicationServiceList request structure.
@@ -44,14 +44,18 @@ pub struct DescribeApplicationServiceListRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeApplicationServiceListRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeApplicationServiceListRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeApplicationServiceListRequestBuilder {
+pub struct DescribeApplicationServiceListRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     application_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeApplicationServiceListRequestBuilder {
+impl<S> DescribeApplicationServiceListRequestBuilder<S> {
     /// namespace id
     ///
     /// ID of the environment
@@ -172,8 +176,12 @@ pub enum DescribeApplicationServiceListError {
     UnsupportedOperationUnsupportAction(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeApplicationServiceListError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -202,26 +210,33 @@ impl ::tem_core::OperationError for DescribeApplicationServiceListError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::ResourceNotFoundInterfaceNotFound(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::UnsupportedOperationUnsupportAction(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::ResourceNotFoundInterfaceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
+            Self::UnsupportedOperationUnsupportAction(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeApplicationServiceListError);
+::tem_core::fluent_builder_impls!(
+    DescribeApplicationServiceListRequestBuilder =>
+    DescribeApplicationServiceListRequest, DescribeApplicationServiceListResponse,
+    DescribeApplicationServiceListError
+);
 impl crate::Client {
     /// 查询应用访问方式列表
     ///
@@ -230,7 +245,7 @@ impl crate::Client {
     /// This API is used to query the list of access policies.
     ///
     /// # Parameters
-    /// [`DescribeApplicationServiceListRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeApplicationServiceListRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): namespace id
     /// - `ApplicationId` (String, required): 服务ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
@@ -251,13 +266,16 @@ impl crate::Client {
     /// - `UnsupportedOperation.UnsupportAction`: 不支持的ACTION。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_application_service_list(
+    pub fn describe_application_service_list(
         &self,
-        request: &DescribeApplicationServiceListRequest,
-    ) -> ::std::result::Result<
-        DescribeApplicationServiceListResponse,
-        ::tem_core::Error<DescribeApplicationServiceListError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeApplicationServiceListRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeApplicationServiceListRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `DescribeApplications`: 获取运行服务列表
 //!
-//! The request [`DescribeApplicationsRequest`], its builder, the response [`DescribeApplicationsResponse`], the error [`DescribeApplicationsError`], and [`Client::describe_applications`](crate::Client::describe_applications).
+//! The request [`DescribeApplicationsRequest`](crate::operation::describe_applications::DescribeApplicationsRequest), its builder, the response [`DescribeApplicationsResponse`](crate::operation::describe_applications::DescribeApplicationsResponse), the error [`DescribeApplicationsError`](crate::operation::describe_applications::DescribeApplicationsError), and [`Client::describe_applications`](crate::Client::describe_applications).
 /// DescribeApplications请求参数结构体
 ///
 /// DescribeApplications request structure.
@@ -112,8 +112,9 @@ pub struct DescribeApplicationsRequest {
     pub sort_info: ::std::option::Option<crate::types::SortType>,
 }
 /// Builds [`DescribeApplicationsRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeApplicationsRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeApplicationsRequestBuilder {
+pub struct DescribeApplicationsRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     limit: ::std::option::Option<i64>,
     offset: ::std::option::Option<i64>,
@@ -122,9 +123,12 @@ pub struct DescribeApplicationsRequestBuilder {
     keyword: ::std::option::Option<::std::string::String>,
     filters: ::std::option::Option<::std::vec::Vec<crate::types::QueryFilter>>,
     sort_info: ::std::option::Option<crate::types::SortType>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeApplicationsRequestBuilder {
+impl<S> DescribeApplicationsRequestBuilder<S> {
     /// 命名空间ID
     ///
     /// ID of the environment
@@ -282,8 +286,12 @@ pub enum DescribeApplicationsError {
     ResourceNotFoundVersionNamespaceNotFound(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeApplicationsError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -303,23 +311,60 @@ impl ::tem_core::OperationError for DescribeApplicationsError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorActionReadTimeout(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorActionReadTimeout(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeApplicationsError);
+::tem_core::fluent_builder_impls!(
+    DescribeApplicationsRequestBuilder => DescribeApplicationsRequest,
+    DescribeApplicationsResponse, DescribeApplicationsError
+);
+impl ::tem_core::paginator::Paginate for DescribeApplicationsRequest {
+    type Item = crate::types::TemService;
+    fn cursor(&self) -> ::tem_core::paginator::Cursor {
+        ::tem_core::paginator::Cursor::Offset(self.offset.unwrap_or(0))
+    }
+    fn set_cursor(&mut self, cursor: ::tem_core::paginator::Cursor) {
+        if let ::tem_core::paginator::Cursor::Offset(offset) = cursor {
+            self.offset = ::std::option::Option::Some(offset);
+        }
+    }
+    fn page_info(
+        response: &DescribeApplicationsResponse,
+    ) -> (usize, ::tem_core::paginator::Next) {
+        let page = ::std::option::Option::Some(response).map(|v| &v.result);
+        (
+            page.map_or(0, |v| v.records.len()),
+            ::tem_core::paginator::Next::Total(page.map(|v| v.total)),
+        )
+    }
+    fn into_items(
+        response: DescribeApplicationsResponse,
+    ) -> ::std::vec::Vec<crate::types::TemService> {
+        ::std::option::Option::Some(response)
+            .map(|v| v.result)
+            .map(|v| v.records)
+            .unwrap_or_default()
+    }
+}
+::tem_core::paginator_impls!(
+    DescribeApplicationsRequestBuilder => DescribeApplicationsRequest
+);
 impl crate::Client {
     /// 获取运行服务列表
     ///
@@ -328,7 +373,7 @@ impl crate::Client {
     /// This API is to query the list of running applications.
     ///
     /// # Parameters
-    /// [`DescribeApplicationsRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeApplicationsRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, optional): 命名空间ID
     /// - `Limit` (Integer, optional): 分页Limit，默认值：20
     /// - `Offset` (Integer, optional): 分页offset,默认值：0
@@ -351,13 +396,24 @@ impl crate::Client {
     /// - `ResourceNotFound.VersionNamespaceNotFound`: 找不到版本对应的环境。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_applications(
+    ///
+    /// # Pages
+    /// A listing: `.into_paginator()` on the builder gives a [`Paginator`](::tem_core::paginator::Paginator) whose `items()` streams every `Records` of every page, and `pages()` every reply; each page is asked for with the next `Offset`.
+    pub fn describe_applications(
         &self,
-        request: &DescribeApplicationsRequest,
-    ) -> ::std::result::Result<
-        DescribeApplicationsResponse,
-        ::tem_core::Error<DescribeApplicationsError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeApplicationsRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeApplicationsRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            limit: ::std::option::Option::None,
+            offset: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            keyword: ::std::option::Option::None,
+            filters: ::std::option::Option::None,
+            sort_info: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

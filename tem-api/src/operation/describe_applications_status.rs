@@ -3,7 +3,7 @@
 
 //! `DescribeApplicationsStatus`: 单环境下所有应用状态查看
 //!
-//! The request [`DescribeApplicationsStatusRequest`], its builder, the response [`DescribeApplicationsStatusResponse`], the error [`DescribeApplicationsStatusError`], and [`Client::describe_applications_status`](crate::Client::describe_applications_status).
+//! The request [`DescribeApplicationsStatusRequest`](crate::operation::describe_applications_status::DescribeApplicationsStatusRequest), its builder, the response [`DescribeApplicationsStatusResponse`](crate::operation::describe_applications_status::DescribeApplicationsStatusResponse), the error [`DescribeApplicationsStatusError`](crate::operation::describe_applications_status::DescribeApplicationsStatusError), and [`Client::describe_applications_status`](crate::Client::describe_applications_status).
 /// DescribeApplicationsStatus请求参数结构体
 ///
 /// DescribeApplicationsStatus request structure.
@@ -37,13 +37,17 @@ pub struct DescribeApplicationsStatusRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeApplicationsStatusRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeApplicationsStatusRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeApplicationsStatusRequestBuilder {
+pub struct DescribeApplicationsStatusRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeApplicationsStatusRequestBuilder {
+impl<S> DescribeApplicationsStatusRequestBuilder<S> {
     /// 环境ID
     ///
     /// Environment ID
@@ -146,8 +150,12 @@ pub enum DescribeApplicationsStatusError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeApplicationsStatusError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -176,26 +184,32 @@ impl ::tem_core::OperationError for DescribeApplicationsStatusError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::MissingParameterNamespaceIdNull(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::MissingParameterNamespaceIdNull(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeApplicationsStatusError);
+::tem_core::fluent_builder_impls!(
+    DescribeApplicationsStatusRequestBuilder => DescribeApplicationsStatusRequest,
+    DescribeApplicationsStatusResponse, DescribeApplicationsStatusError
+);
 impl crate::Client {
     /// 单环境下所有应用状态查看
     ///
@@ -204,7 +218,7 @@ impl crate::Client {
     /// This API is used to query the status of all applications in an envrionment.
     ///
     /// # Parameters
-    /// [`DescribeApplicationsStatusRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeApplicationsStatusRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
     ///
@@ -224,13 +238,15 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_applications_status(
+    pub fn describe_applications_status(
         &self,
-        request: &DescribeApplicationsStatusRequest,
-    ) -> ::std::result::Result<
-        DescribeApplicationsStatusResponse,
-        ::tem_core::Error<DescribeApplicationsStatusError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeApplicationsStatusRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeApplicationsStatusRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

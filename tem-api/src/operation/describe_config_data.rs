@@ -3,7 +3,7 @@
 
 //! `DescribeConfigData`: 查询配置详情
 //!
-//! The request [`DescribeConfigDataRequest`], its builder, the response [`DescribeConfigDataResponse`], the error [`DescribeConfigDataError`], and [`Client::describe_config_data`](crate::Client::describe_config_data).
+//! The request [`DescribeConfigDataRequest`](crate::operation::describe_config_data::DescribeConfigDataRequest), its builder, the response [`DescribeConfigDataResponse`](crate::operation::describe_config_data::DescribeConfigDataResponse), the error [`DescribeConfigDataError`](crate::operation::describe_config_data::DescribeConfigDataError), and [`Client::describe_config_data`](crate::Client::describe_config_data).
 /// DescribeConfigData请求参数结构体
 ///
 /// DescribeConfigData request structure.
@@ -44,14 +44,18 @@ pub struct DescribeConfigDataRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeConfigDataRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeConfigDataRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeConfigDataRequestBuilder {
+pub struct DescribeConfigDataRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     name: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeConfigDataRequestBuilder {
+impl<S> DescribeConfigDataRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -163,8 +167,12 @@ pub enum DescribeConfigDataError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeConfigDataError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -184,23 +192,29 @@ impl ::tem_core::OperationError for DescribeConfigDataError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDescribeConfigDataError(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::ResourceNotFoundConfigDataNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDescribeConfigDataError(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::ResourceNotFoundConfigDataNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeConfigDataError);
+::tem_core::fluent_builder_impls!(
+    DescribeConfigDataRequestBuilder => DescribeConfigDataRequest,
+    DescribeConfigDataResponse, DescribeConfigDataError
+);
 impl crate::Client {
     /// 查询配置详情
     ///
@@ -209,7 +223,7 @@ impl crate::Client {
     /// This API is used to query details of a configuration.
     ///
     /// # Parameters
-    /// [`DescribeConfigDataRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeConfigDataRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `Name` (String, required): 配置名
     /// - `SourceChannel` (Integer, optional): 来源渠道
@@ -227,13 +241,16 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_config_data(
+    pub fn describe_config_data(
         &self,
-        request: &DescribeConfigDataRequest,
-    ) -> ::std::result::Result<
-        DescribeConfigDataResponse,
-        ::tem_core::Error<DescribeConfigDataError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeConfigDataRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeConfigDataRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `DescribeConfigDataList`: 查询配置列表
 //!
-//! The request [`DescribeConfigDataListRequest`], its builder, the response [`DescribeConfigDataListResponse`], the error [`DescribeConfigDataListError`], and [`Client::describe_config_data_list`](crate::Client::describe_config_data_list).
+//! The request [`DescribeConfigDataListRequest`](crate::operation::describe_config_data_list::DescribeConfigDataListRequest), its builder, the response [`DescribeConfigDataListResponse`](crate::operation::describe_config_data_list::DescribeConfigDataListResponse), the error [`DescribeConfigDataListError`](crate::operation::describe_config_data_list::DescribeConfigDataListError), and [`Client::describe_config_data_list`](crate::Client::describe_config_data_list).
 /// DescribeConfigDataList请求参数结构体
 ///
 /// DescribeConfigDataList request structure.
@@ -61,15 +61,19 @@ pub struct DescribeConfigDataListRequest {
     pub limit: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeConfigDataListRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeConfigDataListRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeConfigDataListRequestBuilder {
+pub struct DescribeConfigDataListRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
     continue_token: ::std::option::Option<::std::string::String>,
     limit: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeConfigDataListRequestBuilder {
+impl<S> DescribeConfigDataListRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -190,8 +194,12 @@ pub enum DescribeConfigDataListError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeConfigDataListError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -217,25 +225,62 @@ impl ::tem_core::OperationError for DescribeConfigDataListError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorDescribeConfigDataListError(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDescribeConfigDataListError(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeConfigDataListError);
+::tem_core::fluent_builder_impls!(
+    DescribeConfigDataListRequestBuilder => DescribeConfigDataListRequest,
+    DescribeConfigDataListResponse, DescribeConfigDataListError
+);
+impl ::tem_core::paginator::Paginate for DescribeConfigDataListRequest {
+    type Item = crate::types::ConfigData;
+    fn cursor(&self) -> ::tem_core::paginator::Cursor {
+        ::tem_core::paginator::Cursor::Token(self.continue_token.clone())
+    }
+    fn set_cursor(&mut self, cursor: ::tem_core::paginator::Cursor) {
+        if let ::tem_core::paginator::Cursor::Token(token) = cursor {
+            self.continue_token = token;
+        }
+    }
+    fn page_info(
+        response: &DescribeConfigDataListResponse,
+    ) -> (usize, ::tem_core::paginator::Next) {
+        let page = ::std::option::Option::Some(response).map(|v| &v.result);
+        (
+            page.map_or(0, |v| v.records.len()),
+            ::tem_core::paginator::Next::Token(page.map(|v| v.continue_token.clone())),
+        )
+    }
+    fn into_items(
+        response: DescribeConfigDataListResponse,
+    ) -> ::std::vec::Vec<crate::types::ConfigData> {
+        ::std::option::Option::Some(response)
+            .map(|v| v.result)
+            .map(|v| v.records)
+            .unwrap_or_default()
+    }
+}
+::tem_core::paginator_impls!(
+    DescribeConfigDataListRequestBuilder => DescribeConfigDataListRequest
+);
 impl crate::Client {
     /// 查询配置列表
     ///
@@ -244,7 +289,7 @@ impl crate::Client {
     /// This API is used to query the list of configurations.
     ///
     /// # Parameters
-    /// [`DescribeConfigDataListRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeConfigDataListRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
     /// - `ContinueToken` (String, optional): 查询游标
@@ -265,13 +310,20 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_config_data_list(
+    ///
+    /// # Pages
+    /// A listing: `.into_paginator()` on the builder gives a [`Paginator`](::tem_core::paginator::Paginator) whose `items()` streams every `Records` of every page, and `pages()` every reply; each page is asked for with the reply's `ContinueToken`.
+    pub fn describe_config_data_list(
         &self,
-        request: &DescribeConfigDataListRequest,
-    ) -> ::std::result::Result<
-        DescribeConfigDataListResponse,
-        ::tem_core::Error<DescribeConfigDataListError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeConfigDataListRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeConfigDataListRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            continue_token: ::std::option::Option::None,
+            limit: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `DescribeDeployApplicationDetail`: 获取分批发布详情
 //!
-//! The request [`DescribeDeployApplicationDetailRequest`], its builder, the response [`DescribeDeployApplicationDetailResponse`], the error [`DescribeDeployApplicationDetailError`], and [`Client::describe_deploy_application_detail`](crate::Client::describe_deploy_application_detail).
+//! The request [`DescribeDeployApplicationDetailRequest`](crate::operation::describe_deploy_application_detail::DescribeDeployApplicationDetailRequest), its builder, the response [`DescribeDeployApplicationDetailResponse`](crate::operation::describe_deploy_application_detail::DescribeDeployApplicationDetailResponse), the error [`DescribeDeployApplicationDetailError`](crate::operation::describe_deploy_application_detail::DescribeDeployApplicationDetailError), and [`Client::describe_deploy_application_detail`](crate::Client::describe_deploy_application_detail).
 /// DescribeDeployApplicationDetail请求参数结构体
 #[non_exhaustive]
 #[derive(
@@ -36,14 +36,18 @@ pub struct DescribeDeployApplicationDetailRequest {
     pub version_id: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`DescribeDeployApplicationDetailRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeDeployApplicationDetailRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeDeployApplicationDetailRequestBuilder {
+pub struct DescribeDeployApplicationDetailRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     version_id: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeDeployApplicationDetailRequestBuilder {
+impl<S> DescribeDeployApplicationDetailRequestBuilder<S> {
     /// 服务id
     ///
     /// Required. Example: `app-xxxxxx`
@@ -163,8 +167,12 @@ pub enum DescribeDeployApplicationDetailError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeDeployApplicationDetailError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -205,35 +213,42 @@ impl ::tem_core::OperationError for DescribeDeployApplicationDetailError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::FailedOperationDescribeRunPodListError(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorDescribeRunPodListError(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::MissingParameterNamespaceIdNull(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::ResourceNotFoundVersionServiceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::FailedOperationDescribeRunPodListError(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDescribeRunPodListError(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::MissingParameterNamespaceIdNull(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionServiceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeDeployApplicationDetailError);
+::tem_core::fluent_builder_impls!(
+    DescribeDeployApplicationDetailRequestBuilder =>
+    DescribeDeployApplicationDetailRequest, DescribeDeployApplicationDetailResponse,
+    DescribeDeployApplicationDetailError
+);
 impl crate::Client {
     /// 获取分批发布详情
     ///
     /// # Parameters
-    /// [`DescribeDeployApplicationDetailRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeDeployApplicationDetailRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境id
     /// - `VersionId` (String, optional): 版本部署id
@@ -258,13 +273,16 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_deploy_application_detail(
+    pub fn describe_deploy_application_detail(
         &self,
-        request: &DescribeDeployApplicationDetailRequest,
-    ) -> ::std::result::Result<
-        DescribeDeployApplicationDetailResponse,
-        ::tem_core::Error<DescribeDeployApplicationDetailError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeDeployApplicationDetailRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeDeployApplicationDetailRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            version_id: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `DescribeEnvironment`: 获取环境基础信息
 //!
-//! The request [`DescribeEnvironmentRequest`], its builder, the response [`DescribeEnvironmentResponse`], the error [`DescribeEnvironmentError`], and [`Client::describe_environment`](crate::Client::describe_environment).
+//! The request [`DescribeEnvironmentRequest`](crate::operation::describe_environment::DescribeEnvironmentRequest), its builder, the response [`DescribeEnvironmentResponse`](crate::operation::describe_environment::DescribeEnvironmentResponse), the error [`DescribeEnvironmentError`](crate::operation::describe_environment::DescribeEnvironmentError), and [`Client::describe_environment`](crate::Client::describe_environment).
 /// DescribeEnvironment请求参数结构体
 ///
 /// DescribeEnvironment request structure.
@@ -37,13 +37,17 @@ pub struct DescribeEnvironmentRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeEnvironmentRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeEnvironmentRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeEnvironmentRequestBuilder {
+pub struct DescribeEnvironmentRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeEnvironmentRequestBuilder {
+impl<S> DescribeEnvironmentRequestBuilder<S> {
     /// 命名空间id
     ///
     /// Namespace ID
@@ -141,8 +145,12 @@ pub enum DescribeEnvironmentError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeEnvironmentError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -168,25 +176,31 @@ impl ::tem_core::OperationError for DescribeEnvironmentError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueNamespaceNotFound(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::MissingParameterNamespaceIdNull(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotFound(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::MissingParameterNamespaceIdNull(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeEnvironmentError);
+::tem_core::fluent_builder_impls!(
+    DescribeEnvironmentRequestBuilder => DescribeEnvironmentRequest,
+    DescribeEnvironmentResponse, DescribeEnvironmentError
+);
 impl crate::Client {
     /// 获取环境基础信息
     ///
@@ -195,7 +209,7 @@ impl crate::Client {
     /// This API is used to obtain the basic information of an environment.
     ///
     /// # Parameters
-    /// [`DescribeEnvironmentRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeEnvironmentRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 命名空间id
     /// - `SourceChannel` (Integer, optional): 来源Channel
     ///
@@ -214,13 +228,15 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_environment(
+    pub fn describe_environment(
         &self,
-        request: &DescribeEnvironmentRequest,
-    ) -> ::std::result::Result<
-        DescribeEnvironmentResponse,
-        ::tem_core::Error<DescribeEnvironmentError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeEnvironmentRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeEnvironmentRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

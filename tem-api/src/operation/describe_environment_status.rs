@@ -3,7 +3,7 @@
 
 //! `DescribeEnvironmentStatus`: 获取环境状态
 //!
-//! The request [`DescribeEnvironmentStatusRequest`], its builder, the response [`DescribeEnvironmentStatusResponse`], the error [`DescribeEnvironmentStatusError`], and [`Client::describe_environment_status`](crate::Client::describe_environment_status).
+//! The request [`DescribeEnvironmentStatusRequest`](crate::operation::describe_environment_status::DescribeEnvironmentStatusRequest), its builder, the response [`DescribeEnvironmentStatusResponse`](crate::operation::describe_environment_status::DescribeEnvironmentStatusResponse), the error [`DescribeEnvironmentStatusError`](crate::operation::describe_environment_status::DescribeEnvironmentStatusError), and [`Client::describe_environment_status`](crate::Client::describe_environment_status).
 /// DescribeEnvironmentStatus请求参数结构体
 ///
 /// DescribeEnvironmentStatus request structure.
@@ -37,13 +37,17 @@ pub struct DescribeEnvironmentStatusRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeEnvironmentStatusRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeEnvironmentStatusRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeEnvironmentStatusRequestBuilder {
+pub struct DescribeEnvironmentStatusRequestBuilder<S = ()> {
     environment_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeEnvironmentStatusRequestBuilder {
+impl<S> DescribeEnvironmentStatusRequestBuilder<S> {
     /// 命名空间id
     ///
     /// ID of the environment
@@ -146,8 +150,12 @@ pub enum DescribeEnvironmentStatusError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeEnvironmentStatusError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -170,24 +178,30 @@ impl ::tem_core::OperationError for DescribeEnvironmentStatusError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorActionReadTimeout(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::ResourceNotFoundNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorActionReadTimeout(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::ResourceNotFoundNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeEnvironmentStatusError);
+::tem_core::fluent_builder_impls!(
+    DescribeEnvironmentStatusRequestBuilder => DescribeEnvironmentStatusRequest,
+    DescribeEnvironmentStatusResponse, DescribeEnvironmentStatusError
+);
 impl crate::Client {
     /// 获取环境状态
     ///
@@ -196,7 +210,7 @@ impl crate::Client {
     /// This API is used to obtain the environment status.
     ///
     /// # Parameters
-    /// [`DescribeEnvironmentStatusRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeEnvironmentStatusRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentIds` (Array of String, required): 命名空间id
     /// - `SourceChannel` (Integer, optional): 来源Channel
     ///
@@ -214,13 +228,15 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_environment_status(
+    pub fn describe_environment_status(
         &self,
-        request: &DescribeEnvironmentStatusRequest,
-    ) -> ::std::result::Result<
-        DescribeEnvironmentStatusResponse,
-        ::tem_core::Error<DescribeEnvironmentStatusError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeEnvironmentStatusRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeEnvironmentStatusRequestBuilder {
+            environment_ids: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

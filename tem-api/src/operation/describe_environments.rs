@@ -3,7 +3,7 @@
 
 //! `DescribeEnvironments`: 获取环境列表
 //!
-//! The request [`DescribeEnvironmentsRequest`], its builder, the response [`DescribeEnvironmentsResponse`], the error [`DescribeEnvironmentsError`], and [`Client::describe_environments`](crate::Client::describe_environments).
+//! The request [`DescribeEnvironmentsRequest`](crate::operation::describe_environments::DescribeEnvironmentsRequest), its builder, the response [`DescribeEnvironmentsResponse`](crate::operation::describe_environments::DescribeEnvironmentsResponse), the error [`DescribeEnvironmentsError`](crate::operation::describe_environments::DescribeEnvironmentsError), and [`Client::describe_environments`](crate::Client::describe_environments).
 /// DescribeEnvironments请求参数结构体
 ///
 /// DescribeEnvironments request structure.
@@ -88,17 +88,21 @@ pub struct DescribeEnvironmentsRequest {
     pub environment_id: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`DescribeEnvironmentsRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeEnvironmentsRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeEnvironmentsRequestBuilder {
+pub struct DescribeEnvironmentsRequestBuilder<S = ()> {
     limit: ::std::option::Option<i64>,
     offset: ::std::option::Option<i64>,
     source_channel: ::std::option::Option<i64>,
     filters: ::std::option::Option<::std::vec::Vec<crate::types::QueryFilter>>,
     sort_info: ::std::option::Option<crate::types::SortType>,
     environment_id: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeEnvironmentsRequestBuilder {
+impl<S> DescribeEnvironmentsRequestBuilder<S> {
     /// 分页limit，默认：20
     ///
     /// Pagination limit
@@ -232,8 +236,12 @@ pub enum DescribeEnvironmentsError {
     ResourceNotFoundNamespaceNotFound(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeEnvironmentsError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -256,24 +264,61 @@ impl ::tem_core::OperationError for DescribeEnvironmentsError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorActionReadTimeout(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InvalidParameterValueInvalidTenantInfo(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::ResourceNotFoundNamespaceNotFound(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorActionReadTimeout(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InvalidParameterValueInvalidTenantInfo(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::ResourceNotFoundNamespaceNotFound(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeEnvironmentsError);
+::tem_core::fluent_builder_impls!(
+    DescribeEnvironmentsRequestBuilder => DescribeEnvironmentsRequest,
+    DescribeEnvironmentsResponse, DescribeEnvironmentsError
+);
+impl ::tem_core::paginator::Paginate for DescribeEnvironmentsRequest {
+    type Item = crate::types::TemNamespaceInfo;
+    fn cursor(&self) -> ::tem_core::paginator::Cursor {
+        ::tem_core::paginator::Cursor::Offset(self.offset.unwrap_or(0))
+    }
+    fn set_cursor(&mut self, cursor: ::tem_core::paginator::Cursor) {
+        if let ::tem_core::paginator::Cursor::Offset(offset) = cursor {
+            self.offset = ::std::option::Option::Some(offset);
+        }
+    }
+    fn page_info(
+        response: &DescribeEnvironmentsResponse,
+    ) -> (usize, ::tem_core::paginator::Next) {
+        let page = ::std::option::Option::Some(response).map(|v| &v.result);
+        (
+            page.map_or(0, |v| v.records.len()),
+            ::tem_core::paginator::Next::Total(page.map(|v| v.total)),
+        )
+    }
+    fn into_items(
+        response: DescribeEnvironmentsResponse,
+    ) -> ::std::vec::Vec<crate::types::TemNamespaceInfo> {
+        ::std::option::Option::Some(response)
+            .map(|v| v.result)
+            .map(|v| v.records)
+            .unwrap_or_default()
+    }
+}
+::tem_core::paginator_impls!(
+    DescribeEnvironmentsRequestBuilder => DescribeEnvironmentsRequest
+);
 impl crate::Client {
     /// 获取环境列表
     ///
@@ -282,7 +327,7 @@ impl crate::Client {
     /// This API is used to obtain the list of environments.
     ///
     /// # Parameters
-    /// [`DescribeEnvironmentsRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeEnvironmentsRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `Limit` (Integer, optional): 分页limit，默认：20
     /// - `Offset` (Integer, optional): 分页下标，默认：0
     /// - `SourceChannel` (Integer, optional): 来源source
@@ -304,13 +349,22 @@ impl crate::Client {
     /// - `ResourceNotFound.NamespaceNotFound`: 环境不存在。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_environments(
+    ///
+    /// # Pages
+    /// A listing: `.into_paginator()` on the builder gives a [`Paginator`](::tem_core::paginator::Paginator) whose `items()` streams every `Records` of every page, and `pages()` every reply; each page is asked for with the next `Offset`.
+    pub fn describe_environments(
         &self,
-        request: &DescribeEnvironmentsRequest,
-    ) -> ::std::result::Result<
-        DescribeEnvironmentsResponse,
-        ::tem_core::Error<DescribeEnvironmentsError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeEnvironmentsRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeEnvironmentsRequestBuilder {
+            limit: ::std::option::Option::None,
+            offset: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            filters: ::std::option::Option::None,
+            sort_info: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `DescribeIngress`: 查询 Ingress 规则
 //!
-//! The request [`DescribeIngressRequest`], its builder, the response [`DescribeIngressResponse`], the error [`DescribeIngressError`], and [`Client::describe_ingress`](crate::Client::describe_ingress).
+//! The request [`DescribeIngressRequest`](crate::operation::describe_ingress::DescribeIngressRequest), its builder, the response [`DescribeIngressResponse`](crate::operation::describe_ingress::DescribeIngressResponse), the error [`DescribeIngressError`](crate::operation::describe_ingress::DescribeIngressError), and [`Client::describe_ingress`](crate::Client::describe_ingress).
 /// DescribeIngress请求参数结构体
 ///
 /// DescribeIngress request structure.
@@ -51,15 +51,19 @@ pub struct DescribeIngressRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeIngressRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeIngressRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeIngressRequestBuilder {
+pub struct DescribeIngressRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     cluster_namespace: ::std::option::Option<::std::string::String>,
     ingress_name: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeIngressRequestBuilder {
+impl<S> DescribeIngressRequestBuilder<S> {
     /// 环境ID
     ///
     /// Environment ID
@@ -191,8 +195,12 @@ pub enum DescribeIngressError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeIngressError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -215,24 +223,30 @@ impl ::tem_core::OperationError for DescribeIngressError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDescribeIngressError(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDescribeIngressError(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeIngressError);
+::tem_core::fluent_builder_impls!(
+    DescribeIngressRequestBuilder => DescribeIngressRequest, DescribeIngressResponse,
+    DescribeIngressError
+);
 impl crate::Client {
     /// 查询 Ingress 规则
     ///
@@ -241,7 +255,7 @@ impl crate::Client {
     /// This API is used to query an ingress rule.
     ///
     /// # Parameters
-    /// [`DescribeIngressRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeIngressRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `ClusterNamespace` (String, required): 环境namespace
     /// - `IngressName` (String, required): ingress 规则名
@@ -261,13 +275,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_ingress(
+    pub fn describe_ingress(
         &self,
-        request: &DescribeIngressRequest,
-    ) -> ::std::result::Result<
-        DescribeIngressResponse,
-        ::tem_core::Error<DescribeIngressError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeIngressRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeIngressRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            cluster_namespace: ::std::option::Option::None,
+            ingress_name: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

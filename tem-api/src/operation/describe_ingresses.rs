@@ -3,7 +3,7 @@
 
 //! `DescribeIngresses`: 查询 Ingress 规则列表
 //!
-//! The request [`DescribeIngressesRequest`], its builder, the response [`DescribeIngressesResponse`], the error [`DescribeIngressesError`], and [`Client::describe_ingresses`](crate::Client::describe_ingresses).
+//! The request [`DescribeIngressesRequest`](crate::operation::describe_ingresses::DescribeIngressesRequest), its builder, the response [`DescribeIngressesResponse`](crate::operation::describe_ingresses::DescribeIngressesResponse), the error [`DescribeIngressesError`](crate::operation::describe_ingresses::DescribeIngressesError), and [`Client::describe_ingresses`](crate::Client::describe_ingresses).
 /// DescribeIngresses请求参数结构体
 ///
 /// DescribeIngresses request structure.
@@ -56,15 +56,19 @@ pub struct DescribeIngressesRequest {
     pub ingress_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 /// Builds [`DescribeIngressesRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeIngressesRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeIngressesRequestBuilder {
+pub struct DescribeIngressesRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     cluster_namespace: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
     ingress_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeIngressesRequestBuilder {
+impl<S> DescribeIngressesRequestBuilder<S> {
     /// 环境 id
     ///
     /// Environment ID
@@ -198,8 +202,12 @@ pub enum DescribeIngressesError {
     ResourceNotFoundVersionNamespaceNotFound(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeIngressesError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -225,25 +233,31 @@ impl ::tem_core::OperationError for DescribeIngressesError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::FailedOperationDescribeServiceListError(metadata)
-            | Self::InternalErrorDescribeServiceListError(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::MissingParameterNamespaceIdNull(metadata)
-            | Self::ResourceNotFoundMicroserviceOffline(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::FailedOperationDescribeServiceListError(metadata) => metadata,
+            Self::InternalErrorDescribeServiceListError(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::MissingParameterNamespaceIdNull(metadata) => metadata,
+            Self::ResourceNotFoundMicroserviceOffline(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeIngressesError);
+::tem_core::fluent_builder_impls!(
+    DescribeIngressesRequestBuilder => DescribeIngressesRequest,
+    DescribeIngressesResponse, DescribeIngressesError
+);
 impl crate::Client {
     /// 查询 Ingress 规则列表
     ///
@@ -252,7 +266,7 @@ impl crate::Client {
     /// This API is used to query the list of ingress rules.
     ///
     /// # Parameters
-    /// [`DescribeIngressesRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeIngressesRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 id
     /// - `ClusterNamespace` (String, required): 环境 namespace
     /// - `SourceChannel` (Integer, optional): 来源渠道
@@ -273,13 +287,17 @@ impl crate::Client {
     /// - `ResourceNotFound.VersionNamespaceNotFound`: 找不到版本对应的环境。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_ingresses(
+    pub fn describe_ingresses(
         &self,
-        request: &DescribeIngressesRequest,
-    ) -> ::std::result::Result<
-        DescribeIngressesResponse,
-        ::tem_core::Error<DescribeIngressesError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeIngressesRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeIngressesRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            cluster_namespace: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            ingress_names: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

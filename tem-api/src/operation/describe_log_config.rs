@@ -3,7 +3,7 @@
 
 //! `DescribeLogConfig`: 查询日志收集配置详情
 //!
-//! The request [`DescribeLogConfigRequest`], its builder, the response [`DescribeLogConfigResponse`], the error [`DescribeLogConfigError`], and [`Client::describe_log_config`](crate::Client::describe_log_config).
+//! The request [`DescribeLogConfigRequest`](crate::operation::describe_log_config::DescribeLogConfigRequest), its builder, the response [`DescribeLogConfigResponse`](crate::operation::describe_log_config::DescribeLogConfigResponse), the error [`DescribeLogConfigError`](crate::operation::describe_log_config::DescribeLogConfigError), and [`Client::describe_log_config`](crate::Client::describe_log_config).
 /// DescribeLogConfig请求参数结构体
 ///
 /// DescribeLogConfig request structure.
@@ -39,14 +39,18 @@ pub struct DescribeLogConfigRequest {
     pub application_id: ::std::string::String,
 }
 /// Builds [`DescribeLogConfigRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeLogConfigRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeLogConfigRequestBuilder {
+pub struct DescribeLogConfigRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     name: ::std::option::Option<::std::string::String>,
     application_id: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeLogConfigRequestBuilder {
+impl<S> DescribeLogConfigRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -170,8 +174,12 @@ pub enum DescribeLogConfigError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeLogConfigError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -197,25 +205,31 @@ impl ::tem_core::OperationError for DescribeLogConfigError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorDescribeLogConfigError(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::ResourceNotFoundLogConfigNotFound(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDescribeLogConfigError(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::ResourceNotFoundLogConfigNotFound(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeLogConfigError);
+::tem_core::fluent_builder_impls!(
+    DescribeLogConfigRequestBuilder => DescribeLogConfigRequest,
+    DescribeLogConfigResponse, DescribeLogConfigError
+);
 impl crate::Client {
     /// 查询日志收集配置详情
     ///
@@ -224,7 +238,7 @@ impl crate::Client {
     /// This API is used to query details of a log collecting configuration.
     ///
     /// # Parameters
-    /// [`DescribeLogConfigRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeLogConfigRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `Name` (String, required): 配置名
     /// - `ApplicationId` (String, required): 应用 ID
@@ -244,13 +258,16 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_log_config(
+    pub fn describe_log_config(
         &self,
-        request: &DescribeLogConfigRequest,
-    ) -> ::std::result::Result<
-        DescribeLogConfigResponse,
-        ::tem_core::Error<DescribeLogConfigError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeLogConfigRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeLogConfigRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `DescribePagedLogConfigList`: 查询分页的日志收集配置列表
 //!
-//! The request [`DescribePagedLogConfigListRequest`], its builder, the response [`DescribePagedLogConfigListResponse`], the error [`DescribePagedLogConfigListError`], and [`Client::describe_paged_log_config_list`](crate::Client::describe_paged_log_config_list).
+//! The request [`DescribePagedLogConfigListRequest`](crate::operation::describe_paged_log_config_list::DescribePagedLogConfigListRequest), its builder, the response [`DescribePagedLogConfigListResponse`](crate::operation::describe_paged_log_config_list::DescribePagedLogConfigListResponse), the error [`DescribePagedLogConfigListError`](crate::operation::describe_paged_log_config_list::DescribePagedLogConfigListError), and [`Client::describe_paged_log_config_list`](crate::Client::describe_paged_log_config_list).
 /// DescribePagedLogConfigList请求参数结构体
 ///
 /// DescribePagedLogConfigList request structure.
@@ -85,17 +85,21 @@ pub struct DescribePagedLogConfigListRequest {
     pub continue_token: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`DescribePagedLogConfigListRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribePagedLogConfigListRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribePagedLogConfigListRequestBuilder {
+pub struct DescribePagedLogConfigListRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     application_id: ::std::option::Option<::std::string::String>,
     application_name: ::std::option::Option<::std::string::String>,
     name: ::std::option::Option<::std::string::String>,
     limit: ::std::option::Option<i64>,
     continue_token: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribePagedLogConfigListRequestBuilder {
+impl<S> DescribePagedLogConfigListRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -250,8 +254,12 @@ pub enum DescribePagedLogConfigListError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribePagedLogConfigListError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -280,26 +288,63 @@ impl ::tem_core::OperationError for DescribePagedLogConfigListError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorDescribeConfigDataListError(metadata)
-            | Self::InternalErrorDescribeLogConfigListError(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDescribeConfigDataListError(metadata) => metadata,
+            Self::InternalErrorDescribeLogConfigListError(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribePagedLogConfigListError);
+::tem_core::fluent_builder_impls!(
+    DescribePagedLogConfigListRequestBuilder => DescribePagedLogConfigListRequest,
+    DescribePagedLogConfigListResponse, DescribePagedLogConfigListError
+);
+impl ::tem_core::paginator::Paginate for DescribePagedLogConfigListRequest {
+    type Item = crate::types::LogConfig;
+    fn cursor(&self) -> ::tem_core::paginator::Cursor {
+        ::tem_core::paginator::Cursor::Token(self.continue_token.clone())
+    }
+    fn set_cursor(&mut self, cursor: ::tem_core::paginator::Cursor) {
+        if let ::tem_core::paginator::Cursor::Token(token) = cursor {
+            self.continue_token = token;
+        }
+    }
+    fn page_info(
+        response: &DescribePagedLogConfigListResponse,
+    ) -> (usize, ::tem_core::paginator::Next) {
+        let page = ::std::option::Option::Some(response).map(|v| &v.result);
+        (
+            page.map_or(0, |v| v.records.len()),
+            ::tem_core::paginator::Next::Token(page.map(|v| v.continue_token.clone())),
+        )
+    }
+    fn into_items(
+        response: DescribePagedLogConfigListResponse,
+    ) -> ::std::vec::Vec<crate::types::LogConfig> {
+        ::std::option::Option::Some(response)
+            .map(|v| v.result)
+            .map(|v| v.records)
+            .unwrap_or_default()
+    }
+}
+::tem_core::paginator_impls!(
+    DescribePagedLogConfigListRequestBuilder => DescribePagedLogConfigListRequest
+);
 impl crate::Client {
     /// 查询分页的日志收集配置列表
     ///
@@ -308,7 +353,7 @@ impl crate::Client {
     /// This API is used to querying the list of log collecting configurations.
     ///
     /// # Parameters
-    /// [`DescribePagedLogConfigListRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribePagedLogConfigListRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `ApplicationId` (String, optional): 应用 ID
     /// - `ApplicationName` (String, optional): 应用名
@@ -332,13 +377,22 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_paged_log_config_list(
+    ///
+    /// # Pages
+    /// A listing: `.into_paginator()` on the builder gives a [`Paginator`](::tem_core::paginator::Paginator) whose `items()` streams every `Records` of every page, and `pages()` every reply; each page is asked for with the reply's `ContinueToken`.
+    pub fn describe_paged_log_config_list(
         &self,
-        request: &DescribePagedLogConfigListRequest,
-    ) -> ::std::result::Result<
-        DescribePagedLogConfigListResponse,
-        ::tem_core::Error<DescribePagedLogConfigListError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribePagedLogConfigListRequestBuilder<::tem_core::fluent::Sender> {
+        DescribePagedLogConfigListRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            application_name: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            limit: ::std::option::Option::None,
+            continue_token: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

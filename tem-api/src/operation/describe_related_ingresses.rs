@@ -3,7 +3,7 @@
 
 //! `DescribeRelatedIngresses`: 查询应用关联的 Ingress 规则列表
 //!
-//! The request [`DescribeRelatedIngressesRequest`], its builder, the response [`DescribeRelatedIngressesResponse`], the error [`DescribeRelatedIngressesError`], and [`Client::describe_related_ingresses`](crate::Client::describe_related_ingresses).
+//! The request [`DescribeRelatedIngressesRequest`](crate::operation::describe_related_ingresses::DescribeRelatedIngressesRequest), its builder, the response [`DescribeRelatedIngressesResponse`](crate::operation::describe_related_ingresses::DescribeRelatedIngressesResponse), the error [`DescribeRelatedIngressesError`](crate::operation::describe_related_ingresses::DescribeRelatedIngressesError), and [`Client::describe_related_ingresses`](crate::Client::describe_related_ingresses).
 /// DescribeRelatedIngresses请求参数结构体
 ///
 /// DescribeRelatedIngresses request structure.
@@ -51,15 +51,19 @@ pub struct DescribeRelatedIngressesRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DescribeRelatedIngressesRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DescribeRelatedIngressesRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DescribeRelatedIngressesRequestBuilder {
+pub struct DescribeRelatedIngressesRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     cluster_namespace: ::std::option::Option<::std::string::String>,
     application_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DescribeRelatedIngressesRequestBuilder {
+impl<S> DescribeRelatedIngressesRequestBuilder<S> {
     /// 环境 id
     ///
     /// Environment ID
@@ -194,8 +198,12 @@ pub enum DescribeRelatedIngressesError {
     ResourceNotFoundVersionNamespaceNotFound(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DescribeRelatedIngressesError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -221,25 +229,31 @@ impl ::tem_core::OperationError for DescribeRelatedIngressesError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDescribeServiceIngressError(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::MissingParameterNamespaceIdNull(metadata)
-            | Self::MissingParameterServiceIdNull(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDescribeServiceIngressError(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::MissingParameterNamespaceIdNull(metadata) => metadata,
+            Self::MissingParameterServiceIdNull(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DescribeRelatedIngressesError);
+::tem_core::fluent_builder_impls!(
+    DescribeRelatedIngressesRequestBuilder => DescribeRelatedIngressesRequest,
+    DescribeRelatedIngressesResponse, DescribeRelatedIngressesError
+);
 impl crate::Client {
     /// 查询应用关联的 Ingress 规则列表
     ///
@@ -248,7 +262,7 @@ impl crate::Client {
     /// This API is used to query the list of ingress rules associated with the application.
     ///
     /// # Parameters
-    /// [`DescribeRelatedIngressesRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeRelatedIngressesRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 id
     /// - `ClusterNamespace` (String, required): 环境 namespace
     /// - `ApplicationId` (String, required): 应用 ID
@@ -269,13 +283,17 @@ impl crate::Client {
     /// - `ResourceNotFound.VersionNamespaceNotFound`: 找不到版本对应的环境。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn describe_related_ingresses(
+    pub fn describe_related_ingresses(
         &self,
-        request: &DescribeRelatedIngressesRequest,
-    ) -> ::std::result::Result<
-        DescribeRelatedIngressesResponse,
-        ::tem_core::Error<DescribeRelatedIngressesError>,
-    > {
-        self.core().send(request).await
+    ) -> DescribeRelatedIngressesRequestBuilder<::tem_core::fluent::Sender> {
+        DescribeRelatedIngressesRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            cluster_namespace: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

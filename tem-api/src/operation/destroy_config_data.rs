@@ -3,7 +3,7 @@
 
 //! `DestroyConfigData`: 销毁配置
 //!
-//! The request [`DestroyConfigDataRequest`], its builder, the response [`DestroyConfigDataResponse`], the error [`DestroyConfigDataError`], and [`Client::destroy_config_data`](crate::Client::destroy_config_data).
+//! The request [`DestroyConfigDataRequest`](crate::operation::destroy_config_data::DestroyConfigDataRequest), its builder, the response [`DestroyConfigDataResponse`](crate::operation::destroy_config_data::DestroyConfigDataResponse), the error [`DestroyConfigDataError`](crate::operation::destroy_config_data::DestroyConfigDataError), and [`Client::destroy_config_data`](crate::Client::destroy_config_data).
 /// DestroyConfigData请求参数结构体
 ///
 /// DestroyConfigData request structure.
@@ -44,14 +44,18 @@ pub struct DestroyConfigDataRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DestroyConfigDataRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DestroyConfigDataRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DestroyConfigDataRequestBuilder {
+pub struct DestroyConfigDataRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     name: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DestroyConfigDataRequestBuilder {
+impl<S> DestroyConfigDataRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -157,8 +161,12 @@ pub enum DestroyConfigDataError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DestroyConfigDataError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -175,22 +183,28 @@ impl ::tem_core::OperationError for DestroyConfigDataError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DestroyConfigDataError);
+::tem_core::fluent_builder_impls!(
+    DestroyConfigDataRequestBuilder => DestroyConfigDataRequest,
+    DestroyConfigDataResponse, DestroyConfigDataError
+);
 impl crate::Client {
     /// 销毁配置
     ///
@@ -199,7 +213,7 @@ impl crate::Client {
     /// This API is used to terminate a configuration.
     ///
     /// # Parameters
-    /// [`DestroyConfigDataRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DestroyConfigDataRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `Name` (String, required): 配置名
     /// - `SourceChannel` (Integer, optional): 来源渠道
@@ -216,13 +230,16 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn destroy_config_data(
+    pub fn destroy_config_data(
         &self,
-        request: &DestroyConfigDataRequest,
-    ) -> ::std::result::Result<
-        DestroyConfigDataResponse,
-        ::tem_core::Error<DestroyConfigDataError>,
-    > {
-        self.core().send(request).await
+    ) -> DestroyConfigDataRequestBuilder<::tem_core::fluent::Sender> {
+        DestroyConfigDataRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `DestroyEnvironment`: 销毁环境
 //!
-//! The request [`DestroyEnvironmentRequest`], its builder, the response [`DestroyEnvironmentResponse`], the error [`DestroyEnvironmentError`], and [`Client::destroy_environment`](crate::Client::destroy_environment).
+//! The request [`DestroyEnvironmentRequest`](crate::operation::destroy_environment::DestroyEnvironmentRequest), its builder, the response [`DestroyEnvironmentResponse`](crate::operation::destroy_environment::DestroyEnvironmentResponse), the error [`DestroyEnvironmentError`](crate::operation::destroy_environment::DestroyEnvironmentError), and [`Client::destroy_environment`](crate::Client::destroy_environment).
 /// DestroyEnvironment请求参数结构体
 ///
 /// DestroyEnvironment request structure.
@@ -37,13 +37,17 @@ pub struct DestroyEnvironmentRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DestroyEnvironmentRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DestroyEnvironmentRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DestroyEnvironmentRequestBuilder {
+pub struct DestroyEnvironmentRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DestroyEnvironmentRequestBuilder {
+impl<S> DestroyEnvironmentRequestBuilder<S> {
     /// 命名空间ID
     ///
     /// Namespace ID.
@@ -133,8 +137,12 @@ pub enum DestroyEnvironmentError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DestroyEnvironmentError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -154,23 +162,29 @@ impl ::tem_core::OperationError for DestroyEnvironmentError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::ResourceInUseEnvironmentAlreadyLocked(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::ResourceInUseEnvironmentAlreadyLocked(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DestroyEnvironmentError);
+::tem_core::fluent_builder_impls!(
+    DestroyEnvironmentRequestBuilder => DestroyEnvironmentRequest,
+    DestroyEnvironmentResponse, DestroyEnvironmentError
+);
 impl crate::Client {
     /// 销毁环境
     ///
@@ -179,7 +193,7 @@ impl crate::Client {
     /// This API is used to terminate an environment.
     ///
     /// # Parameters
-    /// [`DestroyEnvironmentRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DestroyEnvironmentRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 命名空间ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
     ///
@@ -196,13 +210,15 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn destroy_environment(
+    pub fn destroy_environment(
         &self,
-        request: &DestroyEnvironmentRequest,
-    ) -> ::std::result::Result<
-        DestroyEnvironmentResponse,
-        ::tem_core::Error<DestroyEnvironmentError>,
-    > {
-        self.core().send(request).await
+    ) -> DestroyEnvironmentRequestBuilder<::tem_core::fluent::Sender> {
+        DestroyEnvironmentRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

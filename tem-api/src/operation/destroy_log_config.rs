@@ -3,7 +3,7 @@
 
 //! `DestroyLogConfig`: 销毁日志收集配置
 //!
-//! The request [`DestroyLogConfigRequest`], its builder, the response [`DestroyLogConfigResponse`], the error [`DestroyLogConfigError`], and [`Client::destroy_log_config`](crate::Client::destroy_log_config).
+//! The request [`DestroyLogConfigRequest`](crate::operation::destroy_log_config::DestroyLogConfigRequest), its builder, the response [`DestroyLogConfigResponse`](crate::operation::destroy_log_config::DestroyLogConfigResponse), the error [`DestroyLogConfigError`](crate::operation::destroy_log_config::DestroyLogConfigError), and [`Client::destroy_log_config`](crate::Client::destroy_log_config).
 /// DestroyLogConfig请求参数结构体
 ///
 /// DestroyLogConfig request structure.
@@ -44,14 +44,18 @@ pub struct DestroyLogConfigRequest {
     pub application_id: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`DestroyLogConfigRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DestroyLogConfigRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DestroyLogConfigRequestBuilder {
+pub struct DestroyLogConfigRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     name: ::std::option::Option<::std::string::String>,
     application_id: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DestroyLogConfigRequestBuilder {
+impl<S> DestroyLogConfigRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -164,8 +168,12 @@ pub enum DestroyLogConfigError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DestroyLogConfigError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -188,24 +196,30 @@ impl ::tem_core::OperationError for DestroyLogConfigError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDeleteLogConfigError(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDeleteLogConfigError(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DestroyLogConfigError);
+::tem_core::fluent_builder_impls!(
+    DestroyLogConfigRequestBuilder => DestroyLogConfigRequest, DestroyLogConfigResponse,
+    DestroyLogConfigError
+);
 impl crate::Client {
     /// 销毁日志收集配置
     ///
@@ -214,7 +228,7 @@ impl crate::Client {
     /// This API is used to terminate a log collecting configuration.
     ///
     /// # Parameters
-    /// [`DestroyLogConfigRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DestroyLogConfigRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `Name` (String, required): 配置名
     /// - `ApplicationId` (String, optional): 应用 ID
@@ -233,13 +247,16 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn destroy_log_config(
+    pub fn destroy_log_config(
         &self,
-        request: &DestroyLogConfigRequest,
-    ) -> ::std::result::Result<
-        DestroyLogConfigResponse,
-        ::tem_core::Error<DestroyLogConfigError>,
-    > {
-        self.core().send(request).await
+    ) -> DestroyLogConfigRequestBuilder<::tem_core::fluent::Sender> {
+        DestroyLogConfigRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `DisableApplicationAutoscaler`: 关闭应用弹性策略组合
 //!
-//! The request [`DisableApplicationAutoscalerRequest`], its builder, the response [`DisableApplicationAutoscalerResponse`], the error [`DisableApplicationAutoscalerError`], and [`Client::disable_application_autoscaler`](crate::Client::disable_application_autoscaler).
+//! The request [`DisableApplicationAutoscalerRequest`](crate::operation::disable_application_autoscaler::DisableApplicationAutoscalerRequest), its builder, the response [`DisableApplicationAutoscalerResponse`](crate::operation::disable_application_autoscaler::DisableApplicationAutoscalerResponse), the error [`DisableApplicationAutoscalerError`](crate::operation::disable_application_autoscaler::DisableApplicationAutoscalerError), and [`Client::disable_application_autoscaler`](crate::Client::disable_application_autoscaler).
 /// DisableApplicationAutoscaler请求参数结构体
 ///
 /// DisableApplicationAutoscaler request structure.
@@ -51,15 +51,19 @@ pub struct DisableApplicationAutoscalerRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`DisableApplicationAutoscalerRequest`]; `build` fails naming the first required parameter not set.
+/// From [`DisableApplicationAutoscalerRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct DisableApplicationAutoscalerRequestBuilder {
+pub struct DisableApplicationAutoscalerRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     autoscaler_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl DisableApplicationAutoscalerRequestBuilder {
+impl<S> DisableApplicationAutoscalerRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -185,8 +189,12 @@ pub enum DisableApplicationAutoscalerError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for DisableApplicationAutoscalerError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -200,21 +208,27 @@ impl ::tem_core::OperationError for DisableApplicationAutoscalerError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::ResourceUnavailableApplicationStopped(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::ResourceUnavailableApplicationStopped(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(DisableApplicationAutoscalerError);
+::tem_core::fluent_builder_impls!(
+    DisableApplicationAutoscalerRequestBuilder => DisableApplicationAutoscalerRequest,
+    DisableApplicationAutoscalerResponse, DisableApplicationAutoscalerError
+);
 impl crate::Client {
     /// 关闭应用弹性策略组合
     ///
@@ -223,7 +237,7 @@ impl crate::Client {
     /// This API is used to disable a scaling rule.
     ///
     /// # Parameters
-    /// [`DisableApplicationAutoscalerRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DisableApplicationAutoscalerRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `AutoscalerId` (String, required): 弹性伸缩策略ID
@@ -240,13 +254,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn disable_application_autoscaler(
+    pub fn disable_application_autoscaler(
         &self,
-        request: &DisableApplicationAutoscalerRequest,
-    ) -> ::std::result::Result<
-        DisableApplicationAutoscalerResponse,
-        ::tem_core::Error<DisableApplicationAutoscalerError>,
-    > {
-        self.core().send(request).await
+    ) -> DisableApplicationAutoscalerRequestBuilder<::tem_core::fluent::Sender> {
+        DisableApplicationAutoscalerRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            autoscaler_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `EnableApplicationAutoscaler`: 启用应用弹性策略组合
 //!
-//! The request [`EnableApplicationAutoscalerRequest`], its builder, the response [`EnableApplicationAutoscalerResponse`], the error [`EnableApplicationAutoscalerError`], and [`Client::enable_application_autoscaler`](crate::Client::enable_application_autoscaler).
+//! The request [`EnableApplicationAutoscalerRequest`](crate::operation::enable_application_autoscaler::EnableApplicationAutoscalerRequest), its builder, the response [`EnableApplicationAutoscalerResponse`](crate::operation::enable_application_autoscaler::EnableApplicationAutoscalerResponse), the error [`EnableApplicationAutoscalerError`](crate::operation::enable_application_autoscaler::EnableApplicationAutoscalerError), and [`Client::enable_application_autoscaler`](crate::Client::enable_application_autoscaler).
 /// EnableApplicationAutoscaler请求参数结构体
 ///
 /// EnableApplicationAutoscaler request structure.
@@ -51,15 +51,19 @@ pub struct EnableApplicationAutoscalerRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`EnableApplicationAutoscalerRequest`]; `build` fails naming the first required parameter not set.
+/// From [`EnableApplicationAutoscalerRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct EnableApplicationAutoscalerRequestBuilder {
+pub struct EnableApplicationAutoscalerRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     autoscaler_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl EnableApplicationAutoscalerRequestBuilder {
+impl<S> EnableApplicationAutoscalerRequestBuilder<S> {
     /// 服务id
     ///
     /// Service ID
@@ -187,8 +191,12 @@ pub enum EnableApplicationAutoscalerError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for EnableApplicationAutoscalerError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -205,22 +213,28 @@ impl ::tem_core::OperationError for EnableApplicationAutoscalerError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::ResourceUnavailableApplicationStopped(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::ResourceUnavailableApplicationStopped(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(EnableApplicationAutoscalerError);
+::tem_core::fluent_builder_impls!(
+    EnableApplicationAutoscalerRequestBuilder => EnableApplicationAutoscalerRequest,
+    EnableApplicationAutoscalerResponse, EnableApplicationAutoscalerError
+);
 impl crate::Client {
     /// 启用应用弹性策略组合
     ///
@@ -229,7 +243,7 @@ impl crate::Client {
     /// This API is used to enable a scaling rule.
     ///
     /// # Parameters
-    /// [`EnableApplicationAutoscalerRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`EnableApplicationAutoscalerRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `AutoscalerId` (String, required): 弹性伸缩策略ID
@@ -247,13 +261,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn enable_application_autoscaler(
+    pub fn enable_application_autoscaler(
         &self,
-        request: &EnableApplicationAutoscalerRequest,
-    ) -> ::std::result::Result<
-        EnableApplicationAutoscalerResponse,
-        ::tem_core::Error<EnableApplicationAutoscalerError>,
-    > {
-        self.core().send(request).await
+    ) -> EnableApplicationAutoscalerRequestBuilder<::tem_core::fluent::Sender> {
+        EnableApplicationAutoscalerRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            autoscaler_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `GenerateApplicationPackageDownloadUrl`: 生成应用程序包预签名下载链接
 //!
-//! The request [`GenerateApplicationPackageDownloadUrlRequest`], its builder, the response [`GenerateApplicationPackageDownloadUrlResponse`], the error [`GenerateApplicationPackageDownloadUrlError`], and [`Client::generate_application_package_download_url`](crate::Client::generate_application_package_download_url).
+//! The request [`GenerateApplicationPackageDownloadUrlRequest`](crate::operation::generate_application_package_download_url::GenerateApplicationPackageDownloadUrlRequest), its builder, the response [`GenerateApplicationPackageDownloadUrlResponse`](crate::operation::generate_application_package_download_url::GenerateApplicationPackageDownloadUrlResponse), the error [`GenerateApplicationPackageDownloadUrlError`](crate::operation::generate_application_package_download_url::GenerateApplicationPackageDownloadUrlError), and [`Client::generate_application_package_download_url`](crate::Client::generate_application_package_download_url).
 /// GenerateApplicationPackageDownloadUrl请求参数结构体
 ///
 /// GenerateApplicationPackageDownloadUrl request structure.
@@ -51,15 +51,19 @@ pub struct GenerateApplicationPackageDownloadUrlRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`GenerateApplicationPackageDownloadUrlRequest`]; `build` fails naming the first required parameter not set.
+/// From [`GenerateApplicationPackageDownloadUrlRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct GenerateApplicationPackageDownloadUrlRequestBuilder {
+pub struct GenerateApplicationPackageDownloadUrlRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     pkg_name: ::std::option::Option<::std::string::String>,
     deploy_version: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl GenerateApplicationPackageDownloadUrlRequestBuilder {
+impl<S> GenerateApplicationPackageDownloadUrlRequestBuilder<S> {
     /// 应用ID
     ///
     /// Application ID
@@ -183,8 +187,12 @@ pub enum GenerateApplicationPackageDownloadUrlError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for GenerateApplicationPackageDownloadUrlError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -195,20 +203,28 @@ impl ::tem_core::OperationError for GenerateApplicationPackageDownloadUrlError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(GenerateApplicationPackageDownloadUrlError);
+::tem_core::fluent_builder_impls!(
+    GenerateApplicationPackageDownloadUrlRequestBuilder =>
+    GenerateApplicationPackageDownloadUrlRequest,
+    GenerateApplicationPackageDownloadUrlResponse,
+    GenerateApplicationPackageDownloadUrlError
+);
 impl crate::Client {
     /// 生成应用程序包预签名下载链接
     ///
@@ -217,7 +233,7 @@ impl crate::Client {
     /// This API is used to generate the pre-signed download URL for the specified application package.
     ///
     /// # Parameters
-    /// [`GenerateApplicationPackageDownloadUrlRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`GenerateApplicationPackageDownloadUrlRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 应用ID
     /// - `PkgName` (String, required): 包名
     /// - `DeployVersion` (String, required): 需要下载的包版本
@@ -233,13 +249,19 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn generate_application_package_download_url(
+    pub fn generate_application_package_download_url(
         &self,
-        request: &GenerateApplicationPackageDownloadUrlRequest,
-    ) -> ::std::result::Result<
-        GenerateApplicationPackageDownloadUrlResponse,
-        ::tem_core::Error<GenerateApplicationPackageDownloadUrlError>,
+    ) -> GenerateApplicationPackageDownloadUrlRequestBuilder<
+        ::tem_core::fluent::Sender,
     > {
-        self.core().send(request).await
+        GenerateApplicationPackageDownloadUrlRequestBuilder {
+            application_id: ::std::option::Option::None,
+            pkg_name: ::std::option::Option::None,
+            deploy_version: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

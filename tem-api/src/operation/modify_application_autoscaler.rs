@@ -3,7 +3,7 @@
 
 //! `ModifyApplicationAutoscaler`: 修改弹性伸缩策略组合
 //!
-//! The request [`ModifyApplicationAutoscalerRequest`], its builder, the response [`ModifyApplicationAutoscalerResponse`], the error [`ModifyApplicationAutoscalerError`], and [`Client::modify_application_autoscaler`](crate::Client::modify_application_autoscaler).
+//! The request [`ModifyApplicationAutoscalerRequest`](crate::operation::modify_application_autoscaler::ModifyApplicationAutoscalerRequest), its builder, the response [`ModifyApplicationAutoscalerResponse`](crate::operation::modify_application_autoscaler::ModifyApplicationAutoscalerResponse), the error [`ModifyApplicationAutoscalerError`](crate::operation::modify_application_autoscaler::ModifyApplicationAutoscalerError), and [`Client::modify_application_autoscaler`](crate::Client::modify_application_autoscaler).
 /// ModifyApplicationAutoscaler请求参数结构体
 ///
 /// ModifyApplicationAutoscaler request structure.
@@ -58,16 +58,20 @@ pub struct ModifyApplicationAutoscalerRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`ModifyApplicationAutoscalerRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ModifyApplicationAutoscalerRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ModifyApplicationAutoscalerRequestBuilder {
+pub struct ModifyApplicationAutoscalerRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     autoscaler_id: ::std::option::Option<::std::string::String>,
     autoscaler: ::std::option::Option<crate::types::Autoscaler>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ModifyApplicationAutoscalerRequestBuilder {
+impl<S> ModifyApplicationAutoscalerRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -224,8 +228,12 @@ pub enum ModifyApplicationAutoscalerError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for ModifyApplicationAutoscalerError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -263,29 +271,37 @@ impl ::tem_core::OperationError for ModifyApplicationAutoscalerError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InvalidParameterValueAtLeastOneScalerRuleShouldBeApplied(metadata)
-            | Self::InvalidParameterValueAutoScalerLargerThanOne(metadata)
-            | Self::InvalidParameterValueCronHpaReplicasInvalid(metadata)
-            | Self::InvalidParameterValueHpaMinMaxInvalid(metadata)
-            | Self::InvalidParameterValueHpaThresholdInvalid(metadata)
-            | Self::MissingParameterMinMaxNumNull(metadata)
-            | Self::MissingParameterScalerIdNull(metadata)
-            | Self::ResourceUnavailableApplicationStopped(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InvalidParameterValueAtLeastOneScalerRuleShouldBeApplied(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueAutoScalerLargerThanOne(metadata) => metadata,
+            Self::InvalidParameterValueCronHpaReplicasInvalid(metadata) => metadata,
+            Self::InvalidParameterValueHpaMinMaxInvalid(metadata) => metadata,
+            Self::InvalidParameterValueHpaThresholdInvalid(metadata) => metadata,
+            Self::MissingParameterMinMaxNumNull(metadata) => metadata,
+            Self::MissingParameterScalerIdNull(metadata) => metadata,
+            Self::ResourceUnavailableApplicationStopped(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(ModifyApplicationAutoscalerError);
+::tem_core::fluent_builder_impls!(
+    ModifyApplicationAutoscalerRequestBuilder => ModifyApplicationAutoscalerRequest,
+    ModifyApplicationAutoscalerResponse, ModifyApplicationAutoscalerError
+);
 impl crate::Client {
     /// 修改弹性伸缩策略组合
     ///
@@ -294,7 +310,7 @@ impl crate::Client {
     /// This API is used to modify a scaling rule.
     ///
     /// # Parameters
-    /// [`ModifyApplicationAutoscalerRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyApplicationAutoscalerRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `AutoscalerId` (String, required): 弹性伸缩策略ID
@@ -320,13 +336,18 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn modify_application_autoscaler(
+    pub fn modify_application_autoscaler(
         &self,
-        request: &ModifyApplicationAutoscalerRequest,
-    ) -> ::std::result::Result<
-        ModifyApplicationAutoscalerResponse,
-        ::tem_core::Error<ModifyApplicationAutoscalerError>,
-    > {
-        self.core().send(request).await
+    ) -> ModifyApplicationAutoscalerRequestBuilder<::tem_core::fluent::Sender> {
+        ModifyApplicationAutoscalerRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            autoscaler_id: ::std::option::Option::None,
+            autoscaler: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `ModifyApplicationInfo`: 修改应用基本信息
 //!
-//! The request [`ModifyApplicationInfoRequest`], its builder, the response [`ModifyApplicationInfoResponse`], the error [`ModifyApplicationInfoError`], and [`Client::modify_application_info`](crate::Client::modify_application_info).
+//! The request [`ModifyApplicationInfoRequest`](crate::operation::modify_application_info::ModifyApplicationInfoRequest), its builder, the response [`ModifyApplicationInfoResponse`](crate::operation::modify_application_info::ModifyApplicationInfoResponse), the error [`ModifyApplicationInfoError`](crate::operation::modify_application_info::ModifyApplicationInfoError), and [`Client::modify_application_info`](crate::Client::modify_application_info).
 /// ModifyApplicationInfo请求参数结构体
 ///
 /// ModifyApplicationInfo request structure.
@@ -56,15 +56,19 @@ pub struct ModifyApplicationInfoRequest {
     pub enable_tracing: ::std::option::Option<u64>,
 }
 /// Builds [`ModifyApplicationInfoRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ModifyApplicationInfoRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ModifyApplicationInfoRequestBuilder {
+pub struct ModifyApplicationInfoRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     description: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
     enable_tracing: ::std::option::Option<u64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ModifyApplicationInfoRequestBuilder {
+impl<S> ModifyApplicationInfoRequestBuilder<S> {
     /// 应用ID
     ///
     /// Application ID
@@ -185,8 +189,12 @@ pub enum ModifyApplicationInfoError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for ModifyApplicationInfoError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -209,24 +217,30 @@ impl ::tem_core::OperationError for ModifyApplicationInfoError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorCreateApmResourceError(metadata)
-            | Self::InternalErrorCreateServiceError(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorCreateApmResourceError(metadata) => metadata,
+            Self::InternalErrorCreateServiceError(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(ModifyApplicationInfoError);
+::tem_core::fluent_builder_impls!(
+    ModifyApplicationInfoRequestBuilder => ModifyApplicationInfoRequest,
+    ModifyApplicationInfoResponse, ModifyApplicationInfoError
+);
 impl crate::Client {
     /// 修改应用基本信息
     ///
@@ -235,7 +249,7 @@ impl crate::Client {
     /// This API is used to modify the basic information of an application.
     ///
     /// # Parameters
-    /// [`ModifyApplicationInfoRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyApplicationInfoRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 应用ID
     /// - `Description` (String, required): 描述
     /// - `SourceChannel` (Integer, optional): 来源渠道
@@ -255,13 +269,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn modify_application_info(
+    pub fn modify_application_info(
         &self,
-        request: &ModifyApplicationInfoRequest,
-    ) -> ::std::result::Result<
-        ModifyApplicationInfoResponse,
-        ::tem_core::Error<ModifyApplicationInfoError>,
-    > {
-        self.core().send(request).await
+    ) -> ModifyApplicationInfoRequestBuilder<::tem_core::fluent::Sender> {
+        ModifyApplicationInfoRequestBuilder {
+            application_id: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            enable_tracing: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `ModifyApplicationReplicas`: 修改应用实例数量
 //!
-//! The request [`ModifyApplicationReplicasRequest`], its builder, the response [`ModifyApplicationReplicasResponse`], the error [`ModifyApplicationReplicasError`], and [`Client::modify_application_replicas`](crate::Client::modify_application_replicas).
+//! The request [`ModifyApplicationReplicasRequest`](crate::operation::modify_application_replicas::ModifyApplicationReplicasRequest), its builder, the response [`ModifyApplicationReplicasResponse`](crate::operation::modify_application_replicas::ModifyApplicationReplicasResponse), the error [`ModifyApplicationReplicasError`](crate::operation::modify_application_replicas::ModifyApplicationReplicasError), and [`Client::modify_application_replicas`](crate::Client::modify_application_replicas).
 /// ModifyApplicationReplicas请求参数结构体
 #[non_exhaustive]
 #[derive(
@@ -41,15 +41,19 @@ pub struct ModifyApplicationReplicasRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`ModifyApplicationReplicasRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ModifyApplicationReplicasRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ModifyApplicationReplicasRequestBuilder {
+pub struct ModifyApplicationReplicasRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     replicas: ::std::option::Option<i64>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ModifyApplicationReplicasRequestBuilder {
+impl<S> ModifyApplicationReplicasRequestBuilder<S> {
     /// 应用id
     ///
     /// Required. Example: `app-xxxxxx`
@@ -159,8 +163,12 @@ pub enum ModifyApplicationReplicasError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for ModifyApplicationReplicasError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -177,27 +185,33 @@ impl ::tem_core::OperationError for ModifyApplicationReplicasError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::OperationDeniedResourceIsolated(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::OperationDeniedResourceIsolated(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(ModifyApplicationReplicasError);
+::tem_core::fluent_builder_impls!(
+    ModifyApplicationReplicasRequestBuilder => ModifyApplicationReplicasRequest,
+    ModifyApplicationReplicasResponse, ModifyApplicationReplicasError
+);
 impl crate::Client {
     /// 修改应用实例数量
     ///
     /// # Parameters
-    /// [`ModifyApplicationReplicasRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyApplicationReplicasRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 应用id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `Replicas` (Integer, required): 实例数量
@@ -215,13 +229,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn modify_application_replicas(
+    pub fn modify_application_replicas(
         &self,
-        request: &ModifyApplicationReplicasRequest,
-    ) -> ::std::result::Result<
-        ModifyApplicationReplicasResponse,
-        ::tem_core::Error<ModifyApplicationReplicasError>,
-    > {
-        self.core().send(request).await
+    ) -> ModifyApplicationReplicasRequestBuilder<::tem_core::fluent::Sender> {
+        ModifyApplicationReplicasRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            replicas: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

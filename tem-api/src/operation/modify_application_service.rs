@@ -3,7 +3,7 @@
 
 //! `ModifyApplicationService`: 修改服务访问方式列表
 //!
-//! The request [`ModifyApplicationServiceRequest`], its builder, the response [`ModifyApplicationServiceResponse`], the error [`ModifyApplicationServiceError`], and [`Client::modify_application_service`](crate::Client::modify_application_service).
+//! The request [`ModifyApplicationServiceRequest`](crate::operation::modify_application_service::ModifyApplicationServiceRequest), its builder, the response [`ModifyApplicationServiceResponse`](crate::operation::modify_application_service::ModifyApplicationServiceResponse), the error [`ModifyApplicationServiceError`](crate::operation::modify_application_service::ModifyApplicationServiceError), and [`Client::modify_application_service`](crate::Client::modify_application_service).
 /// ModifyApplicationService请求参数结构体
 ///
 /// ModifyApplicationService request structure.
@@ -66,16 +66,20 @@ pub struct ModifyApplicationServiceRequest {
     pub data: ::std::option::Option<crate::types::ServicePortMapping>,
 }
 /// Builds [`ModifyApplicationServiceRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ModifyApplicationServiceRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ModifyApplicationServiceRequestBuilder {
+pub struct ModifyApplicationServiceRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
     service: ::std::option::Option<crate::types::EksService>,
     data: ::std::option::Option<crate::types::ServicePortMapping>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ModifyApplicationServiceRequestBuilder {
+impl<S> ModifyApplicationServiceRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -222,8 +226,12 @@ pub enum ModifyApplicationServiceError {
     ResourceNotFoundVersionNamespaceNotFound(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for ModifyApplicationServiceError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -270,32 +278,42 @@ impl ::tem_core::OperationError for ModifyApplicationServiceError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InvalidParameterApplicationAccessServiceReachMaximum(metadata)
-            | Self::InvalidParameterLBServiceCannotSupportTcpUdpSameTime(metadata)
-            | Self::InvalidParameterMustProvidePortMappingRules(metadata)
-            | Self::InvalidParameterServiceNameNotValid(metadata)
-            | Self::InvalidParameterServiceUseReserveSuffix(metadata)
-            | Self::InvalidParameterTooManyPortMappingRules(metadata)
-            | Self::InvalidParameterValueApplicationServiceNotFound(metadata)
-            | Self::InvalidParameterValueInvalidEksServiceType(metadata)
-            | Self::InvalidParameterValuePortIsReserved(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InvalidParameterApplicationAccessServiceReachMaximum(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterLBServiceCannotSupportTcpUdpSameTime(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterMustProvidePortMappingRules(metadata) => metadata,
+            Self::InvalidParameterServiceNameNotValid(metadata) => metadata,
+            Self::InvalidParameterServiceUseReserveSuffix(metadata) => metadata,
+            Self::InvalidParameterTooManyPortMappingRules(metadata) => metadata,
+            Self::InvalidParameterValueApplicationServiceNotFound(metadata) => metadata,
+            Self::InvalidParameterValueInvalidEksServiceType(metadata) => metadata,
+            Self::InvalidParameterValuePortIsReserved(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(ModifyApplicationServiceError);
+::tem_core::fluent_builder_impls!(
+    ModifyApplicationServiceRequestBuilder => ModifyApplicationServiceRequest,
+    ModifyApplicationServiceResponse, ModifyApplicationServiceError
+);
 impl crate::Client {
     /// 修改服务访问方式列表
     ///
@@ -304,7 +322,7 @@ impl crate::Client {
     /// This API is used to modify an access policy.
     ///
     /// # Parameters
-    /// [`ModifyApplicationServiceRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyApplicationServiceRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
@@ -333,13 +351,18 @@ impl crate::Client {
     /// - `ResourceNotFound.VersionNamespaceNotFound`: 找不到版本对应的环境。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn modify_application_service(
+    pub fn modify_application_service(
         &self,
-        request: &ModifyApplicationServiceRequest,
-    ) -> ::std::result::Result<
-        ModifyApplicationServiceResponse,
-        ::tem_core::Error<ModifyApplicationServiceError>,
-    > {
-        self.core().send(request).await
+    ) -> ModifyApplicationServiceRequestBuilder<::tem_core::fluent::Sender> {
+        ModifyApplicationServiceRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            service: ::std::option::Option::None,
+            data: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

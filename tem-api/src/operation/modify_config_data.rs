@@ -3,7 +3,7 @@
 
 //! `ModifyConfigData`: 编辑配置
 //!
-//! The request [`ModifyConfigDataRequest`], its builder, the response [`ModifyConfigDataResponse`], the error [`ModifyConfigDataError`], and [`Client::modify_config_data`](crate::Client::modify_config_data).
+//! The request [`ModifyConfigDataRequest`](crate::operation::modify_config_data::ModifyConfigDataRequest), its builder, the response [`ModifyConfigDataResponse`](crate::operation::modify_config_data::ModifyConfigDataResponse), the error [`ModifyConfigDataError`](crate::operation::modify_config_data::ModifyConfigDataError), and [`Client::modify_config_data`](crate::Client::modify_config_data).
 /// ModifyConfigData请求参数结构体
 ///
 /// ModifyConfigData request structure.
@@ -51,15 +51,19 @@ pub struct ModifyConfigDataRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`ModifyConfigDataRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ModifyConfigDataRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ModifyConfigDataRequestBuilder {
+pub struct ModifyConfigDataRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     name: ::std::option::Option<::std::string::String>,
     data: ::std::option::Option<::std::vec::Vec<crate::types::Pair>>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ModifyConfigDataRequestBuilder {
+impl<S> ModifyConfigDataRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -183,8 +187,12 @@ pub enum ModifyConfigDataError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for ModifyConfigDataError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -201,22 +209,28 @@ impl ::tem_core::OperationError for ModifyConfigDataError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorModifyConfigDataError(metadata)
-            | Self::InvalidParameterValueConfigDataInvalid(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorModifyConfigDataError(metadata) => metadata,
+            Self::InvalidParameterValueConfigDataInvalid(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(ModifyConfigDataError);
+::tem_core::fluent_builder_impls!(
+    ModifyConfigDataRequestBuilder => ModifyConfigDataRequest, ModifyConfigDataResponse,
+    ModifyConfigDataError
+);
 impl crate::Client {
     /// 编辑配置
     ///
@@ -225,7 +239,7 @@ impl crate::Client {
     /// This API is used to modify a configuration.
     ///
     /// # Parameters
-    /// [`ModifyConfigDataRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyConfigDataRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `Name` (String, required): 配置名
     /// - `Data` (Array of Pair, required): 配置信息
@@ -243,13 +257,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn modify_config_data(
+    pub fn modify_config_data(
         &self,
-        request: &ModifyConfigDataRequest,
-    ) -> ::std::result::Result<
-        ModifyConfigDataResponse,
-        ::tem_core::Error<ModifyConfigDataError>,
-    > {
-        self.core().send(request).await
+    ) -> ModifyConfigDataRequestBuilder<::tem_core::fluent::Sender> {
+        ModifyConfigDataRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            data: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `ModifyEnvironment`: 编辑环境
 //!
-//! The request [`ModifyEnvironmentRequest`], its builder, the response [`ModifyEnvironmentResponse`], the error [`ModifyEnvironmentError`], and [`Client::modify_environment`](crate::Client::modify_environment).
+//! The request [`ModifyEnvironmentRequest`](crate::operation::modify_environment::ModifyEnvironmentRequest), its builder, the response [`ModifyEnvironmentResponse`](crate::operation::modify_environment::ModifyEnvironmentResponse), the error [`ModifyEnvironmentError`](crate::operation::modify_environment::ModifyEnvironmentError), and [`Client::modify_environment`](crate::Client::modify_environment).
 /// ModifyEnvironment请求参数结构体
 ///
 /// ModifyEnvironment request structure.
@@ -97,8 +97,9 @@ pub struct ModifyEnvironmentRequest {
     pub env_type: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`ModifyEnvironmentRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ModifyEnvironmentRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ModifyEnvironmentRequestBuilder {
+pub struct ModifyEnvironmentRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     environment_name: ::std::option::Option<::std::string::String>,
     description: ::std::option::Option<::std::string::String>,
@@ -106,9 +107,12 @@ pub struct ModifyEnvironmentRequestBuilder {
     subnet_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     source_channel: ::std::option::Option<i64>,
     env_type: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ModifyEnvironmentRequestBuilder {
+impl<S> ModifyEnvironmentRequestBuilder<S> {
     /// 环境id
     ///
     /// Environment ID
@@ -274,8 +278,12 @@ pub enum ModifyEnvironmentError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for ModifyEnvironmentError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -304,26 +312,32 @@ impl ::tem_core::OperationError for ModifyEnvironmentError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorAddNewNodeError(metadata)
-            | Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InvalidParameterValueEnvironmentNameImmutable(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::OperationDeniedResourceIsolated(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorAddNewNodeError(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InvalidParameterValueEnvironmentNameImmutable(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::OperationDeniedResourceIsolated(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(ModifyEnvironmentError);
+::tem_core::fluent_builder_impls!(
+    ModifyEnvironmentRequestBuilder => ModifyEnvironmentRequest,
+    ModifyEnvironmentResponse, ModifyEnvironmentError
+);
 impl crate::Client {
     /// 编辑环境
     ///
@@ -332,7 +346,7 @@ impl crate::Client {
     /// This API is used to edit an environment.
     ///
     /// # Parameters
-    /// [`ModifyEnvironmentRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyEnvironmentRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境id
     /// - `EnvironmentName` (String, optional): 环境名称。环境名称不可修改
     /// - `Description` (String, optional): 环境描述
@@ -357,13 +371,20 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn modify_environment(
+    pub fn modify_environment(
         &self,
-        request: &ModifyEnvironmentRequest,
-    ) -> ::std::result::Result<
-        ModifyEnvironmentResponse,
-        ::tem_core::Error<ModifyEnvironmentError>,
-    > {
-        self.core().send(request).await
+    ) -> ModifyEnvironmentRequestBuilder<::tem_core::fluent::Sender> {
+        ModifyEnvironmentRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            environment_name: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            vpc: ::std::option::Option::None,
+            subnet_ids: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            env_type: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

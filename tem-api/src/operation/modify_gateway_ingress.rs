@@ -3,7 +3,7 @@
 
 //! `ModifyGatewayIngress`: 修改网关的转发配置
 //!
-//! The request [`ModifyGatewayIngressRequest`], its builder, the response [`ModifyGatewayIngressResponse`], the error [`ModifyGatewayIngressError`], and [`Client::modify_gateway_ingress`](crate::Client::modify_gateway_ingress).
+//! The request [`ModifyGatewayIngressRequest`](crate::operation::modify_gateway_ingress::ModifyGatewayIngressRequest), its builder, the response [`ModifyGatewayIngressResponse`](crate::operation::modify_gateway_ingress::ModifyGatewayIngressResponse), the error [`ModifyGatewayIngressError`](crate::operation::modify_gateway_ingress::ModifyGatewayIngressError), and [`Client::modify_gateway_ingress`](crate::Client::modify_gateway_ingress).
 /// ModifyGatewayIngress请求参数结构体
 #[non_exhaustive]
 #[derive(
@@ -96,8 +96,9 @@ pub struct ModifyGatewayIngressRequest {
     pub rewrite_type: ::std::option::Option<::std::string::String>,
 }
 /// Builds [`ModifyGatewayIngressRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ModifyGatewayIngressRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ModifyGatewayIngressRequestBuilder {
+pub struct ModifyGatewayIngressRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     gateway_name: ::std::option::Option<::std::string::String>,
     gateway_type: ::std::option::Option<::std::string::String>,
@@ -106,9 +107,12 @@ pub struct ModifyGatewayIngressRequestBuilder {
     mixed: ::std::option::Option<bool>,
     tls: ::std::option::Option<::std::vec::Vec<crate::types::IngressTls>>,
     rewrite_type: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ModifyGatewayIngressRequestBuilder {
+impl<S> ModifyGatewayIngressRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Optional. Example: `en-xxx`
@@ -255,8 +259,12 @@ pub enum ModifyGatewayIngressError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for ModifyGatewayIngressError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -273,27 +281,33 @@ impl ::tem_core::OperationError for ModifyGatewayIngressError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorModifyGatewayIngressError(metadata)
-            | Self::InvalidParameterValueIngressRulesConflict(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorModifyGatewayIngressError(metadata) => metadata,
+            Self::InvalidParameterValueIngressRulesConflict(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(ModifyGatewayIngressError);
+::tem_core::fluent_builder_impls!(
+    ModifyGatewayIngressRequestBuilder => ModifyGatewayIngressRequest,
+    ModifyGatewayIngressResponse, ModifyGatewayIngressError
+);
 impl crate::Client {
     /// 修改网关的转发配置
     ///
     /// # Parameters
-    /// [`ModifyGatewayIngressRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyGatewayIngressRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, optional): 环境 ID
     /// - `GatewayName` (String, optional): 网关名称
     /// - `GatewayType` (String, optional): 网关类型，如 clb
@@ -315,13 +329,21 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn modify_gateway_ingress(
+    pub fn modify_gateway_ingress(
         &self,
-        request: &ModifyGatewayIngressRequest,
-    ) -> ::std::result::Result<
-        ModifyGatewayIngressResponse,
-        ::tem_core::Error<ModifyGatewayIngressError>,
-    > {
-        self.core().send(request).await
+    ) -> ModifyGatewayIngressRequestBuilder<::tem_core::fluent::Sender> {
+        ModifyGatewayIngressRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            gateway_name: ::std::option::Option::None,
+            gateway_type: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            rules: ::std::option::Option::None,
+            mixed: ::std::option::Option::None,
+            tls: ::std::option::Option::None,
+            rewrite_type: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

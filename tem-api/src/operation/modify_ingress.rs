@@ -3,7 +3,7 @@
 
 //! `ModifyIngress`: 创建或者更新 Ingress 规则
 //!
-//! The request [`ModifyIngressRequest`], its builder, the response [`ModifyIngressResponse`], the error [`ModifyIngressError`], and [`Client::modify_ingress`](crate::Client::modify_ingress).
+//! The request [`ModifyIngressRequest`](crate::operation::modify_ingress::ModifyIngressRequest), its builder, the response [`ModifyIngressResponse`](crate::operation::modify_ingress::ModifyIngressResponse), the error [`ModifyIngressError`](crate::operation::modify_ingress::ModifyIngressError), and [`Client::modify_ingress`](crate::Client::modify_ingress).
 /// ModifyIngress请求参数结构体
 ///
 /// ModifyIngress request structure.
@@ -37,13 +37,17 @@ pub struct ModifyIngressRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`ModifyIngressRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ModifyIngressRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ModifyIngressRequestBuilder {
+pub struct ModifyIngressRequestBuilder<S = ()> {
     ingress: ::std::option::Option<crate::types::IngressInfo>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ModifyIngressRequestBuilder {
+impl<S> ModifyIngressRequestBuilder<S> {
     /// Ingress 规则配置
     ///
     /// Ingress rule configuration
@@ -141,8 +145,12 @@ pub enum ModifyIngressError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for ModifyIngressError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -168,25 +176,33 @@ impl ::tem_core::OperationError for ModifyIngressError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::FailedOperationUpdateIngressError(metadata)
-            | Self::InternalErrorUpdateIngressError(metadata)
-            | Self::InvalidParameterValueIngressRewriteRequiredHttpsEnable(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::FailedOperationUpdateIngressError(metadata) => metadata,
+            Self::InternalErrorUpdateIngressError(metadata) => metadata,
+            Self::InvalidParameterValueIngressRewriteRequiredHttpsEnable(metadata) => {
+                metadata
+            }
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(ModifyIngressError);
+::tem_core::fluent_builder_impls!(
+    ModifyIngressRequestBuilder => ModifyIngressRequest, ModifyIngressResponse,
+    ModifyIngressError
+);
 impl crate::Client {
     /// 创建或者更新 Ingress 规则
     ///
@@ -199,7 +215,7 @@ impl crate::Client {
     /// This API is used to create or update an ingress rule.
     ///
     /// # Parameters
-    /// [`ModifyIngressRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyIngressRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `Ingress` (IngressInfo, required): Ingress 规则配置
     /// - `SourceChannel` (Integer, optional): 来源渠道
     ///
@@ -221,13 +237,15 @@ impl crate::Client {
     ///
     /// Deprecated in the API description.
     #[deprecated]
-    pub async fn modify_ingress(
+    pub fn modify_ingress(
         &self,
-        request: &ModifyIngressRequest,
-    ) -> ::std::result::Result<
-        ModifyIngressResponse,
-        ::tem_core::Error<ModifyIngressError>,
-    > {
-        self.core().send(request).await
+    ) -> ModifyIngressRequestBuilder<::tem_core::fluent::Sender> {
+        ModifyIngressRequestBuilder {
+            ingress: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

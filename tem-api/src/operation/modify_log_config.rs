@@ -3,7 +3,7 @@
 
 //! `ModifyLogConfig`: 编辑日志收集配置
 //!
-//! The request [`ModifyLogConfigRequest`], its builder, the response [`ModifyLogConfigResponse`], the error [`ModifyLogConfigError`], and [`Client::modify_log_config`](crate::Client::modify_log_config).
+//! The request [`ModifyLogConfigRequest`](crate::operation::modify_log_config::ModifyLogConfigRequest), its builder, the response [`ModifyLogConfigResponse`](crate::operation::modify_log_config::ModifyLogConfigResponse), the error [`ModifyLogConfigError`](crate::operation::modify_log_config::ModifyLogConfigError), and [`Client::modify_log_config`](crate::Client::modify_log_config).
 /// ModifyLogConfig请求参数结构体
 ///
 /// ModifyLogConfig request structure.
@@ -46,15 +46,19 @@ pub struct ModifyLogConfigRequest {
     pub application_id: ::std::string::String,
 }
 /// Builds [`ModifyLogConfigRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ModifyLogConfigRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ModifyLogConfigRequestBuilder {
+pub struct ModifyLogConfigRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     name: ::std::option::Option<::std::string::String>,
     data: ::std::option::Option<crate::types::LogConfig>,
     application_id: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ModifyLogConfigRequestBuilder {
+impl<S> ModifyLogConfigRequestBuilder<S> {
     /// 环境 ID
     ///
     /// Environment ID
@@ -185,8 +189,12 @@ pub enum ModifyLogConfigError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for ModifyLogConfigError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -206,23 +214,29 @@ impl ::tem_core::OperationError for ModifyLogConfigError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorModifyLogConfigError(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorModifyLogConfigError(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(ModifyLogConfigError);
+::tem_core::fluent_builder_impls!(
+    ModifyLogConfigRequestBuilder => ModifyLogConfigRequest, ModifyLogConfigResponse,
+    ModifyLogConfigError
+);
 impl crate::Client {
     /// 编辑日志收集配置
     ///
@@ -231,7 +245,7 @@ impl crate::Client {
     /// This API is used to modify a log collecting configuration.
     ///
     /// # Parameters
-    /// [`ModifyLogConfigRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyLogConfigRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境 ID
     /// - `Name` (String, required): 配置名
     /// - `Data` (LogConfig, required): 日志收集配置信息
@@ -250,13 +264,17 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn modify_log_config(
+    pub fn modify_log_config(
         &self,
-        request: &ModifyLogConfigRequest,
-    ) -> ::std::result::Result<
-        ModifyLogConfigResponse,
-        ::tem_core::Error<ModifyLogConfigError>,
-    > {
-        self.core().send(request).await
+    ) -> ModifyLogConfigRequestBuilder<::tem_core::fluent::Sender> {
+        ModifyLogConfigRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            data: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

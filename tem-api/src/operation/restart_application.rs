@@ -3,7 +3,7 @@
 
 //! `RestartApplication`: 服务重启
 //!
-//! The request [`RestartApplicationRequest`], its builder, the response [`RestartApplicationResponse`], the error [`RestartApplicationError`], and [`Client::restart_application`](crate::Client::restart_application).
+//! The request [`RestartApplicationRequest`](crate::operation::restart_application::RestartApplicationRequest), its builder, the response [`RestartApplicationResponse`](crate::operation::restart_application::RestartApplicationResponse), the error [`RestartApplicationError`](crate::operation::restart_application::RestartApplicationError), and [`Client::restart_application`](crate::Client::restart_application).
 /// RestartApplication请求参数结构体
 ///
 /// RestartApplication request structure.
@@ -44,14 +44,18 @@ pub struct RestartApplicationRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`RestartApplicationRequest`]; `build` fails naming the first required parameter not set.
+/// From [`RestartApplicationRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct RestartApplicationRequestBuilder {
+pub struct RestartApplicationRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl RestartApplicationRequestBuilder {
+impl<S> RestartApplicationRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -167,8 +171,12 @@ pub enum RestartApplicationError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for RestartApplicationError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -200,27 +208,33 @@ impl ::tem_core::OperationError for RestartApplicationError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorRestartApplicationError(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::MissingParameterNamespaceIdNull(metadata)
-            | Self::OperationDeniedResourceIsolated(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorRestartApplicationError(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::MissingParameterNamespaceIdNull(metadata) => metadata,
+            Self::OperationDeniedResourceIsolated(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(RestartApplicationError);
+::tem_core::fluent_builder_impls!(
+    RestartApplicationRequestBuilder => RestartApplicationRequest,
+    RestartApplicationResponse, RestartApplicationError
+);
 impl crate::Client {
     /// 服务重启
     ///
@@ -229,7 +243,7 @@ impl crate::Client {
     /// This API is used to restart an application.
     ///
     /// # Parameters
-    /// [`RestartApplicationRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`RestartApplicationRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID/命名空间ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
@@ -251,13 +265,16 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn restart_application(
+    pub fn restart_application(
         &self,
-        request: &RestartApplicationRequest,
-    ) -> ::std::result::Result<
-        RestartApplicationResponse,
-        ::tem_core::Error<RestartApplicationError>,
-    > {
-        self.core().send(request).await
+    ) -> RestartApplicationRequestBuilder<::tem_core::fluent::Sender> {
+        RestartApplicationRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

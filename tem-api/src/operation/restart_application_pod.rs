@@ -3,7 +3,7 @@
 
 //! `RestartApplicationPod`: 重启应用实例
 //!
-//! The request [`RestartApplicationPodRequest`], its builder, the response [`RestartApplicationPodResponse`], the error [`RestartApplicationPodError`], and [`Client::restart_application_pod`](crate::Client::restart_application_pod).
+//! The request [`RestartApplicationPodRequest`](crate::operation::restart_application_pod::RestartApplicationPodRequest), its builder, the response [`RestartApplicationPodResponse`](crate::operation::restart_application_pod::RestartApplicationPodResponse), the error [`RestartApplicationPodError`](crate::operation::restart_application_pod::RestartApplicationPodError), and [`Client::restart_application_pod`](crate::Client::restart_application_pod).
 /// RestartApplicationPod请求参数结构体
 ///
 /// RestartApplicationPod request structure.
@@ -87,8 +87,9 @@ pub struct RestartApplicationPodRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`RestartApplicationPodRequest`]; `build` fails naming the first required parameter not set.
+/// From [`RestartApplicationPodRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct RestartApplicationPodRequestBuilder {
+pub struct RestartApplicationPodRequestBuilder<S = ()> {
     environment_id: ::std::option::Option<::std::string::String>,
     application_id: ::std::option::Option<::std::string::String>,
     pod_name: ::std::option::Option<::std::string::String>,
@@ -96,9 +97,12 @@ pub struct RestartApplicationPodRequestBuilder {
     offset: ::std::option::Option<i64>,
     status: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl RestartApplicationPodRequestBuilder {
+impl<S> RestartApplicationPodRequestBuilder<S> {
     /// 环境id
     ///
     /// Environment ID
@@ -254,8 +258,12 @@ pub enum RestartApplicationPodError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for RestartApplicationPodError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -269,21 +277,27 @@ impl ::tem_core::OperationError for RestartApplicationPodError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(RestartApplicationPodError);
+::tem_core::fluent_builder_impls!(
+    RestartApplicationPodRequestBuilder => RestartApplicationPodRequest,
+    RestartApplicationPodResponse, RestartApplicationPodError
+);
 impl crate::Client {
     /// 重启应用实例
     ///
@@ -292,7 +306,7 @@ impl crate::Client {
     /// This API is used to restart an application pod.
     ///
     /// # Parameters
-    /// [`RestartApplicationPodRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`RestartApplicationPodRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `EnvironmentId` (String, required): 环境id
     /// - `ApplicationId` (String, required): 应用id
     /// - `PodName` (String, required): 名字
@@ -312,13 +326,20 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn restart_application_pod(
+    pub fn restart_application_pod(
         &self,
-        request: &RestartApplicationPodRequest,
-    ) -> ::std::result::Result<
-        RestartApplicationPodResponse,
-        ::tem_core::Error<RestartApplicationPodError>,
-    > {
-        self.core().send(request).await
+    ) -> RestartApplicationPodRequestBuilder<::tem_core::fluent::Sender> {
+        RestartApplicationPodRequestBuilder {
+            environment_id: ::std::option::Option::None,
+            application_id: ::std::option::Option::None,
+            pod_name: ::std::option::Option::None,
+            limit: ::std::option::Option::None,
+            offset: ::std::option::Option::None,
+            status: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

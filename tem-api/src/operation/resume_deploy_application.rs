@@ -3,7 +3,7 @@
 
 //! `ResumeDeployApplication`: 开始下一批次发布
 //!
-//! The request [`ResumeDeployApplicationRequest`], its builder, the response [`ResumeDeployApplicationResponse`], the error [`ResumeDeployApplicationError`], and [`Client::resume_deploy_application`](crate::Client::resume_deploy_application).
+//! The request [`ResumeDeployApplicationRequest`](crate::operation::resume_deploy_application::ResumeDeployApplicationRequest), its builder, the response [`ResumeDeployApplicationResponse`](crate::operation::resume_deploy_application::ResumeDeployApplicationResponse), the error [`ResumeDeployApplicationError`](crate::operation::resume_deploy_application::ResumeDeployApplicationError), and [`Client::resume_deploy_application`](crate::Client::resume_deploy_application).
 /// ResumeDeployApplication请求参数结构体
 #[non_exhaustive]
 #[derive(
@@ -26,13 +26,17 @@ pub struct ResumeDeployApplicationRequest {
     pub environment_id: ::std::string::String,
 }
 /// Builds [`ResumeDeployApplicationRequest`]; `build` fails naming the first required parameter not set.
+/// From [`ResumeDeployApplicationRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct ResumeDeployApplicationRequestBuilder {
+pub struct ResumeDeployApplicationRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl ResumeDeployApplicationRequestBuilder {
+impl<S> ResumeDeployApplicationRequestBuilder<S> {
     /// 需要开始下一批次的服务id
     ///
     /// Required. Example: `app-xxxxxx`
@@ -118,8 +122,12 @@ pub enum ResumeDeployApplicationError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for ResumeDeployApplicationError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -136,27 +144,33 @@ impl ::tem_core::OperationError for ResumeDeployApplicationError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::MissingParameterNamespaceIdNull(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::MissingParameterNamespaceIdNull(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(ResumeDeployApplicationError);
+::tem_core::fluent_builder_impls!(
+    ResumeDeployApplicationRequestBuilder => ResumeDeployApplicationRequest,
+    ResumeDeployApplicationResponse, ResumeDeployApplicationError
+);
 impl crate::Client {
     /// 开始下一批次发布
     ///
     /// # Parameters
-    /// [`ResumeDeployApplicationRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ResumeDeployApplicationRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 需要开始下一批次的服务id
     /// - `EnvironmentId` (String, required): 环境id
     ///
@@ -172,13 +186,15 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn resume_deploy_application(
+    pub fn resume_deploy_application(
         &self,
-        request: &ResumeDeployApplicationRequest,
-    ) -> ::std::result::Result<
-        ResumeDeployApplicationResponse,
-        ::tem_core::Error<ResumeDeployApplicationError>,
-    > {
-        self.core().send(request).await
+    ) -> ResumeDeployApplicationRequestBuilder<::tem_core::fluent::Sender> {
+        ResumeDeployApplicationRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `RevertDeployApplication`: 回滚分批发布
 //!
-//! The request [`RevertDeployApplicationRequest`], its builder, the response [`RevertDeployApplicationResponse`], the error [`RevertDeployApplicationError`], and [`Client::revert_deploy_application`](crate::Client::revert_deploy_application).
+//! The request [`RevertDeployApplicationRequest`](crate::operation::revert_deploy_application::RevertDeployApplicationRequest), its builder, the response [`RevertDeployApplicationResponse`](crate::operation::revert_deploy_application::RevertDeployApplicationResponse), the error [`RevertDeployApplicationError`](crate::operation::revert_deploy_application::RevertDeployApplicationError), and [`Client::revert_deploy_application`](crate::Client::revert_deploy_application).
 /// RevertDeployApplication请求参数结构体
 #[non_exhaustive]
 #[derive(
@@ -26,13 +26,17 @@ pub struct RevertDeployApplicationRequest {
     pub environment_id: ::std::string::String,
 }
 /// Builds [`RevertDeployApplicationRequest`]; `build` fails naming the first required parameter not set.
+/// From [`RevertDeployApplicationRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct RevertDeployApplicationRequestBuilder {
+pub struct RevertDeployApplicationRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl RevertDeployApplicationRequestBuilder {
+impl<S> RevertDeployApplicationRequestBuilder<S> {
     /// 需要回滚的服务id
     ///
     /// Required. Example: `app-xxxxxx`
@@ -116,8 +120,12 @@ pub enum RevertDeployApplicationError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for RevertDeployApplicationError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -131,26 +139,32 @@ impl ::tem_core::OperationError for RevertDeployApplicationError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(RevertDeployApplicationError);
+::tem_core::fluent_builder_impls!(
+    RevertDeployApplicationRequestBuilder => RevertDeployApplicationRequest,
+    RevertDeployApplicationResponse, RevertDeployApplicationError
+);
 impl crate::Client {
     /// 回滚分批发布
     ///
     /// # Parameters
-    /// [`RevertDeployApplicationRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`RevertDeployApplicationRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 需要回滚的服务id
     /// - `EnvironmentId` (String, required): 需要回滚的服务所在环境id
     ///
@@ -165,13 +179,15 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn revert_deploy_application(
+    pub fn revert_deploy_application(
         &self,
-        request: &RevertDeployApplicationRequest,
-    ) -> ::std::result::Result<
-        RevertDeployApplicationResponse,
-        ::tem_core::Error<RevertDeployApplicationError>,
-    > {
-        self.core().send(request).await
+    ) -> RevertDeployApplicationRequestBuilder<::tem_core::fluent::Sender> {
+        RevertDeployApplicationRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

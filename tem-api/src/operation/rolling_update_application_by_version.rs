@@ -3,7 +3,7 @@
 
 //! `RollingUpdateApplicationByVersion`: 更新应用部署版本
 //!
-//! The request [`RollingUpdateApplicationByVersionRequest`], its builder, the response [`RollingUpdateApplicationByVersionResponse`], the error [`RollingUpdateApplicationByVersionError`], and [`Client::rolling_update_application_by_version`](crate::Client::rolling_update_application_by_version).
+//! The request [`RollingUpdateApplicationByVersionRequest`](crate::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest), its builder, the response [`RollingUpdateApplicationByVersionResponse`](crate::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionResponse), the error [`RollingUpdateApplicationByVersionError`](crate::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionError), and [`Client::rolling_update_application_by_version`](crate::Client::rolling_update_application_by_version).
 /// RollingUpdateApplicationByVersion请求参数结构体
 ///
 /// RollingUpdateApplicationByVersion request structure.
@@ -135,8 +135,9 @@ pub struct RollingUpdateApplicationByVersionRequest {
     pub force: ::std::option::Option<bool>,
 }
 /// Builds [`RollingUpdateApplicationByVersionRequest`]; `build` fails naming the first required parameter not set.
+/// From [`RollingUpdateApplicationByVersionRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct RollingUpdateApplicationByVersionRequestBuilder {
+pub struct RollingUpdateApplicationByVersionRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     deploy_version: ::std::option::Option<::std::string::String>,
@@ -148,9 +149,12 @@ pub struct RollingUpdateApplicationByVersionRequestBuilder {
     beta_batch_num: ::std::option::Option<i64>,
     min_available: ::std::option::Option<i64>,
     force: ::std::option::Option<bool>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl RollingUpdateApplicationByVersionRequestBuilder {
+impl<S> RollingUpdateApplicationByVersionRequestBuilder<S> {
     /// 应用ID
     ///
     /// Application ID
@@ -404,8 +408,12 @@ pub enum RollingUpdateApplicationByVersionError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for RollingUpdateApplicationByVersionError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -491,45 +499,52 @@ impl ::tem_core::OperationError for RollingUpdateApplicationByVersionError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorDefaultInternalError(metadata)
-            | Self::InternalErrorDeployVersionError(metadata)
-            | Self::InvalidParameterValueApmNotBind(metadata)
-            | Self::InvalidParameterValueInvalidDeployVersion(metadata)
-            | Self::InvalidParameterValueInvalidEnvName(metadata)
-            | Self::InvalidParameterValueInvalidMountPath(metadata)
-            | Self::InvalidParameterValueJdkVersionRequired(metadata)
-            | Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueOsNotSupport(metadata)
-            | Self::InvalidParameterValueRegistryNotBind(metadata)
-            | Self::InvalidParameterValueServiceNotBelongToAppid(metadata)
-            | Self::InvalidParameterValueServicePodReachMaximum(metadata)
-            | Self::InvalidParameterValueTemIdInvalid(metadata)
-            | Self::InvalidParameterValueVersionLengthLimit(metadata)
-            | Self::InvalidParameterValueVersionLowerCase(metadata)
-            | Self::MissingParameterDeployModeNull(metadata)
-            | Self::MissingParameterDeployVersionNull(metadata)
-            | Self::MissingParameterLogsetOrTopicNull(metadata)
-            | Self::MissingParameterNamespaceIdNull(metadata)
-            | Self::MissingParameterSvcRepoNotReady(metadata)
-            | Self::ResourceInUseServiceDeploying(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundVersionNamespaceNotFound(metadata)
-            | Self::ResourceUnavailableWaitForKruise(metadata)
-            | Self::UnauthorizedOperationMissingEksLogRole(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorDefaultInternalError(metadata) => metadata,
+            Self::InternalErrorDeployVersionError(metadata) => metadata,
+            Self::InvalidParameterValueApmNotBind(metadata) => metadata,
+            Self::InvalidParameterValueInvalidDeployVersion(metadata) => metadata,
+            Self::InvalidParameterValueInvalidEnvName(metadata) => metadata,
+            Self::InvalidParameterValueInvalidMountPath(metadata) => metadata,
+            Self::InvalidParameterValueJdkVersionRequired(metadata) => metadata,
+            Self::InvalidParameterValueNamespaceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueOsNotSupport(metadata) => metadata,
+            Self::InvalidParameterValueRegistryNotBind(metadata) => metadata,
+            Self::InvalidParameterValueServiceNotBelongToAppid(metadata) => metadata,
+            Self::InvalidParameterValueServicePodReachMaximum(metadata) => metadata,
+            Self::InvalidParameterValueTemIdInvalid(metadata) => metadata,
+            Self::InvalidParameterValueVersionLengthLimit(metadata) => metadata,
+            Self::InvalidParameterValueVersionLowerCase(metadata) => metadata,
+            Self::MissingParameterDeployModeNull(metadata) => metadata,
+            Self::MissingParameterDeployVersionNull(metadata) => metadata,
+            Self::MissingParameterLogsetOrTopicNull(metadata) => metadata,
+            Self::MissingParameterNamespaceIdNull(metadata) => metadata,
+            Self::MissingParameterSvcRepoNotReady(metadata) => metadata,
+            Self::ResourceInUseServiceDeploying(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundVersionNamespaceNotFound(metadata) => metadata,
+            Self::ResourceUnavailableWaitForKruise(metadata) => metadata,
+            Self::UnauthorizedOperationMissingEksLogRole(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(RollingUpdateApplicationByVersionError);
+::tem_core::fluent_builder_impls!(
+    RollingUpdateApplicationByVersionRequestBuilder =>
+    RollingUpdateApplicationByVersionRequest, RollingUpdateApplicationByVersionResponse,
+    RollingUpdateApplicationByVersionError
+);
 impl crate::Client {
     /// 更新应用部署版本
     ///
@@ -540,7 +555,7 @@ impl crate::Client {
     /// Default rate limit: 20 requests per second.
     ///
     /// # Parameters
-    /// [`RollingUpdateApplicationByVersionRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`RollingUpdateApplicationByVersionRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 应用ID
     /// - `EnvironmentId` (String, required): 环境ID
     /// - `DeployVersion` (String, required): 更新版本，IMAGE 部署为 tag 值；JAR/WAR 部署 为 Version
@@ -588,13 +603,24 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn rolling_update_application_by_version(
+    pub fn rolling_update_application_by_version(
         &self,
-        request: &RollingUpdateApplicationByVersionRequest,
-    ) -> ::std::result::Result<
-        RollingUpdateApplicationByVersionResponse,
-        ::tem_core::Error<RollingUpdateApplicationByVersionError>,
-    > {
-        self.core().send(request).await
+    ) -> RollingUpdateApplicationByVersionRequestBuilder<::tem_core::fluent::Sender> {
+        RollingUpdateApplicationByVersionRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            deploy_version: ::std::option::Option::None,
+            package_name: ::std::option::Option::None,
+            from: ::std::option::Option::None,
+            deploy_strategy_type: ::std::option::Option::None,
+            total_batch_count: ::std::option::Option::None,
+            batch_interval: ::std::option::Option::None,
+            beta_batch_num: ::std::option::Option::None,
+            min_available: ::std::option::Option::None,
+            force: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 //! `StopApplication`: 服务停止
 //!
-//! The request [`StopApplicationRequest`], its builder, the response [`StopApplicationResponse`], the error [`StopApplicationError`], and [`Client::stop_application`](crate::Client::stop_application).
+//! The request [`StopApplicationRequest`](crate::operation::stop_application::StopApplicationRequest), its builder, the response [`StopApplicationResponse`](crate::operation::stop_application::StopApplicationResponse), the error [`StopApplicationError`](crate::operation::stop_application::StopApplicationError), and [`Client::stop_application`](crate::Client::stop_application).
 /// StopApplication请求参数结构体
 ///
 /// StopApplication request structure.
@@ -44,14 +44,18 @@ pub struct StopApplicationRequest {
     pub source_channel: ::std::option::Option<i64>,
 }
 /// Builds [`StopApplicationRequest`]; `build` fails naming the first required parameter not set.
+/// From [`StopApplicationRequest::builder`] it ends in `build`; from the client's method of the action (a fluent call) it carries a [`Sender`](::tem_core::fluent::Sender) and ends in `send`.
 #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::default::Default)]
-pub struct StopApplicationRequestBuilder {
+pub struct StopApplicationRequestBuilder<S = ()> {
     application_id: ::std::option::Option<::std::string::String>,
     environment_id: ::std::option::Option<::std::string::String>,
     source_channel: ::std::option::Option<i64>,
+    /// What the builder carries besides the parameters: `()`, or the
+    /// [`Sender`](::tem_core::fluent::Sender) of a fluent call.
+    sender: S,
 }
 #[allow(deprecated)]
-impl StopApplicationRequestBuilder {
+impl<S> StopApplicationRequestBuilder<S> {
     /// 服务id
     ///
     /// Application ID
@@ -161,8 +165,12 @@ pub enum StopApplicationError {
     UnauthorizedOperationUnauthorizedOperation(::tem_core::ErrorMetadata),
     /// A code every action may return.
     Common(::tem_core::CommonError),
-    /// A code not documented for this action; `code()` returns it verbatim.
-    Unhandled(::tem_core::ErrorMetadata),
+    /// A code not documented for this action, opaque: match on `code()` instead, as a
+    /// newer API description may give the code a variant of its own.
+    #[deprecated(
+        note = "matching `Unhandled` is not forward compatible: match on `code()` instead"
+    )]
+    Unhandled(::tem_core::Unhandled),
 }
 impl ::tem_core::OperationError for StopApplicationError {
     fn from_metadata(metadata: ::tem_core::ErrorMetadata) -> Self {
@@ -185,24 +193,30 @@ impl ::tem_core::OperationError for StopApplicationError {
             _ => {
                 match ::tem_core::CommonError::try_from_metadata(metadata) {
                     ::std::result::Result::Ok(common) => Self::Common(common),
-                    ::std::result::Result::Err(metadata) => Self::Unhandled(metadata),
+                    ::std::result::Result::Err(metadata) => {
+                        Self::Unhandled(::tem_core::Unhandled::new(metadata))
+                    }
                 }
             }
         }
     }
     fn metadata(&self) -> &::tem_core::ErrorMetadata {
         match self {
-            Self::InternalErrorStopApplicationError(metadata)
-            | Self::MissingParameterNamespaceIdNull(metadata)
-            | Self::ResourceNotFoundServiceNotFound(metadata)
-            | Self::ResourceNotFoundServiceRunningVersionNotFound(metadata)
-            | Self::UnauthorizedOperationUnauthorizedOperation(metadata)
-            | Self::Unhandled(metadata) => metadata,
+            Self::InternalErrorStopApplicationError(metadata) => metadata,
+            Self::MissingParameterNamespaceIdNull(metadata) => metadata,
+            Self::ResourceNotFoundServiceNotFound(metadata) => metadata,
+            Self::ResourceNotFoundServiceRunningVersionNotFound(metadata) => metadata,
+            Self::UnauthorizedOperationUnauthorizedOperation(metadata) => metadata,
             Self::Common(common) => ::tem_core::OperationError::metadata(common),
+            Self::Unhandled(unhandled) => unhandled.metadata(),
         }
     }
 }
 ::tem_core::operation_error_impls!(StopApplicationError);
+::tem_core::fluent_builder_impls!(
+    StopApplicationRequestBuilder => StopApplicationRequest, StopApplicationResponse,
+    StopApplicationError
+);
 impl crate::Client {
     /// 服务停止
     ///
@@ -211,7 +225,7 @@ impl crate::Client {
     /// This API is used to stop an application.
     ///
     /// # Parameters
-    /// [`StopApplicationRequest`]:
+    /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`StopApplicationRequest`] and passing it to [`Client::send`](crate::Client::send):
     /// - `ApplicationId` (String, required): 服务id
     /// - `EnvironmentId` (String, required): 环境ID/命名空间ID
     /// - `SourceChannel` (Integer, optional): 来源渠道
@@ -230,13 +244,16 @@ impl crate::Client {
     /// - `UnauthorizedOperation.UnauthorizedOperation`: 未授权。
     ///
     /// and the common codes ([`CommonError`](::tem_core::CommonError)); runtime failures are other [`ErrorKind`](::tem_core::ErrorKind)s.
-    pub async fn stop_application(
+    pub fn stop_application(
         &self,
-        request: &StopApplicationRequest,
-    ) -> ::std::result::Result<
-        StopApplicationResponse,
-        ::tem_core::Error<StopApplicationError>,
-    > {
-        self.core().send(request).await
+    ) -> StopApplicationRequestBuilder<::tem_core::fluent::Sender> {
+        StopApplicationRequestBuilder {
+            application_id: ::std::option::Option::None,
+            environment_id: ::std::option::Option::None,
+            source_channel: ::std::option::Option::None,
+            sender: ::tem_core::fluent::Sender::new(
+                ::std::clone::Clone::clone(self.core()),
+            ),
+        }
     }
 }

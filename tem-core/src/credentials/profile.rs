@@ -180,8 +180,8 @@ pub(super) fn read_regular_file(
     file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(io_error)?;
     if bytes.len() as u64 > limit {
         let size = match limit {
-            _ if limit % (1 << 20) == 0 => format!("{} MiB", limit >> 20),
-            _ if limit % (1 << 10) == 0 => format!("{} KiB", limit >> 10),
+            _ if limit.is_multiple_of(1 << 20) => format!("{} MiB", limit >> 20),
+            _ if limit.is_multiple_of(1 << 10) => format!("{} KiB", limit >> 10),
             _ => format!("{limit} bytes"),
         };
         return Err(unreadable(&format!("it is larger than {size}")));

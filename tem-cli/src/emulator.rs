@@ -1,0 +1,83 @@
+//! `--emulator`: an in-process TEM emulator on 127.0.0.1, seeded so that `deploy` works at
+//! once. Only ever used when asked for: never a fallback for missing credentials.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tem_api::waiter::WaitClock;
+use tem_core::{Config, Credentials};
+use tem_emulator::{Clock, Emulator, EmulatorOptions, DEFAULT_REGION};
+
+use crate::Failure;
+
+/// How much faster than real time the emulator runs: a batch's pods start in 10 s of
+/// emulated time, one second of real time.
+pub const DEFAULT_SPEED: f64 = 10.0;
+/// The seeded application's version and pod count.
+pub const SEEDED_VERSION: &str = "v1";
+pub const SEEDED_PODS: u64 = 4;
+/// A version whose pods crash-loop, to see a failed rollout.
+pub const CRASH_LOOP_VERSION: &str = "v-crashloop";
+/// The crash-looping version's `ErrorMessage`.
+pub const CRASH_LOOP_MESSAGE: &str = "Back-off restarting failed container";
+
+/// A running emulator and what was seeded in it.
+pub struct Running {
+    emulator: Emulator,
+}
+
+impl Running {
+    /// A configuration calling the emulator with its credentials.
+    pub fn config(&self) -> Config {
+        Config::new(Credentials::new(self.emulator.secret_id(), self.emulator.secret_key()))
+            .with_region(DEFAULT_REGION)
+            .and_then(|c| c.with_endpoint(&self.emulator.endpoint()))
+            .expect("the emulator's region and endpoint are valid")
+    }
+
+    /// Waiting on the emulator's clock, which runs faster than real time.
+    pub fn wait_clock(&self) -> Arc<dyn WaitClock> {
+        Arc::new(EmulatorClock { clock: self.emulator.clock().clone(), origin_ms: self.emulator.clock().now_ms() })
+    }
+}
+
+/// Starts the emulator at `speed` times real time and seeds an environment and an application
+/// (their ids are the same on every start); says so on standard error.
+pub async fn start(speed: f64) -> Result<Running, Failure> {
+    let emulator = Emulator::start(EmulatorOptions::new().with_speed(speed)).await.map_err(|e| Failure {
+        exit: crate::Exit::Transport,
+        message: format!("error: cannot start the emulator: {e}"),
+    })?;
+    let seeded = emulator.seed_environment("demo").and_then(|environment| {
+        emulator.seed_application(&environment, "demo-app", SEEDED_VERSION, SEEDED_PODS).map(|app| (environment, app))
+    });
+    let (environment, application) = seeded.map_err(|e| Failure {
+        exit: crate::Exit::Transport,
+        message: format!("error: cannot seed the emulator: {e:?}"),
+    })?;
+    emulator.crash_loop(CRASH_LOOP_VERSION, CRASH_LOOP_MESSAGE);
+    eprintln!(
+        "emulator: {} ({speed}x real time); environment {environment}, application {application} \
+         ({SEEDED_PODS} pods of {SEEDED_VERSION}); version {CRASH_LOOP_VERSION} crash-loops",
+        emulator.endpoint()
+    );
+    Ok(Running { emulator })
+}
+
+/// The emulator's clock for the waiter: its time, and sleeps shortened by its speed.
+struct EmulatorClock {
+    clock: Clock,
+    origin_ms: i64,
+}
+
+impl WaitClock for EmulatorClock {
+    fn now(&self) -> Duration {
+        Duration::from_millis(self.clock.now_ms().saturating_sub(self.origin_ms).max(0) as u64)
+    }
+
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(tokio::time::sleep(self.clock.real_duration(duration).unwrap_or(duration)))
+    }
+}

@@ -1,0 +1,60 @@
+//! Dry runs: a typed request signed as `send` would sign it, shown as a curl command with the
+//! signature and token masked unless asked for. Nothing is sent.
+
+use tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest;
+use tem_api::{Config, Credentials};
+use tem_core::SignatureMethod;
+
+const TOKEN: &str = "dry-run-session-token";
+const SECRET_KEY: &str = "dryRUNsecretKEY0000000000000000";
+
+fn client(config: Config) -> tem_core::Client {
+    // Port 9 (discard) on 127.0.0.1: were anything sent, it would fail rather than reach a service.
+    tem_core::Client::new(
+        tem_api::SERVICE,
+        config.with_region("ap-guangzhou").unwrap().with_endpoint("http://127.0.0.1:9").unwrap(),
+    )
+    .unwrap()
+}
+
+fn request() -> RollingUpdateApplicationByVersionRequest {
+    RollingUpdateApplicationByVersionRequest::builder()
+        .application_id("app-1")
+        .environment_id("en-1")
+        .deploy_version("v2")
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_typed_request_is_signed_and_printed_with_its_secrets_masked() {
+    let credentials = Credentials::new("AKIDdryRUN", SECRET_KEY).with_token(TOKEN);
+    let prepared = client(Config::new(credentials)).dry_run_request(&request()).await.unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&prepared.body).unwrap(),
+        serde_json::json!({"ApplicationId": "app-1", "EnvironmentId": "en-1", "DeployVersion": "v2"})
+    );
+
+    let masked = prepared.to_curl(false);
+    assert!(masked.starts_with("curl -X POST 'http://127.0.0.1:9/'"), "{masked}");
+    assert!(masked.contains("-H 'X-TC-Action: RollingUpdateApplicationByVersion'"), "{masked}");
+    assert!(masked.contains("Credential=AKIDdryRUN/") && masked.contains("Signature=***'"), "{masked}");
+    assert!(masked.contains("-H 'X-TC-Token: ***'"), "{masked}");
+    assert!(!masked.contains(TOKEN) && !masked.contains(&prepared.signature.signature) && !masked.contains(SECRET_KEY));
+
+    let shown = prepared.to_curl(true);
+    assert!(shown.contains(&format!("Signature={}'", prepared.signature.signature)), "{shown}");
+    assert!(shown.contains(&format!("-H 'X-TC-Token: {TOKEN}'")), "{shown}");
+    assert!(!shown.contains(SECRET_KEY), "the key itself is never part of a request");
+}
+
+#[tokio::test]
+async fn a_legacy_signed_body_has_its_signature_and_token_masked() {
+    let credentials = Credentials::new("AKIDdryRUN", SECRET_KEY).with_token(TOKEN);
+    let config = Config::new(credentials).with_signature_method(SignatureMethod::HmacSha256);
+    let prepared = client(config).dry_run_request(&request()).await.unwrap();
+    let masked = prepared.to_curl(false);
+    assert!(masked.contains("Signature=***") && masked.contains("Token=***"), "{masked}");
+    assert!(!masked.contains(TOKEN), "{masked}");
+    assert!(prepared.to_curl(true).contains(&format!("Token={TOKEN}")));
+}
