@@ -183,7 +183,7 @@ fn profile_picks_the_credentials_files_section() {
     let file = dir.join("credentials");
     std::fs::write(
         &file,
-        "[default]\nsecret_id = AKIDdefault\nsecret_key = k1\n\n[ci]\nsecret_id = AKIDciPROFILE\nsecret_key = k2\nregion = ap-shanghai\n",
+        "[default]\nsecret_id = AKIDdefault\nsecret_key = k1\nregion = ap-guangzhou\n\n[ci]\nsecret_id = AKIDciPROFILE\nsecret_key = k2\nregion = ap-shanghai\n",
     )
     .unwrap();
     let env = [("TENCENTCLOUD_CREDENTIALS_FILE", file.to_str().unwrap())];

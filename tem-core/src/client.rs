@@ -25,14 +25,19 @@ use crate::rate_limit::RateLimiter;
 use crate::retry::{classify, CallOptions, Decision, Failure, Jitter};
 use crate::signing::{self, SigningInput, SigningKeyCache, JSON_CONTENT_TYPE};
 
-/// What identifies a service: its name (the host's first label) and API version.
+/// What identifies a service: its name (the host's first label) and API version. Built with
+/// [`ServiceSpec::new`]; it may gain fields (hence `#[non_exhaustive]`).
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ServiceSpec {
+    /// The service name, e.g. `tem`: the host's first label and the credential scope's service.
     pub name: &'static str,
+    /// The API version, e.g. `2021-07-01`, sent as `X-TC-Version`.
     pub version: &'static str,
 }
 
 impl ServiceSpec {
+    /// The service `name` at API `version`.
     pub const fn new(name: &'static str, version: &'static str) -> Self {
         Self { name, version }
     }
@@ -46,19 +51,39 @@ pub trait Action: Serialize {
     const READ_ONLY: bool;
     /// The documented default rate limit, requests per second, where the schema has one.
     const RATE_LIMIT_PER_SECOND: Option<u32>;
+    /// The typed response, read from the reply's `Response`.
     type Response: DeserializeOwned;
+    /// The action's typed error codes.
     type Error: OperationError;
     /// The request has `binary` members and is sent as `multipart/form-data`
     /// ([`crate::multipart`]), as the official SDKs send it.
     const MULTIPART: bool = false;
 }
 
-/// A raw reply: status, body and the `Date` header (for clock-skew handling).
+/// A raw reply: status, body and the `Date` header (for clock-skew handling). Built with
+/// [`Reply::new`]; it may gain fields (hence `#[non_exhaustive]`).
+#[non_exhaustive]
 #[derive(Clone, Debug)]
 pub struct Reply {
+    /// The HTTP status.
     pub status: u16,
+    /// The `Date` header, if any.
     pub date: Option<String>,
+    /// The body, read whole (within the configured limit).
     pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// A reply with `status` and `body`, and no `Date`.
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Self { status, date: None, body: body.into() }
+    }
+
+    /// Sets the `Date` header's value.
+    pub fn with_date(mut self, date: impl Into<String>) -> Self {
+        self.date = Some(date.into());
+        self
+    }
 }
 
 /// A client of one service. Cheap to clone: clones share the connection pool.
@@ -161,7 +186,7 @@ pub const MAX_CLOCK_OFFSET_SECS: i64 = 86_400;
 const MAX_PREALLOCATION: usize = 1024 * 1024;
 
 /// `X-TC-RequestClient` and `User-Agent`: this SDK and its version.
-const REQUEST_CLIENT: &str = concat!("tem-sdk-rust/", env!("CARGO_PKG_VERSION"));
+pub(crate) const REQUEST_CLIENT: &str = concat!("tem-sdk-rust/", env!("CARGO_PKG_VERSION"));
 
 impl Client {
     /// A client of `service`. Fails, before any request, if the configuration is inconsistent
@@ -171,6 +196,17 @@ impl Client {
     /// [`Config::with_region_domain`], else the nearest-access `<service>.<root domain>`.
     pub fn new(service: ServiceSpec, config: Config) -> Result<Self, ConfigError> {
         config.credentials.check()?;
+        if config.region.is_none() && config.region_required {
+            return Err(ConfigError::with_kind(
+                crate::error::ConfigErrorKind::MissingRegion,
+                format!(
+                    "no region is set for {}: set one with Config::with_region, {} or the credentials profile's \
+                     region (Config::without_region for an API that takes none)",
+                    service.name,
+                    crate::config::ENV_REGION
+                ),
+            ));
+        }
         if config.signature_method != signing::SignatureMethod::Tc3HmacSha256 && config.unsigned_payload {
             return Err(ConfigError::new(format!(
                 "an unsigned payload needs TC3-HMAC-SHA256, not {}",
@@ -204,6 +240,7 @@ impl Client {
             // Retries are this client's (`crate::retry`); reqwest's own layer, for HTTP/2
             // refusals, would copy every request's headers in case.
             .retry(reqwest::retry::never().max_retries_per_request(0));
+        http = config.http.apply(http);
         // An IP address is connected to without asking a resolver.
         let named = url.host_str().is_some_and(|host| host.trim_matches(['[', ']']).parse::<IpAddr>().is_err());
         http = if named { http.dns_resolver(gate.resolver()) } else { http.connector_layer(gate.layer()) };
@@ -247,14 +284,17 @@ impl Client {
         })
     }
 
+    /// The configuration the client was built with.
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
 
+    /// The service the client calls.
     pub fn service(&self) -> ServiceSpec {
         self.inner.service
     }
 
+    /// Where the requests go: the override, or the service's domain chosen at build.
     pub fn endpoint(&self) -> &Endpoint {
         &self.inner.endpoint
     }
@@ -493,11 +533,19 @@ impl Client {
             let method = if form == RequestForm::Get { reqwest::Method::GET } else { reqwest::Method::POST };
             (method, url, headers, Bytes::from(prepared.body))
         };
+        let remaining = deadline.saturating_duration_since(Instant::now());
         let mut request = reqwest::Request::new(method, url);
         *request.headers_mut() = headers;
         *request.body_mut() = Some(body.into());
         // One timer either way: reqwest uses this one instead of the client's.
-        *request.timeout_mut() = Some(deadline.saturating_duration_since(Instant::now()));
+        *request.timeout_mut() = Some(remaining);
+        #[cfg(feature = "test-util")]
+        if let Some(transport) = &self.inner.config.transport {
+            let limit = self.inner.config.max_response_bytes;
+            // Boxed: the attempt's own future stays the size it is without the seam.
+            let reply = Box::pin(crate::transport::send_through(transport, action, request, remaining, limit)).await?;
+            return Ok((reply, offset));
+        }
         let sent = self.inner.gate.send(self.inner.http.execute(request)).await;
         let mut response = sent.map_err(|e| transport_error(action, e))?;
         let status = response.status().as_u16();
@@ -718,13 +766,18 @@ impl Client {
     }
 }
 
-/// A signed request, ready to send. `Debug` redacts the token.
+/// A signed request, ready to send, as [`Client::prepare`] returns it. `Debug` redacts the
+/// token. It may gain fields (hence `#[non_exhaustive]`).
+#[non_exhaustive]
 #[derive(Clone)]
 pub struct PreparedRequest {
+    /// The URL, `scheme://host[:port]/`.
     pub url: String,
     /// Header names as sent; `Authorization` and `X-TC-Token` are secrets-bearing.
     pub headers: Vec<(&'static str, String)>,
+    /// The body as sent.
     pub body: Vec<u8>,
+    /// The signature and the strings it covers, for comparison with other SDKs.
     pub signature: signing::Signature,
 }
 
@@ -816,7 +869,11 @@ mod tests {
     use super::*;
 
     fn host_header(endpoint: &str) -> Option<String> {
-        let config = Config::new(Credentials::new("AKIDexample", "secret")).with_endpoint(endpoint).unwrap();
+        let config = Config::new(Credentials::new("AKIDexample", "secret"))
+            .with_region("ap-guangzhou")
+            .unwrap()
+            .with_endpoint(endpoint)
+            .unwrap();
         let client = Client::new(ServiceSpec::new("tem", "2021-07-01"), config).unwrap();
         client.inner.fixed.host.as_ref().map(|host| host.to_str().unwrap().to_owned())
     }

@@ -128,6 +128,7 @@ impl Endpoint {
         Ok(endpoint)
     }
 
+    /// `http` or `https`.
     pub fn scheme(&self) -> &str {
         self.scheme
     }
@@ -238,6 +239,8 @@ impl std::fmt::Debug for ProxySetting {
 pub struct Config {
     pub(crate) credentials: SharedCredentialsProvider,
     pub(crate) region: Option<String>,
+    /// `false` after [`Config::without_region`]: the API takes no region.
+    pub(crate) region_required: bool,
     pub(crate) endpoint: Option<Endpoint>,
     pub(crate) region_domain: bool,
     pub(crate) root_domain: String,
@@ -250,6 +253,9 @@ pub struct Config {
     pub(crate) language: Option<String>,
     pub(crate) retry_policy: RetryPolicy,
     pub(crate) rate_limiting: bool,
+    pub(crate) http: crate::http_client::HttpSettings,
+    #[cfg(feature = "test-util")]
+    pub(crate) transport: Option<crate::transport::SharedTransport>,
 }
 
 impl Config {
@@ -262,6 +268,7 @@ impl Config {
         Self {
             credentials,
             region: None,
+            region_required: true,
             endpoint: None,
             region_domain: false,
             root_domain: DEFAULT_ROOT_DOMAIN.to_owned(),
@@ -274,6 +281,9 @@ impl Config {
             language: None,
             retry_policy: RetryPolicy::new(),
             rate_limiting: false,
+            http: Default::default(),
+            #[cfg(feature = "test-util")]
+            transport: None,
         }
     }
 
@@ -420,6 +430,17 @@ impl Config {
         Ok(self)
     }
 
+    /// Sends no region, for an API whose documentation says its actions take none (a global
+    /// API). Without it, a client built with no region is refused by [`crate::Client::new`]
+    /// ([`ConfigErrorKind::MissingRegion`]): every API is taken as regional, as `tccli`, which
+    /// refuses to call any action without a region, takes them, since the official API
+    /// descriptions do not say which are not.
+    pub fn without_region(mut self) -> Self {
+        self.region = None;
+        self.region_required = false;
+        self
+    }
+
     /// Sends every request to `http[s]://host[:port]` instead of the service's domain; see
     /// [`Endpoint::parse`] for what is accepted.
     pub fn with_endpoint(mut self, endpoint: &str) -> Result<Self, ConfigError> {
@@ -465,14 +486,17 @@ impl Config {
         &self.credentials
     }
 
+    /// How requests are signed.
     pub fn signature_method(&self) -> SignatureMethod {
         self.signature_method
     }
 
+    /// The region sent as `X-TC-Region`, if set.
     pub fn region(&self) -> Option<&str> {
         self.region.as_deref()
     }
 
+    /// The endpoint override, if set.
     pub fn endpoint(&self) -> Option<&Endpoint> {
         self.endpoint.as_ref()
     }
@@ -496,10 +520,12 @@ impl Config {
         self
     }
 
+    /// How calls retry.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry_policy
     }
 
+    /// Whether calls are spaced to the actions' documented rate limits.
     pub fn rate_limiting(&self) -> bool {
         self.rate_limiting
     }

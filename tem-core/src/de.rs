@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 /// A type with a lenient decoding; see the module docs.
 pub trait Lenient: Sized {
+    /// Reads `Self` from a value of the expected shape or of a tolerated other one.
     fn deserialize_lenient<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
 }
 

@@ -16,6 +16,7 @@ pub struct ErrorMetadata {
 }
 
 impl ErrorMetadata {
+    /// The code, message and request id of an error reply (public so that tests can build one).
     pub fn new(code: impl Into<String>, message: impl Into<String>, request_id: impl Into<String>) -> Self {
         Self { code: code.into(), message: message.into(), request_id: request_id.into() }
     }
@@ -25,6 +26,7 @@ impl ErrorMetadata {
         &self.code
     }
 
+    /// The service's explanation, in the language asked for (`X-TC-Language`).
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -43,9 +45,13 @@ impl fmt::Display for ErrorMetadata {
 
 /// The typed error codes of one action. Generated for every action; [`crate::CommonError`]
 /// is the implementation for codes every action may return.
+///
+/// Tests can build one from a code with [`OperationError::from_metadata`] (or a whole
+/// [`Error`] with [`Error::from_code`]).
 pub trait OperationError: StdError + Send + Sync + Sized + 'static {
     /// Sorts an error reply into the variant of its code (or the fallback that keeps it).
     fn from_metadata(metadata: ErrorMetadata) -> Self;
+    /// The code, message and request id of the reply.
     fn metadata(&self) -> &ErrorMetadata;
 }
 
@@ -112,6 +118,28 @@ struct Inner<E> {
     attempts: u32,
 }
 
+/// Building errors, for tests.
+///
+/// A call builds its errors itself; these constructors are public so that code handling
+/// errors can be tested without a server: a runtime error of any [`ErrorKind`], or a service
+/// error with a chosen code, message and request id, sorted into the action's variant exactly
+/// as a reply with that code would be.
+///
+/// ```
+/// use tem_core::{CommonError, Error, ErrorKind};
+///
+/// let timeout: Error<CommonError> = Error::from_kind(ErrorKind::Timeout, "no reply within 60 s").with_attempts(3);
+/// assert_eq!((timeout.kind(), timeout.attempts()), (ErrorKind::Timeout, 3));
+///
+/// let throttled: Error<CommonError> = Error::from_code("RequestLimitExceeded", "too many requests", "req-1");
+/// assert_eq!(throttled.kind(), ErrorKind::Service);
+/// assert!(matches!(throttled.service_error(), Some(CommonError::RequestLimitExceeded(_))));
+/// assert_eq!((throttled.code(), throttled.request_id()), (Some("RequestLimitExceeded"), Some("req-1")));
+///
+/// let bad_gateway: Error<CommonError> =
+///     Error::from_kind(ErrorKind::HttpStatus, "bad gateway").with_http_status(502).with_action("DescribeApplications");
+/// assert_eq!(bad_gateway.to_string(), "DescribeApplications: unexpected HTTP status 502: bad gateway");
+/// ```
 impl<E> Error<E> {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
@@ -128,28 +156,44 @@ impl<E> Error<E> {
         }
     }
 
-    pub(crate) fn service(error: E) -> Self {
+    /// An error of `kind` saying `message`, as a call would return it (meant for tests).
+    ///
+    /// For [`ErrorKind::Service`] use [`Error::service`] or [`Error::from_code`], which carry
+    /// the typed service error; given `Service` here, the error has that kind but no
+    /// [`Error::service_error`].
+    pub fn from_kind(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self::new(kind, message)
+    }
+
+    /// A service error: the service answered with the code `error` holds (meant for tests;
+    /// see [`Error::from_code`] to build `error` from a code).
+    pub fn service(error: E) -> Self {
         let mut this = Self::new(ErrorKind::Service, "");
         this.inner.service = Some(error);
         this
     }
 
-    pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+    /// Sets the error's cause, shown by `source()`.
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
         self.inner.source = Some(source.into());
         self
     }
 
-    pub(crate) fn with_action(mut self, action: &'static str) -> Self {
+    /// Sets the action that failed, shown first by `Display`.
+    pub fn with_action(mut self, action: &'static str) -> Self {
         self.inner.action = Some(action);
         self
     }
 
-    pub(crate) fn with_http_status(mut self, status: u16) -> Self {
+    /// Sets the HTTP status of a reply that was not 200 (as for [`ErrorKind::HttpStatus`]).
+    pub fn with_http_status(mut self, status: u16) -> Self {
         self.inner.http_status = Some(status);
         self
     }
 
-    pub(crate) fn with_request_id(mut self, request_id: Option<String>) -> Self {
+    /// Sets the request id of a reply that was not a service error (a service error keeps its
+    /// own, in `E`).
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
         self.inner.request_id = request_id;
         self
     }
@@ -164,7 +208,8 @@ impl<E> Error<E> {
         self
     }
 
-    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+    /// Sets how many requests the call sent ([`Error::attempts`]).
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
         self.inner.attempts = attempts;
         self
     }
@@ -180,6 +225,7 @@ impl<E> Error<E> {
         self.inner.attempts
     }
 
+    /// What went wrong, to match on.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
     }
@@ -211,6 +257,13 @@ impl<E> Error<E> {
 }
 
 impl<E: OperationError> Error<E> {
+    /// A service error with this code, message and request id, sorted into `E`'s variant for
+    /// the code exactly as a reply carrying it would be (meant for tests). An undocumented
+    /// code lands where such a reply's would.
+    pub fn from_code(code: impl Into<String>, message: impl Into<String>, request_id: impl Into<String>) -> Self {
+        Self::service(E::from_metadata(ErrorMetadata::new(code, message, request_id)))
+    }
+
     /// The service's error code, for service errors.
     pub fn code(&self) -> Option<&str> {
         self.inner.service.as_ref().map(|e| e.metadata().code())
@@ -324,6 +377,9 @@ pub enum ConfigErrorKind {
     UnknownProfile,
     /// The region is not a region name.
     InvalidRegion,
+    /// No region is set for a client of a regional API (every API, unless
+    /// [`crate::Config::without_region`] says otherwise).
+    MissingRegion,
     /// The endpoint is not `scheme://host[:port]`.
     InvalidEndpoint,
     /// Any other invalid value: a secret with surrounding spaces, a language, a proxy, a domain.
@@ -331,14 +387,17 @@ pub enum ConfigErrorKind {
 }
 
 impl ConfigError {
+    /// An invalid value ([`ConfigErrorKind::InvalidValue`]) explained by `message`.
     pub fn new(message: impl Into<String>) -> Self {
         Self::with_kind(ConfigErrorKind::InvalidValue, message)
     }
 
+    /// A configuration error of `kind` explained by `message`.
     pub fn with_kind(kind: ConfigErrorKind, message: impl Into<String>) -> Self {
         Self { kind, message: message.into() }
     }
 
+    /// What is wrong, to match on.
     pub fn kind(&self) -> ConfigErrorKind {
         self.kind
     }
@@ -376,10 +435,12 @@ impl BuildError {
         Self { structure, parameter }
     }
 
+    /// The structure being built, e.g. `RollingUpdateApplicationByVersionRequest`.
     pub fn structure(&self) -> &'static str {
         self.structure
     }
 
+    /// The wire name of the parameter not set.
     pub fn parameter(&self) -> &'static str {
         self.parameter
     }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The service-agnostic core of a Tencent Cloud API 3.0 SDK.
 //!
 //! It knows nothing of any one service: the service name, version, action and host are
@@ -17,12 +18,15 @@ pub mod de;
 pub mod dry_run;
 mod error;
 pub mod fluent;
+mod http_client;
 mod http_date;
 pub mod multipart;
 pub mod paginator;
 mod rate_limit;
 pub mod retry;
 pub mod signing;
+#[cfg(feature = "test-util")]
+pub mod transport;
 
 pub use client::{Action, Client, PreparedRequest, Reply, ServiceSpec, MAX_CLOCK_OFFSET_SECS};
 pub use common_error::CommonError;
@@ -38,5 +42,6 @@ pub use decode::decode_reply;
 pub use error::{
     BoxError, BuildError, ConfigError, ConfigErrorKind, Error, ErrorKind, ErrorMetadata, OperationError, Unhandled,
 };
+pub use http_client::{DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_MAX_IDLE_PER_HOST};
 pub use retry::{CallOptions, RetryPolicy};
 pub use signing::SignatureMethod;

@@ -97,18 +97,22 @@ impl RetryPolicy {
         self
     }
 
+    /// The most requests one call sends, the first included.
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
+    /// The ceiling of the wait before the first retry; it doubles for each retry after.
     pub fn base_delay(&self) -> Duration {
         self.base_delay
     }
 
+    /// The highest ceiling of any one wait.
     pub fn max_delay(&self) -> Duration {
         self.max_delay
     }
 
+    /// No retry starts later than this after the call did.
     pub fn budget(&self) -> Duration {
         self.budget
     }
@@ -143,6 +147,7 @@ pub struct CallOptions {
 }
 
 impl CallOptions {
+    /// The client's own settings: its retry policy, no retry after dispatch.
     pub fn new() -> Self {
         Self::default()
     }

@@ -32,9 +32,12 @@ pub(crate) use fast::{decimal, hex};
 /// `ClientProfile.signMethod`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SignatureMethod {
+    /// `TC3-HMAC-SHA256`, over the request's headers and body (the default).
     #[default]
     Tc3HmacSha256,
+    /// `HmacSHA256`, legacy: over the form-encoded parameters.
     HmacSha256,
+    /// `HmacSHA1`, legacy: over the form-encoded parameters.
     HmacSha1,
 }
 
@@ -72,7 +75,9 @@ pub const SIGNED_HEADERS: &str = "content-type;host";
 /// The content type of every JSON request.
 pub const JSON_CONTENT_TYPE: &str = "application/json";
 
-/// Everything a signature depends on.
+/// Everything a signature depends on. Built with [`SigningInput::new`]; new inputs may be
+/// added (hence `#[non_exhaustive]`), each with a default that signs as before.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug)]
 pub struct SigningInput<'a> {
     /// Service name, the first label of the host (`tem`).
@@ -89,11 +94,33 @@ pub struct SigningInput<'a> {
     pub timestamp: i64,
 }
 
+impl<'a> SigningInput<'a> {
+    /// A JSON body (`application/json`) signed in full, for `service` at `host` (the `Host`
+    /// header exactly as sent) at `timestamp` (seconds since the Unix epoch).
+    pub const fn new(service: &'a str, host: &'a str, payload: &'a [u8], timestamp: i64) -> Self {
+        Self { service, host, content_type: JSON_CONTENT_TYPE, payload, unsigned_payload: false, timestamp }
+    }
+
+    /// The `Content-Type` header exactly as sent (default `application/json`).
+    pub const fn with_content_type(mut self, content_type: &'a str) -> Self {
+        self.content_type = content_type;
+        self
+    }
+
+    /// Signs `UNSIGNED-PAYLOAD` instead of the body (default `false`).
+    pub const fn with_unsigned_payload(mut self, unsigned_payload: bool) -> Self {
+        self.unsigned_payload = unsigned_payload;
+        self
+    }
+}
+
 /// The intermediate and final values of one signature, each inspectable. `Debug` leaves out
 /// the string to sign: under a legacy method it holds every parameter, `Token` included.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Signature {
+    /// Step 1: the canonical request.
     pub canonical_request: String,
+    /// Step 2: the string to sign.
     pub string_to_sign: String,
     /// Lowercase hex HMAC-SHA256 of the string to sign.
     pub signature: String,

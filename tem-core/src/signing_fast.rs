@@ -46,6 +46,7 @@ impl Drop for CachedKey {
 }
 
 impl SigningKeyCache {
+    /// An empty cache: the first signature derives the key.
     pub fn new() -> Self {
         Self::default()
     }

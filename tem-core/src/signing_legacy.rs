@@ -34,6 +34,7 @@ pub struct LegacyInput<'a> {
     pub host: &'a str,
     /// The action; its first letter is sent upper-cased.
     pub action: &'a str,
+    /// The API version, e.g. `2021-07-01`.
     pub version: &'a str,
     /// `Region`, left out when `None` or empty.
     pub region: Option<&'a str>,
@@ -41,9 +42,11 @@ pub struct LegacyInput<'a> {
     pub language: Option<&'a str>,
     /// `RequestClient`, e.g. `SDK_PYTHON_3.1.195` or this SDK's name and version.
     pub request_client: &'a str,
+    /// `Timestamp`, seconds since the Unix epoch.
     pub timestamp: i64,
     /// `Nonce`, a random positive integer.
     pub nonce: u64,
+    /// `SecretId`, the id of the signing credentials.
     pub secret_id: &'a str,
     /// `Token` of temporary credentials, left out when `None` or empty.
     pub token: Option<&'a str>,
@@ -75,6 +78,7 @@ impl fmt::Debug for LegacyInput<'_> {
 pub struct LegacySignature {
     /// Every parameter sent, `Signature` last, in the order sent.
     pub params: Vec<(String, String)>,
+    /// Method, host, path and the sorted parameters, as signed.
     pub string_to_sign: String,
     /// Base64 HMAC of the string to sign.
     pub signature: String,

@@ -179,14 +179,7 @@ impl Drop for Server {
 }
 
 fn signing_input(timestamp: i64) -> SigningInput<'static> {
-    SigningInput {
-        service: clients::SERVICE,
-        host: HOST,
-        content_type: signing::JSON_CONTENT_TYPE,
-        payload: clients::SIGN_BODY.as_bytes(),
-        unsigned_payload: false,
-        timestamp,
-    }
+    SigningInput::new(clients::SERVICE, HOST, clients::SIGN_BODY.as_bytes(), timestamp)
 }
 
 /// Nanoseconds per run of `f`, over `iterations` runs.

@@ -18,14 +18,7 @@ fn schema(file: &str) -> String {
 }
 
 fn input(payload: &[u8]) -> SigningInput<'_> {
-    SigningInput {
-        service: "tem",
-        host: "tem.tencentcloudapi.com",
-        content_type: signing::JSON_CONTENT_TYPE,
-        payload,
-        unsigned_payload: false,
-        timestamp: 1_700_000_000,
-    }
+    SigningInput::new("tem", "tem.tencentcloudapi.com", payload, 1_700_000_000)
 }
 
 fn bench_signing(c: &mut Criterion) {
@@ -51,14 +44,7 @@ fn bench_signing(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::from_parameter(size), &payload, |b, payload| {
             b.iter(|| {
                 signing::sign(
-                    &SigningInput {
-                        service: "tem",
-                        host: "tem.tencentcloudapi.com",
-                        content_type: signing::JSON_CONTENT_TYPE,
-                        payload: black_box(payload),
-                        unsigned_payload: false,
-                        timestamp: 1_700_000_000,
-                    },
+                    &SigningInput::new("tem", "tem.tencentcloudapi.com", black_box(payload), 1_700_000_000),
                     "AKIDexample",
                     "secret",
                 )
@@ -82,11 +68,10 @@ fn bench_request(c: &mut Criterion) {
 }
 
 fn bench_decode(c: &mut Criterion) {
-    let seed = Reply {
-        status: 200,
-        date: None,
-        body: br#"{"Response":{"RequestId":"81f74023-563c-437d-abf7-8139449ef178","Result":"revision-xxx"}}"#.to_vec(),
-    };
+    let seed = Reply::new(
+        200,
+        br#"{"Response":{"RequestId":"81f74023-563c-437d-abf7-8139449ef178","Result":"revision-xxx"}}"#.to_vec(),
+    );
     c.bench_function("decode/rolling_update_response", |b| {
         b.iter(|| {
             decode_reply::<RollingUpdateApplicationByVersionResponse, RollingUpdateApplicationByVersionError>(
@@ -95,12 +80,11 @@ fn bench_decode(c: &mut Criterion) {
             )
         })
     });
-    let error = Reply {
-        status: 200,
-        date: None,
-        body: br#"{"Response":{"Error":{"Code":"ResourceInUse.ServiceDeploying","Message":"busy"},"RequestId":"r"}}"#
+    let error = Reply::new(
+        200,
+        br#"{"Response":{"Error":{"Code":"ResourceInUse.ServiceDeploying","Message":"busy"},"RequestId":"r"}}"#
             .to_vec(),
-    };
+    );
     c.bench_function("decode/rolling_update_error", |b| {
         b.iter(|| {
             decode_reply::<RollingUpdateApplicationByVersionResponse, RollingUpdateApplicationByVersionError>(
@@ -120,7 +104,7 @@ fn bench_decode(c: &mut Criterion) {
         many.extend(rows.iter().cloned());
     }
     reply["Response"]["Result"]["Records"] = many.into();
-    let large = Reply { status: 200, date: None, body: serde_json::to_vec(&reply).unwrap() };
+    let large = Reply::new(200, serde_json::to_vec(&reply).unwrap());
     let mut group = c.benchmark_group("decode");
     group.throughput(Throughput::Bytes(large.body.len() as u64));
     group.bench_function("describe_applications_1mb", |b| {

@@ -825,14 +825,7 @@ mod tests {
     /// A request signed by `tem_core::signing` with the given inputs, as raw HTTP/1.1 bytes.
     fn signed_request(host: &str, body: &str, timestamp: i64, secret_key: &str, extra: &[(&str, &str)]) -> Vec<u8> {
         let unsigned = extra.iter().any(|(n, v)| *n == "X-TC-Content-SHA256" && *v == signing::UNSIGNED_PAYLOAD);
-        let input = signing::SigningInput {
-            service: "tem",
-            host,
-            content_type: "application/json",
-            payload: body.as_bytes(),
-            unsigned_payload: unsigned,
-            timestamp,
-        };
+        let input = signing::SigningInput::new("tem", host, body.as_bytes(), timestamp).with_unsigned_payload(unsigned);
         let signature = signing::sign(&input, DEFAULT_SECRET_ID, secret_key);
         let mut text = format!(
             "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nX-TC-Action: DescribeEnvironments\r\n\

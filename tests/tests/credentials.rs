@@ -453,7 +453,10 @@ async fn default_chain_order_static_then_environment_then_file_then_cvm_role() {
 
     let everything = environment(&vars, Some(home.clone()), &meta.base());
     let chain = ChainProvider::default_chain(&everything, Some(Credentials::new("AKIDstatic", "k")));
-    assert_eq!(chain.names().collect::<Vec<_>>(), ["static", "environment", "credentials file", "CVM role"]);
+    assert_eq!(
+        chain.names().collect::<Vec<_>>(),
+        ["static", "environment", "credentials file", "CVM role", "TKE OIDC"]
+    );
     assert_eq!(id(chain).await, "AKIDstatic");
     assert_eq!(id(ChainProvider::default_chain(&everything, None)).await, "AKIDenv");
     let no_env = environment(&[], Some(home), &meta.base());
@@ -466,7 +469,7 @@ async fn default_chain_order_static_then_environment_then_file_then_cvm_role() {
     let err = ChainProvider::default_chain(&nothing, None).provide_credentials().await.unwrap_err();
     assert_eq!(err.kind(), CredentialsErrorKind::Config(ConfigErrorKind::NoCredentials));
     let tried: Vec<&str> = err.tried().iter().map(|e| e.provider()).collect();
-    assert_eq!(tried, ["environment", "credentials file", "CVM role"]);
+    assert_eq!(tried, ["environment", "credentials file", "CVM role", "TKE OIDC"]);
     let shown = err.to_string();
     assert!(shown.starts_with("chain: no credentials found; tried 1. environment: TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY are not set; 2. credentials file: no credentials file"), "{shown}");
     assert!(shown.contains("; 3. CVM role: the metadata service at http://127.0.0.1:"), "{shown}");
@@ -554,7 +557,9 @@ async fn bad_configuration_fails_early_with_a_distinct_error_naming_its_source()
     assert_eq!(config.clone().with_root_domain("bad domain").unwrap_err().kind(), ConfigErrorKind::InvalidValue);
     assert_eq!(config.clone().with_proxy("socks5://h:1").unwrap_err().kind(), ConfigErrorKind::InvalidValue);
     assert_eq!(config.clone().with_language("fr-FR").unwrap_err().kind(), ConfigErrorKind::InvalidValue);
-    let err = Client::new(TEM, config.with_region_domain(true)).unwrap_err();
+    let err = Client::new(TEM, config.clone().with_region_domain(true)).unwrap_err();
+    assert_eq!(err.kind(), ConfigErrorKind::MissingRegion);
+    let err = Client::new(TEM, config.without_region().with_region_domain(true)).unwrap_err();
     assert_eq!(err.kind(), ConfigErrorKind::InvalidRegion);
 
     // No credentials anywhere: the configuration loads (the CVM role needs the network), and
@@ -1010,6 +1015,8 @@ async fn control_characters_in_secrets_are_refused_before_anything_is_sent() {
     assert!(err.to_string().contains("Token contains a control character"), "{err}");
     let config = Config::new(Credentials::new("unused", "unused"))
         .with_credentials_provider(provider)
+        .with_region("ap-guangzhou")
+        .unwrap()
         .with_endpoint(&server.endpoint())
         .unwrap();
     let err = Client::new(TEM, config).unwrap().send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap_err();
@@ -1154,6 +1161,8 @@ async fn no_public_setter_panics_on_extreme_values() {
             .with_max_delay(duration)
             .with_budget(duration);
         let config = Config::new(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+            .with_region("ap-guangzhou")
+            .unwrap()
             .with_endpoint(&server.endpoint())
             .unwrap()
             .with_timeout(Duration::MAX)

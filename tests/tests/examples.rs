@@ -181,7 +181,7 @@ fn check<A: Action + DeserializeOwned>(krate: &Crate) {
             }
         }
 
-        let reply = Reply { status: 200, date: None, body: example.output.clone().into_bytes() };
+        let reply = Reply::new(200, example.output.clone());
         if let Err(e) = decode_reply::<A::Response, A::Error>(A::NAME, &reply) {
             panic!("{what}: response: {e} ({:?})", std::error::Error::source(&e));
         }

@@ -87,7 +87,7 @@ fn executions() -> u64 {
 
 /// Decodes `body` as a 200 reply of every action, checking what must hold.
 fn decode_everywhere(body: &[u8]) -> Result<(), TestCaseError> {
-    let reply = Reply { status: 200, date: None, body: body.to_vec() };
+    let reply = Reply::new(200, body);
     for (action, decode) in DECODERS {
         LARGEST.with(|largest| largest.set(0));
         let outcome = decode(&reply);

@@ -70,14 +70,7 @@ struct UploadMedicalFileRequest {
 fn assert_multipart(file: &File, v: &Vector, body: Vec<u8>) {
     assert_eq!(body, base64(&v.data_base64), "{}: body", v.name);
     assert_eq!(v.content_type, format!("multipart/form-data; boundary={}", file.boundary));
-    let input = SigningInput {
-        service: &v.service,
-        host: &v.host,
-        content_type: &v.content_type,
-        payload: &body,
-        unsigned_payload: false,
-        timestamp: v.timestamp,
-    };
+    let input = SigningInput::new(&v.service, &v.host, &body, v.timestamp).with_content_type(&v.content_type);
     assert_eq!(signing::sign(&input, &file.secret_id, &file.secret_key).authorization, v.authorization, "{}", v.name);
 }
 
@@ -116,14 +109,7 @@ fn get_query_and_signature_match_the_official_sdk() {
     let query = multipart::get_query(&serde_json::to_vec(&request).unwrap()).unwrap();
     assert_eq!(query.as_bytes(), base64(&v.data_base64));
     assert_eq!(v.content_type, multipart::GET_CONTENT_TYPE);
-    let input = SigningInput {
-        service: &v.service,
-        host: &v.host,
-        content_type: &v.content_type,
-        payload: b"",
-        unsigned_payload: false,
-        timestamp: v.timestamp,
-    };
+    let input = SigningInput::new(&v.service, &v.host, b"", v.timestamp).with_content_type(&v.content_type);
     let signature = multipart::sign_get(&input, &query, &file.secret_id, &file.secret_key);
     assert_eq!(signature.authorization, v.authorization);
 }

@@ -7,7 +7,7 @@ use tem_api::operation::describe_applications::{DescribeApplicationsError, Descr
 use tem_core::{decode_reply, Error, ErrorKind, Reply};
 
 fn decode(body: &str) -> Result<DescribeApplicationsResponse, Error<DescribeApplicationsError>> {
-    let reply = Reply { status: 200, date: None, body: body.as_bytes().to_vec() };
+    let reply = Reply::new(200, body.as_bytes());
     decode_reply("DescribeApplications", &reply)
 }
 

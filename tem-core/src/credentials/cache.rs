@@ -209,6 +209,7 @@ pub struct CachingProvider<P> {
 }
 
 impl<P: ProvideCredentials> CachingProvider<P> {
+    /// Caches `inner`'s credentials, refreshed [`DEFAULT_REFRESH_MARGIN`] before expiry.
     pub fn new(inner: P) -> Self {
         Self { inner, cache: CredentialsCache::new(DEFAULT_REFRESH_MARGIN) }
     }

@@ -132,18 +132,22 @@ impl Environment {
         self.clock.clone()
     }
 
+    /// The home directory, if any.
     pub fn home(&self) -> Option<&PathBuf> {
         self.home.as_ref()
     }
 
+    /// The system-wide credentials file, if any.
     pub fn system_credentials_file(&self) -> Option<&PathBuf> {
         self.system_credentials_file.as_ref()
     }
 
+    /// The metadata service's base URL.
     pub fn metadata_endpoint(&self) -> &str {
         &self.metadata_endpoint
     }
 
+    /// Where STS calls go, if not to STS's own domain.
     pub fn sts_endpoint(&self) -> Option<&str> {
         self.sts_endpoint.as_deref()
     }
@@ -186,6 +190,7 @@ impl EnvironmentProvider {
         Self::with_environment(Environment::process())
     }
 
+    /// Reads the variables of `env`.
     pub fn with_environment(env: Environment) -> Self {
         Self { env }
     }

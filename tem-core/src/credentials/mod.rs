@@ -10,6 +10,7 @@
 //! | [`ProfileProvider`] | the INI credentials file (`TENCENTCLOUD_CREDENTIALS_FILE`, `~/.tencentcloud/credentials`, `/etc/tencentcloud/credentials`) |
 //! | [`CvmRoleProvider`] | the CAM role of the CVM instance, from the metadata service |
 //! | [`AssumeRoleProvider`] | STS `AssumeRole`, signed with base credentials |
+//! | [`WebIdentityProvider`] | STS `AssumeRoleWithWebIdentity` for an OIDC token, such as TKE's (`TKE_REGION`, `TKE_PROVIDER_ID`, `TKE_WEB_IDENTITY_TOKEN_FILE`, `TKE_ROLE_ARN`) |
 //! | [`ChainProvider`] | the first of several that has credentials ([`ChainProvider::default_chain`]) |
 //! | [`CachingProvider`] | any provider, cached and refreshed before expiry, one refresh at a time |
 //!
@@ -32,6 +33,7 @@ mod env;
 mod profile;
 mod static_credentials;
 mod sts;
+mod web_identity;
 
 pub use cache::{CachingProvider, DEFAULT_REFRESH_MARGIN, MIN_REFRESH_INTERVAL};
 pub use chain::ChainProvider;
@@ -44,6 +46,10 @@ pub use profile::{Profile, ProfileProvider, MAX_CREDENTIALS_FILE_BYTES, SYSTEM_C
 pub use sts::{
     AssumeRoleProvider, AssumeRoleProviderBuilder, DEFAULT_ASSUME_ROLE_DURATION, DEFAULT_STS_REGION,
     MAX_STS_REPLY_BYTES,
+};
+pub use web_identity::{
+    WebIdentityProvider, ENV_TKE_PROVIDER_ID, ENV_TKE_REGION, ENV_TKE_ROLE_ARN, ENV_TKE_WEB_IDENTITY_TOKEN_FILE,
+    MAX_WEB_IDENTITY_TOKEN_BYTES,
 };
 
 /// Environment variable holding the secret id.
@@ -64,6 +70,7 @@ pub const ENV_PROFILE: &str = "TENCENTCLOUD_PROFILE";
 pub struct Secret(String);
 
 impl Secret {
+    /// Keeps `value` as a secret.
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
@@ -136,14 +143,17 @@ impl Credentials {
         env::credentials_from_vars(&|name: &str| Ok(lookup(name))).map_err(ConfigError::from)
     }
 
+    /// The secret id (not secret: it names the key, and is shown in `Debug`).
     pub fn secret_id(&self) -> &str {
         &self.secret_id
     }
 
+    /// The secret key.
     pub fn secret_key(&self) -> &Secret {
         &self.secret_key
     }
 
+    /// The session token of temporary credentials, if any.
     pub fn token(&self) -> Option<&Secret> {
         self.token.as_ref()
     }
@@ -194,6 +204,7 @@ pub trait ProvideCredentials: fmt::Debug + Send + Sync {
 pub struct SharedCredentialsProvider(Arc<dyn ProvideCredentials>);
 
 impl SharedCredentialsProvider {
+    /// Shares `provider`.
     pub fn new(provider: impl ProvideCredentials + 'static) -> Self {
         Self(Arc::new(provider))
     }
@@ -237,14 +248,17 @@ pub enum CredentialsErrorKind {
 }
 
 impl CredentialsError {
+    /// `provider` has nothing ([`CredentialsErrorKind::NotFound`]): a chain tries the next.
     pub fn not_found(provider: &'static str, message: impl Into<String>) -> Self {
         Self::new(CredentialsErrorKind::NotFound, provider, message)
     }
 
+    /// `provider` is configured but wrong ([`CredentialsErrorKind::Config`]): a chain stops.
     pub fn config(kind: ConfigErrorKind, provider: &'static str, message: impl Into<String>) -> Self {
         Self::new(CredentialsErrorKind::Config(kind), provider, message)
     }
 
+    /// `provider` failed to fetch ([`CredentialsErrorKind::Provider`]): trying later may succeed.
     pub fn provider_error(provider: &'static str, message: impl Into<String>) -> Self {
         Self::new(CredentialsErrorKind::Provider, provider, message)
     }
@@ -264,16 +278,18 @@ impl CredentialsError {
         self
     }
 
+    /// What kind of failure this is.
     pub fn kind(&self) -> CredentialsErrorKind {
         self.kind
     }
 
     /// The provider that failed: `environment`, `credentials file`, `CVM role`, `STS AssumeRole`,
-    /// `static`, or `chain`.
+    /// `TKE OIDC`, `static`, or `chain`.
     pub fn provider(&self) -> &'static str {
         self.provider
     }
 
+    /// What went wrong, without the provider's name.
     pub fn message(&self) -> &str {
         &self.message
     }

@@ -59,6 +59,7 @@ impl Profile {
         &self.path
     }
 
+    /// The profile's name: its section.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -139,11 +140,22 @@ fn config(kind: ConfigErrorKind, message: String) -> CredentialsError {
     CredentialsError::config(kind, PROVIDER, message)
 }
 
-/// The bytes of the regular file at `path` (symbolic links followed), at most
-/// [`MAX_CREDENTIALS_FILE_BYTES`]; `named_by` says where the path came from.
-fn read_regular_file(path: &Path, named_by: &str) -> Result<Vec<u8>, CredentialsError> {
-    let unreadable =
-        |why: &str| config(ConfigErrorKind::UnreadableFile, format!("cannot read {}{named_by}: {why}", path.display()));
+/// The bytes of the regular file at `path` (symbolic links followed), at most `limit`;
+/// `named_by` says where the path came from, `provider` who reads it. Shared by the
+/// credentials file and the web identity token file.
+pub(super) fn read_regular_file(
+    path: &Path,
+    named_by: &str,
+    provider: &'static str,
+    limit: u64,
+) -> Result<Vec<u8>, CredentialsError> {
+    let unreadable = |why: &str| {
+        CredentialsError::config(
+            ConfigErrorKind::UnreadableFile,
+            provider,
+            format!("cannot read {}{named_by}: {why}", path.display()),
+        )
+    };
     let io_error = |e: std::io::Error| unreadable(&e.to_string()).with_source(e);
     let not_regular = || unreadable("it is not a regular file");
     let mut options = std::fs::OpenOptions::new();
@@ -164,10 +176,15 @@ fn read_regular_file(path: &Path, named_by: &str) -> Result<Vec<u8>, Credentials
     if !metadata.is_file() {
         return Err(not_regular());
     }
-    let mut bytes = Vec::with_capacity(metadata.len().min(MAX_CREDENTIALS_FILE_BYTES + 1) as usize);
-    file.take(MAX_CREDENTIALS_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io_error)?;
-    if bytes.len() as u64 > MAX_CREDENTIALS_FILE_BYTES {
-        return Err(unreadable("it is larger than 1 MiB"));
+    let mut bytes = Vec::with_capacity(metadata.len().min(limit.saturating_add(1)) as usize);
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(io_error)?;
+    if bytes.len() as u64 > limit {
+        let size = match limit {
+            _ if limit.is_multiple_of(1 << 20) => format!("{} MiB", limit >> 20),
+            _ if limit.is_multiple_of(1 << 10) => format!("{} KiB", limit >> 10),
+            _ => format!("{limit} bytes"),
+        };
+        return Err(unreadable(&format!("it is larger than {size}")));
     }
     Ok(bytes)
 }
@@ -175,7 +192,7 @@ fn read_regular_file(path: &Path, named_by: &str) -> Result<Vec<u8>, Credentials
 /// The credentials file's path and text.
 fn find_file(env: &Environment) -> Result<(PathBuf, String), CredentialsError> {
     let read = |path: PathBuf, named_by: &str| {
-        let bytes = read_regular_file(&path, named_by)?;
+        let bytes = read_regular_file(&path, named_by, PROVIDER, MAX_CREDENTIALS_FILE_BYTES)?;
         match String::from_utf8(bytes) {
             Ok(text) => Ok((path, text)),
             Err(_) => Err(config(ConfigErrorKind::MalformedFile, format!("{} is not UTF-8 text", path.display()))),
@@ -267,6 +284,7 @@ impl ProfileProvider {
         Self::with_environment(Environment::process())
     }
 
+    /// Reads the variables, home directory and system file of `env`.
     pub fn with_environment(env: Environment) -> Self {
         Self { env, loaded: OnceLock::new() }
     }

@@ -246,6 +246,8 @@ impl AssumeRoleProviderBuilder {
         self
     }
 
+    /// The provider; fails without base credentials, or with an empty role ARN or session
+    /// name, or an invalid region or endpoint.
     pub fn build(self) -> Result<AssumeRoleProvider, ConfigError> {
         let base = self.base.ok_or_else(|| ConfigError::new("STS AssumeRole needs base credentials to sign with"))?;
         if self.role_arn.trim().is_empty() || self.session_name.trim().is_empty() {
