@@ -544,6 +544,17 @@ fn run(args: &[String]) {
     // ---- over TLS ----
     let (reqwest_tls, sdk_tls) = (cpu_of("reqwest-tls").unwrap(), cpu_of("sdk-tls").unwrap());
     let (reqwest_fresh, sdk_fresh) = (cpu_of("reqwest-tls-fresh").unwrap(), cpu_of("sdk-tls-fresh").unwrap());
+    // The ratio of each round (its two runs next to each other, under the same load), then
+    // their median and range: the machine's load changes between rounds.
+    let round_ratios = |kind: &str, base: &str| {
+        let (a, b) = (
+            &cpu[kinds.iter().position(|k| *k == kind).unwrap()],
+            &cpu[kinds.iter().position(|k| *k == base).unwrap()],
+        );
+        let ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
+        let (min, max) = (ratios.iter().copied().fold(f64::MAX, f64::min), ratios.iter().copied().fold(0.0, f64::max));
+        format!("{:.2}× plain reqwest (rounds: {min:.2}–{max:.2}×)", per_round(a, b))
+    };
     let tls_connections =
         |kind: &str| format!("{} connection(s), {} handshake(s)", conns(kind), range(&handshakes, kind));
     println!();
@@ -552,11 +563,11 @@ fn run(args: &[String]) {
     );
     println!("|---|---|---|---|---|---|");
     println!(
-        "| client CPU per sequential call, warm connection | – | – | {:.1} µs | {:.1} µs | {:.2}× plain reqwest (plain HTTP: {:.2}×) |",
+        "| client CPU per sequential call, warm connection | – | – | {:.1} µs | {:.1} µs | {}; plain HTTP: {} |",
         us(reqwest_tls),
         us(sdk_tls),
-        sdk_tls / reqwest_tls,
-        sdk_cpu / reqwest_cpu,
+        round_ratios("sdk-tls", "reqwest-tls"),
+        round_ratios("sdk", "reqwest"),
     );
     println!(
         "| TCP connections and TLS handshakes (the server's counts) per run of {} warm calls | – | – | {} | {} | |",
@@ -565,13 +576,13 @@ fn run(args: &[String]) {
         tls_connections("sdk-tls"),
     );
     println!(
-        "| client CPU per call on a fresh connection (no idle connection kept; {} calls a run: {}, {}) | – | – | {:.1} µs | {:.1} µs | {:.2}× plain reqwest |",
+        "| client CPU per call on a fresh connection (no idle connection kept; {} calls a run: {}, {}) | – | – | {:.1} µs | {:.1} µs | {} |",
         options.tls_fresh_calls + 1,
         tls_connections("reqwest-tls-fresh"),
         tls_connections("sdk-tls-fresh"),
         us(reqwest_fresh),
         us(sdk_fresh),
-        sdk_fresh / reqwest_fresh,
+        round_ratios("sdk-tls-fresh", "reqwest-tls-fresh"),
     );
     let wall_of = |kind| col(&wall, &kinds, kind).unwrap();
     println!(
