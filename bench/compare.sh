@@ -6,9 +6,12 @@
 #   2. builds the comparison benchmarks in release mode (this SDK, a plain reqwest client and a
 #      raw-socket floor client are all in tests/benches/),
 #   3. runs them interleaved against one local keep-alive server that reports its own CPU
-#      (tests/benches/compare.rs), then counts allocations per call (tests/benches/allocations.rs),
+#      (tests/benches/compare.rs), and plain reqwest and this SDK over HTTPS against a second,
+#      TLS server (a private CA made with rcgen; warm, and a fresh connection per call), then
+#      counts allocations per call (tests/benches/allocations.rs),
 #   4. prints medians and same-run ratios.
-# Arguments are passed to the comparison: --rounds R (7), --calls N (2000), --python-calls M (200).
+# Arguments are passed to the comparison: --rounds R (7), --calls N (2000), --python-calls M (200),
+# --tls-fresh-calls F (200: calls on a fresh TLS connection each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

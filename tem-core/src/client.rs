@@ -230,7 +230,7 @@ impl Client {
             ConfigError::with_kind(crate::error::ConfigErrorKind::InvalidEndpoint, format!("invalid endpoint: {why}"))
         };
         let url = reqwest::Url::parse(&endpoint.url()).map_err(|e| invalid_endpoint(e.to_string()))?;
-        let gate = ConnectionGate::new();
+        let gate = ConnectionGate::new(config.pool_max_idle_per_host());
         let mut http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)

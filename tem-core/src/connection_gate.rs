@@ -14,7 +14,9 @@
 //! of this client was handed back moments ago, and not taken since, waits: until the handed
 //! back connection is taken by the call (its checkout won; the waiting connect then gives up
 //! without opening anything), until no such connection is left, or at most [`RETURN_GRACE`]
-//! after the hand-back, in case it never reaches the pool (the server closed it).
+//! after the hand-back, in case it never reaches the pool (the server closed it). Only as many
+//! hand-backs count as the pool keeps idle connections: one it drops (none kept, or the pool
+//! full) never comes, and a connect waiting for it would wait the whole grace for nothing.
 //!
 //! Which call a connect belongs to is known from a task-local set while the call's request is
 //! sent: the pool asks for the connection from the caller's task, and moves a connect that lost
@@ -57,17 +59,21 @@ struct GateState {
     epoch: Instant,
     /// Connects waiting; only then is a change announced.
     waiting: AtomicUsize,
+    /// The pool's limit of idle connections: more handed back are dropped, not kept.
+    max_idle: usize,
     changed: Notify,
 }
 
 impl ConnectionGate {
-    pub(crate) fn new() -> Self {
+    /// A gate for a pool keeping at most `max_idle` idle connections.
+    pub(crate) fn new(max_idle: usize) -> Self {
         Self {
             state: Arc::new(GateState {
                 handed_back: AtomicUsize::new(0),
                 last_hand_back_us: AtomicU64::new(0),
                 epoch: Instant::now(),
                 waiting: AtomicUsize::new(0),
+                max_idle,
                 changed: Notify::new(),
             }),
         }
@@ -101,21 +107,29 @@ impl ConnectionGate {
     /// A call read its whole reply, and the connection stays open: it is on its way back to
     /// the pool.
     pub(crate) fn hand_back(&self) {
-        let state = &*self.state;
-        state.last_hand_back_us.store(state.epoch.elapsed().as_micros() as u64, Ordering::Release);
-        state.handed_back.fetch_add(1, Ordering::AcqRel);
-        state.announce();
+        self.state.handed_back_one();
     }
 }
 
 impl GateState {
+    /// A connection is on its way into the pool: counted if the pool has room to keep it.
+    fn handed_back_one(&self) {
+        let max_idle = self.max_idle;
+        if self
+            .handed_back
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max_idle).then_some(n + 1))
+            .is_ok()
+        {
+            self.last_hand_back_us.store(self.epoch.elapsed().as_micros() as u64, Ordering::Release);
+        }
+        self.announce();
+    }
+
     /// A connection was opened (or, behind the resolver, is being opened) for a call.
     fn opened(&self, in_call: bool) {
         if OPENED_FOR_CALL.try_with(|opened| opened.set(true)).is_err() && in_call {
             // Finished after the call's checkout won: it goes idle into the pool.
-            self.handed_back.fetch_add(1, Ordering::AcqRel);
-            self.last_hand_back_us.store(self.epoch.elapsed().as_micros() as u64, Ordering::Release);
-            self.announce();
+            self.handed_back_one();
         }
     }
 
@@ -269,7 +283,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_connect_waits_for_a_connection_just_handed_back_at_most_the_grace() {
-        let gate = ConnectionGate::new();
+        let gate = ConnectionGate::new(10);
         let mut connector = gate.layer().layer(FakeConnector);
         // The pool asks for the connection while the call's request is being sent.
         // Nothing handed back: at once.
@@ -289,7 +303,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_connect_moved_out_of_its_call_gives_up_once_the_call_took_a_pooled_connection() {
-        let gate = ConnectionGate::new();
+        let gate = ConnectionGate::new(10);
         let mut connector = gate.layer().layer(FakeConnector);
         gate.hand_back();
         // The call asks for a connection; the handed-back one is still on its way.
@@ -301,5 +315,29 @@ mod tests {
         gate.send(async {}).await;
         let outcome = background.await.unwrap();
         assert!(outcome.is_err(), "no connection is opened for nothing");
+    }
+
+    /// Before this, a client keeping no idle connection waited the whole grace before every
+    /// connect after its first call (100 ms a call), and one whose pool was full waited for the
+    /// connections the pool dropped.
+    #[tokio::test(start_paused = true)]
+    async fn connections_the_pool_does_not_keep_are_not_waited_for() {
+        // None kept.
+        let gate = ConnectionGate::new(0);
+        let mut connector = gate.layer().layer(FakeConnector);
+        gate.hand_back();
+        let started = Instant::now();
+        assert_eq!(gate.send(async { connector.call(()).await }).await.unwrap(), "connected");
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        // One kept, two handed back: the next call takes the one kept, and the following
+        // connect does not wait for the one dropped.
+        let gate = ConnectionGate::new(1);
+        let mut connector = gate.layer().layer(FakeConnector);
+        gate.hand_back();
+        gate.hand_back();
+        gate.send(async {}).await;
+        let started = Instant::now();
+        assert_eq!(gate.send(async { connector.call(()).await }).await.unwrap(), "connected");
+        assert_eq!(started.elapsed(), Duration::ZERO);
     }
 }

@@ -8,6 +8,12 @@
 //! KIND ADDRESS N`; one call from a fresh process: the `one_call` benchmark binary, small so that
 //! its peak memory is the client's); it prints medians and ratios within the run.
 //! Without `--python` the Python columns are left out.
+//!
+//! Over TLS, a second server of the same kind serves HTTPS with a certificate of a private CA
+//! made with rcgen (its PEM passed to the clients, which trust it with
+//! `Config::with_root_certificate` and reqwest's `add_root_certificate`) and counts its
+//! handshakes: plain reqwest and this SDK with a warm connection, and on a fresh connection
+//! per call (no idle connections kept), whose excess over warm is the handshake's cost.
 
 #[path = "support/clients.rs"]
 mod clients;
@@ -27,7 +33,7 @@ const HOST: &str = "tem.tencentcloudapi.com";
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     match args.first().map(String::as_str) {
-        Some("server") => server(),
+        Some("server") => server(args.get(1).is_some_and(|a| a == "tls")),
         Some("client") => client(&args[1], &args[2], args[3].parse().unwrap()),
         _ => run(&args),
     }
@@ -35,11 +41,21 @@ fn main() {
 
 // ---- the processes ----------------------------------------------------------------------
 
-/// The keep-alive server: prints its address, then answers `cpu` on stdin with its CPU time.
-fn server() {
+/// The keep-alive server: prints its address (over TLS, then its CA's PEM), then answers `cpu`
+/// on stdin with its CPU time, requests answered, connections accepted and TLS handshakes.
+fn server(tls: bool) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let server = runtime.block_on(keepalive::KeepAliveServer::start(keepalive::SEED_REPLY)).unwrap();
-    println!("{}", server.addr());
+    let server = if tls {
+        let (ca_pem, acceptor) = keepalive::private_ca();
+        let server = runtime.block_on(keepalive::KeepAliveServer::start_tls(keepalive::SEED_REPLY, acceptor)).unwrap();
+        println!("{}", server.addr());
+        print!("{ca_pem}");
+        server
+    } else {
+        let server = runtime.block_on(keepalive::KeepAliveServer::start(keepalive::SEED_REPLY)).unwrap();
+        println!("{}", server.addr());
+        server
+    };
     std::io::stdout().flush().unwrap();
     let (commands_in, mut commands) = tokio::sync::mpsc::unbounded_channel();
     std::thread::spawn(move || {
@@ -53,26 +69,27 @@ fn server() {
         while let Some(command) = commands.recv().await {
             if command.trim() == "cpu" {
                 let (cpu, _) = clients::process_usage();
-                println!("{} {} {}", cpu.as_nanos(), server.requests(), server.accepted());
+                println!("{} {} {} {}", cpu.as_nanos(), server.requests(), server.accepted(), server.handshakes());
                 std::io::stdout().flush().unwrap();
             }
         }
     });
 }
 
-/// `n` sequential keep-alive calls after one to connect; prints CPU nanoseconds per call.
+/// `n` sequential keep-alive calls after one to connect; prints CPU and wall-clock nanoseconds
+/// per call.
 fn client(kind: &str, address: &str, n: u32) {
     let request = clients::seed_request();
     let measure = |calls: &mut dyn FnMut()| {
         calls();
-        let (start, _) = clients::process_usage();
+        let ((start, _), started) = (clients::process_usage(), Instant::now());
         for _ in 0..n {
             calls();
         }
-        let (end, _) = clients::process_usage();
-        (end - start).as_nanos() as f64 / f64::from(n)
+        let ((end, _), wall) = (clients::process_usage(), started.elapsed());
+        ((end - start).as_nanos() as f64 / f64::from(n), wall.as_nanos() as f64 / f64::from(n))
     };
-    let cpu = match kind {
+    let (cpu, wall) = match kind {
         "sdk" | "sdk-mt" => {
             let runtime = if kind == "sdk" {
                 tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
@@ -92,23 +109,43 @@ fn client(kind: &str, address: &str, n: u32) {
             let mut client = clients::RawSocket::connect(address);
             measure(&mut || client.call(&request))
         }
+        // Over TLS: warm (one connection kept) or fresh (none kept: a handshake per call).
+        "sdk-tls" | "sdk-tls-fresh" | "reqwest-tls" | "reqwest-tls-fresh" => {
+            let ca_pem = std::env::var(CA_PEM_VARIABLE).expect("the server's CA");
+            let pool_max_idle = if kind.ends_with("-fresh") { 0 } else { 1 };
+            let host = clients::by_name(address);
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            if kind.starts_with("sdk") {
+                let client = runtime
+                    .block_on(async { clients::sdk_client_tls(&format!("https://{host}"), &ca_pem, pool_max_idle) });
+                measure(&mut || runtime.block_on(clients::sdk_call(&client, &request)))
+            } else {
+                let client = runtime.block_on(async { clients::PlainReqwest::https(&host, &ca_pem, pool_max_idle) });
+                measure(&mut || runtime.block_on(client.call(&request)))
+            }
+        }
         other => panic!("unknown client {other}"),
     };
-    println!("{cpu}");
+    println!("{cpu} {wall}");
 }
 
 // ---- the orchestration --------------------------------------------------------------------
+
+/// The environment variable that gives the TLS clients the server's CA certificate (PEM).
+const CA_PEM_VARIABLE: &str = "TEM_BENCH_CA_PEM";
 
 struct Options {
     python: Option<String>,
     rounds: usize,
     calls: u32,
     python_calls: u32,
+    tls_fresh_calls: u32,
     signing_only: bool,
 }
 
 fn parse(args: &[String]) -> Options {
-    let mut options = Options { python: None, rounds: 7, calls: 2000, python_calls: 200, signing_only: false };
+    let mut options =
+        Options { python: None, rounds: 7, calls: 2000, python_calls: 200, tls_fresh_calls: 200, signing_only: false };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value")).clone();
@@ -117,6 +154,7 @@ fn parse(args: &[String]) -> Options {
             "--rounds" => options.rounds = value().parse().unwrap(),
             "--calls" => options.calls = value().parse().unwrap(),
             "--python-calls" => options.python_calls = value().parse().unwrap(),
+            "--tls-fresh-calls" => options.tls_fresh_calls = value().parse().unwrap(),
             "--signing-only" => options.signing_only = true,
             other => panic!("unknown argument {other}"),
         }
@@ -149,25 +187,46 @@ struct Server {
     child: std::process::Child,
     lines: BufReader<std::process::ChildStdout>,
     address: String,
+    /// Over TLS: the PEM of the CA that issued the server's certificate.
+    ca_pem: Option<String>,
+}
+
+/// What a server reports: its CPU time, requests answered, connections accepted, TLS handshakes.
+struct Usage {
+    cpu: Duration,
+    requests: u64,
+    accepted: u64,
+    handshakes: u64,
 }
 
 impl Server {
-    fn start() -> Self {
+    fn start(tls: bool) -> Self {
         let exe = std::env::current_exe().unwrap();
-        let mut child = Command::new(exe).arg("server").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        let mut command = Command::new(exe);
+        command.arg("server");
+        if tls {
+            command.arg("tls");
+        }
+        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap());
         let mut address = String::new();
         lines.read_line(&mut address).unwrap();
-        Self { child, lines, address: address.trim().to_owned() }
+        let ca_pem = tls.then(|| {
+            let mut pem = String::new();
+            while !pem.contains("-----END CERTIFICATE-----") {
+                assert!(lines.read_line(&mut pem).unwrap() > 0, "the TLS server printed no CA");
+            }
+            pem
+        });
+        Self { child, lines, address: address.trim().to_owned(), ca_pem }
     }
 
-    /// CPU time, requests answered, connections accepted.
-    fn usage(&mut self) -> (Duration, u64, u64) {
+    fn usage(&mut self) -> Usage {
         writeln!(self.child.stdin.as_mut().unwrap(), "cpu").unwrap();
         let mut line = String::new();
         self.lines.read_line(&mut line).unwrap();
         let fields: Vec<u64> = line.split_whitespace().map(|f| f.parse().unwrap()).collect();
-        (Duration::from_nanos(fields[0]), fields[1], fields[2])
+        Usage { cpu: Duration::from_nanos(fields[0]), requests: fields[1], accepted: fields[2], handshakes: fields[3] }
     }
 }
 
@@ -303,20 +362,29 @@ fn run(args: &[String]) {
     }
 
     // ---- calls, each client in a process of its own, interleaved ----
-    let mut server = Server::start();
+    let mut plain_server = Server::start(false);
+    let mut tls_server = Server::start(true);
     let exe = std::env::current_exe().unwrap();
-    let address = server.address.clone();
-    let mut kinds = vec!["raw", "reqwest", "sdk", "sdk-mt"];
+    let address = plain_server.address.clone();
+    let mut kinds =
+        vec!["raw", "reqwest", "sdk", "sdk-mt", "reqwest-tls", "sdk-tls", "reqwest-tls-fresh", "sdk-tls-fresh"];
     if options.python.is_some() {
         kinds.push("python");
     }
     let mut cpu: Vec<Vec<f64>> = vec![vec![]; kinds.len()];
     let mut server_cpu: Vec<Vec<f64>> = vec![vec![]; kinds.len()];
     let mut connections: Vec<Vec<u64>> = vec![vec![]; kinds.len()];
+    let mut handshakes: Vec<Vec<u64>> = vec![vec![]; kinds.len()];
+    let mut wall: Vec<Vec<f64>> = vec![vec![]; kinds.len()];
     for _ in 0..rounds {
         for (k, kind) in kinds.iter().enumerate() {
-            let (server_before, requests_before, accepted_before) = server.usage();
-            let calls = if *kind == "python" { options.python_calls } else { options.calls };
+            let server = if kind.contains("tls") { &mut tls_server } else { &mut plain_server };
+            let before = server.usage();
+            let calls = match *kind {
+                "python" => options.python_calls,
+                "reqwest-tls-fresh" | "sdk-tls-fresh" => options.tls_fresh_calls,
+                _ => options.calls,
+            };
             let text = if *kind == "python" {
                 output(Command::new(options.python.as_ref().unwrap()).args([
                     python_script(),
@@ -325,15 +393,26 @@ fn run(args: &[String]) {
                     calls.to_string(),
                 ]))
             } else {
-                output(Command::new(&exe).args(["client", kind, &address, &calls.to_string()]))
+                let mut command = Command::new(&exe);
+                command.args(["client", kind, &server.address, &calls.to_string()]);
+                if let Some(ca_pem) = &server.ca_pem {
+                    command.env(CA_PEM_VARIABLE, ca_pem);
+                }
+                output(&mut command)
             };
-            let per_call =
-                if *kind == "python" { json_number(&text, "cpu_ns_per_call") } else { text.trim().parse().unwrap() };
-            let (server_after, requests_after, accepted_after) = server.usage();
-            assert_eq!(requests_after - requests_before, u64::from(calls) + 1, "{kind}: every call reached the server");
+            let per_call = if *kind == "python" {
+                json_number(&text, "cpu_ns_per_call")
+            } else {
+                let (cpu, elapsed) = text.trim().split_once(' ').unwrap();
+                wall[k].push(elapsed.parse().unwrap());
+                cpu.parse().unwrap()
+            };
+            let after = server.usage();
+            assert_eq!(after.requests - before.requests, u64::from(calls) + 1, "{kind}: every call reached the server");
             cpu[k].push(per_call);
-            server_cpu[k].push((server_after - server_before).as_nanos() as f64 / f64::from(calls + 1));
-            connections[k].push(accepted_after - accepted_before);
+            server_cpu[k].push((after.cpu - before.cpu).as_nanos() as f64 / f64::from(calls + 1));
+            connections[k].push(after.accepted - before.accepted);
+            handshakes[k].push(after.handshakes - before.handshakes);
         }
     }
 
@@ -361,7 +440,8 @@ fn run(args: &[String]) {
             rss[k].push(kib / 1024.0);
         }
     }
-    drop(server);
+    drop(plain_server);
+    drop(tls_server);
 
     // ---- the table ----
     let us = |ns: f64| ns / 1e3;
@@ -378,15 +458,16 @@ fn run(args: &[String]) {
         cpu_of("raw").unwrap(),
         cpu_of("python"),
     );
-    let conns = |kind: &str| {
+    let range = |counts: &[Vec<u64>], kind: &str| {
         let i = kinds.iter().position(|k| *k == kind).unwrap();
-        let (min, max) = (connections[i].iter().min().unwrap(), connections[i].iter().max().unwrap());
+        let (min, max) = (counts[i].iter().min().unwrap(), counts[i].iter().max().unwrap());
         if min == max {
             format!("{min}")
         } else {
             format!("{min}–{max}")
         }
     };
+    let conns = |kind: &str| range(&connections, kind);
     let rss_of = |kind| col(&rss, &one_kinds, kind);
     let std_of = |kind| col(&start_to_done, &one_kinds, kind);
 
@@ -458,5 +539,68 @@ fn run(args: &[String]) {
         std_of("reqwest").unwrap(),
         std_of("sdk").unwrap(),
         std_of("python").map_or(String::new(), |p| format!("Python {:.0}× longer", p / std_of("sdk").unwrap())),
+    );
+
+    // ---- over TLS ----
+    let (reqwest_tls, sdk_tls) = (cpu_of("reqwest-tls").unwrap(), cpu_of("sdk-tls").unwrap());
+    let (reqwest_fresh, sdk_fresh) = (cpu_of("reqwest-tls-fresh").unwrap(), cpu_of("sdk-tls-fresh").unwrap());
+    // The ratio of each round (its two runs next to each other, under the same load), then
+    // their median and range: the machine's load changes between rounds.
+    let round_ratios = |kind: &str, base: &str| {
+        let (a, b) = (
+            &cpu[kinds.iter().position(|k| *k == kind).unwrap()],
+            &cpu[kinds.iter().position(|k| *k == base).unwrap()],
+        );
+        let ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
+        let (min, max) = (ratios.iter().copied().fold(f64::MAX, f64::min), ratios.iter().copied().fold(0.0, f64::max));
+        format!("{:.2}× plain reqwest (rounds: {min:.2}–{max:.2}×)", per_round(a, b))
+    };
+    let tls_connections =
+        |kind: &str| format!("{} connection(s), {} handshake(s)", conns(kind), range(&handshakes, kind));
+    println!();
+    println!(
+        "| over TLS (local HTTPS server, private CA trusted by the client; TLS 1.3, ECDSA P-256; current-thread runtime) | official Python SDK | raw Rust floor | plain reqwest | this SDK | ratios (same run) |"
+    );
+    println!("|---|---|---|---|---|---|");
+    println!(
+        "| client CPU per sequential call, warm connection | – | – | {:.1} µs | {:.1} µs | {}; plain HTTP: {} |",
+        us(reqwest_tls),
+        us(sdk_tls),
+        round_ratios("sdk-tls", "reqwest-tls"),
+        round_ratios("sdk", "reqwest"),
+    );
+    println!(
+        "| TCP connections and TLS handshakes (the server's counts) per run of {} warm calls | – | – | {} | {} | |",
+        options.calls + 1,
+        tls_connections("reqwest-tls"),
+        tls_connections("sdk-tls"),
+    );
+    println!(
+        "| client CPU per call on a fresh connection (no idle connection kept; {} calls a run: {}, {}) | – | – | {:.1} µs | {:.1} µs | {} |",
+        options.tls_fresh_calls + 1,
+        tls_connections("reqwest-tls-fresh"),
+        tls_connections("sdk-tls-fresh"),
+        us(reqwest_fresh),
+        us(sdk_fresh),
+        round_ratios("sdk-tls-fresh", "reqwest-tls-fresh"),
+    );
+    let wall_of = |kind| col(&wall, &kinds, kind).unwrap();
+    println!(
+        "| wall-clock time per call on a fresh connection | – | – | {:.2} ms | {:.2} ms | |",
+        wall_of("reqwest-tls-fresh") / 1e6,
+        wall_of("sdk-tls-fresh") / 1e6,
+    );
+    println!(
+        "| a handshake's client CPU (fresh − warm; connect included) | – | – | {:.1} µs | {:.1} µs | {:.2}× plain reqwest |",
+        us(reqwest_fresh - reqwest_tls),
+        us(sdk_fresh - sdk_tls),
+        (sdk_fresh - sdk_tls) / (reqwest_fresh - reqwest_tls),
+    );
+    println!(
+        "| server CPU per call over TLS: warm; fresh (its handshake included) | – | – | {:.1} µs; {:.1} µs | {:.1} µs; {:.1} µs | |",
+        server_of("reqwest-tls").unwrap(),
+        server_of("reqwest-tls-fresh").unwrap(),
+        server_of("sdk-tls").unwrap(),
+        server_of("sdk-tls-fresh").unwrap(),
     );
 }

@@ -5,6 +5,7 @@
 
 mod local_server;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,14 +42,26 @@ fn private_ca() -> (String, TlsAcceptor) {
 
 /// An HTTPS server answering every request with an empty success.
 async fn https_server(acceptor: TlsAcceptor) -> LocalServer {
-    LocalServer::start(
+    https_server_counting_handshakes(acceptor).await.0
+}
+
+/// The same, with the count of TLS handshakes completed.
+async fn https_server_counting_handshakes(acceptor: TlsAcceptor) -> (LocalServer, Arc<AtomicUsize>) {
+    let handshakes = Arc::new(AtomicUsize::new(0));
+    let counted = handshakes.clone();
+    let server = LocalServer::start(
         |_| (200, json!({"Response": {"RequestId": "tls-request"}}).to_string()),
         move |tcp| {
-            let acceptor = acceptor.clone();
-            async move { acceptor.accept(tcp).await.ok() }
+            let (acceptor, counted) = (acceptor.clone(), counted.clone());
+            async move {
+                let tls = acceptor.accept(tcp).await.ok()?;
+                counted.fetch_add(1, Ordering::SeqCst);
+                Some(tls)
+            }
         },
     )
-    .await
+    .await;
+    (server, handshakes)
 }
 
 fn config(server: &LocalServer) -> Config {
@@ -119,4 +132,20 @@ async fn with_no_idle_connections_kept_each_call_connects_anew() {
         client.send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap();
     }
     assert_eq!(server.log.connections(), 3);
+}
+
+/// Sequential calls over TLS on a multi-thread runtime (where the pool takes a connection back
+/// in a task of its own, on any worker) reuse one connection: one handshake for all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sequential_calls_over_tls_on_a_multi_thread_runtime_use_one_connection_and_one_handshake() {
+    let (ca_pem, acceptor) = private_ca();
+    let (server, handshakes) = https_server_counting_handshakes(acceptor).await;
+    let client = Client::new(TEM, config(&server).with_root_certificate(&ca_pem).unwrap()).unwrap();
+    for _ in 0..20 {
+        let reply = client.send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap();
+        assert_eq!(reply.status, 200);
+    }
+    assert_eq!(server.log.requests().len(), 20);
+    assert_eq!(server.log.connections(), 1, "TCP connections");
+    assert_eq!(handshakes.load(Ordering::SeqCst), 1, "TLS handshakes");
 }

@@ -55,6 +55,20 @@ pub fn sdk_client(endpoint: &str) -> tem_api::Client {
     tem_api::Client::new(config).unwrap()
 }
 
+/// This SDK's client of `https://host:port`, trusting the private CA `ca_pem`, keeping at most
+/// `pool_max_idle` idle connections (0: a new connection, and handshake, for every call).
+pub fn sdk_client_tls(endpoint: &str, ca_pem: &str, pool_max_idle: usize) -> tem_api::Client {
+    let config = tem_api::Config::new(tem_api::Credentials::new(SECRET_ID, SECRET_KEY))
+        .with_region(REGION)
+        .unwrap()
+        .with_endpoint(endpoint)
+        .unwrap()
+        .with_root_certificate(ca_pem)
+        .unwrap()
+        .with_pool_max_idle_per_host(pool_max_idle);
+    tem_api::Client::new(config).unwrap()
+}
+
 pub async fn sdk_call(client: &tem_api::Client, request: &RollingUpdateApplicationByVersionRequest) {
     let reply = client.send(request).await.unwrap();
     assert_eq!(reply.result, "revision-xxx");
@@ -89,6 +103,17 @@ pub struct PlainReqwest {
 impl PlainReqwest {
     pub fn new(host: &str) -> Self {
         Self { client: reqwest::Client::new(), url: format!("http://{host}/"), host: host.to_owned() }
+    }
+
+    /// Over HTTPS, trusting the private CA `ca_pem` as a user would (`add_root_certificate`),
+    /// keeping at most `pool_max_idle` idle connections.
+    pub fn https(host: &str, ca_pem: &str, pool_max_idle: usize) -> Self {
+        let client = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap())
+            .pool_max_idle_per_host(pool_max_idle)
+            .build()
+            .unwrap();
+        Self { client, url: format!("https://{host}/"), host: host.to_owned() }
     }
 
     pub async fn call(&self, request: &RollingUpdateApplicationByVersionRequest) {

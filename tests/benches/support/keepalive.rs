@@ -1,7 +1,8 @@
 #![allow(dead_code)]
 
 //! A local HTTP/1.1 keep-alive server (hyper) that answers every request with one fixed JSON
-//! reply and counts the connections it accepts. Shared by the connection-reuse test
+//! reply and counts the connections it accepts; optionally over TLS (tokio-rustls, a private CA
+//! made with rcgen), counting the handshakes it completes. Shared by the connection-reuse test
 //! (`tests/tests/connection_reuse.rs`) and the comparison benchmark (`tests/benches/compare.rs`).
 
 use std::convert::Infallible;
@@ -16,8 +17,12 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio_rustls::rustls::{crypto, ServerConfig};
+use tokio_rustls::TlsAcceptor;
 
 /// The seed action's reply, as the service sends it.
 pub const SEED_REPLY: &[u8] =
@@ -27,8 +32,54 @@ pub const SEED_REPLY: &[u8] =
 pub struct KeepAliveServer {
     addr: SocketAddr,
     accepted: Arc<AtomicUsize>,
+    handshakes: Arc<AtomicUsize>,
     requests: Arc<AtomicUsize>,
     task: JoinHandle<()>,
+}
+
+/// A private CA (its PEM, for the clients to trust) and a TLS acceptor presenting a
+/// certificate it issued for `localhost` and 127.0.0.1 (rcgen's default key: ECDSA P-256).
+pub fn private_ca() -> (String, TlsAcceptor) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, "tem-sdk-rust benchmark CA");
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let server = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&server_key, &ca)
+        .unwrap();
+    let config = ServerConfig::builder_with_provider(Arc::new(crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![server.der().clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der())),
+        )
+        .unwrap();
+    (ca.pem(), TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Serves HTTP/1.1 keep-alive on `io`, answering every request with `reply`.
+async fn serve(
+    io: impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    requests: Arc<AtomicUsize>,
+    reply: &'static [u8],
+) {
+    let service = service_fn(move |request: Request<Incoming>| {
+        let requests = requests.clone();
+        async move {
+            // The whole request is read before answering, as a real server does.
+            let _ = request.into_body().collect().await;
+            requests.fetch_add(1, Ordering::SeqCst);
+            let mut response = Response::new(Full::new(Bytes::from_static(reply)));
+            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            Ok::<_, Infallible>(response)
+        }
+    });
+    let _ = http1::Builder::new().serve_connection(TokioIo::new(io), service).await;
 }
 
 impl KeepAliveServer {
@@ -39,34 +90,40 @@ impl KeepAliveServer {
 
     /// Listens on `addr`.
     pub async fn start_on(addr: &str, reply: &'static [u8]) -> std::io::Result<Self> {
+        Self::listen(addr, reply, None).await
+    }
+
+    /// Listens on 127.0.0.1 (a free port), every connection over TLS through `acceptor`.
+    pub async fn start_tls(reply: &'static [u8], acceptor: TlsAcceptor) -> std::io::Result<Self> {
+        Self::listen("127.0.0.1:0", reply, Some(acceptor)).await
+    }
+
+    async fn listen(addr: &str, reply: &'static [u8], tls: Option<TlsAcceptor>) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let accepted = Arc::new(AtomicUsize::new(0));
+        let handshakes = Arc::new(AtomicUsize::new(0));
         let requests = Arc::new(AtomicUsize::new(0));
-        let (accepted_in, requests_in) = (accepted.clone(), requests.clone());
+        let (accepted_in, handshakes_in, requests_in) = (accepted.clone(), handshakes.clone(), requests.clone());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { continue };
                 accepted_in.fetch_add(1, Ordering::SeqCst);
                 let _ = stream.set_nodelay(true);
-                let requests = requests_in.clone();
+                let (requests, handshakes, tls) = (requests_in.clone(), handshakes_in.clone(), tls.clone());
                 tokio::spawn(async move {
-                    let service = service_fn(move |request: Request<Incoming>| {
-                        let requests = requests.clone();
-                        async move {
-                            // The whole request is read before answering, as a real server does.
-                            let _ = request.into_body().collect().await;
-                            requests.fetch_add(1, Ordering::SeqCst);
-                            let mut response = Response::new(Full::new(Bytes::from_static(reply)));
-                            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                            Ok::<_, Infallible>(response)
+                    match tls {
+                        None => serve(stream, requests, reply).await,
+                        Some(acceptor) => {
+                            let Ok(stream) = acceptor.accept(stream).await else { return };
+                            handshakes.fetch_add(1, Ordering::SeqCst);
+                            serve(stream, requests, reply).await
                         }
-                    });
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                    }
                 });
             }
         });
-        Ok(Self { addr, accepted, requests, task })
+        Ok(Self { addr, accepted, handshakes, requests, task })
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -81,6 +138,11 @@ impl KeepAliveServer {
     /// Connections accepted so far.
     pub fn accepted(&self) -> usize {
         self.accepted.load(Ordering::SeqCst)
+    }
+
+    /// TLS handshakes completed so far (0 without TLS).
+    pub fn handshakes(&self) -> usize {
+        self.handshakes.load(Ordering::SeqCst)
     }
 
     /// Requests answered so far.
