@@ -4,6 +4,15 @@
 //! Rollouts advance lazily: every action first brings each deployment up to the clock's
 //! current time ([`State::catch_up`]), so the outcome depends only on the clock, never on when
 //! requests happen to arrive.
+//!
+//! `MinAvailable` bounds how many pods a batch may take down at once, as Kubernetes'
+//! `maxUnavailable = replicas - MinAvailable` does: a batch replaces its pods in steps of at
+//! most `replicas - MinAvailable` pods, each step's old pods stopping when the step starts and
+//! its new pods becoming ready a pod start later, so ready pods (old + new) never
+//! drop below `MinAvailable`. With `MinAvailable` equal to the replicas, steps of one pod start
+//! beside the old ones (a surge). Without `MinAvailable` (or 0), a whole batch starts beside its
+//! old pods, which stop once the new ones are ready. A `MinAvailable` above the replicas cannot
+//! be honoured and is refused with `InvalidParameterValue` (TEM documents no more specific code).
 
 use std::collections::BTreeMap;
 
@@ -273,6 +282,12 @@ pub struct Batch {
     pub old_pods: Vec<Pod>,
     /// The new pods it starts.
     pub new_pods: Vec<Pod>,
+    /// How many of `new_pods` are ready (steps done, see `MinAvailable` in the module docs).
+    #[serde(default)]
+    pub ready_pods: u64,
+    /// When the step deploying now started, Unix milliseconds.
+    #[serde(default)]
+    pub step_started_ms: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -296,7 +311,7 @@ pub struct Rollout {
     pub beta_batch_num: u64,
     /// `BatchInterval`, seconds.
     pub batch_interval_secs: u64,
-    /// `MinAvailable` (recorded, not enforced).
+    /// `MinAvailable`: ready pods a batch keeps (see the module docs), 0 when not given.
     pub min_available: u64,
     /// `Force` (recorded).
     pub force: bool,
@@ -617,6 +632,14 @@ impl State {
                 format!("The application {app_id:?} has no version deployed in the environment {env_id:?}; use DeployApplication first."),
             ));
         }
+        let replicas = plan.replicas.map_or(existing.as_ref().map_or(0, |d| d.replicas), |r| r.min(MAX_REPLICAS));
+        if plan.min_available > replicas {
+            // No batch size can keep more pods ready than there are.
+            return Err(ServiceError::new(
+                "InvalidParameterValue",
+                format!("MinAvailable {} is larger than the {replicas} replicas.", plan.min_available),
+            ));
+        }
         let version_id = self.fresh("revision-", 8);
         let mut dep = existing.unwrap_or_else(|| Deployment {
             version: String::new(),
@@ -654,6 +677,8 @@ impl State {
                 next_start_ms: None,
                 old_pods: Vec::new(),
                 new_pods: Vec::new(),
+                ready_pods: 0,
+                step_started_ms: None,
             })
             .collect::<Vec<_>>();
         let rollout = Rollout {
@@ -719,6 +744,8 @@ impl State {
                             next_start_ms: None,
                             old_pods: Vec::new(),
                             new_pods: Vec::new(),
+                            ready_pods: 0,
+                            step_started_ms: None,
                         });
                     }
                     rollout.current = rollout.current.min(rollout.batches.len() - 1);
@@ -726,6 +753,7 @@ impl State {
                         batch.pod_num = batch.pod_num.min(MAX_REPLICAS);
                         batch.old_pods.truncate(cap);
                         batch.new_pods.truncate(cap);
+                        batch.ready_pods = batch.ready_pods.min(batch.pod_num);
                     }
                 }
             }
@@ -1346,7 +1374,38 @@ fn start_batch(dep: &mut Deployment, app_name: &str, index: usize, at_ms: i64, i
         .cloned()
         .collect();
     batch.new_pods = (0..batch.pod_num).map(|_| ids.pod(app_name, &version, &version_id, at_ms)).collect();
+    batch.ready_pods = 0;
     rollout.current = index;
+    start_step(dep, index, at_ms);
+}
+
+/// How a rollout's batches replace pods: pods per step, and whether a step's old pods stop when
+/// it starts (`false`: they stop once its new pods are ready). See `MinAvailable` in the module
+/// docs.
+fn step_plan(rollout: &Rollout, replicas: u64, pod_num: u64) -> (u64, bool) {
+    if rollout.min_available == 0 || rollout.strategy == Strategy::Initial {
+        return (pod_num.max(1), false);
+    }
+    match replicas.saturating_sub(rollout.min_available) {
+        0 => (1, false),
+        budget => (budget.min(pod_num).max(1), true),
+    }
+}
+
+/// Starts the next step of batch `index` at `at_ms`: stops its old pods first when the step
+/// plan says so.
+fn start_step(dep: &mut Deployment, index: usize, at_ms: i64) {
+    let replicas = dep.replicas;
+    let Some(rollout) = dep.rollout.as_mut() else { return };
+    let (step, stop_first) = step_plan(rollout, replicas, rollout.batches.get(index).map_or(0, |b| b.pod_num));
+    let Some(batch) = rollout.batches.get_mut(index) else { return };
+    batch.step_started_ms = Some(at_ms);
+    if stop_first {
+        let skip = usize::try_from(batch.ready_pods).unwrap_or(usize::MAX);
+        let take = usize::try_from(step).unwrap_or(0);
+        let stopping: Vec<&str> = batch.old_pods.iter().skip(skip).take(take).map(|p| p.id.as_str()).collect();
+        dep.pods.retain(|p| !stopping.contains(&p.id.as_str()));
+    }
 }
 
 /// Moves a deployment's rollout forward to `now_ms`, one event at a time.
@@ -1399,18 +1458,62 @@ fn advance_deployment(
                 start_batch(dep, app_name, current, at, ids);
             }
             BatchStatus::Deploying => {
-                let done = batch.started_ms.unwrap_or(now_ms).saturating_add(pod_start_ms);
+                let started = batch.step_started_ms.or(batch.started_ms).unwrap_or(now_ms);
+                let done = started.saturating_add(pod_start_ms);
                 if now_ms < done {
                     return;
                 }
+                let pod_num = batch.pod_num;
+                let (step, _) = step_plan(rollout, dep.replicas, pod_num);
+                let Some(batch) = rollout.batches.get_mut(current) else { return };
+                let from = usize::try_from(batch.ready_pods).unwrap_or(usize::MAX);
+                let to = usize::try_from(batch.ready_pods.saturating_add(step).min(pod_num)).unwrap_or(usize::MAX);
+                if to < usize::try_from(pod_num).unwrap_or(usize::MAX) {
+                    // A step of the batch, not its last: its pods replace their old ones, and the
+                    // next step starts at once.
+                    if let Some(VersionBehaviour::CrashLoop { error_message }) = behaviours.get(&rollout.new_version) {
+                        let error_message = error_message.clone();
+                        batch.status = BatchStatus::Finish;
+                        let failed: Vec<Pod> = batch
+                            .new_pods
+                            .iter_mut()
+                            .skip(from)
+                            .take(to.saturating_sub(from))
+                            .map(|pod| {
+                                pod.status = "CrashLoopBackOff".into();
+                                pod.restart_count = 3;
+                                pod.clone()
+                            })
+                            .collect();
+                        rollout.status = RolloutStatus::Error;
+                        rollout.error_message = error_message;
+                        rollout.ended_ms = Some(done);
+                        dep.pods.extend(failed);
+                        return;
+                    }
+                    let mut ready = Vec::new();
+                    for pod in batch.new_pods.iter_mut().skip(from).take(to.saturating_sub(from)) {
+                        pod.status = "Running".into();
+                        ready.push(pod.clone());
+                    }
+                    let old_ids: Vec<String> =
+                        batch.old_pods.iter().skip(from).take(to.saturating_sub(from)).map(|p| p.id.clone()).collect();
+                    batch.ready_pods = to as u64;
+                    dep.pods.retain(|p| !old_ids.contains(&p.id));
+                    dep.pods.extend(ready);
+                    start_step(dep, current, done);
+                    continue;
+                }
                 batch.status = BatchStatus::Finish;
+                batch.ready_pods = pod_num;
                 let behaviour = behaviours.get(&rollout.new_version).cloned().unwrap_or_default();
+                // Earlier steps' pods (before `from`) are ready and already in `dep.pods`.
                 if let VersionBehaviour::CrashLoop { error_message } = behaviour {
-                    for pod in &mut batch.new_pods {
+                    for pod in batch.new_pods.iter_mut().skip(from) {
                         pod.status = "CrashLoopBackOff".into();
                         pod.restart_count = 3;
                     }
-                    let failed = batch.new_pods.clone();
+                    let failed: Vec<Pod> = batch.new_pods.iter().skip(from).cloned().collect();
                     rollout.status = RolloutStatus::Error;
                     rollout.error_message = error_message;
                     rollout.ended_ms = Some(done);
@@ -1419,11 +1522,11 @@ fn advance_deployment(
                     dep.pods.extend(failed);
                     return;
                 }
-                for pod in &mut batch.new_pods {
+                for pod in batch.new_pods.iter_mut().skip(from) {
                     pod.status = "Running".into();
                 }
                 let old_ids: Vec<String> = batch.old_pods.iter().map(|p| p.id.clone()).collect();
-                let new_pods = batch.new_pods.clone();
+                let new_pods: Vec<Pod> = batch.new_pods.iter().skip(from).cloned().collect();
                 dep.pods.retain(|p| !old_ids.contains(&p.id));
                 dep.pods.extend(new_pods);
                 if last {

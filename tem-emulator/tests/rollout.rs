@@ -50,6 +50,31 @@ impl Setup {
         self.client.send(&request).await.unwrap().result
     }
 
+    /// Starts an AUTO rollout of one batch with `MinAvailable`.
+    async fn roll_with_min_available(
+        &self,
+        version: &str,
+        min_available: i64,
+    ) -> Result<String, tem_core::Error<RollingUpdateApplicationByVersionError>> {
+        let request = RollingUpdateApplicationByVersionRequest::builder()
+            .application_id(&self.app)
+            .environment_id(&self.env)
+            .deploy_version(version)
+            .deploy_strategy_type("AUTO")
+            .total_batch_count(1)
+            .min_available(min_available)
+            .build()
+            .unwrap();
+        self.client.send(&request).await.map(|r| r.result)
+    }
+
+    /// Ready (`Running`) pods of the old and of the new version.
+    async fn ready(&self, old: &str, new: &str) -> (usize, usize) {
+        let pods = self.pod_versions().await;
+        let count = |version: &str| pods.iter().filter(|(v, status)| v == version && status == "Running").count();
+        (count(old), count(new))
+    }
+
     async fn detail(&self) -> TemDeployApplicationDetailInfo {
         let request = DescribeDeployApplicationDetailRequest::builder()
             .application_id(&self.app)
@@ -224,4 +249,74 @@ async fn a_crash_looping_version_ends_the_rollout_in_error_with_the_scripted_mes
     s.emulator.advance(POD_START);
     assert_eq!(s.detail().await.status, "Reverted");
     assert!(s.pod_versions().await.iter().all(|(v, _)| v == "v1"));
+}
+
+#[tokio::test]
+async fn min_available_keeps_enough_pods_ready_by_replacing_a_batch_in_steps() {
+    let s = setup(4).await;
+    // One batch of 4 pods, but at least 3 ready: it replaces them one at a time.
+    s.roll_with_min_available("v2", 3).await.unwrap();
+    let detail = s.detail().await;
+    assert_eq!(detail.deploy_strategy_conf.as_ref().and_then(|c| c.min_available), Some(3));
+    let mut observed = vec![s.ready("v1", "v2").await];
+    while s.progress().await.0 == "Running" {
+        s.emulator.advance(POD_START);
+        observed.push(s.ready("v1", "v2").await);
+        assert!(observed.len() <= 5, "{observed:?}");
+    }
+    assert!(observed.iter().all(|(old, new)| old + new >= 3), "{observed:?}");
+    // Each step stops one old pod while its new one starts.
+    assert_eq!(observed, [(3, 0), (2, 1), (1, 2), (0, 3), (0, 4)]);
+    assert_eq!(s.progress().await, owned("Success", 0, "Finish", &["Finish"]));
+}
+
+#[tokio::test]
+async fn min_available_equal_to_the_replicas_starts_one_new_pod_beside_the_old_ones() {
+    let s = setup(3).await;
+    s.roll_with_min_available("v2", 3).await.unwrap();
+    let mut observed = vec![s.ready("v1", "v2").await];
+    while s.progress().await.0 == "Running" {
+        s.emulator.advance(POD_START);
+        observed.push(s.ready("v1", "v2").await);
+        assert!(observed.len() <= 4, "{observed:?}");
+    }
+    assert_eq!(observed, [(3, 0), (2, 1), (1, 2), (0, 3)]);
+}
+
+#[tokio::test]
+async fn min_available_above_the_replicas_is_an_invalid_parameter_value_and_starts_nothing() {
+    let s = setup(2).await;
+    let err = s.roll_with_min_available("v2", 3).await.unwrap_err();
+    assert_eq!(err.code(), Some("InvalidParameterValue"), "{err}");
+    assert!(err.message().unwrap_or_default().contains("MinAvailable"), "{err}");
+    assert_eq!(s.ready("v1", "v2").await, (2, 0));
+    // No rollout was left running: another may start.
+    s.roll("v2", "AUTO", 1, 0, 0).await;
+}
+
+#[tokio::test]
+async fn without_min_available_a_batch_starts_beside_its_old_pods_and_finishes_in_one_go() {
+    let s = setup(4).await;
+    s.roll("v2", "AUTO", 1, 0, 0).await;
+    assert_eq!(s.ready("v1", "v2").await, (4, 0));
+    s.emulator.advance(POD_START);
+    assert_eq!(s.ready("v1", "v2").await, (0, 4));
+    assert_eq!(s.progress().await.0, "Success");
+}
+
+#[tokio::test]
+async fn a_crash_looping_step_under_min_available_leaves_enough_old_pods_ready() {
+    let s = setup(4).await;
+    s.emulator.crash_loop("v2", "Back-off restarting failed container web in pod");
+    s.roll_with_min_available("v2", 3).await.unwrap();
+    assert_eq!(s.ready("v1", "v2").await, (3, 0));
+    s.emulator.advance(POD_START);
+    assert_eq!(s.detail().await.status, "Error");
+    // Only the first step's pod crashed; the other old pods still serve.
+    assert_eq!(s.ready("v1", "v2").await, (3, 0));
+    let versions = s.pod_versions().await;
+    assert_eq!(versions.iter().filter(|(v, st)| v == "v2" && st == "CrashLoopBackOff").count(), 1, "{versions:?}");
+    assert!(s.revert().await);
+    s.emulator.advance(POD_START);
+    assert_eq!(s.ready("v1", "v2").await, (4, 0));
 }
