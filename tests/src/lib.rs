@@ -706,6 +706,19 @@ pub fn http_date(timestamp: i64) -> String {
     tem_emulator::http_date(timestamp)
 }
 
+/// An error's message and its `source()` chain joined by `: `, as a person reading the whole
+/// error sees it.
+pub fn with_sources(error: &dyn std::error::Error) -> String {
+    let mut shown = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        shown.push_str(": ");
+        shown.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    shown
+}
+
 // ---------------------------------------------------------------------------------------------
 // Verification: the emulator's front door (one implementation of what the gateway accepts)
 // ---------------------------------------------------------------------------------------------

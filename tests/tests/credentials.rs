@@ -16,7 +16,7 @@ use tem_core::credentials::{
 use tem_core::{
     Client, Config, ConfigErrorKind, Credentials, CredentialsErrorKind, ErrorKind, ProvideCredentials, ServiceSpec,
 };
-use tem_tests::{FrontDoor, FrontDoorOptions, Response, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
+use tem_tests::{with_sources, FrontDoor, FrontDoorOptions, Response, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -872,18 +872,6 @@ async fn secret_keys_and_tokens_never_appear_in_debug_display_errors_or_traces()
     assert!(everything.contains("AuthFailure."), "{everything}");
     assert!(everything.contains("line 2"), "{everything}");
     assert!(traces.contains("credentials refreshed"), "{traces}");
-}
-
-/// An error's message and its `source()` chain, as a person reading the whole error sees it.
-fn with_sources(error: &dyn std::error::Error) -> String {
-    let mut shown = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        shown.push_str(": ");
-        shown.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    shown
 }
 
 // ---------------------------------------------------------------------------------------------

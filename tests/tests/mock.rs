@@ -11,6 +11,7 @@ use tem_api::operation::rolling_update_application_by_version::{
 };
 use tem_core::transport::{FnTransport, HttpReply, StaticReplayTransport, TransportErrorKind};
 use tem_core::{CommonError, ConfigError, ConfigErrorKind, Credentials, Error, ErrorKind, OperationError, RetryPolicy};
+use tem_tests::with_sources;
 
 type RollingError = Error<RollingUpdateApplicationByVersionError>;
 
@@ -214,17 +215,6 @@ async fn client_call(
 /// The default retries, without waiting between them.
 fn no_waits() -> RetryPolicy {
     RetryPolicy::new().with_base_delay(std::time::Duration::ZERO)
-}
-
-fn with_sources(error: &dyn std::error::Error) -> String {
-    let mut shown = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        shown.push_str(": ");
-        shown.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    shown
 }
 
 // ---------------------------------------------------------------------------------------------
