@@ -706,6 +706,18 @@ pub fn http_date(timestamp: i64) -> String {
     tem_emulator::http_date(timestamp)
 }
 
+/// The seed action's request the tests send: application `app-1` in environment `en-1` to
+/// version `v2`.
+pub fn rolling_update_request(
+) -> tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest {
+    tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest::builder()
+        .application_id("app-1")
+        .environment_id("en-1")
+        .deploy_version("v2")
+        .build()
+        .expect("the request has every required field")
+}
+
 /// An error's message and its `source()` chain joined by `: `, as a person reading the whole
 /// error sees it.
 pub fn with_sources(error: &dyn std::error::Error) -> String {
