@@ -718,6 +718,19 @@ pub fn rolling_update_request(
         .expect("the request has every required field")
 }
 
+/// The seed request of the benchmarks and the connection tests: the required fields and a
+/// package name (`app-xxxxxx`, `en-xxxxxx`, `v1`, `test.jar`).
+pub fn seed_request(
+) -> tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest {
+    tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest::builder()
+        .application_id("app-xxxxxx")
+        .environment_id("en-xxxxxx")
+        .deploy_version("v1")
+        .package_name("test.jar")
+        .build()
+        .expect("the request has every required field")
+}
+
 /// An error's message and its `source()` chain joined by `: `, as a person reading the whole
 /// error sees it.
 pub fn with_sources(error: &dyn std::error::Error) -> String {
