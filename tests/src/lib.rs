@@ -466,6 +466,20 @@ impl FrontDoor {
         format!("http://{}", self.addr)
     }
 
+    /// A configuration calling this front door in `ap-guangzhou` with the credentials it
+    /// accepts by default ([`DEFAULT_SECRET_ID`], [`DEFAULT_SECRET_KEY`]).
+    pub fn config(&self) -> tem_api::Config {
+        tem_api::Config::new(tem_api::Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+            .with_region("ap-guangzhou")
+            .and_then(|config| config.with_endpoint(&self.endpoint()))
+            .expect("a valid region and endpoint")
+    }
+
+    /// A client of [`Self::config`].
+    pub fn client(&self) -> tem_api::Client {
+        tem_api::Client::new(self.config()).expect("a valid configuration")
+    }
+
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
