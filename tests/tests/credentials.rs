@@ -164,13 +164,7 @@ async fn cvm_role_found_gives_temporary_credentials_sent_with_x_tc_token() {
     let server =
         FrontDoor::start(FrontDoorOptions::default().with_temporary_credential("AKIDrole", "role-key", "role-token"))
             .await;
-    let config = Config::new(Credentials::new("unused", "unused"))
-        .with_credentials_provider(provider)
-        .with_region("ap-guangzhou")
-        .unwrap()
-        .with_endpoint(&server.endpoint())
-        .unwrap();
-    let client = Client::new(TEM, config).unwrap();
+    let client = client_of(provider, &server);
     for _ in 0..3 {
         let reply = client.send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap();
         assert!(!String::from_utf8_lossy(&reply.body).contains("Error"), "{}", String::from_utf8_lossy(&reply.body));
@@ -279,13 +273,7 @@ async fn expiring_role_credentials_are_refreshed_once_under_fifty_concurrent_cal
             .with_temporary_credential("AKIDnew", "new-key", "new-token"),
     )
     .await;
-    let config = Config::new(Credentials::new("unused", "unused"))
-        .with_credentials_provider(provider)
-        .with_region("ap-guangzhou")
-        .unwrap()
-        .with_endpoint(&server.endpoint())
-        .unwrap();
-    let client = Client::new(TEM, config).unwrap();
+    let client = client_of(provider, &server);
     // Valid for 60 s: used until half their lifetime is left (the 5-minute margin is longer
     // than their life), then refreshed.
     assert_eq!(client.credentials().await.unwrap().secret_id(), "AKIDold");
@@ -337,6 +325,17 @@ async fn refreshes_are_attempted_at_most_once_per_interval_and_expired_credentia
     clock.advance(tem_core::credentials::MIN_REFRESH_INTERVAL - Duration::from_secs(3));
     assert_eq!(id().await.unwrap(), "AKID1");
     assert_eq!(fetches.load(Ordering::SeqCst), 2);
+}
+
+/// A client of the front door `server` whose credentials come from `provider`.
+fn client_of(provider: impl ProvideCredentials + 'static, server: &FrontDoor) -> Client {
+    let config = Config::new(Credentials::new("unused", "unused"))
+        .with_credentials_provider(provider)
+        .with_region("ap-guangzhou")
+        .unwrap()
+        .with_endpoint(&server.endpoint())
+        .unwrap();
+    Client::new(TEM, config).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -999,13 +998,7 @@ async fn control_characters_in_secrets_are_refused_before_anything_is_sent() {
     let err = provider.provide_credentials().await.unwrap_err();
     assert_eq!(err.kind(), CredentialsErrorKind::Provider, "{err}");
     assert!(err.to_string().contains("Token contains a control character"), "{err}");
-    let config = Config::new(Credentials::new("unused", "unused"))
-        .with_credentials_provider(provider)
-        .with_region("ap-guangzhou")
-        .unwrap()
-        .with_endpoint(&server.endpoint())
-        .unwrap();
-    let err = Client::new(TEM, config).unwrap().send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap_err();
+    let err = client_of(provider, &server).send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Credentials, "{err}");
     let sts_server = FrontDoor::start(sts_options().with_responder(|_| {
         Response::ok(json!({"Credentials": {"Token": "t", "TmpSecretId": "AKID\tsts", "TmpSecretKey": "k"}, "ExpiredTime": now() + 7200}))
@@ -1029,13 +1022,7 @@ async fn short_lived_role_credentials_are_fetched_once_not_on_every_call() {
         "short-token",
     ))
     .await;
-    let config = Config::new(Credentials::new("unused", "unused"))
-        .with_credentials_provider(provider)
-        .with_region("ap-guangzhou")
-        .unwrap()
-        .with_endpoint(&server.endpoint())
-        .unwrap();
-    let client = Client::new(TEM, config).unwrap();
+    let client = client_of(provider, &server);
     for _ in 0..10 {
         client.send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap();
     }
@@ -1050,13 +1037,7 @@ async fn expired_credentials_are_never_sent() {
     let (meta, fetches) = metadata(|_| role_credentials("AKIDold", "old-key", "old-token", now() - 10)).await;
     let provider = CvmRoleProvider::with_environment(&environment(&[], None, &meta.base()));
     let server = FrontDoor::serving(|_| Response::ok(json!({}))).await;
-    let config = Config::new(Credentials::new("unused", "unused"))
-        .with_credentials_provider(provider)
-        .with_region("ap-guangzhou")
-        .unwrap()
-        .with_endpoint(&server.endpoint())
-        .unwrap();
-    let client = Client::new(TEM, config).unwrap();
+    let client = client_of(provider, &server);
     for _ in 0..5 {
         let err = client.send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Credentials, "{err}");
