@@ -163,16 +163,12 @@ where
 {
     /// The next page, or `None` after the last.
     pub async fn next(&mut self) -> Option<Result<R::Response, Error<R::Error>>> {
-        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+        next_of(self).await
     }
 
     /// Every page, or the first error.
-    pub async fn try_collect(mut self) -> Result<Vec<R::Response>, Error<R::Error>> {
-        let mut pages = Vec::new();
-        while let Some(page) = self.next().await {
-            pages.push(page?);
-        }
-        Ok(pages)
+    pub async fn try_collect(self) -> Result<Vec<R::Response>, Error<R::Error>> {
+        try_collect_of(self).await
     }
 
     /// Decides the request of the page after `response`, which `request` asked for.
@@ -268,16 +264,12 @@ where
 {
     /// The next item, or `None` after the last.
     pub async fn next(&mut self) -> Option<Result<R::Item, Error<R::Error>>> {
-        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+        next_of(self).await
     }
 
     /// Every item, or the first error.
-    pub async fn try_collect(mut self) -> Result<Vec<R::Item>, Error<R::Error>> {
-        let mut items = Vec::new();
-        while let Some(item) = self.next().await {
-            items.push(item?);
-        }
-        Ok(items)
+    pub async fn try_collect(self) -> Result<Vec<R::Item>, Error<R::Error>> {
+        try_collect_of(self).await
     }
 }
 
@@ -318,4 +310,21 @@ macro_rules! paginator_impls {
             }
         }
     };
+}
+
+/// The next element of `stream` (the inherent `next` of [`Pages`] and [`Items`]).
+async fn next_of<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+    std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx)).await
+}
+
+/// Every element of `stream`, or its first error.
+async fn try_collect_of<S, T, E>(mut stream: S) -> Result<Vec<T>, E>
+where
+    S: Stream<Item = Result<T, E>> + Unpin,
+{
+    let mut all = Vec::new();
+    while let Some(element) = next_of(&mut stream).await {
+        all.push(element?);
+    }
+    Ok(all)
 }

@@ -133,18 +133,24 @@ fn check_reply_object(schema: &Schema, object: &str, value: &Map<String, Value>,
     Ok(())
 }
 
+/// The kind (`string`, `int`, `float`, `bool` or `object`) of the elements of a list of `of`,
+/// as requests and replies check them.
+fn element_kind(of: &str) -> &'static str {
+    match of {
+        "string" | "datetime" => "string",
+        "int64" | "uint64" | "int" => "int",
+        "float" | "double" => "float",
+        "bool" => "bool",
+        _ => "object",
+    }
+}
+
 fn check_reply_value(schema: &Schema, kind: &str, of: &str, value: &Value, path: &str) -> Result<(), String> {
     let wrong = || Err(format!("`{path}` is {value}, not a {kind}"));
     match (kind, value) {
         (_, Value::Null) => Ok(()),
         ("list", Value::Array(items)) => {
-            let element = match of {
-                "string" | "datetime" => "string",
-                "int64" | "uint64" | "int" => "int",
-                "float" | "double" => "float",
-                "bool" => "bool",
-                _ => "object",
-            };
+            let element = element_kind(of);
             items
                 .iter()
                 .enumerate()
@@ -223,13 +229,7 @@ fn validate_value(schema: &Schema, kind: &str, of: &str, value: &Value, name: &s
     match kind {
         "list" => {
             let Value::Array(items) = value else { return Err(invalid_type(name, "Array", value)) };
-            let element = match of {
-                "string" | "datetime" => "string",
-                "int64" | "uint64" | "int" => "int",
-                "float" | "double" => "float",
-                "bool" => "bool",
-                _ => "object",
-            };
+            let element = element_kind(of);
             let items = items
                 .iter()
                 .enumerate()

@@ -466,6 +466,20 @@ impl FrontDoor {
         format!("http://{}", self.addr)
     }
 
+    /// A configuration calling this front door in `ap-guangzhou` with the credentials it
+    /// accepts by default ([`DEFAULT_SECRET_ID`], [`DEFAULT_SECRET_KEY`]).
+    pub fn config(&self) -> tem_api::Config {
+        tem_api::Config::new(tem_api::Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+            .with_region("ap-guangzhou")
+            .and_then(|config| config.with_endpoint(&self.endpoint()))
+            .expect("a valid region and endpoint")
+    }
+
+    /// A client of [`Self::config`].
+    pub fn client(&self) -> tem_api::Client {
+        tem_api::Client::new(self.config()).expect("a valid configuration")
+    }
+
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -704,6 +718,44 @@ fn dechunk(mut encoded: &[u8]) -> Option<Vec<u8>> {
 /// emulator's: one implementation).
 pub fn http_date(timestamp: i64) -> String {
     tem_emulator::http_date(timestamp)
+}
+
+/// The seed action's request the tests send: application `app-1` in environment `en-1` to
+/// version `v2`.
+pub fn rolling_update_request(
+) -> tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest {
+    tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest::builder()
+        .application_id("app-1")
+        .environment_id("en-1")
+        .deploy_version("v2")
+        .build()
+        .expect("the request has every required field")
+}
+
+/// The seed request of the benchmarks and the connection tests: the required fields and a
+/// package name (`app-xxxxxx`, `en-xxxxxx`, `v1`, `test.jar`).
+pub fn seed_request(
+) -> tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest {
+    tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest::builder()
+        .application_id("app-xxxxxx")
+        .environment_id("en-xxxxxx")
+        .deploy_version("v1")
+        .package_name("test.jar")
+        .build()
+        .expect("the request has every required field")
+}
+
+/// An error's message and its `source()` chain joined by `: `, as a person reading the whole
+/// error sees it.
+pub fn with_sources(error: &dyn std::error::Error) -> String {
+    let mut shown = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        shown.push_str(": ");
+        shown.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    shown
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ mod keepalive;
 use std::sync::Arc;
 
 use keepalive::{KeepAliveServer, SEED_REPLY};
-use tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest;
 use tem_api::{Client, Config, Credentials};
+use tem_tests::seed_request;
 
 /// How the endpoint names the server: by address (connections pass the client's connector
 /// layer) or by name (they pass its resolver).
@@ -30,16 +30,6 @@ fn client(server: &KeepAliveServer, named: Named) -> Client {
         .with_endpoint(&endpoint)
         .unwrap();
     Client::new(config).unwrap()
-}
-
-fn seed_request() -> RollingUpdateApplicationByVersionRequest {
-    RollingUpdateApplicationByVersionRequest::builder()
-        .application_id("app-xxxxxx")
-        .environment_id("en-xxxxxx")
-        .deploy_version("v1")
-        .package_name("test.jar")
-        .build()
-        .unwrap()
 }
 
 async fn sequential_calls_use_one_connection() {

@@ -11,12 +11,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 use tem_core::credentials::{
-    AssumeRoleProvider, ChainProvider, CvmRoleProvider, Environment, EnvironmentProvider, ProfileProvider,
+    AssumeRoleProvider, AssumeRoleProviderBuilder, ChainProvider, CvmRoleProvider, Environment, EnvironmentProvider,
+    ProfileProvider,
 };
 use tem_core::{
     Client, Config, ConfigErrorKind, Credentials, CredentialsErrorKind, ErrorKind, ProvideCredentials, ServiceSpec,
 };
-use tem_tests::{FrontDoor, FrontDoorOptions, Response, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
+use tem_tests::{with_sources, FrontDoor, FrontDoorOptions, Response, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -163,13 +164,7 @@ async fn cvm_role_found_gives_temporary_credentials_sent_with_x_tc_token() {
     let server =
         FrontDoor::start(FrontDoorOptions::default().with_temporary_credential("AKIDrole", "role-key", "role-token"))
             .await;
-    let config = Config::new(Credentials::new("unused", "unused"))
-        .with_credentials_provider(provider)
-        .with_region("ap-guangzhou")
-        .unwrap()
-        .with_endpoint(&server.endpoint())
-        .unwrap();
-    let client = Client::new(TEM, config).unwrap();
+    let client = client_of(provider, &server);
     for _ in 0..3 {
         let reply = client.send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap();
         assert!(!String::from_utf8_lossy(&reply.body).contains("Error"), "{}", String::from_utf8_lossy(&reply.body));
@@ -278,13 +273,7 @@ async fn expiring_role_credentials_are_refreshed_once_under_fifty_concurrent_cal
             .with_temporary_credential("AKIDnew", "new-key", "new-token"),
     )
     .await;
-    let config = Config::new(Credentials::new("unused", "unused"))
-        .with_credentials_provider(provider)
-        .with_region("ap-guangzhou")
-        .unwrap()
-        .with_endpoint(&server.endpoint())
-        .unwrap();
-    let client = Client::new(TEM, config).unwrap();
+    let client = client_of(provider, &server);
     // Valid for 60 s: used until half their lifetime is left (the 5-minute margin is longer
     // than their life), then refreshed.
     assert_eq!(client.credentials().await.unwrap().secret_id(), "AKIDold");
@@ -338,15 +327,39 @@ async fn refreshes_are_attempted_at_most_once_per_interval_and_expired_credentia
     assert_eq!(fetches.load(Ordering::SeqCst), 2);
 }
 
+/// A client of the front door `server` whose credentials come from `provider`.
+fn client_of(provider: impl ProvideCredentials + 'static, server: &FrontDoor) -> Client {
+    let config = Config::new(Credentials::new("unused", "unused"))
+        .with_credentials_provider(provider)
+        .with_region("ap-guangzhou")
+        .unwrap()
+        .with_endpoint(&server.endpoint())
+        .unwrap();
+    Client::new(TEM, config).unwrap()
+}
+
 // ---------------------------------------------------------------------------------------------
 // STS AssumeRole
 // ---------------------------------------------------------------------------------------------
+
+/// The options of a front door standing in for STS (service `sts`, version 2018-08-13).
+fn sts_options() -> FrontDoorOptions {
+    FrontDoorOptions::default().with_service("sts", "2018-08-13")
+}
+
+/// Assumes [`ROLE_ARN`] (session `s`) through the STS stand-in `sts`, signing with the front
+/// door's default credentials.
+fn assume_role(sts: &FrontDoor) -> AssumeRoleProviderBuilder {
+    AssumeRoleProvider::builder(ROLE_ARN, "s")
+        .base_credentials(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+        .endpoint(sts.endpoint())
+}
 
 /// A front door standing in for STS, signing checked with the front door's default
 /// credentials; it answers AssumeRole with `expiries[n]` on the n-th call (the last repeated).
 async fn sts(expiries: Vec<i64>) -> FrontDoor {
     let calls = AtomicUsize::new(0);
-    FrontDoor::start(FrontDoorOptions::default().with_service("sts", "2018-08-13").with_responder(move |request| {
+    FrontDoor::start(sts_options().with_responder(move |request| {
         let n = calls.fetch_add(1, Ordering::SeqCst);
         if request.action() != Some("AssumeRole") {
             return Response::service_error("InvalidAction", "only AssumeRole");
@@ -390,7 +403,7 @@ async fn assume_role_is_signed_by_the_base_credentials_and_cached() {
     );
 
     // A refusal by STS is a provider error naming the role and STS's code, not a secret.
-    let refusing = FrontDoor::start(FrontDoorOptions::default().with_service("sts", "2018-08-13")).await;
+    let refusing = FrontDoor::start(sts_options()).await;
     let provider = AssumeRoleProvider::builder(ROLE_ARN, "s")
         .base_credentials(Credentials::new(DEFAULT_SECRET_ID, "wrong-base-key"))
         .endpoint(refusing.endpoint())
@@ -405,12 +418,7 @@ async fn assume_role_is_signed_by_the_base_credentials_and_cached() {
 async fn assume_role_refreshes_before_expiry() {
     let clock = ManualClock::new();
     let server = sts(vec![clock.secs() + 100, clock.secs() + 7200]).await;
-    let provider = AssumeRoleProvider::builder(ROLE_ARN, "s")
-        .base_credentials(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
-        .endpoint(server.endpoint())
-        .clock(clock.reader())
-        .build()
-        .unwrap();
+    let provider = assume_role(&server).clock(clock.reader()).build().unwrap();
     // Expires in 100 s, within the 5-minute margin: used until 50 s are left, then refreshed;
     // then it is cached.
     assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDsts0");
@@ -770,32 +778,21 @@ async fn secret_keys_and_tokens_never_appear_in_debug_display_errors_or_traces()
             .await
             .unwrap_err();
     show("cvm error", format!("{err} {err:?}"));
-    let sts_server = FrontDoor::start(FrontDoorOptions::default().with_service("sts", "2018-08-13").with_responder(|_| {
+    let sts_server = FrontDoor::start(sts_options().with_responder(|_| {
         Response::ok(json!({"Credentials": {"Token": TOKEN, "TmpSecretId": "AKIDsts", "TmpSecretKey": SECRET_KEY}, "ExpiredTime": now() + 7200}))
     }))
     .await;
-    let assume = AssumeRoleProvider::builder(ROLE_ARN, "s")
-        .base_credentials(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
-        .endpoint(sts_server.endpoint())
-        .build()
-        .unwrap();
+    let assume = assume_role(&sts_server).build().unwrap();
     let assumed = assume.provide_credentials().await.unwrap();
     assert_eq!(assumed.secret_key().expose(), SECRET_KEY);
     show("sts provider", format!("{assume:?}"));
-    let sts_garbled = FrontDoor::start(FrontDoorOptions::default().with_service("sts", "2018-08-13").with_responder(|_| {
+    let sts_garbled = FrontDoor::start(sts_options().with_responder(|_| {
         Response::ok(json!({"Credentials": {"Token": TOKEN, "TmpSecretId": "AKIDsts", "TmpSecretKey": SECRET_KEY}, "ExpiredTime": SECRET_KEY}))
     }))
     .await;
-    let err = AssumeRoleProvider::builder(ROLE_ARN, "s")
-        .base_credentials(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
-        .endpoint(sts_garbled.endpoint())
-        .build()
-        .unwrap()
-        .provide_credentials()
-        .await
-        .unwrap_err();
+    let err = assume_role(&sts_garbled).build().unwrap().provide_credentials().await.unwrap_err();
     show("sts error", format!("{err} {err:?}"));
-    let sts_refusing = FrontDoor::start(FrontDoorOptions::default().with_service("sts", "2018-08-13")).await;
+    let sts_refusing = FrontDoor::start(sts_options()).await;
     let err = AssumeRoleProvider::builder(ROLE_ARN, "s")
         .base_credentials(credentials.clone())
         .endpoint(sts_refusing.endpoint())
@@ -872,18 +869,6 @@ async fn secret_keys_and_tokens_never_appear_in_debug_display_errors_or_traces()
     assert!(everything.contains("AuthFailure."), "{everything}");
     assert!(everything.contains("line 2"), "{everything}");
     assert!(traces.contains("credentials refreshed"), "{traces}");
-}
-
-/// An error's message and its `source()` chain, as a person reading the whole error sees it.
-fn with_sources(error: &dyn std::error::Error) -> String {
-    let mut shown = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        shown.push_str(": ");
-        shown.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    shown
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1013,26 +998,13 @@ async fn control_characters_in_secrets_are_refused_before_anything_is_sent() {
     let err = provider.provide_credentials().await.unwrap_err();
     assert_eq!(err.kind(), CredentialsErrorKind::Provider, "{err}");
     assert!(err.to_string().contains("Token contains a control character"), "{err}");
-    let config = Config::new(Credentials::new("unused", "unused"))
-        .with_credentials_provider(provider)
-        .with_region("ap-guangzhou")
-        .unwrap()
-        .with_endpoint(&server.endpoint())
-        .unwrap();
-    let err = Client::new(TEM, config).unwrap().send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap_err();
+    let err = client_of(provider, &server).send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Credentials, "{err}");
-    let sts_server = FrontDoor::start(FrontDoorOptions::default().with_service("sts", "2018-08-13").with_responder(|_| {
+    let sts_server = FrontDoor::start(sts_options().with_responder(|_| {
         Response::ok(json!({"Credentials": {"Token": "t", "TmpSecretId": "AKID\tsts", "TmpSecretKey": "k"}, "ExpiredTime": now() + 7200}))
     }))
     .await;
-    let err = AssumeRoleProvider::builder(ROLE_ARN, "s")
-        .base_credentials(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
-        .endpoint(sts_server.endpoint())
-        .build()
-        .unwrap()
-        .provide_credentials()
-        .await
-        .unwrap_err();
+    let err = assume_role(&sts_server).build().unwrap().provide_credentials().await.unwrap_err();
     assert_eq!(err.kind(), CredentialsErrorKind::Provider, "{err}");
     assert!(err.to_string().contains("TmpSecretId contains a control character"), "{err}");
     assert_eq!(server.request_count(), 0);
@@ -1050,13 +1022,7 @@ async fn short_lived_role_credentials_are_fetched_once_not_on_every_call() {
         "short-token",
     ))
     .await;
-    let config = Config::new(Credentials::new("unused", "unused"))
-        .with_credentials_provider(provider)
-        .with_region("ap-guangzhou")
-        .unwrap()
-        .with_endpoint(&server.endpoint())
-        .unwrap();
-    let client = Client::new(TEM, config).unwrap();
+    let client = client_of(provider, &server);
     for _ in 0..10 {
         client.send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap();
     }
@@ -1071,13 +1037,7 @@ async fn expired_credentials_are_never_sent() {
     let (meta, fetches) = metadata(|_| role_credentials("AKIDold", "old-key", "old-token", now() - 10)).await;
     let provider = CvmRoleProvider::with_environment(&environment(&[], None, &meta.base()));
     let server = FrontDoor::serving(|_| Response::ok(json!({}))).await;
-    let config = Config::new(Credentials::new("unused", "unused"))
-        .with_credentials_provider(provider)
-        .with_region("ap-guangzhou")
-        .unwrap()
-        .with_endpoint(&server.endpoint())
-        .unwrap();
-    let client = Client::new(TEM, config).unwrap();
+    let client = client_of(provider, &server);
     for _ in 0..5 {
         let err = client.send_raw("DescribeEnvironments", b"{}".to_vec()).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Credentials, "{err}");
@@ -1135,13 +1095,7 @@ async fn no_public_setter_panics_on_extreme_values() {
             assert_eq!(cvm.provide_credentials().await.unwrap().secret_id(), "AKIDrole", "{margin:?}");
         }
         let server = sts(vec![now() + 7200]).await;
-        let assume = AssumeRoleProvider::builder(ROLE_ARN, "s")
-            .base_credentials(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
-            .endpoint(server.endpoint())
-            .refresh_margin(margin)
-            .duration(margin)
-            .build()
-            .unwrap();
+        let assume = assume_role(&server).refresh_margin(margin).duration(margin).build().unwrap();
         for _ in 0..2 {
             assert_eq!(assume.provide_credentials().await.unwrap().secret_id(), "AKIDsts0", "{margin:?}");
         }
@@ -1225,12 +1179,7 @@ async fn assume_role_takes_the_parent_configuration_but_not_its_endpoint_region_
     // With the builder's endpoint: STS gets the call, signed with the base credentials, in the
     // builder's region, with the parent's other settings (its language).
     let server = sts(vec![now() + 7200]).await;
-    let provider = AssumeRoleProvider::builder(ROLE_ARN, "s")
-        .base_credentials(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
-        .config(parent.clone())
-        .endpoint(server.endpoint())
-        .build()
-        .unwrap();
+    let provider = assume_role(&server).config(parent.clone()).build().unwrap();
     assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDsts0");
     let request = &server.requests()[0];
     assert!(request.accepted(), "{:?}", request.reason);

@@ -1,9 +1,9 @@
 //! Dry runs: a typed request signed as `send` would sign it, shown as a curl command with the
 //! signature and token masked unless asked for. Nothing is sent.
 
-use tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest;
 use tem_api::{Config, Credentials};
 use tem_core::SignatureMethod;
+use tem_tests::rolling_update_request;
 
 const TOKEN: &str = "dry-run-session-token";
 const SECRET_KEY: &str = "dryRUNsecretKEY0000000000000000";
@@ -17,19 +17,10 @@ fn client(config: Config) -> tem_core::Client {
     .unwrap()
 }
 
-fn request() -> RollingUpdateApplicationByVersionRequest {
-    RollingUpdateApplicationByVersionRequest::builder()
-        .application_id("app-1")
-        .environment_id("en-1")
-        .deploy_version("v2")
-        .build()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_typed_request_is_signed_and_printed_with_its_secrets_masked() {
     let credentials = Credentials::new("AKIDdryRUN", SECRET_KEY).with_token(TOKEN);
-    let prepared = client(Config::new(credentials)).dry_run_request(&request()).await.unwrap();
+    let prepared = client(Config::new(credentials)).dry_run_request(&rolling_update_request()).await.unwrap();
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(&prepared.body).unwrap(),
         serde_json::json!({"ApplicationId": "app-1", "EnvironmentId": "en-1", "DeployVersion": "v2"})
@@ -52,7 +43,7 @@ async fn a_typed_request_is_signed_and_printed_with_its_secrets_masked() {
 async fn a_legacy_signed_body_has_its_signature_and_token_masked() {
     let credentials = Credentials::new("AKIDdryRUN", SECRET_KEY).with_token(TOKEN);
     let config = Config::new(credentials).with_signature_method(SignatureMethod::HmacSha256);
-    let prepared = client(config).dry_run_request(&request()).await.unwrap();
+    let prepared = client(config).dry_run_request(&rolling_update_request()).await.unwrap();
     let masked = prepared.to_curl(false);
     assert!(masked.contains("Signature=***") && masked.contains("Token=***"), "{masked}");
     assert!(!masked.contains(TOKEN), "{masked}");

@@ -4,17 +4,9 @@
 
 use pretty_assertions::assert_eq;
 use serde_json::json;
-use tem_api::{CallOptions, Client, Config, Credentials, ErrorKind};
+use tem_api::{CallOptions, ErrorKind};
 use tem_core::Action;
-use tem_tests::{examples_responder, FrontDoor, FrontDoorOptions, Response, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
-
-fn client(server: &FrontDoor) -> Client {
-    let config = Config::new(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
-        .with_region("ap-guangzhou")
-        .and_then(|config| config.with_endpoint(&server.endpoint()))
-        .unwrap();
-    Client::new(config).unwrap()
-}
+use tem_tests::{examples_responder, FrontDoor, FrontDoorOptions, Response};
 
 /// Every action: its fluent builder with no parameter set either refuses to send, naming the
 /// first required parameter as `build` does, or (no parameter is required) sends `{}` as that
@@ -30,7 +22,7 @@ mod every_action {
                 #[tokio::test]
                 async fn $module() {
                     let server = FrontDoor::start(FrontDoorOptions::default().with_responder(examples_responder())).await;
-                    let outcome = client(&server).$module().send().await;
+                    let outcome = server.client().$module().send().await;
                     match <$request>::builder().build() {
                         Err(missing) => {
                             let err = outcome.expect_err("a required parameter is not set");
@@ -59,7 +51,7 @@ mod every_action {
 #[tokio::test]
 async fn the_seed_fluent_call_sends_what_build_then_send_sends() {
     let server = FrontDoor::start(FrontDoorOptions::default().with_responder(examples_responder())).await;
-    let client = client(&server);
+    let client = server.client();
     let fluent = client
         .rolling_update_application_by_version()
         .application_id("app-1")
@@ -96,7 +88,8 @@ async fn the_seed_fluent_call_sends_what_build_then_send_sends() {
 #[tokio::test]
 async fn a_fluent_call_missing_a_required_parameter_names_it_and_sends_nothing() {
     let server = FrontDoor::start(FrontDoorOptions::default()).await;
-    let err = client(&server)
+    let err = server
+        .client()
         .rolling_update_application_by_version()
         .application_id("app-1")
         .deploy_version("v2")
@@ -118,7 +111,7 @@ async fn send_with_passes_the_call_options() {
     // InternalError is retried for an action that changes something only when the call says
     // resending is safe.
     let server = FrontDoor::serving(|_| Response::service_error("InternalError", "try again")).await;
-    let client = client(&server);
+    let client = server.client();
     let call = || {
         client
             .rolling_update_application_by_version()

@@ -6,11 +6,10 @@
 use std::error::Error as _;
 
 use serde_json::json;
-use tem_api::operation::rolling_update_application_by_version::{
-    RollingUpdateApplicationByVersionError, RollingUpdateApplicationByVersionRequest,
-};
+use tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionError;
 use tem_core::transport::{FnTransport, HttpReply, StaticReplayTransport, TransportErrorKind};
 use tem_core::{CommonError, ConfigError, ConfigErrorKind, Credentials, Error, ErrorKind, OperationError, RetryPolicy};
+use tem_tests::{rolling_update_request, with_sources};
 
 type RollingError = Error<RollingUpdateApplicationByVersionError>;
 
@@ -104,15 +103,6 @@ fn client(transport: &StaticReplayTransport, retry: RetryPolicy) -> tem_api::Cli
     tem_api::Client::new(config).unwrap()
 }
 
-fn rolling_update() -> RollingUpdateApplicationByVersionRequest {
-    RollingUpdateApplicationByVersionRequest::builder()
-        .application_id("app-1")
-        .environment_id("en-1")
-        .deploy_version("v2")
-        .build()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn canned_replies_answer_typed_calls_and_every_signed_request_is_recorded() {
     let transport = StaticReplayTransport::new()
@@ -124,9 +114,9 @@ async fn canned_replies_answer_typed_calls_and_every_signed_request_is_recorded(
         ));
     let client = client(&transport, RetryPolicy::new());
 
-    let response = client.send(&rolling_update()).await.unwrap();
+    let response = client.send(&rolling_update_request()).await.unwrap();
     assert_eq!((response.result.as_str(), response.request_id.as_str()), ("revision-1", "req-ok"));
-    let err = client.send(&rolling_update()).await.unwrap_err();
+    let err = client.send(&rolling_update_request()).await.unwrap_err();
     assert!(matches!(
         err.service_error(),
         Some(RollingUpdateApplicationByVersionError::ResourceInUseServiceDeploying(_))
@@ -160,7 +150,7 @@ async fn canned_failures_are_classified_and_retried_as_the_same_failures_over_ht
         .with_failure(TransportErrorKind::ConnectTimeout)
         .with_reply(HttpReply::ok(json!({"Result": "revision-2"})));
     let client = client(&transport, no_waits());
-    let response = client.send(&rolling_update()).await.unwrap();
+    let response = client.send(&rolling_update_request()).await.unwrap();
     assert_eq!(response.result, "revision-2");
     assert_eq!(transport.requests().len(), 3);
 
@@ -184,7 +174,7 @@ async fn canned_failures_are_classified_and_retried_as_the_same_failures_over_ht
         .unwrap()
         .with_max_response_bytes(1024)
         .with_transport(transport.clone());
-    let err = tem_api::Client::new(config).unwrap().send(&rolling_update()).await.unwrap_err();
+    let err = tem_api::Client::new(config).unwrap().send(&rolling_update_request()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ResponseTooLarge);
     let transport = StaticReplayTransport::new()
         .with_reply(HttpReply::service_error("RequestLimitExceeded", "slow down"))
@@ -208,23 +198,12 @@ async fn client_call(
     tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionResponse,
     Error<RollingUpdateApplicationByVersionError>,
 > {
-    client(transport, no_waits()).send(&rolling_update()).await
+    client(transport, no_waits()).send(&rolling_update_request()).await
 }
 
 /// The default retries, without waiting between them.
 fn no_waits() -> RetryPolicy {
     RetryPolicy::new().with_base_delay(std::time::Duration::ZERO)
-}
-
-fn with_sources(error: &dyn std::error::Error) -> String {
-    let mut shown = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        shown.push_str(": ");
-        shown.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    shown
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,7 +225,7 @@ async fn a_client_without_region_is_refused_at_build_unless_the_api_takes_none()
 
     // Told the API takes no region: built, and no X-TC-Region is sent.
     let client = tem_api::Client::new(config.without_region()).unwrap();
-    client.send(&rolling_update()).await.unwrap();
+    client.send(&rolling_update_request()).await.unwrap();
     assert_eq!(transport.requests()[0].header("X-TC-Region"), None);
 }
 
@@ -265,7 +244,7 @@ async fn a_function_transport_answers_by_action_and_records_the_requests() {
         .with_retry_policy(RetryPolicy::disabled())
         .with_transport(transport.clone());
     let client = tem_api::Client::new(config).unwrap();
-    let response = client.send(&rolling_update()).await.unwrap();
+    let response = client.send(&rolling_update_request()).await.unwrap();
     assert_eq!(response.result, "revision-of-v2");
     let err = client.core().send_raw("DescribeApplications", b"{}".to_vec()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connect);

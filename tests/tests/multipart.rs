@@ -8,7 +8,7 @@ use pretty_assertions::assert_eq;
 use serde::Deserialize;
 use tem_core::multipart::{self, RequestForm};
 use tem_core::signing::{self, SigningInput};
-use tem_core::{CallOptions, Config, Credentials, ServiceSpec};
+use tem_core::{CallOptions, Credentials, ServiceSpec};
 use tem_tests::{FrontDoor, FrontDoorOptions, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 
 #[derive(Deserialize)]
@@ -135,13 +135,6 @@ fn nested_members_of_a_multipart_form_are_json_as_python_writes_it() {
     );
 }
 
-fn config(server: &FrontDoor) -> Config {
-    Config::new(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
-        .with_region("ap-guangzhou")
-        .and_then(|config| config.with_endpoint(&server.endpoint()))
-        .unwrap()
-}
-
 /// The front door serves JSON POSTs only, and refuses the other forms after logging them: what
 /// arrived is compared with `prepare_form` (checked against the official SDK's vectors above)
 /// at the request's own timestamp, headers and signature included.
@@ -167,7 +160,7 @@ fn assert_sent_as_prepared(
 #[tokio::test]
 async fn a_binary_action_is_sent_as_a_signed_multipart_form() {
     let server = FrontDoor::start(FrontDoorOptions::default().with_service("cii", "2021-04-08")).await;
-    let client = oddities_api::Client::new(config(&server)).unwrap();
+    let client = oddities_api::Client::new(server.config()).unwrap();
     let bytes: Vec<u8> = (0..=255).collect();
     let _refused = client.describe_quality_score().file(bytes.clone()).send().await;
 
@@ -187,7 +180,7 @@ async fn a_binary_action_is_sent_as_a_signed_multipart_form() {
 #[tokio::test]
 async fn get_is_sent_with_the_query_when_asked_for() {
     let server = FrontDoor::start(FrontDoorOptions::default()).await;
-    let client = tem_core::Client::new(ServiceSpec::new("tem", "2021-07-01"), config(&server)).unwrap();
+    let client = tem_core::Client::new(ServiceSpec::new("tem", "2021-07-01"), server.config()).unwrap();
     let request = tem_api::operation::describe_applications::DescribeApplicationsRequest::builder()
         .environment_id("en 1")
         .limit(5)

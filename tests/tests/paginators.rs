@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use pretty_assertions::assert_eq;
 use serde_json::{json, Value};
-use tem_api::{Client, Config, Credentials, ErrorKind};
+use tem_api::{Config, Credentials, ErrorKind};
 use tem_tests::{FrontDoor, FrontDoorOptions, ReceivedRequest, Response, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use xtask::{default_targets, load_target, workspace_root};
 
@@ -25,14 +25,6 @@ fn recognized_paginators_match_the_committed_list() {
     let committed = std::fs::read_to_string(root.join("tests/data/paginators.txt")).unwrap();
     let committed: Vec<&str> = committed.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).collect();
     assert_eq!(recognized, committed, "update tests/data/paginators.txt if the change is intended");
-}
-
-fn client(server: &FrontDoor) -> Client {
-    let config = Config::new(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
-        .with_region("ap-guangzhou")
-        .and_then(|config| config.with_endpoint(&server.endpoint()))
-        .unwrap();
-    Client::new(config).unwrap()
 }
 
 fn body(request: &ReceivedRequest) -> Value {
@@ -64,7 +56,8 @@ fn expected_ids(total: usize) -> Vec<String> {
 #[tokio::test]
 async fn items_over_250_applications_in_pages_of_20_yields_each_once() {
     let server = FrontDoor::serving(applications(250, 100)).await;
-    let items = client(&server)
+    let items = server
+        .client()
         .describe_applications()
         .environment_id("en-1")
         .limit(20)
@@ -94,7 +87,7 @@ async fn items_over_250_applications_in_pages_of_20_yields_each_once() {
 async fn offsets_follow_the_items_received_when_the_service_grants_fewer_than_the_limit() {
     let server = FrontDoor::serving(applications(45, 7)).await;
     let items =
-        client(&server).describe_applications().limit(20).offset(3).into_paginator().items().try_collect().await;
+        server.client().describe_applications().limit(20).offset(3).into_paginator().items().try_collect().await;
     assert_eq!(ids(&items.unwrap()), expected_ids(45)[3..].to_vec());
     let offsets: Vec<u64> = server.requests().iter().map(|r| body(r)["Offset"].as_u64().unwrap()).collect();
     assert_eq!(offsets, [3, 10, 17, 24, 31, 38]);
@@ -103,7 +96,7 @@ async fn offsets_follow_the_items_received_when_the_service_grants_fewer_than_th
 #[tokio::test]
 async fn max_pages_caps_the_pages_fetched() {
     let server = FrontDoor::serving(applications(250, 100)).await;
-    let pages = client(&server).describe_applications().limit(20).into_paginator().max_pages(3).pages();
+    let pages = server.client().describe_applications().limit(20).into_paginator().max_pages(3).pages();
     let pages = pages.try_collect().await.unwrap();
     assert_eq!(pages.len(), 3);
     assert_eq!(pages[2].result.records.len(), 20);
@@ -119,7 +112,7 @@ async fn an_empty_page_ends_the_listing_even_when_the_total_says_more() {
         Response::ok(json!({"Result": {"Records": records, "Total": 1000}}))
     })
     .await;
-    let items = client(&server).describe_applications().into_paginator().items().try_collect().await.unwrap();
+    let items = server.client().describe_applications().into_paginator().items().try_collect().await.unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(server.request_count(), 2);
 }
@@ -137,7 +130,7 @@ async fn each_page_is_retried_like_any_call() {
         inner(request)
     })
     .await;
-    let items = client(&server).describe_applications().limit(20).into_paginator().items().try_collect().await;
+    let items = server.client().describe_applications().limit(20).into_paginator().items().try_collect().await;
     assert_eq!(ids(&items.unwrap()), expected_ids(50));
     assert_eq!(server.request_count(), 4, "3 pages and one retry");
 }
@@ -152,7 +145,7 @@ async fn an_error_ends_the_stream_after_the_items_before_it() {
         inner(request)
     })
     .await;
-    let mut items = client(&server).describe_applications().limit(20).into_paginator().items();
+    let mut items = server.client().describe_applications().limit(20).into_paginator().items();
     for _ in 0..20 {
         items.next().await.unwrap().unwrap();
     }
@@ -178,7 +171,7 @@ async fn token_pages_follow_the_continue_token_until_it_is_empty() {
     })
     .await;
     let items =
-        client(&server).describe_config_data_list().environment_id("en-1").into_paginator().items().try_collect().await;
+        server.client().describe_config_data_list().environment_id("en-1").into_paginator().items().try_collect().await;
     let names: Vec<String> = items.unwrap().into_iter().map(|c| c.name).collect();
     assert_eq!(names, ["a", "b", "c", "d", "e"]);
     let tokens: Vec<Value> = server.requests().iter().map(|r| body(r)["ContinueToken"].clone()).collect();
@@ -190,7 +183,7 @@ async fn a_repeated_token_ends_the_listing() {
     let server =
         FrontDoor::serving(|_| Response::ok(json!({"Result": {"Records": [{"Name": "a"}], "ContinueToken": "same"}})))
             .await;
-    let pages = client(&server).describe_config_data_list().environment_id("en-1").into_paginator().pages();
+    let pages = server.client().describe_config_data_list().environment_id("en-1").into_paginator().pages();
     assert_eq!(pages.try_collect().await.unwrap().len(), 2);
     assert_eq!(server.request_count(), 2);
 }
@@ -198,7 +191,7 @@ async fn a_repeated_token_ends_the_listing() {
 #[tokio::test]
 async fn a_missing_required_parameter_is_the_only_item_and_nothing_is_sent() {
     let server = FrontDoor::start(FrontDoorOptions::default()).await;
-    let mut items = client(&server).describe_config_data_list().into_paginator().items();
+    let mut items = server.client().describe_config_data_list().into_paginator().items();
     let err = items.next().await.unwrap().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
     assert!(err.to_string().contains("`EnvironmentId`"), "{err}");

@@ -179,15 +179,13 @@ impl CvmRoleProvider {
                 format!("the metadata service answered Code {code}"),
             ));
         }
-        let credentials = Credentials::new(reply.tmp_secret_id, reply.tmp_secret_key.0)
-            .with_token(reply.token.0)
-            .with_expiry(unix_time(reply.expired_time));
-        if let Some(part) = credentials.part_with_control_character() {
-            let field = match part {
-                "secret id" => "TmpSecretId",
-                "secret key" => "TmpSecretKey",
-                _ => "Token",
-            };
+        let credentials = super::sts::temporary_credentials(
+            reply.tmp_secret_id,
+            reply.tmp_secret_key,
+            reply.token,
+            reply.expired_time,
+        );
+        if let Some(field) = super::sts::field_with_control_character(&credentials) {
             return Err(CredentialsError::provider_error(
                 PROVIDER,
                 format!("the credentials of role {role} are unusable: {field} contains a control character"),

@@ -47,12 +47,41 @@ struct AssumeRole<'a> {
     policy: Option<&'a str>,
 }
 
+/// The reply of STS `AssumeRole` and `AssumeRoleWithWebIdentity`.
 #[derive(Deserialize)]
-struct AssumeRoleResponse {
+pub(super) struct StsCredentialsReply {
     #[serde(rename = "Credentials")]
     credentials: TemporaryCredentials,
     #[serde(rename = "ExpiredTime")]
     expired_time: i64,
+}
+
+impl StsCredentialsReply {
+    pub(super) fn into_credentials(self) -> Credentials {
+        let TemporaryCredentials { token, tmp_secret_id, tmp_secret_key } = self.credentials;
+        temporary_credentials(tmp_secret_id, tmp_secret_key, token, self.expired_time)
+    }
+}
+
+/// Credentials from the `TmpSecretId`, `TmpSecretKey`, `Token` and `ExpiredTime` (Unix
+/// seconds) that STS and the CVM metadata service both answer with.
+pub(super) fn temporary_credentials(
+    tmp_secret_id: String,
+    tmp_secret_key: SecretString,
+    token: SecretString,
+    expired_time: i64,
+) -> Credentials {
+    Credentials::new(tmp_secret_id, tmp_secret_key.0).with_token(token.0).with_expiry(unix_time(expired_time))
+}
+
+/// The wire name (`TmpSecretId`, `TmpSecretKey` or `Token`) of the part of temporary
+/// credentials that holds a control character, if any.
+pub(super) fn field_with_control_character(credentials: &Credentials) -> Option<&'static str> {
+    credentials.part_with_control_character().map(|part| match part {
+        "secret id" => "TmpSecretId",
+        "secret key" => "TmpSecretKey",
+        _ => "Token",
+    })
 }
 
 #[derive(Deserialize)]
@@ -69,7 +98,7 @@ impl Action for AssumeRole<'_> {
     const NAME: &'static str = "AssumeRole";
     const READ_ONLY: bool = true;
     const RATE_LIMIT_PER_SECOND: Option<u32> = None;
-    type Response = AssumeRoleResponse;
+    type Response = StsCredentialsReply;
     type Error = CommonError;
 }
 
@@ -157,15 +186,8 @@ impl AssumeRoleProvider {
                 error.with_source(e)
             }
         })?;
-        let credentials = Credentials::new(reply.credentials.tmp_secret_id, reply.credentials.tmp_secret_key.0)
-            .with_token(reply.credentials.token.0)
-            .with_expiry(unix_time(reply.expired_time));
-        if let Some(part) = credentials.part_with_control_character() {
-            let field = match part {
-                "secret id" => "TmpSecretId",
-                "secret key" => "TmpSecretKey",
-                _ => "Token",
-            };
+        let credentials = reply.into_credentials();
+        if let Some(field) = field_with_control_character(&credentials) {
             return Err(CredentialsError::provider_error(
                 PROVIDER,
                 format!("assuming {}: the reply is unusable: {field} contains a control character", self.role_arn),

@@ -3,11 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::cache::{CredentialsCache, DEFAULT_REFRESH_MARGIN};
-use super::cvm_role::unix_time;
-use super::sts::SecretString;
+use super::sts::StsCredentialsReply;
 use super::{Credentials, CredentialsError, CredentialsFuture, Environment, ProvideCredentials, Secret};
 use crate::client::{Reply, REQUEST_CLIENT};
 use crate::config::{Config, Endpoint, ProxySetting};
@@ -64,24 +63,6 @@ struct AssumeRoleWithWebIdentity<'a> {
     role_session_name: &'a str,
     #[serde(rename = "DurationSeconds")]
     duration_seconds: u64,
-}
-
-#[derive(Deserialize)]
-struct WebIdentityResponse {
-    #[serde(rename = "Credentials")]
-    credentials: TemporaryCredentials,
-    #[serde(rename = "ExpiredTime")]
-    expired_time: i64,
-}
-
-#[derive(Deserialize)]
-struct TemporaryCredentials {
-    #[serde(rename = "Token")]
-    token: SecretString,
-    #[serde(rename = "TmpSecretId")]
-    tmp_secret_id: String,
-    #[serde(rename = "TmpSecretKey")]
-    tmp_secret_key: SecretString,
 }
 
 /// Temporary credentials of a CAM role for an OIDC token, from STS `AssumeRoleWithWebIdentity`
@@ -265,7 +246,7 @@ impl WebIdentityProvider {
             body.extend_from_slice(&chunk);
         }
         let reply = Reply { status, date: None, body };
-        let response: WebIdentityResponse = crate::decode_reply::<_, CommonError>(ACTION, &reply).map_err(|e| {
+        let response: StsCredentialsReply = crate::decode_reply::<_, CommonError>(ACTION, &reply).map_err(|e| {
             let error = CredentialsError::provider_error(PROVIDER, format!("assuming {}: {e}", settings.role_arn));
             // A reply that does not decode keeps no source: serde would quote the offending value.
             if e.kind() == ErrorKind::Decode {
@@ -274,9 +255,7 @@ impl WebIdentityProvider {
                 error.with_source(e)
             }
         })?;
-        Ok(Credentials::new(response.credentials.tmp_secret_id, response.credentials.tmp_secret_key.0)
-            .with_token(response.credentials.token.0)
-            .with_expiry(unix_time(response.expired_time)))
+        Ok(response.into_credentials())
     }
 }
 

@@ -28,15 +28,7 @@ pub const SIGN_BODY: &str = concat!(
     r#""DeployStrategyConf":{"TotalBatchCount":2,"BetaBatchNum":1,"BatchInterval":6}}"#
 );
 
-pub fn seed_request() -> RollingUpdateApplicationByVersionRequest {
-    RollingUpdateApplicationByVersionRequest::builder()
-        .application_id("app-xxxxxx")
-        .environment_id("en-xxxxxx")
-        .deploy_version("v1")
-        .package_name("test.jar")
-        .build()
-        .unwrap()
-}
+pub use tem_tests::seed_request;
 
 /// `localhost:<port>` of a server's `127.0.0.1:<port>`: the clients that resolve names are
 /// given one, as they are given a name in use.
