@@ -14,6 +14,7 @@ use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, 
 use serde_json::json;
 use tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest;
 use tem_core::{Client, Config, Credentials, ErrorKind, RetryPolicy, ServiceSpec};
+use tem_tests::with_sources;
 use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::rustls::{crypto, ServerConfig};
 use tokio_rustls::TlsAcceptor;
@@ -70,17 +71,6 @@ fn config(server: &LocalServer) -> Config {
         .unwrap()
         .with_endpoint(&format!("https://{}", server.addr))
         .unwrap()
-}
-
-fn with_sources(error: &dyn std::error::Error) -> String {
-    let mut shown = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        shown.push_str(": ");
-        shown.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    shown
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
