@@ -292,3 +292,27 @@ async fn the_default_chain_ends_with_tke_oidc_after_the_cvm_role_and_then_asks_i
     // Found once, TKE OIDC is asked first: calls do not probe the metadata service again.
     assert_eq!(metadata.log.requests().len(), 1);
 }
+
+#[tokio::test]
+async fn a_web_identity_reply_with_a_control_character_is_a_provider_error_naming_the_field() {
+    // As for AssumeRole and the CVM role: such a value could not be sent as a header, and
+    // signing with it would fail every call later, far from its cause.
+    let server = LocalServer::http(|_| {
+        let body = json!({"Response": {
+            "Credentials": {"Token": "oidc\ntoken", "TmpSecretId": "AKIDoidc", "TmpSecretKey": "oidc-key"},
+            "ExpiredTime": now() + 3600,
+            "RequestId": "sts-control-1",
+        }});
+        (200, body.to_string())
+    })
+    .await;
+    let provider = WebIdentityProvider::with_environment(&tke_environment(
+        &token_file("control", TOKEN.as_bytes()),
+        &endpoint(&server),
+    ));
+    let err = provider.provide_credentials().await.unwrap_err();
+    assert_eq!(err.kind(), CredentialsErrorKind::Provider);
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("Token") && shown.contains("control character"), "{shown}");
+    assert!(!shown.contains("oidc\ntoken"), "{shown}");
+}

@@ -57,9 +57,15 @@ pub(super) struct StsCredentialsReply {
 }
 
 impl StsCredentialsReply {
-    pub(super) fn into_credentials(self) -> Credentials {
+    /// The credentials of the reply, or the wire name of the field holding a control character
+    /// (such a value could never be sent as a header).
+    pub(super) fn into_credentials(self) -> Result<Credentials, &'static str> {
         let TemporaryCredentials { token, tmp_secret_id, tmp_secret_key } = self.credentials;
-        temporary_credentials(tmp_secret_id, tmp_secret_key, token, self.expired_time)
+        let credentials = temporary_credentials(tmp_secret_id, tmp_secret_key, token, self.expired_time);
+        match field_with_control_character(&credentials) {
+            Some(field) => Err(field),
+            None => Ok(credentials),
+        }
     }
 }
 
@@ -186,14 +192,12 @@ impl AssumeRoleProvider {
                 error.with_source(e)
             }
         })?;
-        let credentials = reply.into_credentials();
-        if let Some(field) = field_with_control_character(&credentials) {
-            return Err(CredentialsError::provider_error(
+        reply.into_credentials().map_err(|field| {
+            CredentialsError::provider_error(
                 PROVIDER,
                 format!("assuming {}: the reply is unusable: {field} contains a control character", self.role_arn),
-            ));
-        }
-        Ok(credentials)
+            )
+        })
     }
 }
 

@@ -255,7 +255,12 @@ impl WebIdentityProvider {
                 error.with_source(e)
             }
         })?;
-        Ok(response.into_credentials())
+        response.into_credentials().map_err(|field| {
+            CredentialsError::provider_error(
+                PROVIDER,
+                format!("assuming {}: the reply is unusable: {field} contains a control character", settings.role_arn),
+            )
+        })
     }
 }
 
