@@ -49,7 +49,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .total_batch_count(3)
         .batch_interval(5)
         .build()?;
-    let response = client.rolling_update_application_by_version(&request).await?;
+    let response = client.send(&request).await?;
     println!("RollingUpdateApplicationByVersion v2 (AUTO, 3 batches, 5 s apart) -> {}", response.result);
 
     let detail_request =
@@ -57,7 +57,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let mut last = String::new();
     loop {
-        let detail = client.describe_deploy_application_detail(&detail_request).await?.result;
+        let detail = client.send(&detail_request).await?.result;
         let batches: Vec<String> = detail
             .other_batch_detail
             .iter()
@@ -82,7 +82,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let pods_request = DescribeApplicationPodsRequest::builder().application_id(&app).environment_id(&env).build()?;
-    let pods = client.describe_application_pods(&pods_request).await?.result;
+    let pods = client.send(&pods_request).await?.result;
     println!("pods now ({}):", pods.total_count);
     for pod in pods.pod_list {
         println!("  {} {} {}", pod.pod_id, pod.deploy_version, pod.status);

@@ -20,12 +20,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let pods = DescribeApplicationPodsRequest::builder().application_id(&app).environment_id(&env).build()?;
     for _ in 0..200 {
-        client.describe_application_pods(&pods).await?; // warm-up: connections, allocations
+        client.send(&pods).await?; // warm-up: connections, allocations
     }
     let calls = 5_000;
     let started = Instant::now();
     for _ in 0..calls {
-        client.describe_application_pods(&pods).await?;
+        client.send(&pods).await?;
     }
     let elapsed = started.elapsed();
     println!(
@@ -41,7 +41,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (client, detail) = (client.clone(), detail.clone());
         set.spawn(async move {
             for _ in 0..each {
-                client.describe_deploy_application_detail(&detail).await?;
+                client.send(&detail).await?;
             }
             Ok::<_, tem_api::Error<_>>(())
         });

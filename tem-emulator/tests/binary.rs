@@ -60,8 +60,7 @@ async fn the_binary_prints_its_endpoint_and_credentials_and_serves_them() {
         .with_endpoint(endpoint)
         .unwrap();
     let client = Client::new(config).unwrap();
-    let page =
-        client.describe_environments(&DescribeEnvironmentsRequest::builder().build().unwrap()).await.unwrap().result;
+    let page = client.send(&DescribeEnvironmentsRequest::builder().build().unwrap()).await.unwrap().result;
     assert_eq!(page.records.iter().map(|r| r.environment_name.as_str()).collect::<Vec<_>>(), ["dev"]);
 }
 
@@ -75,7 +74,7 @@ async fn a_token_makes_the_credentials_temporary() {
         [(Credentials::new("AKIDtmp", "k").with_token("tok"), true), (Credentials::new("AKIDtmp", "k"), false)]
     {
         let config = Config::new(credentials).with_region(DEFAULT_REGION).unwrap().with_endpoint(endpoint).unwrap();
-        let result = Client::new(config).unwrap().describe_environments(&request).await;
+        let result = Client::new(config).unwrap().send(&request).await;
         assert_eq!(result.is_ok(), accepted, "{result:?}");
     }
 }
@@ -131,8 +130,8 @@ async fn the_control_api_seeds_advances_scripts_faults_logs_and_round_trips_the_
         .with_retry_policy(tem_api::RetryPolicy::disabled());
     let client = Client::new(config).unwrap();
     let request = DescribeEnvironmentsRequest::builder().build().unwrap();
-    assert!(client.describe_environments(&request).await.is_err(), "the fault applies once");
-    assert_eq!(client.describe_environments(&request).await.unwrap().result.total, 1);
+    assert!(client.send(&request).await.is_err(), "the fault applies once");
+    assert_eq!(client.send(&request).await.unwrap().result.total, 1);
     let log: Value = http.get(url("requests")).send().await.unwrap().json().await.unwrap();
     let verdicts: Vec<&Value> = log.as_array().unwrap().iter().map(|r| &r["Verdict"]).collect();
     assert_eq!(verdicts, [&json!("InternalError"), &Value::Null]);

@@ -153,7 +153,7 @@ async fn a_skewed_front_door_clock_is_signature_expire_with_a_date_the_sdk_learn
     emulator.set_clock_skew(1000);
     let client = tem_api::Client::new(config(&emulator, emulator.secret_id(), emulator.secret_key())).unwrap();
     let request = tem_api::operation::describe_environments::DescribeEnvironmentsRequest::builder().build().unwrap();
-    client.describe_environments(&request).await.expect("the SDK re-signed with the server's Date");
+    client.send(&request).await.expect("the SDK re-signed with the server's Date");
     let verdicts: Vec<_> = emulator.requests().into_iter().map(|r| r.verdict).collect();
     assert_eq!(verdicts, [Some("AuthFailure.SignatureExpire".to_owned()), None]);
     assert!((990..=1010).contains(&client.core().clock_offset()), "{}", client.core().clock_offset());

@@ -47,7 +47,7 @@ impl Setup {
             .batch_interval(interval)
             .build()
             .unwrap();
-        self.client.rolling_update_application_by_version(&request).await.unwrap().result
+        self.client.send(&request).await.unwrap().result
     }
 
     async fn detail(&self) -> TemDeployApplicationDetailInfo {
@@ -56,7 +56,7 @@ impl Setup {
             .environment_id(&self.env)
             .build()
             .unwrap();
-        self.client.describe_deploy_application_detail(&request).await.unwrap().result
+        self.client.send(&request).await.unwrap().result
     }
 
     /// `(Status, CurrentBatchIndex, CurrentBatchStatus, [BatchStatus of each batch])`.
@@ -72,7 +72,7 @@ impl Setup {
             .environment_id(&self.env)
             .build()
             .unwrap();
-        let page = self.client.describe_application_pods(&request).await.unwrap().result;
+        let page = self.client.send(&request).await.unwrap().result;
         page.pod_list.into_iter().map(|p| (p.deploy_version, p.status)).collect()
     }
 
@@ -82,7 +82,7 @@ impl Setup {
             .environment_id(&self.env)
             .build()
             .unwrap();
-        self.client.resume_deploy_application(&request).await.map(|r| r.result).map_err(|e| e.to_string())
+        self.client.send(&request).await.map(|r| r.result).map_err(|e| e.to_string())
     }
 
     async fn revert(&self) -> bool {
@@ -91,7 +91,7 @@ impl Setup {
             .environment_id(&self.env)
             .build()
             .unwrap();
-        self.client.revert_deploy_application(&request).await.unwrap().result
+        self.client.send(&request).await.unwrap().result
     }
 }
 
@@ -144,7 +144,7 @@ async fn a_second_rollout_while_one_runs_is_service_deploying() {
         .deploy_version("v3")
         .build()
         .unwrap();
-    let err = s.client.rolling_update_application_by_version(&request).await.unwrap_err();
+    let err = s.client.send(&request).await.unwrap_err();
     assert!(
         matches!(err.service_error(), Some(RollingUpdateApplicationByVersionError::ResourceInUseServiceDeploying(_))),
         "{err}"
