@@ -75,7 +75,7 @@ pub async fn run(matches: &ArgMatches) -> Result<(), Failure> {
     let text = |name: &str| body.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
     let (application_id, environment_id, version) =
         (text("ApplicationId"), text("EnvironmentId"), text("DeployVersion"));
-    let response = client::call(&target, spec.name, &body).await?;
+    let response = client::call(&target, spec.name, spec.read_only, &body).await?;
     let revision = response.get("Result").and_then(Value::as_str).unwrap_or_default().to_owned();
     let request_id = response.get("RequestId").and_then(Value::as_str).unwrap_or_default();
     if !matches.get_flag("wait") {

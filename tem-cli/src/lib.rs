@@ -1,7 +1,8 @@
 //! `tem`: every action of TEM 2021-07-01 as a subcommand, and `tem deploy --wait`.
 //!
 //! The subcommands are built at run time from a generated table ([`actions::ACTIONS`]) by
-//! one generic function, and each request body is assembled from the flags by another.
+//! one generic function, and each request body is assembled from the flags by another. Calls
+//! are retried by the SDK's rules ([`tem_core::retry::classify`]).
 //!
 //! Exit statuses ([`Exit`]):
 //!
@@ -184,7 +185,7 @@ async fn call_action(spec: &'static ActionSpec, matches: &ArgMatches) -> Result<
     if matches.get_flag("dry-run") {
         return client::print_dry_run(&target, spec.name, &body, matches.get_flag("show-secrets")).await;
     }
-    let response = client::call(&target, spec.name, &body).await?;
+    let response = client::call(&target, spec.name, spec.read_only, &body).await?;
     output::print(&response, matches.get_one::<String>("output").map(String::as_str));
     Ok(())
 }
