@@ -2,14 +2,12 @@
 //! are sent, and how failures become exit statuses.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::ArgMatches;
 use serde_json::{Map, Value};
 use tem_api::waiter::WaitClock;
 use tem_core::credentials::{Environment, ENV_PROFILE, SYSTEM_CREDENTIALS_FILE};
-use tem_core::retry::{classify, Decision, Failure as RetryFailure};
-use tem_core::{CommonError, Config, ConfigError, Error, ErrorKind, RetryPolicy};
+use tem_core::{CallOptions, CommonError, Config, ConfigError, Error, ErrorKind};
 
 use crate::{Exit, Failure};
 
@@ -72,10 +70,10 @@ fn profile_environment(profile: String) -> Environment {
     .with_system_credentials_file(Some(SYSTEM_CREDENTIALS_FILE.into()))
 }
 
-/// Sends `body` for `action` and returns the reply's `Response` object. Failures are retried
-/// by the SDK's rules ([`tem_core::retry::classify`] with the default [`RetryPolicy`]): at most
-/// 3 attempts, full-jitter backoff; after a request may have been received only if the action
-/// is read-only.
+/// Sends `body` for `action` and returns the reply's `Response` object, through the SDK's
+/// own call ([`tem_core::Client::send_json`]): its signing, clock-skew correction and retries
+/// (the default [`tem_core::RetryPolicy`]; after a request may have been received, only a
+/// read-only action is resent).
 pub async fn call(
     target: &Target,
     action: &'static str,
@@ -83,46 +81,7 @@ pub async fn call(
     body: &Map<String, Value>,
 ) -> Result<Value, Failure> {
     let client = target.core()?;
-    let bytes = serde_json::to_vec(body).expect("a JSON object serializes");
-    let policy = RetryPolicy::new();
-    let mut attempt = 1;
-    loop {
-        let error = match client.send_raw(action, bytes.clone()).await {
-            Ok(reply) => match tem_core::decode_reply::<Value, CommonError>(action, &reply) {
-                Ok(response) => return Ok(response),
-                Err(e) => e,
-            },
-            Err(e) => e.widen::<CommonError>(),
-        };
-        let retry = classify(failure_of(&error), read_only, false) == Decision::Retry;
-        if !retry || attempt >= policy.max_attempts() {
-            return Err(error_failure(&error));
-        }
-        tokio::time::sleep(jittered(policy.delay_ceiling(attempt))).await;
-        attempt += 1;
-    }
-}
-
-/// What the retry rules need to know of a failed attempt.
-fn failure_of(error: &Error<CommonError>) -> RetryFailure<'_> {
-    match error.kind() {
-        ErrorKind::Service => RetryFailure::Service(error.code().unwrap_or("")),
-        ErrorKind::HttpStatus => error.http_status().map_or(RetryFailure::Other, RetryFailure::HttpStatus),
-        ErrorKind::Connect => RetryFailure::NotSent,
-        ErrorKind::Timeout | ErrorKind::Dispatch => RetryFailure::MaybeReceived,
-        ErrorKind::Config | ErrorKind::InvalidRequest | ErrorKind::Credentials => RetryFailure::Local,
-        _ => RetryFailure::Other,
-    }
-}
-
-/// A wait drawn uniformly from zero to `ceiling` (full jitter), from std's randomly keyed hasher.
-fn jittered(ceiling: Duration) -> Duration {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher
-        .write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
-    let fraction = (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64;
-    ceiling.mul_f64(fraction)
+    client.send_json(action, read_only, body, CallOptions::new()).await.map_err(|e| error_failure(&e))
 }
 
 /// `--dry-run`: the request signed as it would be sent now, as a curl command.

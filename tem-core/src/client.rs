@@ -336,10 +336,38 @@ impl Client {
             _ => body,
         };
         let spec = CallSpec { action: A::NAME, form, read_only: A::READ_ONLY, rate_limit: A::RATE_LIMIT_PER_SECOND };
+        self.call_and_decode(spec, body, options).await
+    }
+
+    /// Calls `action` with a JSON object built at run time (a command line, a proxy) rather
+    /// than a typed request: the same signing, retries (`read_only` decides what is retried,
+    /// see [`crate::retry`]) and reply decoding as [`Client::send_with`], answering the
+    /// reply's `Response` object untyped.
+    pub async fn send_json(
+        &self,
+        action: &'static str,
+        read_only: bool,
+        body: &serde_json::Map<String, serde_json::Value>,
+        options: CallOptions,
+    ) -> Result<serde_json::Value, Error<crate::CommonError>> {
+        let body = serde_json::to_vec(body).map_err(|e| {
+            Error::new(ErrorKind::InvalidRequest, "cannot serialize the request").with_source(e).with_action(action)
+        })?;
+        let spec = CallSpec { action, form: RequestForm::Json, read_only, rate_limit: None };
+        self.call_and_decode(spec, body, options).await
+    }
+
+    /// Every attempt of a call, then its last reply decoded into a response or an error.
+    async fn call_and_decode<R: DeserializeOwned, E: OperationError>(
+        &self,
+        spec: CallSpec,
+        body: Vec<u8>,
+        options: CallOptions,
+    ) -> Result<R, Error<E>> {
         // Shared by every attempt without a copy.
         let answered = self.call(spec, Bytes::from(body), options).await.map_err(Error::widen)?;
         let note = answered.note;
-        decode::finish(A::NAME, &answered.reply, answered.inspection)
+        decode::finish(spec.action, &answered.reply, answered.inspection)
             .map_err(|e| e.with_attempts(answered.attempts).with_note(note))
     }
 

@@ -484,3 +484,34 @@ async fn missing_required_parameter_names_it_and_sends_nothing() {
     assert_mentions(&err, &["EnvironmentId", "RollingUpdateApplicationByVersionRequest"]);
     assert_eq!(server.request_count(), 0, "nothing was sent");
 }
+
+/// `Client::send_json` (a body built at run time, as the command line sends): signed and
+/// decoded as a typed call, its service error sorted into `CommonError`, and resent by the
+/// same retry rules: throttling always, for any action.
+#[tokio::test]
+async fn an_untyped_json_call_is_signed_decoded_and_retried_as_a_typed_one() {
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = calls.clone();
+    let server = FrontDoor::start(FrontDoorOptions::default().with_responder(move |request| {
+        match (counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst), request.action()) {
+            (0, _) => Response::service_error("RequestLimitExceeded", "slow down"),
+            (_, Some("DescribeEnvironments")) => Response::ok(json!({"Result": {"TotalCount": 0, "Records": []}})),
+            _ => Response::service_error("ResourceNotFound.ServiceNotFound", "no such application"),
+        }
+    }))
+    .await;
+    let client = tem_core::Client::new(tem_api::SERVICE, config(&server)).unwrap();
+    let body = json!({"Limit": 10}).as_object().unwrap().clone();
+    let reply =
+        client.send_json("DescribeEnvironments", true, &body, tem_core::CallOptions::new()).await.expect("a success");
+    assert_eq!(reply["Result"]["TotalCount"], 0);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "throttled once, then resent");
+    assert!(requests.iter().all(|r| r.verdict.is_none()), "both signed as the front door accepts");
+    assert_eq!(serde_json::from_slice::<Value>(&requests[1].body).unwrap(), json!({"Limit": 10}));
+
+    let error = client.send_json("DeleteApplication", false, &body, tem_core::CallOptions::new()).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Service);
+    assert_eq!(error.code(), Some("ResourceNotFound.ServiceNotFound"));
+    assert_eq!(error.attempts(), 1);
+}
