@@ -404,30 +404,37 @@ impl Config {
     }
 }
 
-/// One attempt through `transport` instead of HTTP: `request` as reqwest would send it (with
-/// the `Host` reqwest would add), within the attempt's `timeout`, the reply read as HTTP's is
-/// (the `Date` header, the size limit), a failure classified as HTTP's is.
+/// A request about to be sent, as the client built it.
+pub(crate) struct Outgoing<'a> {
+    pub(crate) method: &'a reqwest::Method,
+    pub(crate) url: &'a reqwest::Url,
+    pub(crate) headers: &'a reqwest::header::HeaderMap,
+    pub(crate) body: &'a [u8],
+}
+
+/// One attempt through `transport` instead of HTTP: `request` as it would be sent (with the
+/// `Host` the URL gives when the client left it out), within the attempt's `timeout`, the reply
+/// read as HTTP's is (the `Date` header, the size limit), a failure classified as HTTP's is.
 pub(crate) async fn send_through(
     transport: &SharedTransport,
     action: &'static str,
-    request: reqwest::Request,
+    request: Outgoing<'_>,
     timeout: std::time::Duration,
     max_response_bytes: usize,
 ) -> Result<Reply, (Error<Infallible>, Failure<'static>)> {
-    let mut headers: Vec<(String, String)> = Vec::with_capacity(request.headers().len() + 1);
-    if !request.headers().contains_key(reqwest::header::HOST) {
-        let url = request.url();
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(request.headers.len() + 1);
+    if !request.headers.contains_key(reqwest::header::HOST) {
+        let url = request.url;
         let host = url.host_str().unwrap_or_default();
         headers.push(("host".to_owned(), url.port().map_or_else(|| host.to_owned(), |port| format!("{host}:{port}"))));
     }
     headers.extend(
         request
-            .headers()
+            .headers
             .iter()
             .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())),
     );
-    let body = request.body().and_then(|b| b.as_bytes()).map(<[u8]>::to_vec).unwrap_or_default();
-    let request = HttpRequest::new(request.method().as_str(), request.url().as_str(), headers, body);
+    let request = HttpRequest::new(request.method.as_str(), request.url.as_str(), headers, request.body.to_vec());
     let sent = tokio::time::timeout(timeout, transport.send(request)).await.unwrap_or_else(|_| {
         Err(TransportError::new(
             TransportErrorKind::Timeout,

@@ -29,4 +29,21 @@ fn main() {
         other => panic!("unknown client {other}"),
     }
     println!("{}", clients::process_usage().1);
+    if std::env::var_os("ONE_CALL_SMAPS").is_some() {
+        // Where the resident memory is, by mapping: to see what a lower peak needs.
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
+        let mut name = String::new();
+        for line in smaps.lines() {
+            let first = line.split_whitespace().next().unwrap_or_default();
+            if first.contains('-') && !first.ends_with(':') {
+                name = line.split_whitespace().skip(5).collect::<Vec<_>>().join(" ");
+                name = format!("{} {}", line.split_whitespace().nth(1).unwrap_or_default(), name);
+            } else if let Some(kb) = line.strip_prefix("Rss:") {
+                let kb: u64 = kb.trim().trim_end_matches(" kB").trim().parse().unwrap_or(0);
+                if kb > 0 {
+                    eprintln!("{kb:>6} kB  {name}");
+                }
+            }
+        }
+    }
 }

@@ -62,11 +62,22 @@ pub fn private_ca() -> (String, TlsAcceptor) {
     (ca.pem(), TlsAcceptor::from(Arc::new(config)))
 }
 
+/// How the server treats connections between requests.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Behaviour {
+    /// Close a connection on which no request arrives for this long, silently, as servers and
+    /// load balancers close idle keep-alive connections.
+    pub close_idle_after: Option<std::time::Duration>,
+    /// Answer with `Connection: close` and close after each reply.
+    pub close_after_each_reply: bool,
+}
+
 /// Serves HTTP/1.1 keep-alive on `io`, answering every request with `reply`.
 async fn serve(
     io: impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
     requests: Arc<AtomicUsize>,
     reply: &'static [u8],
+    behaviour: Behaviour,
 ) {
     let service = service_fn(move |request: Request<Incoming>| {
         let requests = requests.clone();
@@ -79,7 +90,13 @@ async fn serve(
             Ok::<_, Infallible>(response)
         }
     });
-    let _ = http1::Builder::new().serve_connection(TokioIo::new(io), service).await;
+    let mut builder = http1::Builder::new();
+    builder.keep_alive(!behaviour.close_after_each_reply);
+    if let Some(idle) = behaviour.close_idle_after {
+        // hyper's wait for the next request's head: the connection is closed when it passes.
+        builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(idle);
+    }
+    let _ = builder.serve_connection(TokioIo::new(io), service).await;
 }
 
 impl KeepAliveServer {
@@ -90,15 +107,25 @@ impl KeepAliveServer {
 
     /// Listens on `addr`.
     pub async fn start_on(addr: &str, reply: &'static [u8]) -> std::io::Result<Self> {
-        Self::listen(addr, reply, None).await
+        Self::listen(addr, reply, None, Behaviour::default()).await
+    }
+
+    /// Listens on 127.0.0.1 (a free port), treating connections as `behaviour` says.
+    pub async fn start_behaving(reply: &'static [u8], behaviour: Behaviour) -> std::io::Result<Self> {
+        Self::listen("127.0.0.1:0", reply, None, behaviour).await
     }
 
     /// Listens on 127.0.0.1 (a free port), every connection over TLS through `acceptor`.
     pub async fn start_tls(reply: &'static [u8], acceptor: TlsAcceptor) -> std::io::Result<Self> {
-        Self::listen("127.0.0.1:0", reply, Some(acceptor)).await
+        Self::listen("127.0.0.1:0", reply, Some(acceptor), Behaviour::default()).await
     }
 
-    async fn listen(addr: &str, reply: &'static [u8], tls: Option<TlsAcceptor>) -> std::io::Result<Self> {
+    async fn listen(
+        addr: &str,
+        reply: &'static [u8],
+        tls: Option<TlsAcceptor>,
+        behaviour: Behaviour,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let accepted = Arc::new(AtomicUsize::new(0));
@@ -113,11 +140,11 @@ impl KeepAliveServer {
                 let (requests, handshakes, tls) = (requests_in.clone(), handshakes_in.clone(), tls.clone());
                 tokio::spawn(async move {
                     match tls {
-                        None => serve(stream, requests, reply).await,
+                        None => serve(stream, requests, reply, behaviour).await,
                         Some(acceptor) => {
                             let Ok(stream) = acceptor.accept(stream).await else { return };
                             handshakes.fetch_add(1, Ordering::SeqCst);
-                            serve(stream, requests, reply).await
+                            serve(stream, requests, reply, behaviour).await
                         }
                     }
                 });

@@ -1,0 +1,582 @@
+//! The direct transport: HTTP/1.1 to the client's one endpoint over hyper's connection API,
+//! each connection driven by the call that uses it.
+//!
+//! A client calls one host, so its pool is a stack of idle connections rather than a map of
+//! hosts. A connection has no task of its own: the call that takes it polls hyper's connection
+//! future beside its request, so a reply reaches the caller without crossing a channel between
+//! tasks, and the connection is back in the pool before the call returns, on any runtime
+//! flavour (sequential calls use one connection without waiting for a pool task). An idle
+//! connection is polled once before it is reused: one the server closed while it was idle, or
+//! wrote to unasked, is dropped, not written to.
+//!
+//! What this does not do, proxies, is left to reqwest: [`crate::Client::new`] chooses.
+
+use std::future::{poll_fn, Future};
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Body;
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+/// A request as this transport sends it: the `Host` header set, the URI in origin form.
+pub(crate) type Request = http::Request<Full<Bytes>>;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A reply read whole.
+#[derive(Debug)]
+pub(crate) struct Received {
+    pub(crate) status: u16,
+    /// The `Date` header, if any and text.
+    pub(crate) date: Option<String>,
+    pub(crate) body: Vec<u8>,
+}
+
+/// Why an exchange failed, and what that tells of whether the request was received.
+#[derive(Debug)]
+pub(crate) enum DirectError {
+    /// No connection (name lookup, connect, TLS handshake): the request was not sent.
+    NotSent { timed_out: bool, source: Option<BoxError> },
+    /// The connection failed or the deadline passed after the request was handed to it.
+    MaybeReceived { timed_out: bool, source: Option<BoxError> },
+    /// The reply is larger than the limit: `len` bytes or more.
+    TooLarge { status: u16, len: u64 },
+}
+
+/// The endpoint's connection settings and its idle connections.
+pub(crate) struct DirectTransport {
+    /// The host to look up or connect to (an IPv6 address without brackets).
+    host: Box<str>,
+    port: u16,
+    /// The host, if it is an address: connected to without a lookup.
+    address: Option<IpAddr>,
+    #[cfg(any(feature = "rustls", feature = "native-roots"))]
+    tls: Option<Tls>,
+    /// `https` in a build without TLS: every call fails to connect, saying why.
+    #[cfg(not(any(feature = "rustls", feature = "native-roots")))]
+    tls: Option<()>,
+    connect_timeout: Duration,
+    max_idle: usize,
+    idle_timeout: Option<Duration>,
+    /// Most recently used last; never locked across an await.
+    idle: Mutex<Vec<Idle>>,
+}
+
+impl std::fmt::Debug for DirectTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectTransport")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls.is_some())
+            .field("idle", &self.idle.lock().map_or(0, |idle| idle.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(any(feature = "rustls", feature = "native-roots"))]
+struct Tls {
+    connector: tokio_rustls::TlsConnector,
+    server_name: tokio_rustls::rustls::pki_types::ServerName<'static>,
+}
+
+struct Idle {
+    connection: Connection,
+    since: Instant,
+}
+
+/// One HTTP/1.1 connection: the half that sends requests and the half that does the I/O, which
+/// makes progress only while polled.
+struct Connection {
+    sender: http1::SendRequest<Full<Bytes>>,
+    driver: Pin<Box<http1::Connection<TokioIo<Stream>, Full<Bytes>>>>,
+    /// The driver has completed: the connection is closed and must not be polled again.
+    ended: bool,
+}
+
+/// The connection settings a transport needs, from the client's configuration.
+pub(crate) struct Target<'a> {
+    /// `http` or `https`.
+    pub(crate) https: bool,
+    /// As in the URL: an IPv6 address in brackets.
+    pub(crate) host: &'a str,
+    pub(crate) port: u16,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) max_idle: usize,
+    pub(crate) idle_timeout: Option<Duration>,
+}
+
+impl DirectTransport {
+    /// A transport to `target`; `tls` is the TLS client configuration for an `https` target.
+    #[cfg(any(feature = "rustls", feature = "native-roots"))]
+    pub(crate) fn new(
+        target: Target<'_>,
+        tls: Option<std::sync::Arc<tokio_rustls::rustls::ClientConfig>>,
+    ) -> Result<Self, String> {
+        let host = target.host.trim_start_matches('[').trim_end_matches(']');
+        let tls = match (target.https, tls) {
+            (true, Some(config)) => Some(Tls {
+                connector: tokio_rustls::TlsConnector::from(config),
+                server_name: tokio_rustls::rustls::pki_types::ServerName::try_from(host.to_owned())
+                    .map_err(|_| format!("{host:?} is not a name a TLS certificate can be checked against"))?,
+            }),
+            (true, None) => return Err("an https endpoint needs a TLS configuration".to_owned()),
+            (false, _) => None,
+        };
+        Ok(Self::with_tls(target, host, tls))
+    }
+
+    /// A transport to `target`; an `https` target cannot be reached without a TLS feature.
+    #[cfg(not(any(feature = "rustls", feature = "native-roots")))]
+    pub(crate) fn new(target: Target<'_>) -> Result<Self, String> {
+        let host = target.host.trim_start_matches('[').trim_end_matches(']');
+        let tls = target.https.then_some(());
+        Ok(Self::with_tls(target, host, tls))
+    }
+
+    fn with_tls(
+        target: Target<'_>,
+        host: &str,
+        #[cfg(any(feature = "rustls", feature = "native-roots"))] tls: Option<Tls>,
+        #[cfg(not(any(feature = "rustls", feature = "native-roots")))] tls: Option<()>,
+    ) -> Self {
+        Self {
+            host: host.into(),
+            port: target.port,
+            address: host.parse().ok(),
+            tls,
+            connect_timeout: target.connect_timeout,
+            max_idle: target.max_idle,
+            idle_timeout: target.idle_timeout,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Sends `request` and reads the whole reply, at most `limit` bytes of body, by `deadline`.
+    pub(crate) async fn send(
+        &self,
+        request: Request,
+        deadline: Instant,
+        limit: usize,
+    ) -> Result<Received, DirectError> {
+        let mut request = Some(request);
+        // A pooled connection that turns out closed before the request is handed to it is
+        // dropped, and the request goes on a new one: nothing was sent.
+        while let Some(mut connection) = self.checkout() {
+            match tokio::time::timeout_at(deadline, connection.ready()).await {
+                Ok(Ok(())) => {
+                    return self.exchange(connection, request.take().expect("not sent yet"), deadline, limit).await
+                }
+                Ok(Err(_closed)) => continue,
+                Err(_elapsed) => return Err(DirectError::NotSent { timed_out: true, source: None }),
+            }
+        }
+        // A timeout too large for an instant is no timeout of its own.
+        let connect_deadline = Instant::now().checked_add(self.connect_timeout).map_or(deadline, |d| d.min(deadline));
+        let mut connection = match tokio::time::timeout_at(connect_deadline, self.connect(connect_deadline)).await {
+            Ok(Ok(connection)) => connection,
+            Ok(Err(source)) => return Err(DirectError::NotSent { timed_out: false, source: Some(source) }),
+            Err(_elapsed) => return Err(DirectError::NotSent { timed_out: true, source: None }),
+        };
+        match tokio::time::timeout_at(deadline, connection.ready()).await {
+            Ok(Ok(())) => self.exchange(connection, request.take().expect("not sent yet"), deadline, limit).await,
+            Ok(Err(source)) => Err(DirectError::NotSent { timed_out: false, source: Some(source) }),
+            Err(_elapsed) => Err(DirectError::NotSent { timed_out: true, source: None }),
+        }
+    }
+
+    /// The request on `connection`, which is ready for it; the connection goes back to the pool
+    /// once the reply is read, if it stays open.
+    async fn exchange(
+        &self,
+        mut connection: Connection,
+        request: Request,
+        deadline: Instant,
+        limit: usize,
+    ) -> Result<Received, DirectError> {
+        let received = tokio::time::timeout_at(deadline, connection.round_trip(request, limit)).await;
+        match received {
+            Ok(Ok(received)) => {
+                self.check_in(connection);
+                Ok(received)
+            }
+            Ok(Err(error)) => Err(error),
+            Err(_elapsed) => Err(DirectError::MaybeReceived { timed_out: true, source: None }),
+        }
+    }
+
+    /// The most recently used idle connection still open, if any.
+    fn checkout(&self) -> Option<Connection> {
+        let now = Instant::now();
+        loop {
+            let Idle { mut connection, since } = self.idle.lock().ok()?.pop()?;
+            let fresh = self.idle_timeout.is_none_or(|timeout| now.saturating_duration_since(since) < timeout);
+            // Dropped (closed) outside the lock.
+            if fresh && connection.is_open() {
+                return Some(connection);
+            }
+        }
+    }
+
+    fn check_in(&self, mut connection: Connection) {
+        if !connection.is_open() {
+            return;
+        }
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < self.max_idle {
+                idle.push(Idle { connection, since: Instant::now() });
+            }
+        }
+    }
+
+    /// A new connection: the host looked up unless it is an address, each address tried in
+    /// turn with an equal share of the time left, then TLS if `https`.
+    async fn connect(&self, deadline: Instant) -> Result<Connection, BoxError> {
+        let stream = match self.address {
+            Some(ip) => TcpStream::connect(SocketAddr::new(ip, self.port)).await?,
+            None => {
+                let addresses: Vec<SocketAddr> = tokio::net::lookup_host((&*self.host, self.port)).await?.collect();
+                connect_any(&addresses, deadline).await?
+            }
+        };
+        stream.set_nodelay(true)?;
+        let stream = self.secure(stream).await?;
+        let (sender, driver) = http1::Builder::new().handshake(TokioIo::new(stream)).await?;
+        Ok(Connection { sender, driver: Box::pin(driver), ended: false })
+    }
+
+    #[cfg(any(feature = "rustls", feature = "native-roots"))]
+    async fn secure(&self, stream: TcpStream) -> io::Result<Stream> {
+        match &self.tls {
+            None => Ok(Stream::Plain(stream)),
+            Some(tls) => Ok(Stream::Tls(Box::new(tls.connector.connect(tls.server_name.clone(), stream).await?))),
+        }
+    }
+
+    #[cfg(not(any(feature = "rustls", feature = "native-roots")))]
+    async fn secure(&self, stream: TcpStream) -> io::Result<Stream> {
+        match self.tls {
+            None => Ok(Stream::Plain(stream)),
+            Some(()) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "https needs TLS, which this build of tem-core leaves out (features `rustls`, `native-roots`)",
+            )),
+        }
+    }
+
+    /// Idle connections now in the pool (tests).
+    #[cfg(test)]
+    fn idle_count(&self) -> usize {
+        self.idle.lock().map_or(0, |idle| idle.len())
+    }
+}
+
+/// Connects to the first of `addresses` that answers, giving each an equal share of the time
+/// left before `deadline`, so that one address that never answers does not use it all.
+async fn connect_any(addresses: &[SocketAddr], deadline: Instant) -> io::Result<TcpStream> {
+    let mut last_error = io::Error::new(io::ErrorKind::NotFound, "the host name has no address");
+    for (index, address) in addresses.iter().enumerate() {
+        let left = (addresses.len() - index) as u32;
+        let share = deadline.saturating_duration_since(Instant::now()) / left;
+        match tokio::time::timeout(share, TcpStream::connect(address)).await {
+            Ok(Ok(stream)) => return Ok(stream),
+            Ok(Err(error)) => last_error = error,
+            Err(_elapsed) => {
+                last_error = io::Error::new(io::ErrorKind::TimedOut, format!("{address} did not answer in time"))
+            }
+        }
+    }
+    Err(last_error)
+}
+
+impl Connection {
+    /// Whether the connection is still open, polling it once: an idle connection reads the
+    /// server's close, or an unasked reply, only when polled.
+    fn is_open(&mut self) -> bool {
+        let mut cx = Context::from_waker(Waker::noop());
+        self.poll_driver(&mut cx).is_pending() && !self.sender.is_closed()
+    }
+
+    /// Polls the driver unless it has completed; `Ready` once the connection is closed.
+    fn poll_driver(&mut self, cx: &mut Context<'_>) -> Poll<Option<hyper::Error>> {
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        let polled = self.driver.as_mut().poll(cx);
+        if let Poll::Ready(result) = polled {
+            self.ended = true;
+            return Poll::Ready(result.err());
+        }
+        Poll::Pending
+    }
+
+    /// Polls `work` with the driver, which feeds it; `Err` with the driver's error, if any,
+    /// when the connection closed before `work` was done.
+    fn poll_with_driver<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut work: impl FnMut(&mut Self, &mut Context<'_>) -> Poll<T>,
+    ) -> Poll<Result<T, Option<hyper::Error>>> {
+        if let Poll::Ready(done) = work(self, cx) {
+            return Poll::Ready(Ok(done));
+        }
+        let driven = self.poll_driver(cx);
+        // What the driver read may have completed the work: no second wake-up to find it.
+        if let Poll::Ready(done) = work(self, cx) {
+            return Poll::Ready(Ok(done));
+        }
+        driven.map(Err)
+    }
+
+    /// Waits until the connection takes a request.
+    async fn ready(&mut self) -> Result<(), BoxError> {
+        match poll_fn(|cx| self.poll_with_driver(cx, |connection, cx| connection.sender.poll_ready(cx))).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) | Err(Some(error)) => Err(error.into()),
+            Err(None) => Err("the connection closed".into()),
+        }
+    }
+
+    /// Sends `request` and reads the reply's head and body.
+    async fn round_trip(&mut self, request: Request, limit: usize) -> Result<Received, DirectError> {
+        let mut response = std::pin::pin!(self.sender.send_request(request));
+        let response = poll_fn(|cx| self.poll_with_driver(cx, |_, cx| response.as_mut().poll(cx))).await;
+        let response = match response {
+            Ok(Ok(response)) => response,
+            // hyper says the request was not written: the connection closed first.
+            Ok(Err(error)) if error.is_canceled() => {
+                return Err(DirectError::NotSent { timed_out: false, source: Some(error.into()) })
+            }
+            Ok(Err(error)) => return Err(DirectError::MaybeReceived { timed_out: false, source: Some(error.into()) }),
+            Err(error) => return Err(closed(error)),
+        };
+        let (head, mut incoming) = response.into_parts();
+        let status = head.status.as_u16();
+        let declared = incoming
+            .size_hint()
+            .exact()
+            .or_else(|| head.headers.get(http::header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok());
+        if let Some(len) = declared {
+            if len > limit as u64 {
+                return Err(DirectError::TooLarge { status, len });
+            }
+        }
+        let date = head.headers.get(http::header::DATE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        // A declared length is a claim: reserve no more than a little up front.
+        let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize).min(MAX_PREALLOCATION).min(limit));
+        loop {
+            let frame = poll_fn(|cx| self.poll_with_driver(cx, |_, cx| Pin::new(&mut incoming).poll_frame(cx))).await;
+            match frame {
+                Ok(Some(Ok(frame))) => {
+                    if let Ok(data) = frame.into_data() {
+                        if body.len() + data.len() > limit {
+                            return Err(DirectError::TooLarge { status, len: (body.len() + data.len()) as u64 });
+                        }
+                        body.extend_from_slice(&data);
+                    }
+                }
+                Ok(Some(Err(error))) => {
+                    return Err(DirectError::MaybeReceived { timed_out: false, source: Some(error.into()) })
+                }
+                Ok(None) => break,
+                Err(error) => return Err(closed(error)),
+            }
+        }
+        Ok(Received { status, date, body })
+    }
+}
+
+/// Bytes reserved for a reply before reading it, at most, whatever its declared length.
+const MAX_PREALLOCATION: usize = 1024 * 1024;
+
+/// The connection closed under a request it had taken.
+fn closed(error: Option<hyper::Error>) -> DirectError {
+    let source: BoxError = match error {
+        Some(error) => error.into(),
+        None => "the connection closed before the reply was complete".into(),
+    };
+    DirectError::MaybeReceived { timed_out: false, source: Some(source) }
+}
+
+/// A TCP stream, or TLS over one.
+enum Stream {
+    Plain(TcpStream),
+    #[cfg(any(feature = "rustls", feature = "native-roots"))]
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
+            #[cfg(any(feature = "rustls", feature = "native-roots"))]
+            Stream::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
+            #[cfg(any(feature = "rustls", feature = "native-roots"))]
+            Stream::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(stream) => Pin::new(stream).poll_write_vectored(cx, bufs),
+            #[cfg(any(feature = "rustls", feature = "native-roots"))]
+            Stream::Tls(stream) => Pin::new(stream.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Stream::Plain(stream) => stream.is_write_vectored(),
+            #[cfg(any(feature = "rustls", feature = "native-roots"))]
+            Stream::Tls(stream) => stream.is_write_vectored(),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(stream) => Pin::new(stream).poll_flush(cx),
+            #[cfg(any(feature = "rustls", feature = "native-roots"))]
+            Stream::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
+            #[cfg(any(feature = "rustls", feature = "native-roots"))]
+            Stream::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::convert::Infallible;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// A keep-alive server on 127.0.0.1 answering each request, after `delay`, with `size`
+    /// bytes; it counts the connections it accepts.
+    async fn server(delay: Duration, size: usize) -> (u16, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counted = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let service = hyper::service::service_fn(move |_request| async move {
+                    tokio::time::sleep(delay).await;
+                    Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::from(vec![b'x'; size]))))
+                });
+                tokio::spawn(hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service));
+            }
+        });
+        (port, accepted)
+    }
+
+    fn transport(port: u16, max_idle: usize) -> DirectTransport {
+        let target = Target {
+            https: false,
+            host: "127.0.0.1",
+            port,
+            connect_timeout: Duration::from_secs(5),
+            max_idle,
+            idle_timeout: None,
+        };
+        #[cfg(any(feature = "rustls", feature = "native-roots"))]
+        return DirectTransport::new(target, None).unwrap();
+        #[cfg(not(any(feature = "rustls", feature = "native-roots")))]
+        return DirectTransport::new(target).unwrap();
+    }
+
+    fn request() -> Request {
+        let mut request = http::Request::new(Full::new(Bytes::from_static(b"{}")));
+        *request.method_mut() = http::Method::POST;
+        request.headers_mut().insert(http::header::HOST, http::HeaderValue::from_static("127.0.0.1"));
+        request
+    }
+
+    fn in_a_second() -> Instant {
+        Instant::now() + Duration::from_secs(1)
+    }
+
+    #[tokio::test]
+    async fn sequential_requests_share_one_connection_kept_idle_between_them() {
+        let (port, accepted) = server(Duration::ZERO, 10).await;
+        let transport = transport(port, 10);
+        for _ in 0..5 {
+            let received = transport.send(request(), in_a_second(), 1024).await.unwrap();
+            assert_eq!((received.status, received.body.len()), (200, 10));
+            assert_eq!(transport.idle_count(), 1);
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_request_cut_off_by_its_deadline_leaves_no_connection_behind() {
+        let (port, _) = server(Duration::from_millis(500), 10).await;
+        let transport = transport(port, 10);
+        let deadline = Instant::now() + Duration::from_millis(50);
+        let error = transport.send(request(), deadline, 1024).await.unwrap_err();
+        assert!(matches!(error, DirectError::MaybeReceived { timed_out: true, .. }), "{error:?}");
+        assert_eq!(transport.idle_count(), 0, "its reply would answer the next request");
+    }
+
+    #[tokio::test]
+    async fn a_reply_over_the_limit_is_refused_and_its_connection_closed() {
+        let (port, _) = server(Duration::ZERO, 2048).await;
+        let transport = transport(port, 10);
+        let error = transport.send(request(), in_a_second(), 1024).await.unwrap_err();
+        assert!(matches!(error, DirectError::TooLarge { status: 200, len: 2048 }), "{error:?}");
+        assert_eq!(transport.idle_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn at_most_max_idle_connections_are_kept() {
+        let (port, accepted) = server(Duration::from_millis(50), 10).await;
+        let transport = Arc::new(transport(port, 2));
+        let calls: Vec<_> = (0..5)
+            .map(|_| {
+                let transport = transport.clone();
+                tokio::spawn(async move { transport.send(request(), in_a_second(), 1024).await.map(|r| r.status) })
+            })
+            .collect();
+        for call in calls {
+            assert_eq!(call.await.unwrap().unwrap(), 200);
+        }
+        assert_eq!((accepted.load(Ordering::SeqCst), transport.idle_count()), (5, 2));
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_not_sent() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let error = transport(port, 10).send(request(), in_a_second(), 1024).await.unwrap_err();
+        assert!(matches!(error, DirectError::NotSent { timed_out: false, source: Some(_) }), "{error:?}");
+    }
+}
