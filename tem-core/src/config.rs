@@ -384,7 +384,9 @@ impl Config {
 
     /// Sends every request through the proxy `http[s]://[user:password@]host:port`. Without
     /// this the standard variables apply (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`,
-    /// and their lowercase forms), as reqwest reads them.
+    /// and their lowercase forms), as reqwest reads them. A client that may use a proxy (this
+    /// one, or one of those variables set when it is built) sends through reqwest; any other
+    /// through its own HTTP/1.1 connections.
     pub fn with_proxy(mut self, url: &str) -> Result<Self, ConfigError> {
         let invalid = |why: &str| ConfigError::new(format!("invalid proxy: {why}; expected http[s]://host:port"));
         if !(url.starts_with("http://") || url.starts_with("https://")) {

@@ -491,7 +491,9 @@ mod tests {
                     tokio::time::sleep(delay).await;
                     Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::from(vec![b'x'; size]))))
                 });
-                tokio::spawn(hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service));
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service),
+                );
             }
         });
         (port, accepted)
