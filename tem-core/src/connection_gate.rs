@@ -1,4 +1,6 @@
-//! Keeps sequential calls on one keep-alive connection, whatever the runtime flavour.
+//! Keeps sequential calls through reqwest on one keep-alive connection, whatever the runtime
+//! flavour. Only a client that may use a proxy sends through reqwest; the direct transport
+//! (`crate::direct`) puts a connection back before its call returns and needs no gate.
 //!
 //! hyper-util's pool (under reqwest) takes an HTTP/1 connection back in a task it spawns, once
 //! the connection is idle again. On a multi-thread runtime that task can run after the caller

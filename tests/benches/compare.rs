@@ -417,7 +417,7 @@ fn run(args: &[String]) {
     }
 
     // ---- one call from a fresh process ----
-    let mut one_kinds = vec!["raw", "reqwest", "sdk"];
+    let mut one_kinds = vec!["raw", "hyper", "reqwest", "sdk"];
     if options.python.is_some() {
         one_kinds.push("python");
     }
@@ -526,9 +526,10 @@ fn run(args: &[String]) {
         server_of("sdk").unwrap(),
     );
     println!(
-        "| peak RSS, one call | {} | {:.1} MiB | {:.1} MiB | {:.1} MiB | |",
+        "| peak RSS, one call | {} | {:.1} MiB (blocking socket); {:.1} MiB (async: hyper's client connection on tokio) | {:.1} MiB | {:.1} MiB | |",
         dash(rss_of("python"), "MiB", 1),
         rss_of("raw").unwrap(),
+        rss_of("hyper").unwrap(),
         rss_of("reqwest").unwrap(),
         rss_of("sdk").unwrap(),
     );

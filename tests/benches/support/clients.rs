@@ -190,6 +190,34 @@ impl RawSocket {
     }
 }
 
+/// hyper's HTTP/1.1 client connection on a tokio socket, as hyper documents it (the connection
+/// in a task of its own), with the floor's signing and decoding: the least an async client
+/// runs, for the memory floor of one call (`one_call hyper`).
+pub async fn hyper_floor_call(address: &str, request: &RollingUpdateApplicationByVersionRequest) {
+    use http_body_util::BodyExt;
+    let stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.unwrap();
+    tokio::spawn(connection);
+    let body = serde_json::to_vec(request).unwrap();
+    let timestamp = unix_now();
+    let authorization = floor_sign(address, &body, timestamp);
+    let request = hyper::Request::post("/")
+        .header("Host", address)
+        .header("Authorization", authorization)
+        .header("Content-Type", "application/json")
+        .header("X-TC-Action", ACTION)
+        .header("X-TC-Timestamp", timestamp)
+        .header("X-TC-Version", VERSION)
+        .header("X-TC-Region", REGION)
+        .body(http_body_util::Full::new(hyper::body::Bytes::from(body)))
+        .unwrap();
+    let reply = sender.send_request(request).await.unwrap().into_body().collect().await.unwrap().to_bytes();
+    let envelope: Envelope = serde_json::from_slice(&reply).unwrap();
+    assert_eq!(envelope.response.result, "revision-xxx");
+}
+
 type HmacSha256 = Hmac<Sha256>;
 
 fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
