@@ -109,6 +109,11 @@ fn client(kind: &str, address: &str, n: u32) {
             let mut client = clients::RawSocket::connect(address);
             measure(&mut || client.call(&request))
         }
+        "hyper" => {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let mut client = runtime.block_on(clients::HyperFloor::connect(address));
+            measure(&mut || runtime.block_on(client.call(&request)))
+        }
         // Over TLS: warm (one connection kept) or fresh (none kept: a handshake per call).
         "sdk-tls" | "sdk-tls-fresh" | "reqwest-tls" | "reqwest-tls-fresh" => {
             let ca_pem = std::env::var(CA_PEM_VARIABLE).expect("the server's CA");
@@ -366,8 +371,17 @@ fn run(args: &[String]) {
     let mut tls_server = Server::start(true);
     let exe = std::env::current_exe().unwrap();
     let address = plain_server.address.clone();
-    let mut kinds =
-        vec!["raw", "reqwest", "sdk", "sdk-mt", "reqwest-tls", "sdk-tls", "reqwest-tls-fresh", "sdk-tls-fresh"];
+    let mut kinds = vec![
+        "raw",
+        "hyper",
+        "reqwest",
+        "sdk",
+        "sdk-mt",
+        "reqwest-tls",
+        "sdk-tls",
+        "reqwest-tls-fresh",
+        "sdk-tls-fresh",
+    ];
     if options.python.is_some() {
         kinds.push("python");
     }
@@ -498,9 +512,10 @@ fn run(args: &[String]) {
         pure_to_floor,
     );
     println!(
-        "| client CPU per sequential keep-alive call (current-thread runtime) | {} | {:.1} µs (raw socket) | {:.1} µs | {:.1} µs | {:.2}× plain reqwest{} |",
+        "| client CPU per sequential keep-alive call (current-thread runtime) | {} | {:.1} µs (raw socket); {:.1} µs (async: hyper's client connection on tokio) | {:.1} µs | {:.1} µs | {:.2}× plain reqwest{} |",
         dash(python_cpu.map(us), "µs", 0),
         us(raw_cpu),
+        us(cpu_of("hyper").unwrap()),
         us(reqwest_cpu),
         us(sdk_cpu),
         sdk_cpu / reqwest_cpu,

@@ -29,7 +29,7 @@ fn main() {
         "raw" => clients::RawSocket::connect(address).call(&request),
         "hyper" => {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(clients::hyper_floor_call(address, &request));
+            runtime.block_on(async { clients::HyperFloor::connect(address).await.call(&request).await });
         }
         other => panic!("unknown client {other}"),
     }

@@ -191,31 +191,44 @@ impl RawSocket {
 }
 
 /// hyper's HTTP/1.1 client connection on a tokio socket, as hyper documents it (the connection
-/// in a task of its own), with the floor's signing and decoding: the least an async client
-/// runs, for the memory floor of one call (`one_call hyper`).
-pub async fn hyper_floor_call(address: &str, request: &RollingUpdateApplicationByVersionRequest) {
-    use http_body_util::BodyExt;
-    let stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    stream.set_nodelay(true).unwrap();
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.unwrap();
-    tokio::spawn(connection);
-    let body = serde_json::to_vec(request).unwrap();
-    let timestamp = unix_now();
-    let authorization = floor_sign(address, &body, timestamp);
-    let request = hyper::Request::post("/")
-        .header("Host", address)
-        .header("Authorization", authorization)
-        .header("Content-Type", "application/json")
-        .header("X-TC-Action", ACTION)
-        .header("X-TC-Timestamp", timestamp)
-        .header("X-TC-Version", VERSION)
-        .header("X-TC-Region", REGION)
-        .body(http_body_util::Full::new(hyper::body::Bytes::from(body)))
-        .unwrap();
-    let reply = sender.send_request(request).await.unwrap().into_body().collect().await.unwrap().to_bytes();
-    let envelope: Envelope = serde_json::from_slice(&reply).unwrap();
-    assert_eq!(envelope.response.result, "revision-xxx");
+/// in a task of its own), with the raw floor's signing and decoding: the least an async client
+/// on tokio and hyper runs, for the floors of CPU per call and of one call's memory.
+pub struct HyperFloor {
+    sender: hyper::client::conn::http1::SendRequest<http_body_util::Full<hyper::body::Bytes>>,
+    host: String,
+}
+
+impl HyperFloor {
+    /// Connects to `address` (`host:port`); on a tokio runtime.
+    pub async fn connect(address: &str) -> Self {
+        let stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.unwrap();
+        tokio::spawn(connection);
+        Self { sender, host: address.to_owned() }
+    }
+
+    pub async fn call(&mut self, request: &RollingUpdateApplicationByVersionRequest) {
+        use http_body_util::BodyExt;
+        let body = serde_json::to_vec(request).unwrap();
+        let timestamp = unix_now();
+        let authorization = floor_sign(&self.host, &body, timestamp);
+        let request = hyper::Request::post("/")
+            .header("Host", &self.host)
+            .header("Authorization", authorization)
+            .header("Content-Type", "application/json")
+            .header("X-TC-Action", ACTION)
+            .header("X-TC-Timestamp", timestamp)
+            .header("X-TC-Version", VERSION)
+            .header("X-TC-Region", REGION)
+            .body(http_body_util::Full::new(hyper::body::Bytes::from(body)))
+            .unwrap();
+        self.sender.ready().await.unwrap();
+        let reply = self.sender.send_request(request).await.unwrap().into_body().collect().await.unwrap().to_bytes();
+        let envelope: Envelope = serde_json::from_slice(&reply).unwrap();
+        assert_eq!(envelope.response.result, "revision-xxx");
+    }
 }
 
 type HmacSha256 = Hmac<Sha256>;
