@@ -1,7 +1,6 @@
 //! The client: the one generic call every action goes through.
 
 use std::convert::Infallible;
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -279,7 +278,7 @@ impl Client {
             let transport = crate::direct::DirectTransport::new(target);
             Http::Direct(transport.map_err(invalid_endpoint)?)
         } else {
-            Self::proxied(&config, &url)?
+            Self::proxied(&config)?
         };
         let header = |what: &str, value: &str| {
             HeaderValue::from_str(value)
@@ -308,7 +307,7 @@ impl Client {
     }
 
     /// reqwest, for a client whose requests may go through a proxy.
-    fn proxied(config: &Config, url: &reqwest::Url) -> Result<Http, ConfigError> {
+    fn proxied(config: &Config) -> Result<Http, ConfigError> {
         let gate = ConnectionGate::new(config.pool_max_idle_per_host());
         let mut http = reqwest::Client::builder()
             .timeout(config.timeout)
@@ -320,9 +319,9 @@ impl Client {
             // refusals, would copy every request's headers in case.
             .retry(reqwest::retry::never().max_retries_per_request(0));
         http = config.http.apply(http);
-        // An IP address is connected to without asking a resolver.
-        let named = url.host_str().is_some_and(|host| host.trim_matches(['[', ']']).parse::<IpAddr>().is_err());
-        http = if named { http.dns_resolver(gate.resolver()) } else { http.connector_layer(gate.layer()) };
+        // As a connector layer, the gate sees every new connection, to the proxy or direct, by
+        // name or by address (a resolver would not see a proxy given by address).
+        http = http.connector_layer(gate.layer());
         http = match &config.proxy {
             // reqwest reads HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (any case) itself.
             ProxySetting::System => http,

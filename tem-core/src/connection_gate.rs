@@ -9,10 +9,9 @@
 //! connect once started is completed even when the checkout wins. Twenty sequential calls
 //! opened up to 17 connections that way.
 //!
-//! The gate stands before every new connection: as the DNS resolver of a client whose endpoint
-//! is a host name (free per request), or as a layer in front of reqwest's connector when it is
-//! an IP address, which no resolver sees (reqwest then boxes its connector, and clones it with
-//! an allocation per layer several times per request). A connect asked for while a connection
+//! The gate stands before every new connection, to the proxy or to the endpoint, by name or by
+//! address, as a layer in front of reqwest's connector (a resolver would not see a proxy or an
+//! endpoint given by address). A connect asked for while a connection
 //! of this client was handed back moments ago, and not taken since, waits: until the handed
 //! back connection is taken by the call (its checkout won; the waiting connect then gives up
 //! without opening anything), until no such connection is left, or at most [`RETURN_GRACE`]
@@ -127,7 +126,7 @@ impl GateState {
         self.announce();
     }
 
-    /// A connection was opened (or, behind the resolver, is being opened) for a call.
+    /// A connection was opened for a call.
     fn opened(&self, in_call: bool) {
         if OPENED_FOR_CALL.try_with(|opened| opened.set(true)).is_err() && in_call {
             // Finished after the call's checkout won: it goes idle into the pool.
@@ -174,36 +173,6 @@ impl GateState {
         .await;
         self.waiting.fetch_sub(1, Ordering::AcqRel);
         outcome
-    }
-}
-
-impl ConnectionGate {
-    /// The resolver to give `reqwest::ClientBuilder::dns_resolver` for an endpoint named by a
-    /// host name: the system's (`getaddrinfo`, as reqwest's default), behind the gate.
-    pub(crate) fn resolver(&self) -> Arc<GatedResolver> {
-        Arc::new(GatedResolver { state: self.state.clone() })
-    }
-}
-
-/// The system resolver behind the gate.
-#[derive(Debug)]
-pub(crate) struct GatedResolver {
-    state: Arc<GateState>,
-}
-
-impl reqwest::dns::Resolve for GatedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        // Resolving is the first step of connecting, asked for from the caller's task.
-        let in_call = OPENED_FOR_CALL.try_with(|_| ()).is_ok();
-        let state = self.state.clone();
-        let host = name.as_str().to_owned();
-        Box::pin(async move {
-            state.wait_for_handed_back(in_call).await?;
-            // reqwest sets the port.
-            let addresses = tokio::net::lookup_host((host, 0)).await?;
-            state.opened(in_call);
-            Ok(Box::new(addresses) as reqwest::dns::Addrs)
-        })
     }
 }
 

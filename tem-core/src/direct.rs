@@ -182,7 +182,7 @@ impl DirectTransport {
         }
         // A timeout too large for an instant is no timeout of its own.
         let connect_deadline = Instant::now().checked_add(self.connect_timeout).map_or(deadline, |d| d.min(deadline));
-        let mut connection = match tokio::time::timeout_at(connect_deadline, self.connect(connect_deadline)).await {
+        let mut connection = match tokio::time::timeout_at(connect_deadline, self.connect()).await {
             Ok(Ok(connection)) => connection,
             Ok(Err(source)) => return Err(DirectError::NotSent { timed_out: false, source: Some(source) }),
             Err(_elapsed) => return Err(DirectError::NotSent { timed_out: true, source: None }),
@@ -238,17 +238,17 @@ impl DirectTransport {
         }
     }
 
-    /// A new connection: the host looked up unless it is an address, each address tried in
-    /// turn with an equal share of the time left, then TLS if `https`.
-    async fn connect(&self, deadline: Instant) -> Result<Connection, BoxError> {
+    /// A new connection: the host looked up unless it is an address, its addresses raced as
+    /// [`connect_any`] does, then TLS if `https`.
+    async fn connect(&self) -> Result<Connection, BoxError> {
         let stream = match self.address {
             Some(ip) => TcpStream::connect(SocketAddr::new(ip, self.port)).await?,
             None => {
                 let addresses: Vec<SocketAddr> = tokio::net::lookup_host((&*self.host, self.port)).await?.collect();
-                connect_any(&addresses, deadline).await?
+                connect_any(&addresses).await?
             }
         };
-        stream.set_nodelay(true)?;
+        tune(&stream)?;
         let stream = self.secure(stream).await?;
         let (sender, driver) = http1::Builder::new().handshake(TokioIo::new(stream)).await?;
         Ok(Connection { sender, driver: Box::pin(driver), ended: false })
@@ -280,22 +280,97 @@ impl DirectTransport {
     }
 }
 
-/// Connects to the first of `addresses` that answers, giving each an equal share of the time
-/// left before `deadline`, so that one address that never answers does not use it all.
-async fn connect_any(addresses: &[SocketAddr], deadline: Instant) -> io::Result<TcpStream> {
+/// Sets a new connection's options as reqwest sets them: no Nagle delay; an idle connection
+/// probed after 15 s, then every 15 s, 3 times; and on Linux, data unacknowledged for 30 s
+/// closes the connection. A dead peer is thus noticed before a call's own timeout. Only the
+/// first is required; the others are best effort, as in reqwest.
+fn tune(stream: &TcpStream) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    let socket = socket2::SockRef::from(stream);
+    let keepalive = socket2::TcpKeepalive::new().with_time(Duration::from_secs(15));
+    #[cfg(target_os = "linux")]
+    let keepalive = keepalive.with_interval(Duration::from_secs(15)).with_retries(3);
+    if let Err(error) = socket.set_tcp_keepalive(&keepalive) {
+        tracing::debug!(%error, "TCP keep-alive not set");
+    }
+    #[cfg(target_os = "linux")]
+    if let Err(error) = socket.set_tcp_user_timeout(Some(Duration::from_secs(30))) {
+        tracing::debug!(%error, "TCP user timeout not set");
+    }
+    Ok(())
+}
+
+/// How long an attempt to connect to one address runs alone before the next address is tried
+/// beside it: the "Connection Attempt Delay" of RFC 8305 (Happy Eyeballs v2).
+const CONNECTION_ATTEMPT_DELAY: Duration = Duration::from_millis(250);
+
+/// Connects to one of `addresses` as RFC 8305 describes, in short: the addresses in turn,
+/// alternating IPv6 and IPv4 from the family of the first, each attempt started when the one
+/// before fails or has run [`CONNECTION_ATTEMPT_DELAY`] without an answer, the earlier ones
+/// still running; the first to connect wins. An address that never answers (a broken IPv6
+/// route) thus delays the call by 250 ms, not by the connect timeout. The caller bounds the
+/// whole with the connect timeout.
+async fn connect_any(addresses: &[SocketAddr]) -> io::Result<TcpStream> {
+    race_attempts(&interleave_families(addresses), |address| Box::pin(TcpStream::connect(address))).await
+}
+
+/// One connection attempt, boxed: attempts run side by side in a list.
+type Attempt<T> = Pin<Box<dyn Future<Output = io::Result<T>> + Send>>;
+
+/// The staggered race of [`connect_any`], over any way of connecting (tests use fakes).
+async fn race_attempts<T>(addresses: &[SocketAddr], connect: impl Fn(SocketAddr) -> Attempt<T>) -> io::Result<T> {
+    let mut running: Vec<Attempt<T>> = Vec::new();
+    let mut next = 0;
     let mut last_error = io::Error::new(io::ErrorKind::NotFound, "the host name has no address");
-    for (index, address) in addresses.iter().enumerate() {
-        let left = (addresses.len() - index) as u32;
-        let share = deadline.saturating_duration_since(Instant::now()) / left;
-        match tokio::time::timeout(share, TcpStream::connect(address)).await {
-            Ok(Ok(stream)) => return Ok(stream),
-            Ok(Err(error)) => last_error = error,
-            Err(_elapsed) => {
-                last_error = io::Error::new(io::ErrorKind::TimedOut, format!("{address} did not answer in time"))
+    let mut stagger = std::pin::pin!(tokio::time::sleep(Duration::ZERO));
+    let mut start_now = true;
+    poll_fn(|cx| loop {
+        if next < addresses.len() && (start_now || stagger.as_mut().poll(cx).is_ready()) {
+            running.push(connect(addresses[next]));
+            next += 1;
+            start_now = false;
+            stagger.as_mut().reset(Instant::now() + CONNECTION_ATTEMPT_DELAY);
+            continue;
+        }
+        let mut failed = false;
+        let mut index = 0;
+        while index < running.len() {
+            match running[index].as_mut().poll(cx) {
+                Poll::Ready(Ok(connected)) => return Poll::Ready(Ok(connected)),
+                Poll::Ready(Err(error)) => {
+                    last_error = error;
+                    drop(running.swap_remove(index));
+                    failed = true;
+                }
+                Poll::Pending => index += 1,
             }
         }
+        if running.is_empty() && next == addresses.len() {
+            return Poll::Ready(Err(std::mem::replace(&mut last_error, io::ErrorKind::Other.into())));
+        }
+        if !failed {
+            return Poll::Pending;
+        }
+        // A failure starts the next address at once.
+        start_now = running.is_empty() || next < addresses.len();
+    })
+    .await
+}
+
+/// `addresses` reordered to alternate address families, starting with the family of the first
+/// (the resolver's preference), each family in the resolver's order.
+fn interleave_families(addresses: &[SocketAddr]) -> Vec<SocketAddr> {
+    let Some(first) = addresses.first() else { return Vec::new() };
+    let (mut preferred, mut other): (Vec<SocketAddr>, Vec<SocketAddr>) =
+        addresses.iter().partition(|address| address.is_ipv6() == first.is_ipv6());
+    let mut interleaved = Vec::with_capacity(addresses.len());
+    let (mut preferred, mut other) = (preferred.drain(..), other.drain(..));
+    loop {
+        match (preferred.next(), other.next()) {
+            (None, None) => return interleaved,
+            (a, b) => interleaved.extend(a.into_iter().chain(b)),
+        }
     }
-    Err(last_error)
 }
 
 impl Connection {
@@ -570,6 +645,81 @@ mod tests {
             assert_eq!(call.await.unwrap().unwrap(), 200);
         }
         assert_eq!((accepted.load(Ordering::SeqCst), transport.idle_count()), (5, 2));
+    }
+
+    /// Fake addresses for the race: the port says how the fake connects.
+    fn fake(port: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    /// Port 1: never answers. Port 2: refuses at once. Port 1000 + n: connects after n ms.
+    fn fake_connect(address: SocketAddr) -> Attempt<u16> {
+        Box::pin(async move {
+            match address.port() {
+                1 => std::future::pending().await,
+                2 => Err(io::ErrorKind::ConnectionRefused.into()),
+                port => {
+                    tokio::time::sleep(Duration::from_millis(u64::from(port - 1000))).await;
+                    Ok(port)
+                }
+            }
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_address_that_never_answers_delays_the_next_by_the_attempt_delay_only() {
+        let started = Instant::now();
+        let winner = race_attempts(&[fake(1), fake(1000)], fake_connect).await.unwrap();
+        assert_eq!((winner, started.elapsed()), (1000, CONNECTION_ATTEMPT_DELAY));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refused_address_hands_over_to_the_next_at_once() {
+        let started = Instant::now();
+        let winner = race_attempts(&[fake(2), fake(2), fake(1010)], fake_connect).await.unwrap();
+        assert_eq!((winner, started.elapsed()), (1010, Duration::from_millis(10)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_earlier_attempt_answering_first_wins_over_a_later_one() {
+        let started = Instant::now();
+        // The first answers at 300 ms; the second, started at 250 ms, would answer at 450 ms.
+        let winner = race_attempts(&[fake(1300), fake(1200)], fake_connect).await.unwrap();
+        assert_eq!((winner, started.elapsed()), (1300, Duration::from_millis(300)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn when_every_address_fails_the_last_error_is_reported() {
+        let error = race_attempts(&[fake(2), fake(2)], fake_connect).await.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::ConnectionRefused);
+        let error = race_attempts(&[], fake_connect).await.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn address_families_alternate_from_the_first() {
+        let v6 = |n: u16| SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, n));
+        let v4 = |n: u16| SocketAddr::from(([127, 0, 0, 1], n));
+        assert_eq!(interleave_families(&[v6(1), v6(2), v4(3), v4(4), v4(5)]), [v6(1), v4(3), v6(2), v4(4), v4(5)]);
+        assert_eq!(interleave_families(&[v4(1), v6(2), v4(3)]), [v4(1), v6(2), v4(3)]);
+        assert_eq!(interleave_families(&[]), Vec::<SocketAddr>::new());
+    }
+
+    #[tokio::test]
+    async fn new_connections_get_nodelay_keep_alive_and_a_user_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let stream = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        tune(&stream).unwrap();
+        let socket = socket2::SockRef::from(&stream);
+        assert!(stream.nodelay().unwrap());
+        assert!(socket.keepalive().unwrap());
+        #[cfg(target_os = "linux")]
+        {
+            assert_eq!(socket.tcp_keepalive_time().unwrap(), Duration::from_secs(15));
+            assert_eq!(socket.tcp_keepalive_interval().unwrap(), Duration::from_secs(15));
+            assert_eq!(socket.tcp_keepalive_retries().unwrap(), 3);
+            assert_eq!(socket.tcp_user_timeout().unwrap(), Some(Duration::from_secs(30)));
+        }
     }
 
     #[tokio::test]
