@@ -208,7 +208,7 @@ const MIN_CLOCK_CORRECTION_SECS: i64 = 2;
 pub const MAX_CLOCK_OFFSET_SECS: i64 = 86_400;
 
 /// Bytes reserved for a reply before reading it, at most, whatever its declared length.
-const MAX_PREALLOCATION: usize = 1024 * 1024;
+pub(crate) const MAX_PREALLOCATION: usize = 1024 * 1024;
 
 /// `X-TC-RequestClient` and `User-Agent`: this SDK and its version.
 pub(crate) const REQUEST_CLIENT: &str = concat!("tem-sdk-rust/", env!("CARGO_PKG_VERSION"));
@@ -644,9 +644,7 @@ impl Client {
                 *request.method_mut() = method;
                 *request.uri_mut() = http::Uri::from(path);
                 *request.headers_mut() = headers;
-                let received = direct.send(request, deadline, limit).await;
-                let received = received.map_err(|e| direct_error(action, limit, e))?;
-                Reply { status: received.status, date: received.date, body: received.body }
+                direct.send(request, deadline, limit).await.map_err(|e| direct_error(action, limit, e))?
             }
             Http::Proxied { client, gate } => {
                 let mut request = reqwest::Request::new(method, url);

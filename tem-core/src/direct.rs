@@ -28,19 +28,12 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
+use crate::client::{Reply, MAX_PREALLOCATION};
+
 /// A request as this transport sends it: the `Host` header set, the URI in origin form.
 pub(crate) type Request = http::Request<Full<Bytes>>;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// A reply read whole.
-#[derive(Debug)]
-pub(crate) struct Received {
-    pub(crate) status: u16,
-    /// The `Date` header, if any and text.
-    pub(crate) date: Option<String>,
-    pub(crate) body: Vec<u8>,
-}
 
 /// Why an exchange failed, and what that tells of whether the request was received.
 #[derive(Debug)]
@@ -60,11 +53,8 @@ pub(crate) struct DirectTransport {
     port: u16,
     /// The host, if it is an address: connected to without a lookup.
     address: Option<IpAddr>,
-    #[cfg(any(feature = "rustls", feature = "native-roots"))]
+    /// For an `https` endpoint.
     tls: Option<Tls>,
-    /// `https` in a build without TLS: every call fails to connect, saying why.
-    #[cfg(not(any(feature = "rustls", feature = "native-roots")))]
-    tls: Option<()>,
     connect_timeout: Duration,
     max_idle: usize,
     idle_timeout: Option<Duration>,
@@ -88,6 +78,10 @@ struct Tls {
     connector: tokio_rustls::TlsConnector,
     server_name: tokio_rustls::rustls::pki_types::ServerName<'static>,
 }
+
+/// `https` in a build without TLS: every call fails to connect, saying why.
+#[cfg(not(any(feature = "rustls", feature = "native-roots")))]
+struct Tls;
 
 struct Idle {
     connection: Connection,
@@ -139,16 +133,11 @@ impl DirectTransport {
     #[cfg(not(any(feature = "rustls", feature = "native-roots")))]
     pub(crate) fn new(target: Target<'_>) -> Result<Self, String> {
         let host = target.host.trim_start_matches('[').trim_end_matches(']');
-        let tls = target.https.then_some(());
+        let tls = target.https.then_some(Tls);
         Ok(Self::with_tls(target, host, tls))
     }
 
-    fn with_tls(
-        target: Target<'_>,
-        host: &str,
-        #[cfg(any(feature = "rustls", feature = "native-roots"))] tls: Option<Tls>,
-        #[cfg(not(any(feature = "rustls", feature = "native-roots")))] tls: Option<()>,
-    ) -> Self {
+    fn with_tls(target: Target<'_>, host: &str, tls: Option<Tls>) -> Self {
         Self {
             host: host.into(),
             port: target.port,
@@ -162,36 +151,32 @@ impl DirectTransport {
     }
 
     /// Sends `request` and reads the whole reply, at most `limit` bytes of body, by `deadline`.
-    pub(crate) async fn send(
-        &self,
-        request: Request,
-        deadline: Instant,
-        limit: usize,
-    ) -> Result<Received, DirectError> {
-        let mut request = Some(request);
-        // A pooled connection that turns out closed before the request is handed to it is
-        // dropped, and the request goes on a new one: nothing was sent.
-        while let Some(mut connection) = self.checkout() {
-            match tokio::time::timeout_at(deadline, connection.ready()).await {
-                Ok(Ok(())) => {
-                    return self.exchange(connection, request.take().expect("not sent yet"), deadline, limit).await
+    pub(crate) async fn send(&self, request: Request, deadline: Instant, limit: usize) -> Result<Reply, DirectError> {
+        let not_sent = |timed_out, source| DirectError::NotSent { timed_out, source };
+        let connection = loop {
+            let (mut connection, pooled) = match self.checkout() {
+                Some(connection) => (connection, true),
+                None => {
+                    // A timeout too large for an instant is no timeout of its own.
+                    let connect_deadline =
+                        Instant::now().checked_add(self.connect_timeout).map_or(deadline, |d| d.min(deadline));
+                    match tokio::time::timeout_at(connect_deadline, self.connect()).await {
+                        Ok(Ok(connection)) => (connection, false),
+                        Ok(Err(source)) => return Err(not_sent(false, Some(source))),
+                        Err(_elapsed) => return Err(not_sent(true, None)),
+                    }
                 }
-                Ok(Err(_closed)) => continue,
-                Err(_elapsed) => return Err(DirectError::NotSent { timed_out: true, source: None }),
+            };
+            match tokio::time::timeout_at(deadline, connection.ready()).await {
+                Ok(Ok(())) => break connection,
+                // A pooled connection that turns out closed before the request is handed to it
+                // is dropped, and the request goes on another: nothing was sent.
+                Ok(Err(_closed)) if pooled => continue,
+                Ok(Err(source)) => return Err(not_sent(false, Some(source))),
+                Err(_elapsed) => return Err(not_sent(true, None)),
             }
-        }
-        // A timeout too large for an instant is no timeout of its own.
-        let connect_deadline = Instant::now().checked_add(self.connect_timeout).map_or(deadline, |d| d.min(deadline));
-        let mut connection = match tokio::time::timeout_at(connect_deadline, self.connect()).await {
-            Ok(Ok(connection)) => connection,
-            Ok(Err(source)) => return Err(DirectError::NotSent { timed_out: false, source: Some(source) }),
-            Err(_elapsed) => return Err(DirectError::NotSent { timed_out: true, source: None }),
         };
-        match tokio::time::timeout_at(deadline, connection.ready()).await {
-            Ok(Ok(())) => self.exchange(connection, request.take().expect("not sent yet"), deadline, limit).await,
-            Ok(Err(source)) => Err(DirectError::NotSent { timed_out: false, source: Some(source) }),
-            Err(_elapsed) => Err(DirectError::NotSent { timed_out: true, source: None }),
-        }
+        self.exchange(connection, request, deadline, limit).await
     }
 
     /// The request on `connection`, which is ready for it; the connection goes back to the pool
@@ -202,7 +187,7 @@ impl DirectTransport {
         request: Request,
         deadline: Instant,
         limit: usize,
-    ) -> Result<Received, DirectError> {
+    ) -> Result<Reply, DirectError> {
         let received = tokio::time::timeout_at(deadline, connection.round_trip(request, limit)).await;
         match received {
             Ok(Ok(received)) => {
@@ -266,7 +251,7 @@ impl DirectTransport {
     async fn secure(&self, stream: TcpStream) -> io::Result<Stream> {
         match self.tls {
             None => Ok(Stream::Plain(stream)),
-            Some(()) => Err(io::Error::new(
+            Some(Tls) => Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 "https needs TLS, which this build of tem-core leaves out (features `rustls`, `native-roots`)",
             )),
@@ -422,7 +407,7 @@ impl Connection {
     }
 
     /// Sends `request` and reads the reply's head and body.
-    async fn round_trip(&mut self, request: Request, limit: usize) -> Result<Received, DirectError> {
+    async fn round_trip(&mut self, request: Request, limit: usize) -> Result<Reply, DirectError> {
         let mut response = std::pin::pin!(self.sender.send_request(request));
         let response = poll_fn(|cx| self.poll_with_driver(cx, |_, cx| response.as_mut().poll(cx))).await;
         let response = match response {
@@ -466,12 +451,9 @@ impl Connection {
                 Err(error) => return Err(closed(error)),
             }
         }
-        Ok(Received { status, date, body })
+        Ok(Reply { status, date, body })
     }
 }
-
-/// Bytes reserved for a reply before reading it, at most, whatever its declared length.
-const MAX_PREALLOCATION: usize = 1024 * 1024;
 
 /// The connection closed under a request it had taken.
 fn closed(error: Option<hyper::Error>) -> DirectError {
