@@ -1,17 +1,8 @@
-//! A reply's `Response` as JSON (pretty on a terminal, one line otherwise) or a table.
+//! `--output table`: a page of records as aligned columns, padded by display width (a CJK
+//! character takes two columns), or a reply's scalars as `name value` lines.
 
 use serde_json::Value;
-
-/// Prints `response` in `format` (`json` by default, or `table`).
-pub fn print(response: &Value, format: Option<&str>) {
-    match format {
-        Some("table") => print!("{}", table(response)),
-        _ if crate::stdout_is_terminal() => {
-            println!("{}", serde_json::to_string_pretty(response).expect("a JSON value serializes"))
-        }
-        _ => println!("{response}"),
-    }
-}
+use unicode_width::UnicodeWidthStr;
 
 /// A table of the reply: the first list of objects found (a page of records) as rows and
 /// columns, each column a scalar member; otherwise the reply's scalar members as
@@ -45,11 +36,16 @@ pub fn table(response: &Value) -> String {
     }
     let mut facts = Vec::new();
     flatten(response, String::new(), &mut facts, None);
-    let width = facts.iter().map(|(n, _)| n.chars().count()).max().unwrap_or(0);
+    let width = facts.iter().map(|(n, _)| n.width()).max().unwrap_or(0);
     for (name, value) in facts {
-        out.push_str(&format!("{name:<width$}  {value}\n"));
+        out.push_str(&format!("{}  {value}\n", pad(&name, width)));
     }
     out
+}
+
+/// `text` followed by spaces up to `width` display columns.
+fn pad(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }
 
 /// The first list of objects, breadth-first, at most three levels down.
@@ -93,10 +89,10 @@ fn render(columns: &[String], rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = columns
         .iter()
         .enumerate()
-        .map(|(i, c)| rows.iter().map(|r| r[i].chars().count()).chain([c.chars().count()]).max().unwrap_or(0))
+        .map(|(i, c)| rows.iter().map(|r| r[i].width()).chain([c.width()]).max().unwrap_or(0))
         .collect();
     let line = |cells: &[String]| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect();
         format!("{}\n", padded.join("  ").trim_end())
     };
     let mut out = line(columns);
@@ -157,5 +153,18 @@ mod tests {
     fn scalars_are_name_value_lines() {
         let response = serde_json::json!({"RequestId": "r-1", "Result": "revision-1"});
         assert_eq!(table(&response), "Result     revision-1\nRequestId  r-1\n");
+    }
+
+    #[test]
+    fn cjk_text_is_padded_by_display_width() {
+        let response = serde_json::json!({"Result": {"Records": [
+            {"Name": "服务a", "Zone": "z-1"},
+            {"Name": "web", "Zone": "z-2"}]}});
+        let table = table(&response);
+        let lines: Vec<&str> = table.lines().collect();
+        // "服务a" takes 5 columns: "web" gets 2 more spaces, and the second column lines up.
+        assert_eq!(lines[2], "-----  ----", "{table}");
+        assert_eq!(lines[3], "服务a  z-1", "{table}");
+        assert_eq!(lines[4], "web    z-2", "{table}");
     }
 }
