@@ -48,9 +48,10 @@
 //!
 //! **The deadline** bounds the poll in flight too: each poll may take at most the time left
 //! (the client's own per-call timeout may be longer), so a hanging reply ends the wait at the
-//! deadline, not a call timeout later. tem-core's `CallOptions` has no per-call timeout, so
-//! the bound is a timeout around the call, in real time (a test clock whose sleeps return at
-//! once must not end every poll).
+//! deadline (or a second after it, for the poll that falls on the deadline itself), not a
+//! call timeout later. tem-core's `CallOptions` has no per-call timeout, so the bound is a
+//! timeout around the call, in real time (a test clock whose sleeps return at once must not
+//! end every poll).
 //!
 //! **Time** is the [`WaitClock`]'s: [`TokioClock`] by default, or a test's own, such as an
 //! emulator's manual clock whose sleeps advance it (`tests/tests/waiter_emulator.rs`). Tokio's
@@ -81,6 +82,8 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30 * 60);
 pub const DEFAULT_MIN_INTERVAL: Duration = Duration::from_secs(2);
 /// Default longest wait between two polls.
 pub const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(20);
+/// The least time a poll is given, even at the deadline (see [`crate::waiter`]).
+const LAST_POLL_FLOOR: Duration = Duration::from_secs(1);
 /// TEM's usual default rate limit, for actions whose limit is not documented.
 const UNDOCUMENTED_RATE_LIMIT_PER_SECOND: u32 = 20;
 
@@ -569,7 +572,8 @@ impl RolloutWaiter {
             // The last poll falls on the deadline itself.
             self.clock.sleep(self.interval.min(self.deadline.saturating_sub(elapsed))).await;
         }
-        let time_left = self.deadline.saturating_sub(self.clock.now().saturating_sub(started_at));
+        // At least a moment, so that the poll falling on the deadline itself can still answer.
+        let time_left = self.deadline.saturating_sub(self.clock.now().saturating_sub(started_at)).max(LAST_POLL_FLOOR);
         self.polls += 1;
         let mut request = DescribeDeployApplicationDetailRequest::builder()
             .application_id(self.application_id.clone())

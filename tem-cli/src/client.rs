@@ -211,9 +211,10 @@ fn profile_failure(error: ConfigError, profile: &ProfileName) -> Failure {
     }
     let source = profile.source.unwrap_or(ENV_PROFILE);
     let message = error.to_string();
-    let file = message.split(" has no profile").next().unwrap_or("the credentials file");
+    let file = message.split(" has no profile").next().unwrap_or_default();
+    let file = file.rsplit(": ").next().unwrap_or(file);
     Failure::input(format!(
-        "error: profile [{name}] (named by {source}) is in neither {file} nor tccli's ~/.tccli/{name}.credential",
+        "error: profile [{name}] (named by {source}) is neither in {file} nor in tccli's ~/.tccli/{name}.credential",
         name = profile.name
     ))
 }
