@@ -15,16 +15,15 @@ use clap::ArgMatches;
 use serde_json::{Map, Value};
 use tem_api::waiter::WaitClock;
 use tem_core::credentials::{
-    ChainProvider, CvmRoleProvider, Environment, EnvironmentProvider, Profile, WebIdentityProvider, ENV_PROFILE,
-    SYSTEM_CREDENTIALS_FILE,
+    ChainProvider, CvmRoleProvider, Environment, EnvironmentProvider, WebIdentityProvider, ENV_PROFILE,
 };
 use tem_core::{
-    CallOptions, CommonError, Config, ConfigError, ConfigErrorKind, Credentials, CredentialsErrorKind, Error,
-    ErrorKind, ProvideCredentials, ENV_ENDPOINT, ENV_REGION,
+    CallOptions, CommonError, Config, ConfigError, ConfigErrorKind, Credentials, Error, ErrorKind, ProvideCredentials,
+    ENV_ENDPOINT, ENV_REGION,
 };
 
-use crate::output::note;
-use crate::tccli::TccliProfile;
+use crate::diagnostics::note;
+use crate::tccli::{locate_profile, ProfileName, TccliProfile};
 use crate::{Exit, Failure};
 
 /// The configuration to call with, and the emulator serving it, if any (kept running while
@@ -35,14 +34,6 @@ pub struct Target {
     /// `--debug`: each request and its timing on standard error.
     debug: bool,
     show_secrets: bool,
-}
-
-/// Where the profile's name came from, to say so in errors.
-#[derive(Clone, Debug)]
-struct ProfileName {
-    name: String,
-    /// `--profile` or `TENCENTCLOUD_PROFILE`; `None` for the implicit `default`.
-    source: Option<&'static str>,
 }
 
 impl Target {
@@ -134,47 +125,11 @@ impl Target {
 /// `TENCENTCLOUD_PROFILE` names, else `default`): the SDK's own when the credentials file has
 /// the profile (or there is no file and no tccli profile); tccli's files when only they have it.
 fn environment_config(flag: Option<&String>) -> Result<Config, Failure> {
-    let (env, profile, tccli) = locate_profile(flag)?;
+    let (env, profile, tccli) = locate_profile(flag).map_err(|e| config_failure(e.into()))?;
     match tccli {
         Some(tccli) => tccli_config(&env, &tccli),
         None => Config::from_environment(&env).map_err(|e| profile_failure(e, &profile)),
     }
-}
-
-/// tccli's `output` setting of the profile, when its credentials come from tccli's files:
-/// the default of `--output` there, as tccli's own.
-pub fn tccli_output(matches: &ArgMatches) -> Option<String> {
-    if matches.get_flag("emulator") {
-        return None;
-    }
-    let (_, _, tccli) = locate_profile(matches.get_one::<String>("profile")).ok()?;
-    tccli?.output
-}
-
-/// The environment to read, the profile's name, and tccli's profile when the credentials
-/// file lacks the profile and tccli has it.
-fn locate_profile(flag: Option<&String>) -> Result<(Environment, ProfileName, Option<TccliProfile>), Failure> {
-    let env = match flag {
-        None => Environment::process(),
-        Some(profile) => profile_environment(profile.clone()),
-    };
-    let profile = match (flag, env.var(ENV_PROFILE).ok().flatten()) {
-        (Some(name), _) => ProfileName { name: name.clone(), source: Some("--profile") },
-        (None, Some(name)) => ProfileName { name: name.trim().to_owned(), source: Some(ENV_PROFILE) },
-        (None, None) => ProfileName { name: "default".to_owned(), source: None },
-    };
-    let missing = match Profile::load(&env) {
-        Ok(_) => false,
-        Err(e) => matches!(
-            e.kind(),
-            CredentialsErrorKind::NotFound | CredentialsErrorKind::Config(ConfigErrorKind::UnknownProfile)
-        ),
-    };
-    let tccli = match (missing, env.home()) {
-        (true, Some(home)) => TccliProfile::load(home, &profile.name).map_err(|e| config_failure(e.into()))?,
-        _ => None,
-    };
-    Ok((env, profile, tccli))
 }
 
 /// The SDK's chain with tccli's profile in the place of the credentials file, and its region.
@@ -217,16 +172,6 @@ fn profile_failure(error: ConfigError, profile: &ProfileName) -> Failure {
         "error: profile [{name}] (named by {source}) is neither in {file} nor in tccli's ~/.tccli/{name}.credential",
         name = profile.name
     ))
-}
-
-/// The process's environment with `TENCENTCLOUD_PROFILE` set to `profile`.
-fn profile_environment(profile: String) -> Environment {
-    let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")).map(std::path::PathBuf::from);
-    Environment::from_vars(
-        move |name| if name == ENV_PROFILE { Some(profile.clone()) } else { std::env::var(name).ok() },
-    )
-    .with_home(home.filter(|h| !h.as_os_str().is_empty()))
-    .with_system_credentials_file(Some(SYSTEM_CREDENTIALS_FILE.into()))
 }
 
 /// Sends `body` for `action` to `target`; see [`Target::call`].

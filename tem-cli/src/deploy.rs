@@ -5,7 +5,8 @@ use clap::{ArgMatches, Command};
 
 use crate::body::Names;
 use crate::client::{self, Target};
-use crate::output::{note, Output};
+use crate::diagnostics::note;
+use crate::output::Output;
 use crate::spec::ActionSpec;
 use crate::wait::Rollout;
 use crate::Failure;

@@ -14,6 +14,7 @@ mod body;
 pub mod client;
 mod clock;
 mod deploy;
+mod diagnostics;
 mod emulator;
 pub mod output;
 mod paging;
@@ -197,7 +198,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Ok(()) => Exit::Success as i32,
         Err(failure) => {
             if !failure.message.is_empty() {
-                output::note(&failure.message);
+                diagnostics::note(&failure.message);
             }
             failure.exit as i32
         }

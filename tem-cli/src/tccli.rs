@@ -1,17 +1,77 @@
-//! tccli's setup, so that a tccli user's configuration works unchanged: `~/.tccli/<profile>.credential`
-//! (JSON: `secretId`, `secretKey`, optional `token`) and `~/.tccli/<profile>.configure` (JSON:
+//! Which profile is meant (`--profile`, `TENCENTCLOUD_PROFILE`, `default`), and tccli's setup,
+//! so that a tccli user's configuration works unchanged: `~/.tccli/<profile>.credential` (JSON:
+//! `secretId`, `secretKey`, optional `token`) and `~/.tccli/<profile>.configure` (JSON:
 //! `region` and `output` under `_sys_param`, or at the top level as older tccli wrote them), as
 //! tccli 3.1 reads and writes them (`tccli/configure.py`).
 //!
-//! They are read only when `~/.tencentcloud/credentials` lacks the profile: see
-//! [`crate::client::Target::from_matches`] for the whole order.
+//! They are read only when `~/.tencentcloud/credentials` lacks the profile ([`locate_profile`]);
+//! the whole order is in the client module's documentation and the README.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use clap::ArgMatches;
 use serde_json::Value;
-use tem_core::credentials::{CredentialsFuture, ProvideCredentials};
-use tem_core::{ConfigErrorKind, Credentials, CredentialsError};
+use tem_core::credentials::{
+    CredentialsFuture, Environment, Profile, ProvideCredentials, ENV_PROFILE, SYSTEM_CREDENTIALS_FILE,
+};
+use tem_core::{ConfigErrorKind, Credentials, CredentialsError, CredentialsErrorKind};
+
+/// Where the profile's name came from, to say so in errors.
+#[derive(Clone, Debug)]
+pub struct ProfileName {
+    pub name: String,
+    /// `--profile` or `TENCENTCLOUD_PROFILE`; `None` for the implicit `default`.
+    pub source: Option<&'static str>,
+}
+
+/// tccli's `output` setting of the profile, when its credentials come from tccli's files:
+/// the default of `--output` there, as tccli's own.
+pub fn tccli_output(matches: &ArgMatches) -> Option<String> {
+    if matches.get_flag("emulator") {
+        return None;
+    }
+    let (_, _, tccli) = locate_profile(matches.get_one::<String>("profile")).ok()?;
+    tccli?.output
+}
+
+/// The environment to read, the profile's name, and tccli's profile when the credentials
+/// file lacks the profile and tccli has it.
+pub fn locate_profile(
+    flag: Option<&String>,
+) -> Result<(Environment, ProfileName, Option<TccliProfile>), CredentialsError> {
+    let env = match flag {
+        None => Environment::process(),
+        Some(profile) => profile_environment(profile.clone()),
+    };
+    let profile = match (flag, env.var(ENV_PROFILE).ok().flatten()) {
+        (Some(name), _) => ProfileName { name: name.clone(), source: Some("--profile") },
+        (None, Some(name)) => ProfileName { name: name.trim().to_owned(), source: Some(ENV_PROFILE) },
+        (None, None) => ProfileName { name: "default".to_owned(), source: None },
+    };
+    let missing = match Profile::load(&env) {
+        Ok(_) => false,
+        Err(e) => matches!(
+            e.kind(),
+            CredentialsErrorKind::NotFound | CredentialsErrorKind::Config(ConfigErrorKind::UnknownProfile)
+        ),
+    };
+    let tccli = match (missing, env.home()) {
+        (true, Some(home)) => TccliProfile::load(home, &profile.name)?,
+        _ => None,
+    };
+    Ok((env, profile, tccli))
+}
+
+/// The process's environment with `TENCENTCLOUD_PROFILE` set to `profile`.
+fn profile_environment(profile: String) -> Environment {
+    let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")).map(std::path::PathBuf::from);
+    Environment::from_vars(
+        move |name| if name == ENV_PROFILE { Some(profile.clone()) } else { std::env::var(name).ok() },
+    )
+    .with_home(home.filter(|h| !h.as_os_str().is_empty()))
+    .with_system_credentials_file(Some(SYSTEM_CREDENTIALS_FILE.into()))
+}
 
 /// Largest file read: these hold a few keys.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;

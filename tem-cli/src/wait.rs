@@ -21,7 +21,8 @@ use serde_json::{json, Map, Value};
 use tem_api::waiter::{BatchRef, RolloutEvent, WaitError};
 
 use crate::client::{self, Target};
-use crate::output::{note, Output};
+use crate::diagnostics::note;
+use crate::output::Output;
 use crate::{Exit, Failure};
 
 /// `--timeout` when not given.

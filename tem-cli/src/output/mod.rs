@@ -1,7 +1,7 @@
 //! What `tem` prints and where: results on standard output in the `--output` format after
 //! `--query`; progress, warnings and errors on standard error. Nothing here panics on a closed
 //! stream: a closed standard output ends the command with [`Exit::ClosedOutput`], and a
-//! closed standard error only loses the lines written to it.
+//! closed standard error only loses the lines written to it ([`crate::diagnostics`]).
 //!
 //! Reused by every command that prints a result (`tem plan`/`tem apply` too): build an
 //! [`Output`] from the matches with [`Output::from_matches`], then [`Output::print`].
@@ -39,7 +39,7 @@ pub struct Output {
 impl Output {
     /// From the global flags; an invalid `--query` is bad input (exit 2), found before any call.
     pub fn from_matches(matches: &ArgMatches) -> Result<Self, Failure> {
-        let chosen = matches.get_one::<String>("output").cloned().or_else(|| crate::client::tccli_output(matches));
+        let chosen = matches.get_one::<String>("output").cloned().or_else(|| crate::tccli::tccli_output(matches));
         let format = match chosen.as_deref() {
             Some("text") => Format::Text,
             Some("table") => Format::Table,
@@ -100,15 +100,4 @@ pub fn write_stdout(text: &str) -> Result<(), Failure> {
 /// pipe), the documented status.
 pub fn closed_output() -> Failure {
     Failure { exit: Exit::ClosedOutput, message: String::new() }
-}
-
-/// Writes one line to standard error; a closed standard error loses it, nothing more.
-pub fn note(line: &str) {
-    let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "{line}");
-}
-
-/// A warning on standard error.
-pub fn warn(message: &str) {
-    note(&format!("warning: {message}"));
 }
