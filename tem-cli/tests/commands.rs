@@ -8,6 +8,8 @@ use std::process::{Command, Output, Stdio};
 
 use tem_cli::actions::ACTIONS;
 
+mod common;
+
 const SECRET_ID: &str = "AKIDcliTEST0000000000000000000000000";
 const SECRET_KEY: &str = "cliTESTsecretKEY00000000000000000";
 const TOKEN: &str = "cliTESTsessionTOKEN-do-not-print";
@@ -22,7 +24,7 @@ fn tem(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
     if let Some(text) = stdin {
         child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
     }
-    child.wait_with_output().unwrap()
+    common::bounded(child)
 }
 
 fn credentials() -> Vec<(&'static str, &'static str)> {

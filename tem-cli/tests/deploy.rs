@@ -2,14 +2,14 @@
 //! (1000 times real time, so a batch's pods start in 10 ms), plain progress lines on standard
 //! error (a pipe), one JSON summary on standard output. Every run is bounded in real time.
 
+mod common;
+
 use std::io::Read;
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+
+use common::bounded;
 
 use serde_json::Value;
-
-/// A hang guard: no run of the binary here takes longer.
-const BOUND: Duration = Duration::from_secs(60);
 
 fn command(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tem"));
@@ -26,21 +26,6 @@ fn command(args: &[&str]) -> Command {
 
 fn tem(args: &[&str]) -> Output {
     bounded(command(args).spawn().expect("the tem binary runs"))
-}
-
-/// The child's output, or a failed test (and a killed child) after [`BOUND`].
-fn bounded(child: std::process::Child) -> Output {
-    let pid = child.id() as i32;
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || sender.send(child.wait_with_output()));
-    match receiver.recv_timeout(BOUND) {
-        Ok(output) => output.expect("the output is read"),
-        Err(_) => {
-            // SAFETY: kill(2) on the pid of our own child, which has not been reaped.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            panic!("tem did not end within {BOUND:?}");
-        }
-    }
 }
 
 /// Exactly one JSON document in `bytes`.

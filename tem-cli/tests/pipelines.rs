@@ -3,15 +3,16 @@
 //! after `--timeout` gave up, a hanging poll ended by the deadline, a reverted rollout, Ctrl-C,
 //! and `deploy-application --wait`. Every run of the binary is bounded in real time.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::bounded;
+
 use serde_json::Value;
 use tem_emulator::{Emulator, EmulatorOptions, Fault, FaultRule};
-
-/// A hang guard: no run of the binary here takes longer.
-const BOUND: Duration = Duration::from_secs(60);
 
 fn command(emulator: &Emulator, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tem"));
@@ -27,25 +28,10 @@ fn command(emulator: &Emulator, args: &[&str]) -> Command {
     command
 }
 
-/// Runs `tem` to its end (off the runtime serving the emulator), within [`BOUND`].
+/// Runs `tem` to its end (off the runtime serving the emulator), within `common::BOUND`.
 async fn tem(emulator: &Emulator, args: &[&str]) -> Output {
     let child = command(emulator, args).spawn().expect("the tem binary runs");
     tokio::task::spawn_blocking(move || bounded(child)).await.unwrap()
-}
-
-/// The child's output, or a failed test (and a killed child) after [`BOUND`].
-fn bounded(child: Child) -> Output {
-    let pid = child.id() as i32;
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || sender.send(child.wait_with_output()));
-    match receiver.recv_timeout(BOUND) {
-        Ok(output) => output.expect("the output is read"),
-        Err(_) => {
-            // SAFETY: kill(2) on the pid of our own child, which has not been reaped.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            panic!("tem did not end within {BOUND:?}");
-        }
-    }
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -171,7 +157,7 @@ struct Running {
 }
 
 impl Running {
-    /// Waits for the end (within [`BOUND`]): the status, standard output and all of
+    /// Waits for the end (within `common::BOUND`): the status, standard output and all of
     /// standard error after the lines already read.
     async fn finish(self) -> (Option<i32>, Value, String) {
         let out = tokio::task::spawn_blocking(move || bounded(self.child)).await.unwrap();

@@ -9,6 +9,15 @@ use unicode_width::UnicodeWidthStr;
 /// `name value` lines, nested ones named by their path. `RequestId` comes last.
 pub fn table(response: &Value) -> String {
     let mut out = String::new();
+    // What a --query may leave: a list of records, a list of values, one value.
+    match response {
+        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => {
+            return table(&serde_json::json!({ "": items }));
+        }
+        Value::Array(items) => return items.iter().map(|item| format!("{}\n", compact(item))).collect(),
+        Value::Object(_) => {}
+        scalar => return format!("{}\n", compact(scalar)),
+    }
     if let Some((path, rows)) = find_rows(response, String::new(), 0) {
         let mut columns: Vec<String> = Vec::new();
         for row in rows.iter().filter_map(Value::as_object) {
@@ -153,6 +162,14 @@ mod tests {
     fn scalars_are_name_value_lines() {
         let response = serde_json::json!({"RequestId": "r-1", "Result": "revision-1"});
         assert_eq!(table(&response), "Result     revision-1\nRequestId  r-1\n");
+    }
+
+    #[test]
+    fn what_a_query_leaves_is_a_table_too() {
+        let records = serde_json::json!([{"Id": "app-1", "Name": "web"}, {"Id": "app-22", "Name": "api"}]);
+        assert_eq!(table(&records), "Id      Name\n------  ----\napp-1   web\napp-22  api\n");
+        assert_eq!(table(&serde_json::json!(["app-1", 2])), "app-1\n2\n");
+        assert_eq!(table(&serde_json::json!("app-1")), "app-1\n");
     }
 
     #[test]
