@@ -14,7 +14,7 @@ mod body;
 pub mod client;
 mod clock;
 mod deploy;
-mod diagnostics;
+pub mod diagnostics;
 mod emulator;
 pub mod output;
 mod paging;
