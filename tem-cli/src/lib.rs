@@ -21,6 +21,7 @@ mod body;
 mod client;
 mod deploy;
 mod emulator;
+pub mod manifest;
 mod output;
 pub mod spec;
 
@@ -74,14 +75,18 @@ pub fn command() -> Command {
     for spec in actions::ACTIONS {
         command = command.subcommand(action_command(spec));
     }
-    command.subcommand(deploy::command()).subcommand(
-        Command::new("completions").about("Prints a shell completion script").arg(
-            Arg::new("shell")
-                .required(true)
-                .value_parser(clap::value_parser!(clap_complete::Shell))
-                .help("bash, zsh, fish, elvish or powershell"),
-        ),
-    )
+    command
+        .subcommand(deploy::command())
+        .subcommand(manifest::plan_command())
+        .subcommand(manifest::apply_command())
+        .subcommand(
+            Command::new("completions").about("Prints a shell completion script").arg(
+                Arg::new("shell")
+                    .required(true)
+                    .value_parser(clap::value_parser!(clap_complete::Shell))
+                    .help("bash, zsh, fish, elvish or powershell"),
+            ),
+        )
 }
 
 /// The help heading of the flags every subcommand takes.
@@ -172,6 +177,8 @@ async fn dispatch(matches: &ArgMatches) -> Result<(), Failure> {
             Ok(())
         }
         "deploy" => deploy::run(sub).await,
+        "plan" => manifest::run_plan(sub).await,
+        "apply" => manifest::run_apply(sub).await,
         _ => {
             let spec = actions::ACTIONS.iter().find(|a| a.command == name).expect("every subcommand has a row");
             call_action(spec, sub).await
