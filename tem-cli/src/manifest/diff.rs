@@ -67,6 +67,8 @@ pub struct ApplicationPlan {
     pub scale: Option<i64>,
     pub autoscaler: Option<AutoscalerPlan>,
     pub services: Vec<ServicePlan>,
+    /// A rollout is under way now: applying a new one will be refused until it ends.
+    pub busy: bool,
     /// Set on create only.
     #[serde(skip)]
     pub description: String,
@@ -203,13 +205,20 @@ fn application(name: &str, spec: &ApplicationSpec, live: &Live) -> Result<Applic
             }
         }
         Some(live) => {
-            let old: BTreeMap<String, String> = deploy_fields(&deploy_spec_of(live)).into_iter().collect();
+            let mut old: BTreeMap<String, String> = deploy_fields(&deploy_spec_of(live)).into_iter().collect();
             for (field, new) in deploy_fields(&wanted) {
-                let old = old.get(&field).cloned().unwrap_or_default();
+                let old = old.remove(&field).unwrap_or_default();
                 if old != new {
                     changes.push(FieldChange { field, old: Some(old), new });
                 }
             }
+            // What is live and no longer wanted (a variable removed, a package for an image).
+            changes.extend(old.into_iter().map(|(field, old)| FieldChange {
+                field,
+                old: Some(old),
+                new: String::new(),
+            }));
+            changes.sort_by(|a, b| field_order(&a.field).cmp(&field_order(&b.field)));
             // Replicas change by scaling, not by a rollout.
             changes.retain(|c| c.field != "replicas");
             let rollout = !changes.is_empty();
@@ -257,6 +266,7 @@ fn application(name: &str, spec: &ApplicationSpec, live: &Live) -> Result<Applic
         scale,
         autoscaler,
         services,
+        busy: deployed.is_some_and(|d| d.deploying),
         description: spec.description.clone().unwrap_or_else(|| name.to_owned()),
     })
 }
@@ -327,6 +337,12 @@ fn deploy_fields(spec: &DeploySpec) -> Vec<(String, String)> {
     fields
 }
 
+/// Where a field is shown: the order of [`deploy_fields`], variables by name.
+fn field_order(field: &str) -> (usize, &str) {
+    let rank = ["version", "image", "package", "cpu", "memory", "replicas"].iter().position(|f| *f == field);
+    (rank.unwrap_or(6), field)
+}
+
 /// A number as written in a manifest: `0.5`, `2`.
 fn number(value: f64) -> String {
     format!("{value}")
@@ -393,4 +409,98 @@ fn service(spec: &ServiceSpec, live: &[LiveService]) -> ServicePlan {
         }
     };
     ServicePlan { name: spec.name.clone(), action, changes, spec: spec.clone() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::document::parse;
+    use super::super::live::{LiveApplication, LiveEnvironment};
+    use super::*;
+
+    /// `web` running v1 with 2 pods, 1 CPU, 2 GiB, one variable, in `prod`.
+    fn live() -> Live {
+        let deployment = Deployment {
+            version: "v1".into(),
+            cpu: 1.0,
+            memory: 2.0,
+            replicas: 2,
+            image: String::new(),
+            package: "/web.jar".into(),
+            deploy_mode: "JAR".into(),
+            env: BTreeMap::from([("A".to_owned(), "1".to_owned())]),
+            deploying: false,
+            autoscalers: Vec::new(),
+            services: Vec::new(),
+        };
+        Live {
+            environments: BTreeMap::from([(
+                "prod".to_owned(),
+                LiveEnvironment { id: "en-1".into(), description: String::new() },
+            )]),
+            applications: BTreeMap::from([
+                ("web".to_owned(), LiveApplication { id: "app-1".into(), deployment: Some(deployment) }),
+                ("other".to_owned(), LiveApplication { id: "app-2".into(), deployment: None }),
+            ]),
+        }
+    }
+
+    fn plan_of(applications: &str) -> Plan {
+        let manifest = parse("t.toml", &format!("[environments.prod]\n{applications}")).unwrap();
+        plan(&manifest, &live()).unwrap()
+    }
+
+    #[test]
+    fn fields_the_manifest_leaves_out_are_left_alone() {
+        let plan = plan_of("[applications.web]\nenvironment = \"prod\"\nversion = \"v1\"\n");
+        assert_eq!(plan.applications[0].action, Action::Unchanged);
+        assert!(!plan.has_changes());
+        // A rollout sends the live values of what the manifest leaves out.
+        let plan = plan_of("[applications.web]\nenvironment = \"prod\"\nversion = \"v2\"\n");
+        let app = &plan.applications[0];
+        assert_eq!(app.action, Action::Rollout);
+        assert_eq!(app.changes, [FieldChange { field: "version".into(), old: Some("v1".into()), new: "v2".into() }]);
+        let deploy = app.deploy.as_ref().unwrap();
+        assert_eq!((deploy.cpu, deploy.memory, deploy.replicas), (1.0, 2.0, 2));
+        assert_eq!((deploy.package.as_str(), deploy.deploy_mode.as_str()), ("/web.jar", "JAR"));
+        assert_eq!(deploy.env, BTreeMap::from([("A".to_owned(), "1".to_owned())]));
+        assert_eq!(plan.not_managed.len(), 1, "{:?}", plan.not_managed);
+        assert_eq!(plan.not_managed[0].name, "other");
+    }
+
+    #[test]
+    fn replicas_scale_after_the_rollout_and_alone_are_an_update() {
+        let plan = plan_of("[applications.web]\nenvironment = \"prod\"\nversion = \"v2\"\nreplicas = 5\ncpu = 2\n");
+        let app = &plan.applications[0];
+        assert_eq!(app.action, Action::Rollout);
+        let fields: Vec<&str> = app.changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["version", "cpu", "replicas"]);
+        assert_eq!(app.deploy.as_ref().unwrap().replicas, 2, "the rollout keeps the pod count");
+        assert_eq!(app.scale, Some(5));
+
+        let plan = plan_of("[applications.web]\nenvironment = \"prod\"\nversion = \"v1\"\nreplicas = 3\n");
+        let app = &plan.applications[0];
+        assert_eq!((app.action, app.scale, app.deploy.is_none()), (Action::Update, Some(3), true));
+    }
+
+    #[test]
+    fn environment_variables_given_are_all_of_them() {
+        let plan = plan_of("[applications.web]\nenvironment = \"prod\"\nversion = \"v1\"\nenv = { B = \"2\" }\n");
+        let app = &plan.applications[0];
+        assert_eq!(app.action, Action::Rollout);
+        assert_eq!(
+            app.changes,
+            [
+                FieldChange { field: "env.A".into(), old: Some("1".into()), new: String::new() },
+                FieldChange { field: "env.B".into(), old: Some(String::new()), new: "2".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn an_application_to_create_needs_its_replicas() {
+        let manifest =
+            parse("t.toml", "[environments.prod]\n[applications.new]\nenvironment = \"prod\"\nversion = \"v1\"\n");
+        let error = plan(&manifest.unwrap(), &live()).unwrap_err();
+        assert_eq!(error, "application \"new\" is to be deployed: the manifest must give its replicas");
+    }
 }

@@ -113,14 +113,6 @@ pub async fn plan(client: &tem_api::Client, manifest: &Manifest) -> Result<Plan,
     diff::plan(manifest, &live).map_err(|e| Failure::input(format!("error: {e}")))
 }
 
-fn print_plan(plan: &Plan, matches: &ArgMatches) {
-    if matches.get_one::<String>("output").map(String::as_str) == Some("json") {
-        println!("{}", plan_json(plan));
-    } else {
-        print!("{}", plan_text(plan));
-    }
-}
-
 /// `tem plan`: 0 no changes, 2 changes, 1 any error.
 pub async fn run_plan(matches: &ArgMatches) -> Result<(), Failure> {
     let result = async {
@@ -130,7 +122,11 @@ pub async fn run_plan(matches: &ArgMatches) -> Result<(), Failure> {
     }
     .await;
     let plan = result.map_err(|failure| Failure { exit: Exit::Service, ..failure })?;
-    print_plan(&plan, matches);
+    if matches.get_one::<String>("output").map(String::as_str) == Some("json") {
+        println!("{}", plan_json(&plan));
+    } else {
+        print!("{}", plan_text(&plan));
+    }
     if plan.has_changes() {
         return Err(Failure { exit: Exit::Input, message: "plan: there are changes to apply (exit status 2)".into() });
     }
@@ -147,13 +143,26 @@ pub async fn run_apply(matches: &ArgMatches) -> Result<(), Failure> {
     let target = Target::from_matches(matches).await?;
     let client = client(&target)?;
     let plan = plan(&client, &manifest).await?;
-    print_plan(&plan, matches);
+    // With `--output json`, one document at the end: the plan and the results.
+    let json = matches.get_one::<String>("output").map(String::as_str) == Some("json");
+    if !json {
+        print!("{}", plan_text(&plan));
+    }
     if !plan.has_changes() {
-        println!("Nothing to apply.");
+        if json {
+            println!("{}", serde_json::json!({"plan": plan_json(&plan), "results": []}));
+        } else {
+            println!("Nothing to apply.");
+        }
         return Ok(());
     }
-    if !approved && !confirm()? {
-        return Err(Failure::input("error: not applied"));
+    if !approved {
+        if json {
+            eprint!("{}", plan_text(&plan));
+        }
+        if !confirm()? {
+            return Err(Failure::input("error: not applied"));
+        }
     }
     let options = ApplyOptions {
         parallel: usize::from(*matches.get_one::<u16>("parallel").expect("has a default")),
@@ -164,20 +173,33 @@ pub async fn run_apply(matches: &ArgMatches) -> Result<(), Failure> {
     };
     let progress = Arc::new(Progress::for_stderr(std::io::stderr().is_terminal()));
     let outcomes = apply(&client, &plan, &options, progress).await?;
-    let mut failed = Vec::new();
-    for outcome in &outcomes {
-        match &outcome.result {
-            Ok(done) => println!("{}: {done}", outcome.application),
-            Err(failure) => {
-                println!("{}: failed", outcome.application);
-                failed.push(failure.message.clone());
+    if json {
+        let results: Vec<serde_json::Value> = outcomes
+            .iter()
+            .map(|o| match &o.result {
+                Ok(done) => serde_json::json!({"application": o.application, "ok": true, "done": done}),
+                Err(f) => serde_json::json!({
+                    "application": o.application, "ok": false, "error": f.message, "exit_status": f.exit as i32
+                }),
+            })
+            .collect();
+        println!("{}", serde_json::json!({"plan": plan_json(&plan), "results": results}));
+    } else {
+        for outcome in &outcomes {
+            match &outcome.result {
+                Ok(done) => println!("{}: {done}", outcome.application),
+                Err(_) => println!("{}: failed", outcome.application),
             }
         }
     }
     match exit_status(&outcomes) {
         Exit::Success => Ok(()),
         exit => {
-            Err(Failure { exit, message: failed.iter().map(|m| format!("error: {m}")).collect::<Vec<_>>().join("\n") })
+            let failed = outcomes.iter().filter_map(|o| o.result.as_ref().err());
+            Err(Failure {
+                exit,
+                message: failed.map(|f| format!("error: {}", f.message)).collect::<Vec<_>>().join("\n"),
+            })
         }
     }
 }
