@@ -373,6 +373,8 @@ async fn the_example_manifest_plans_against_the_emulator_and_is_idempotent() {
     assert!(stdout.contains("environment staging: create\n"), "{stdout}");
     assert!(stdout.contains("application api (environment staging): create\n"), "{stdout}");
     assert!(stdout.contains("application demo-app (environment demo): unchanged\n"), "{stdout}");
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    assert!(readme.contains("cargo run -p tem-cli -- --emulator plan -f tem-cli/examples/tem.toml\n"));
 
     let emulator = fast_emulator().await;
     let env = emulator.seed_environment("demo").unwrap();

@@ -66,7 +66,7 @@ pub async fn apply(
                 }
                 let id =
                     request.send().await.map_err(|e| step_failure(&format!("environment {}", env.name), &e))?.result;
-                progress.line(&format!("environment {}", env.name), &format!("created {id}"));
+                progress.note(&format!("environment {}", env.name), &format!("created {id}"));
                 id
             }
             (Action::Update, Some(id)) => {
@@ -78,7 +78,7 @@ pub async fn apply(
                     .send()
                     .await
                     .map_err(|e| step_failure(&format!("environment {}", env.name), &e))?;
-                progress.line(&format!("environment {}", env.name), "updated");
+                progress.note(&format!("environment {}", env.name), "updated");
                 id.clone()
             }
             (_, id) => id.clone().unwrap_or_default(),

@@ -53,6 +53,17 @@ impl Progress {
         }
     }
 
+    /// A one-off line about `label` (an environment), kept above the live lines.
+    pub fn note(&self, label: &str, message: &str) {
+        match &self.mode {
+            Mode::Bars(multi, _) => {
+                let _ = multi.println(format!("{label}: {message}"));
+            }
+            Mode::Lines => eprintln!("{label}: {message}"),
+            Mode::Quiet => {}
+        }
+    }
+
     /// A rollout event of `label`.
     pub fn event(&self, label: &str, event: &RolloutEvent) {
         if let Some(line) = describe(event) {
