@@ -462,3 +462,23 @@ async fn three_applications_roll_out_in_parallel() {
     // One at a time, they do not: the check can fail.
     assert!(!overlapping(&apply_three(1).await));
 }
+
+/// Live state is read through every page: 25 applications are more than one page of 20.
+#[tokio::test]
+async fn plan_reads_every_page_and_lists_what_it_does_not_manage() {
+    let emulator = Emulator::start(EmulatorOptions::new().with_manual_clock()).await.unwrap();
+    let env = emulator.seed_environment("prod").unwrap();
+    emulator.seed_environment("other").unwrap();
+    for i in 0..25 {
+        emulator.seed_application(&env, &format!("app-{i:02}"), "v1", 1).unwrap();
+    }
+    let text = "[environments.prod]\n[applications.app-24]\nenvironment = \"prod\"\nversion = \"v1\"\n";
+    let plan = manifest::plan(&client(&emulator), &manifest::parse("t.toml", text).unwrap()).await.unwrap();
+    let text = manifest::plan_text(&plan);
+    assert!(text.contains("application app-24 (environment prod): unchanged\n"), "{text}");
+    assert!(text.contains("application app-23 (app-"), "{text}");
+    assert!(text.contains("environment other (en-"), "{text}");
+    assert!(text.ends_with("Plan: 0 to create, 0 to roll out, 0 to update, 2 unchanged, 25 not managed.\n"), "{text}");
+    let pages = emulator.requests().iter().filter(|r| r.action == "DescribeApplications").count();
+    assert_eq!(pages, 2);
+}

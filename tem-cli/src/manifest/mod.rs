@@ -123,9 +123,9 @@ pub async fn run_plan(matches: &ArgMatches) -> Result<(), Failure> {
     .await;
     let plan = result.map_err(|failure| Failure { exit: Exit::Service, ..failure })?;
     if matches.get_one::<String>("output").map(String::as_str) == Some("json") {
-        println!("{}", plan_json(&plan));
+        say(&format!("{}\n", plan_json(&plan)));
     } else {
-        print!("{}", plan_text(&plan));
+        say(&plan_text(&plan));
     }
     if plan.has_changes() {
         return Err(Failure { exit: Exit::Input, message: "plan: there are changes to apply (exit status 2)".into() });
@@ -146,19 +146,19 @@ pub async fn run_apply(matches: &ArgMatches) -> Result<(), Failure> {
     // With `--output json`, one document at the end: the plan and the results.
     let json = matches.get_one::<String>("output").map(String::as_str) == Some("json");
     if !json {
-        print!("{}", plan_text(&plan));
+        say(&plan_text(&plan));
     }
     if !plan.has_changes() {
         if json {
-            println!("{}", serde_json::json!({"plan": plan_json(&plan), "results": []}));
+            say(&format!("{}\n", serde_json::json!({"plan": plan_json(&plan), "results": []})));
         } else {
-            println!("Nothing to apply.");
+            say("Nothing to apply.\n");
         }
         return Ok(());
     }
     if !approved {
         if json {
-            eprint!("{}", plan_text(&plan));
+            tell(&plan_text(&plan));
         }
         if !confirm()? {
             return Err(Failure::input("error: not applied"));
@@ -183,12 +183,12 @@ pub async fn run_apply(matches: &ArgMatches) -> Result<(), Failure> {
                 }),
             })
             .collect();
-        println!("{}", serde_json::json!({"plan": plan_json(&plan), "results": results}));
+        say(&format!("{}\n", serde_json::json!({"plan": plan_json(&plan), "results": results})));
     } else {
         for outcome in &outcomes {
             match &outcome.result {
-                Ok(done) => println!("{}: {done}", outcome.application),
-                Err(_) => println!("{}: failed", outcome.application),
+                Ok(done) => say(&format!("{}: {done}\n", outcome.application)),
+                Err(_) => say(&format!("{}: failed\n", outcome.application)),
             }
         }
     }
@@ -204,10 +204,22 @@ pub async fn run_apply(matches: &ArgMatches) -> Result<(), Failure> {
     }
 }
 
+/// Writes to standard output. A closed pipe does not stop an apply half-way (nor panic):
+/// what cannot be shown is dropped.
+fn say(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Writes to standard error, as [`say`].
+pub(crate) fn tell(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
 /// Asks on the terminal; true for `yes`.
 fn confirm() -> Result<bool, Failure> {
-    eprint!("Apply these changes? Only `yes` applies: ");
-    let _ = std::io::stderr().flush();
+    tell("Apply these changes? Only `yes` applies: ");
     let mut answer = String::new();
     std::io::stdin()
         .lock()

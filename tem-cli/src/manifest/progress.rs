@@ -48,7 +48,7 @@ impl Progress {
                 });
                 bar.set_message(message.to_owned());
             }
-            Mode::Lines => eprintln!("{label}: {message}"),
+            Mode::Lines => super::tell(&format!("{label}: {message}\n")),
             Mode::Quiet => {}
         }
     }
@@ -59,7 +59,7 @@ impl Progress {
             Mode::Bars(multi, _) => {
                 let _ = multi.println(format!("{label}: {message}"));
             }
-            Mode::Lines => eprintln!("{label}: {message}"),
+            Mode::Lines => super::tell(&format!("{label}: {message}\n")),
             Mode::Quiet => {}
         }
     }
