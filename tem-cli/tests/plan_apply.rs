@@ -482,3 +482,36 @@ async fn plan_reads_every_page_and_lists_what_it_does_not_manage() {
     let pages = emulator.requests().iter().filter(|r| r.action == "DescribeApplications").count();
     assert_eq!(pages, 2);
 }
+
+/// A BETA rollout waits for confirmation: without `--auto-resume` the deadline passes (exit 5),
+/// with it the rollout goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_beta_rollout_nobody_resumes_exits_5_and_auto_resume_carries_it_through() {
+    let emulator = fast_emulator().await;
+    let v1 = "[environments.prod]\n[applications.web]\nenvironment = \"prod\"\nversion = \"v1\"\nreplicas = 3\n\
+              strategy = { type = \"BETA\", beta_pods = 1, batches = 2 }\n";
+    let file = ManifestFile::new("beta-v1", v1);
+    assert_eq!(tem(&emulator, &["apply", "-f", file.path(), "--auto-approve"]).await.status.code(), Some(0));
+    let v2 = ManifestFile::new("beta-v2", &v1.replace("\"v1\"", "\"v2\""));
+
+    let apply = tem(&emulator, &["apply", "-f", v2.path(), "--auto-approve", "--timeout", "3"]).await;
+    let stderr = text(&apply.stderr);
+    assert_eq!(apply.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("web: waiting for confirmation (--auto-resume resumes)"), "{stderr}");
+    assert!(stderr.contains("error: web: the rollout did not finish within 3 s (last status Running)"), "{stderr}");
+
+    // TEM refuses a new rollout while one waits: resume this one by hand, then apply a
+    // fresh version with --auto-resume.
+    let (app, env) = {
+        let apps = client(&emulator).describe_applications().keyword("web").send().await.unwrap().result.records;
+        (apps[0].application_id.clone(), apps[0].environment_id.clone())
+    };
+    client(&emulator).resume_rollout(app.clone(), env.clone()).await.unwrap();
+    client(&emulator).wait_for_rollout(app, env).wait(|_| {}).await.unwrap();
+    let v3 = ManifestFile::new("beta-v3", &v1.replace("\"v1\"", "\"v3\""));
+    let apply = tem(&emulator, &["apply", "-f", v3.path(), "--auto-approve", "--auto-resume"]).await;
+    let stderr = text(&apply.stderr);
+    assert_eq!(apply.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("web: resumed"), "{stderr}");
+    assert_eq!(running(&emulator, "web").await.0, "v3");
+}
