@@ -354,6 +354,10 @@ async fn apply_refuses_without_auto_approve_when_stdin_is_not_a_terminal() {
     let apply = tem(&emulator, &["apply", "-f", file.path()]).await;
     assert_eq!(apply.status.code(), Some(2));
     assert!(text(&apply.stderr).contains("pass --auto-approve"), "{}", text(&apply.stderr));
+    // Nor is --dry-run taken for "apply nothing": it is refused.
+    let dry = tem(&emulator, &["apply", "-f", file.path(), "--auto-approve", "--dry-run"]).await;
+    assert_eq!(dry.status.code(), Some(2));
+    assert!(text(&dry.stderr).contains("`tem plan` shows what `tem apply` would do"), "{}", text(&dry.stderr));
     assert!(emulator.requests().is_empty());
 }
 

@@ -92,6 +92,12 @@ pub fn apply_command() -> Command {
 
 /// Reads and checks the manifest named by `--file`.
 fn load(matches: &ArgMatches) -> Result<Manifest, Failure> {
+    // `--dry-run` prints one signed request; here it must not be taken for "send nothing".
+    if matches.get_flag("dry-run") {
+        return Err(Failure::input(
+            "error: --dry-run is for single actions; `tem plan` shows what `tem apply` would do",
+        ));
+    }
     let path = matches.get_one::<String>("file").expect("required");
     let meta = std::fs::metadata(path).map_err(|e| Failure::input(format!("error: cannot read {path}: {e}")))?;
     if !meta.is_file() || meta.len() > 1024 * 1024 {
