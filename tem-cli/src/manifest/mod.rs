@@ -1,12 +1,12 @@
 //! `tem plan -f tem.toml` and `tem apply -f tem.toml`: declarative deploys from a manifest kept
 //! in the repository, matched to live resources by name (no state file).
 //!
-//! - [`document`]: the manifest's structure, reading and checks (line and column in errors);
-//! - [`live`]: the live state, read with the paginated Describe actions;
-//! - [`diff`]: the plan, manifest against live state (pure);
-//! - [`render`]: the plan as text or JSON;
-//! - [`apply`]: carrying a plan out, rollouts in parallel, each followed by the waiter;
-//! - [`progress`]: `apply`'s progress on standard error.
+//! - `document`: the manifest's structure, reading and checks (line and column in errors);
+//! - `live`: the live state, read with the paginated Describe actions;
+//! - `diff`: the plan, manifest against live state (pure);
+//! - `render`: the plan as text or JSON;
+//! - `apply`: carrying a plan out, rollouts in parallel, each followed by the waiter;
+//! - `progress`: `apply`'s progress on standard error.
 //!
 //! Exit statuses: `plan` 0 when there is nothing to change, **2 when there are changes** (as
 //! `terraform plan -detailed-exitcode`), 1 for any error; `apply` those of `deploy` (0, 1
