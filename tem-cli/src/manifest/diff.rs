@@ -115,8 +115,11 @@ pub struct ServicePlan {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct NotManaged {
+    /// `environment`, `application`, `autoscaler` or `service`.
     pub kind: &'static str,
+    /// An autoscaler's or service's as `APPLICATION/NAME`.
     pub name: String,
+    /// Empty for a service (it has none).
     pub id: String,
 }
 
@@ -178,8 +181,23 @@ pub fn plan(manifest: &Manifest, live: &Live) -> Result<Plan, String> {
         }
     }
     for (name, app) in &live.applications {
-        if !manifest.applications.contains_key(name) {
+        let Some(spec) = manifest.applications.get(name) else {
             not_managed.push(NotManaged { kind: "application", name: name.clone(), id: app.id.clone() });
+            continue;
+        };
+        // The autoscalers and services of a managed application that the manifest does not name.
+        let Some(deployment) = &app.deployment else { continue };
+        let scaler = spec.autoscaler.as_ref().map(|s| s.get_ref().name.as_str());
+        for live in deployment.autoscalers.iter().filter(|s| Some(s.name.as_str()) != scaler) {
+            not_managed.push(NotManaged {
+                kind: "autoscaler",
+                name: format!("{name}/{}", live.name),
+                id: live.id.clone(),
+            });
+        }
+        let services: Vec<&str> = spec.services.iter().flatten().map(|s| s.get_ref().name.as_str()).collect();
+        for live in deployment.services.iter().filter(|s| !services.contains(&s.name.as_str())) {
+            not_managed.push(NotManaged { kind: "service", name: format!("{name}/{}", live.name), id: String::new() });
         }
     }
     Ok(Plan { environments, applications, not_managed })
@@ -494,6 +512,28 @@ mod tests {
                 FieldChange { field: "env.B".into(), old: Some(String::new()), new: "2".into() },
             ]
         );
+    }
+
+    #[test]
+    fn autoscalers_and_services_the_manifest_does_not_name_are_not_managed() {
+        let mut live = live();
+        let deployment = live.applications.get_mut("web").unwrap().deployment.as_mut().unwrap();
+        deployment.services.push(LiveService { name: "admin".into(), kind: "CLUSTER".into(), ports: Vec::new() });
+        let scaler = LiveAutoscaler {
+            id: "as-1".into(),
+            name: "old".into(),
+            min_replicas: 1,
+            max_replicas: 2,
+            enabled: false,
+            rules: Vec::new(),
+        };
+        deployment.autoscalers.push(scaler);
+        let manifest =
+            parse("t.toml", "[environments.prod]\n[applications.web]\nenvironment = \"prod\"\nversion = \"v1\"\n");
+        let plan = plan(&manifest.unwrap(), &live).unwrap();
+        let names: Vec<(&str, &str)> = plan.not_managed.iter().map(|n| (n.kind, n.name.as_str())).collect();
+        assert_eq!(names, [("application", "other"), ("autoscaler", "web/old"), ("service", "web/admin")]);
+        assert!(!plan.has_changes());
     }
 
     #[test]

@@ -28,7 +28,8 @@ pub fn text(plan: &Plan) -> String {
         }
     }
     for resource in &plan.not_managed {
-        let _ = writeln!(out, "{} {} ({}): not managed", resource.kind, resource.name, resource.id);
+        let id = if resource.id.is_empty() { String::new() } else { format!(" ({})", resource.id) };
+        let _ = writeln!(out, "{} {}{id}: not managed", resource.kind, resource.name);
     }
     out.push_str(&summary(plan));
     out.push('\n');
