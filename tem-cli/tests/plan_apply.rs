@@ -201,6 +201,10 @@ async fn apply_from_empty_then_a_second_apply_changes_nothing_and_plan_exits_0()
 
     let plan = tem(&emulator, &["plan", "-f", file.path()]).await;
     assert_eq!(plan.status.code(), Some(0), "{}\n{}", text(&plan.stdout), text(&plan.stderr));
+    let json = tem(&emulator, &["apply", "-f", file.path(), "--auto-approve", "--output", "json"]).await;
+    assert_eq!(json.status.code(), Some(0));
+    let reply: serde_json::Value = serde_json::from_slice(&json.stdout).expect("one JSON document");
+    assert_eq!((&reply["plan"]["changes"], &reply["results"]), (&serde_json::json!(false), &serde_json::json!([])));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
