@@ -75,18 +75,15 @@ pub fn command() -> Command {
     for spec in actions::ACTIONS {
         command = command.subcommand(action_command(spec));
     }
-    command
-        .subcommand(deploy::command())
-        .subcommand(manifest::plan_command())
-        .subcommand(manifest::apply_command())
-        .subcommand(
-            Command::new("completions").about("Prints a shell completion script").arg(
-                Arg::new("shell")
-                    .required(true)
-                    .value_parser(clap::value_parser!(clap_complete::Shell))
-                    .help("bash, zsh, fish, elvish or powershell"),
-            ),
-        )
+    command = command.subcommand(manifest::plan_command()).subcommand(manifest::apply_command());
+    command.subcommand(deploy::command()).subcommand(
+        Command::new("completions").about("Prints a shell completion script").arg(
+            Arg::new("shell")
+                .required(true)
+                .value_parser(clap::value_parser!(clap_complete::Shell))
+                .help("bash, zsh, fish, elvish or powershell"),
+        ),
+    )
 }
 
 /// The help heading of the flags every subcommand takes.
