@@ -29,6 +29,7 @@ pub use apply::{apply, exit_status, ApplyOptions, Outcome};
 pub use diff::{Action, Plan};
 pub use document::{parse, Manifest};
 pub use live::read as read_live;
+use progress::tell;
 pub use progress::Progress;
 pub use render::{json as plan_json, text as plan_text};
 
@@ -215,12 +216,6 @@ pub async fn run_apply(matches: &ArgMatches) -> Result<(), Failure> {
 fn say(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-}
-
-/// Writes to standard error, as [`say`].
-pub(crate) fn tell(text: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
 /// Asks on the terminal; true for `yes`.

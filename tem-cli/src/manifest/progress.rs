@@ -7,6 +7,13 @@ use std::sync::Mutex;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tem_api::waiter::RolloutEvent;
 
+/// Writes to standard error; a closed stream is no reason to panic or to stop an apply.
+pub fn tell(text: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
 /// Where progress goes.
 pub struct Progress {
     mode: Mode,
@@ -48,7 +55,7 @@ impl Progress {
                 });
                 bar.set_message(message.to_owned());
             }
-            Mode::Lines => super::tell(&format!("{label}: {message}\n")),
+            Mode::Lines => tell(&format!("{label}: {message}\n")),
             Mode::Quiet => {}
         }
     }
@@ -59,7 +66,7 @@ impl Progress {
             Mode::Bars(multi, _) => {
                 let _ = multi.println(format!("{label}: {message}"));
             }
-            Mode::Lines => super::tell(&format!("{label}: {message}\n")),
+            Mode::Lines => tell(&format!("{label}: {message}\n")),
             Mode::Quiet => {}
         }
     }
