@@ -502,11 +502,11 @@ async fn a_beta_rollout_nobody_resumes_exits_5_and_auto_resume_carries_it_throug
     assert_eq!(tem(&emulator, &["apply", "-f", file.path(), "--auto-approve"]).await.status.code(), Some(0));
     let v2 = ManifestFile::new("beta-v2", &v1.replace("\"v1\"", "\"v2\""));
 
-    let apply = tem(&emulator, &["apply", "-f", v2.path(), "--auto-approve", "--timeout", "3"]).await;
+    let apply = tem(&emulator, &["apply", "-f", v2.path(), "--auto-approve", "--timeout", "5"]).await;
     let stderr = text(&apply.stderr);
     assert_eq!(apply.status.code(), Some(5), "{stderr}");
     assert!(stderr.contains("web: waiting for confirmation (--auto-resume resumes)"), "{stderr}");
-    assert!(stderr.contains("error: web: the rollout did not finish within 3 s (last status Running)"), "{stderr}");
+    assert!(stderr.contains("error: web: the rollout did not finish within 5 s (last status Running)"), "{stderr}");
 
     // TEM refuses a new rollout while one waits: resume this one by hand, then apply a
     // fresh version with --auto-resume.
