@@ -70,7 +70,11 @@ async fn tem(emulator: &Emulator, args: &[&str]) -> Output {
         .env("TENCENTCLOUD_SECRET_ID", emulator.secret_id())
         .env("TENCENTCLOUD_SECRET_KEY", emulator.secret_key())
         .stdin(Stdio::null());
-    // The emulator serves on this runtime's workers while the binary runs; no run may hang.
+    output(command).await
+}
+
+/// Runs a command off the runtime (the emulator serves on its workers meanwhile), within 60 s.
+async fn output(mut command: Command) -> Output {
     let run = tokio::task::spawn_blocking(move || command.output().expect("the tem binary runs"));
     tokio::time::timeout(Duration::from_secs(60), run).await.expect("tem finishes within 60 s").unwrap()
 }
@@ -370,12 +374,9 @@ async fn apply_refuses_without_auto_approve_when_stdin_is_not_a_terminal() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_example_manifest_plans_against_the_emulator_and_is_idempotent() {
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/tem.toml");
-    let out = Command::new(env!("CARGO_BIN_EXE_tem"))
-        .args(["--emulator", "plan", "-f", example])
-        .env_clear()
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tem"));
+    command.args(["--emulator", "plan", "-f", example]).env_clear().stdin(Stdio::null());
+    let out = output(command).await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{stdout}\n{}", text(&out.stderr));
     assert!(stdout.contains("environment staging: create\n"), "{stdout}");
