@@ -135,9 +135,9 @@ async fn application(
 ) -> Result<String, Failure> {
     let label = app.name.as_str();
     let mut done = Vec::new();
-    let id = match (&app.id, app.action) {
-        (Some(id), _) => id.clone(),
-        (None, _) => {
+    let id = match &app.id {
+        Some(id) => id.clone(),
+        None => {
             let mut request =
                 client.create_application().application_name(app.name.clone()).description(app.description.clone());
             if let Some(mode) = app.deploy.as_ref().map(|d| d.deploy_mode.clone()).filter(|m| !m.is_empty()) {
