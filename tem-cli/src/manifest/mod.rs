@@ -40,7 +40,7 @@ use crate::{Exit, Failure};
 pub const DEFAULT_PARALLEL: usize = 4;
 
 fn file_arg() -> Arg {
-    Arg::new("file").short('f').long("file").value_name("FILE").required(true).help("The manifest (tem.toml)")
+    Arg::new("file").short('f').long("file").value_name("FILE").default_value("tem.toml").help("The manifest")
 }
 
 /// `tem plan`.
@@ -51,7 +51,8 @@ pub fn plan_command() -> Command {
             "Shows what `tem apply` would change to make TEM match a manifest (tem.toml): per environment and \
              application, create, update (field: old → new), roll out to a version, or unchanged, and the live \
              resources the manifest does not name (not managed). Reads only.\n\n\
-             Exit status: 0 no changes, 2 changes to apply, 1 an error (an invalid manifest included).",
+             Exit status: 0 no changes, 2 changes to apply, 1 an error (an invalid manifest included). \
+             A usage error (an unknown flag) exits 2 as for every command, with clap's message.",
         )
         .arg(file_arg())
 }
@@ -99,7 +100,7 @@ fn load(matches: &ArgMatches) -> Result<Manifest, Failure> {
             "error: --dry-run is for single actions; `tem plan` shows what `tem apply` would do",
         ));
     }
-    let path = matches.get_one::<String>("file").expect("required");
+    let path = matches.get_one::<String>("file").expect("has a default");
     let meta = std::fs::metadata(path).map_err(|e| Failure::input(format!("error: cannot read {path}: {e}")))?;
     if !meta.is_file() || meta.len() > 1024 * 1024 {
         return Err(Failure::input(format!("error: {path} is not a regular file of at most 1 MiB")));
