@@ -150,9 +150,11 @@ fn tcp() -> String {
     "TCP".to_owned()
 }
 
+/// `ServicePortMapping.Type`, as the API documents it (in Chinese: "EXTERNAL，VPC，CLUSTER").
 const SERVICE_TYPES: [&str; 3] = ["CLUSTER", "EXTERNAL", "VPC"];
 const PROTOCOLS: [&str; 2] = ["TCP", "UDP"];
-const METRICS: [&str; 7] = [
+/// `HorizontalAutoscaler.Metrics`, as the API documents them.
+const METRICS: [&str; 14] = [
     "CPU",
     "MEMORY",
     "CPU_CORE_USED",
@@ -160,6 +162,13 @@ const METRICS: [&str; 7] = [
     "NETWORK_BANDWIDTH_RECEIVE",
     "NETWORK_BANDWIDTH_TRANSMIT",
     "NETWORK_TRAFFIC_RECEIVE",
+    "NETWORK_TRAFFIC_TRANSMIT",
+    "NETWORK_PACKETS_RECEIVE",
+    "NETWORK_PACKETS_TRANSMIT",
+    "FS_IOPS_WRITE",
+    "FS_IOPS_READ",
+    "FS_SIZE_WRITE",
+    "FS_SIZE_READ",
 ];
 
 /// Reads and checks a manifest; `path` names it in errors.
@@ -312,6 +321,17 @@ mod tests {
             "[environments.dev]\n[applications.web]\nenvironment = \"dev\"\nversion = \"v1\"\nreplicas = \"2\"\n";
         let error = parse("tem.toml", text).unwrap_err();
         assert!(error.starts_with("tem.toml:5:12: invalid type: string \"2\", expected i64"), "{error}");
+    }
+
+    /// The metrics accepted are those the API description lists, no fewer.
+    #[test]
+    fn the_metrics_are_the_documented_ones() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/tem/2021-07-01/api.en.json");
+        let api: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let members = api["objects"]["HorizontalAutoscaler"]["members"].as_array().unwrap();
+        let doc = members.iter().find(|m| m["name"] == "Metrics").unwrap()["document"].as_str().unwrap();
+        let documented: Vec<&str> = doc.lines().filter_map(|l| l.strip_prefix('`')?.split('`').next()).collect();
+        assert_eq!(documented, METRICS);
     }
 
     #[test]
