@@ -339,7 +339,7 @@ async fn invalid_manifests_give_line_and_column_and_nothing_is_sent() {
         (
             "[environments.prod]\n[applications.web]\nenvironment = \"prod\"\nversion = \"v1\"\n\
              strategy = { type = \"BETA\", batches = 0 }\n",
-            ":5:12: strategy: batches 0 is not within 1 to 100",
+            ":5:39: strategy: batches 0 is not within 1 to 100",
         ),
     ];
     for (i, (manifest, error)) in cases.iter().enumerate() {

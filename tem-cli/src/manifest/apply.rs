@@ -228,15 +228,15 @@ async fn rollout(
         let strategy = deploy.strategy.clone().unwrap_or_default();
         let mut conf = DeployStrategyConf::builder()
             .deploy_strategy_type(strategy.kind.code())
-            .total_batch_count(strategy.batches.unwrap_or(1));
-        if let Some(beta) = strategy.beta_pods {
-            conf = conf.beta_batch_num(beta);
+            .total_batch_count(strategy.batches.as_ref().map_or(1, |b| *b.get_ref()));
+        if let Some(beta) = &strategy.beta_pods {
+            conf = conf.beta_batch_num(*beta.get_ref());
         }
-        if let Some(interval) = strategy.interval {
-            conf = conf.batch_interval(interval);
+        if let Some(interval) = &strategy.interval {
+            conf = conf.batch_interval(*interval.get_ref());
         }
-        if let Some(min) = strategy.min_available {
-            conf = conf.min_available(min);
+        if let Some(min) = &strategy.min_available {
+            conf = conf.min_available(*min.get_ref());
         }
         request = request.deploy_strategy_conf(conf.build().expect("nothing is required"));
     }

@@ -73,13 +73,13 @@ pub struct StrategySpec {
     #[serde(default, rename = "type")]
     pub kind: StrategyKind,
     /// `TotalBatchCount` (after the beta batch for BETA).
-    pub batches: Option<i64>,
+    pub batches: Option<Spanned<i64>>,
     /// `BetaBatchNum`: pods in the beta batch.
-    pub beta_pods: Option<i64>,
+    pub beta_pods: Option<Spanned<i64>>,
     /// `BatchInterval`, seconds between batches.
-    pub interval: Option<i64>,
+    pub interval: Option<Spanned<i64>>,
     /// `MinAvailable`: pods kept ready during the rollout.
-    pub min_available: Option<i64>,
+    pub min_available: Option<Spanned<i64>>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -179,12 +179,13 @@ pub fn parse(path: &str, text: &str) -> Result<Manifest, String> {
     };
     let manifest: Manifest = toml::from_str(text).map_err(|e| at(e.span(), e.message().trim_end()))?;
     let mut errors = Vec::new();
-    check(&manifest, &mut |span, message| errors.push(at(Some(span), &message)));
+    check(&manifest, &mut |span, message| errors.push((span.start, at(Some(span), &message))));
     if errors.is_empty() {
-        Ok(manifest)
-    } else {
-        Err(errors.join("\n"))
+        return Ok(manifest);
     }
+    // In the order of the file.
+    errors.sort();
+    Err(errors.into_iter().map(|(_, e)| e).collect::<Vec<_>>().join("\n"))
 }
 
 /// Line and column (from 1, in characters) of a byte offset.
@@ -247,15 +248,15 @@ fn check_strategy(
     error: &mut dyn FnMut(Range<usize>, String),
 ) {
     let s = strategy.get_ref();
-    let mut range = |value: Option<i64>, what: &str, min: i64, max: i64| {
-        if let Some(v) = value.filter(|v| !(min..=max).contains(v)) {
-            error(strategy.span(), format!("strategy: {what} {v} is not within {min} to {max}"));
+    let mut range = |value: &Option<Spanned<i64>>, what: &str, min: i64, max: i64| {
+        if let Some(v) = value.as_ref().filter(|v| !(min..=max).contains(v.get_ref())) {
+            error(v.span(), format!("strategy: {what} {} is not within {min} to {max}", v.get_ref()));
         }
     };
-    range(s.batches, "batches", 1, MAX_BATCHES);
-    range(s.beta_pods, "beta_pods", 1, MAX_REPLICAS);
-    range(s.interval, "interval", 0, MAX_INTERVAL_SECS);
-    range(s.min_available, "min_available", 0, replicas.unwrap_or(MAX_REPLICAS));
+    range(&s.batches, "batches", 1, MAX_BATCHES);
+    range(&s.beta_pods, "beta_pods", 1, MAX_REPLICAS);
+    range(&s.interval, "interval", 0, MAX_INTERVAL_SECS);
+    range(&s.min_available, "min_available", 0, replicas.unwrap_or(MAX_REPLICAS));
     if s.beta_pods.is_some() && s.kind != StrategyKind::Beta {
         error(strategy.span(), "strategy: beta_pods is for type = \"BETA\" only".into());
     }
