@@ -16,6 +16,7 @@ mod clock;
 mod deploy;
 pub mod diagnostics;
 mod emulator;
+pub mod manifest;
 pub mod output;
 mod paging;
 pub mod spec;
@@ -51,7 +52,7 @@ Exit status:
     0    success
     1    the service answered with an error (its code, message and request id are printed)
     2    bad input or configuration: usage, a flag's value, JSON, a missing parameter,
-         no credentials or region, an unknown profile
+         no credentials or region, an unknown profile; `tem plan`: there are changes to apply
     3    transport: no connection, a timeout, an HTTP error status, an unreadable reply
     4    a followed rollout failed or was reverted (--wait, tem wait rollout)
     5    a followed rollout did not end within --timeout (it goes on server-side)
@@ -91,6 +92,7 @@ pub fn command() -> Command {
     for spec in actions::ACTIONS {
         command = command.subcommand(action_command(spec));
     }
+    command = command.subcommand(manifest::plan_command()).subcommand(manifest::apply_command());
     command.subcommand(deploy::command()).subcommand(wait::command()).subcommand(
         Command::new("completions").about("Prints a shell completion script").arg(
             Arg::new("shell")
@@ -233,6 +235,8 @@ async fn dispatch(matches: &ArgMatches) -> Result<(), Failure> {
         }
         "deploy" => deploy::run(sub).await,
         "wait" => wait::run_command(sub).await,
+        "plan" => manifest::run_plan(sub).await,
+        "apply" => manifest::run_apply(sub).await,
         _ => {
             let spec = actions::ACTIONS.iter().find(|a| a.command == name).expect("every subcommand has a row");
             call_action(spec, sub).await
