@@ -59,7 +59,10 @@ pub async fn run(matches: &ArgMatches) -> Result<(), Failure> {
     if matches.get_flag("dry-run") {
         return client::print_dry_run(&target, spec.name, &body, matches.get_flag("show-secrets")).await;
     }
-    let response = target.call(spec.name, spec.read_only, &body).await?;
+    let response = target
+        .call(spec.name, spec.read_only, &body)
+        .await
+        .map_err(|failure| crate::wait::with_reattach_hint(failure, matches, &body))?;
     if !matches.get_flag("wait") {
         return out.print(&response);
     }

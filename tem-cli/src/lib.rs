@@ -258,7 +258,10 @@ async fn call_action(spec: &'static ActionSpec, matches: &ArgMatches) -> Result<
         Some(style) => {
             paging::call_all(&target, spec, style, body.clone(), &paging::Settings::from_matches(matches)?).await?
         }
-        None => target.call(spec.name, spec.read_only, &body).await?,
+        None => target
+            .call(spec.name, spec.read_only, &body)
+            .await
+            .map_err(|failure| wait::with_reattach_hint(failure, matches, &body))?,
     };
     if spec.name == "DeployApplication" && matches.get_flag("wait") {
         return wait::after_deploy_application(&target, matches, &body, &response, &out).await;

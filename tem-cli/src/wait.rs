@@ -140,6 +140,23 @@ impl Rollout {
     }
 }
 
+/// The service's answer when a rollout is already under way.
+const DEPLOYING: &str = "ResourceInUse.ServiceDeploying";
+
+/// `failure` of a deploy call with `body`; when a rollout is already under way, with the
+/// commands to follow it or roll it back (without `--emulator`, whose rollouts end with it).
+pub fn with_reattach_hint(mut failure: Failure, matches: &ArgMatches, body: &Map<String, Value>) -> Failure {
+    if failure.message.contains(&format!("error code: {DEPLOYING}")) && !matches.get_flag("emulator") {
+        let rollout = Rollout::started(body, &Value::Null);
+        let commands = Commands::new(matches, &rollout);
+        failure.message.push_str(&format!(
+            "\na rollout is under way.\n  follow it:     {}\n  roll it back:  {}",
+            commands.wait, commands.revert
+        ));
+    }
+    failure
+}
+
 /// How a followed rollout ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Outcome {

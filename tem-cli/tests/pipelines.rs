@@ -263,3 +263,17 @@ async fn deploy_application_wait_follows_a_first_deployment() {
     assert_eq!(summary["Version"], "v1");
     assert!(text(&out.stderr).contains("rollout succeeded: v1 serves"), "{}", text(&out.stderr));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deploy_refused_while_a_rollout_runs_says_how_to_follow_it() {
+    let (emulator, app, env) = slow_rollouts(Duration::from_secs(30)).await;
+    let deploy = ["deploy", "--application-id", &app, "--environment-id", &env, "--version"];
+    let first = tem(&emulator, &[&deploy[..], &["v2"]].concat()).await;
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let second = tem(&emulator, &[&deploy[..], &["v3"]].concat()).await;
+    assert_eq!(second.status.code(), Some(1));
+    let stderr = text(&second.stderr);
+    assert!(stderr.contains("error code: ResourceInUse.ServiceDeploying"), "{stderr}");
+    let follow = format!("wait rollout --application-id {app} --environment-id {env}");
+    assert!(stderr.contains("a rollout is under way") && stderr.contains(&follow), "{stderr}");
+}
