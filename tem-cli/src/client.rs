@@ -174,16 +174,6 @@ fn profile_failure(error: ConfigError, profile: &ProfileName) -> Failure {
     ))
 }
 
-/// Sends `body` for `action` to `target`; see [`Target::call`].
-pub async fn call(
-    target: &Target,
-    action: &'static str,
-    read_only: bool,
-    body: &Map<String, Value>,
-) -> Result<Value, Failure> {
-    target.call(action, read_only, body).await
-}
-
 /// `--dry-run`: the request signed as it would be sent now, as a curl command.
 pub async fn print_dry_run(
     target: &Target,
