@@ -206,10 +206,10 @@ pub async fn follow(target: &Target, matches: &ArgMatches, rollout: Rollout, out
     let mut progress = Progress::new(std::io::stderr().is_terminal(), hint);
     let result = tokio::select! {
         result = waiter.wait(|event| progress.show(event)) => Some(result),
-        _ = tokio::signal::ctrl_c() => None,
+        () = interrupted() => None,
     };
     progress.finish();
-    let (outcome, failure, version) = match &result {
+    let (outcome, mut failure, version) = match &result {
         Some(Ok(summary)) => {
             let batches = plural(summary.batches, "batch", "batches");
             note(&format!("rollout succeeded: {} serves ({batches})", summary.new_version));
@@ -224,9 +224,7 @@ pub async fn follow(target: &Target, matches: &ArgMatches, rollout: Rollout, out
             (Outcome::Interrupted, Some(failure), progress.new_version.clone())
         }
     };
-    let mut failure = failure;
-    if matches!(outcome, Outcome::TimedOut | Outcome::Interrupted) {
-        let failure = failure.as_mut().expect("a failure");
+    if let (Outcome::TimedOut | Outcome::Interrupted, Some(failure)) = (outcome, failure.as_mut()) {
         failure.message.push('\n');
         failure.message.push_str(&if target.emulator.is_some() {
             "the rollout does not go on: the in-process emulator (--emulator) ends with this process".to_owned()
@@ -249,13 +247,20 @@ pub async fn follow(target: &Target, matches: &ArgMatches, rollout: Rollout, out
         "RequestIds": rollout.request_ids,
     });
     // The failure's message first (standard error), then the summary (standard output).
-    if let Some(failure) = failure {
-        note(&failure.message);
-        return match out.print(&summary) {
-            Ok(()) | Err(_) => Err(Failure { exit: failure.exit, message: String::new() }),
-        };
+    let Some(failure) = failure else {
+        return out.print(&summary);
+    };
+    note(&failure.message);
+    // The rollout's status wins over a closed output: the message is already written.
+    let _ = out.print(&summary);
+    Err(Failure { exit: failure.exit, message: String::new() })
+}
+
+/// Ctrl-C; never, if its handler cannot be installed (rather than at once).
+async fn interrupted() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
     }
-    out.print(&summary)
 }
 
 /// The exit status and message of a wait that did not succeed.
