@@ -572,8 +572,7 @@ impl RolloutWaiter {
             // The last poll falls on the deadline itself.
             self.clock.sleep(self.interval.min(self.deadline.saturating_sub(elapsed))).await;
         }
-        // At least a moment, so that the poll falling on the deadline itself can still answer.
-        let time_left = self.deadline.saturating_sub(self.clock.now().saturating_sub(started_at)).max(LAST_POLL_FLOOR);
+        let time_left = self.time_left(started_at);
         self.polls += 1;
         let mut request = DescribeDeployApplicationDetailRequest::builder()
             .application_id(self.application_id.clone())
@@ -751,6 +750,12 @@ impl RolloutWaiter {
         Ok(())
     }
 
+    /// How long the call under way may take: until the deadline, and at least a moment, so
+    /// that the poll falling on the deadline itself can still answer.
+    fn time_left(&self, started_at: Duration) -> Duration {
+        self.deadline.saturating_sub(self.clock.now().saturating_sub(started_at)).max(LAST_POLL_FLOOR)
+    }
+
     fn summary(&self) -> RolloutSummary {
         RolloutSummary {
             new_version: self.versions.0.clone(),
@@ -763,18 +768,18 @@ impl RolloutWaiter {
     /// The number of the new version's pods when the application's pods show it serving
     /// alone: at least one pod, every pod of the new version (by `DeployVersion`, or
     /// `VersionId` where the reply names no version), running and ready. `None` otherwise, or
-    /// when the pods cannot be listed (the wait goes on).
+    /// when the pods cannot be listed before the deadline (the wait goes on).
     async fn new_version_serves_alone(&self, info: &TemDeployApplicationDetailInfo) -> Option<usize> {
-        let pods = self
+        let listing = self
             .client
             .describe_application_pods()
             .environment_id(self.environment_id.clone())
             .application_id(self.application_id.clone())
             .into_paginator()
             .items()
-            .try_collect()
-            .await
-            .ok()?;
+            .try_collect();
+        let time_left = self.time_left(self.started_at.unwrap_or_default());
+        let pods = tokio::time::timeout(time_left, listing).await.ok()?.ok()?;
         let new_version = |pod: &crate::types::RunVersionPod| {
             if info.new_deploy_version.is_empty() {
                 self.version_id.as_deref().is_some_and(|v| v == pod.version_id)
