@@ -79,6 +79,14 @@ impl Target {
         }
     }
 
+    /// The Unix time of the server's clock, in seconds: the emulator's, else the system's.
+    pub fn unix_now(&self) -> i64 {
+        match &self.emulator {
+            Some(running) => running.unix_now(),
+            None => crate::clock::unix_now(),
+        }
+    }
+
     /// Sends `body` for `action` and returns the reply's `Response` object, through the SDK's
     /// own call ([`tem_core::Client::send_json`]): its signing, clock-skew correction, rate
     /// limit and retries (after a request may have been received, only a read-only action is

@@ -203,7 +203,7 @@ pub async fn follow(target: &Target, matches: &ArgMatches, rollout: Rollout, out
     } else {
         format!("resume with `{}` (or follow with --auto-resume)", commands.resume)
     };
-    let mut progress = Progress::new(std::io::stderr().is_terminal(), hint);
+    let mut progress = Progress::new(std::io::stderr().is_terminal(), hint, Box::new(|| target.unix_now()));
     let result = tokio::select! {
         result = waiter.wait(|event| progress.show(event)) => Some(result),
         () = interrupted() => None,
@@ -336,22 +336,24 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// Shows events on standard error: a bar per batch on a terminal, plain lines (for CI logs)
 /// otherwise; remembers what the summary needs.
-struct Progress {
+struct Progress<'a> {
     bars: Option<(MultiProgress, BTreeMap<BatchRef, ProgressBar>)>,
     resume_hint: String,
     /// `TotalBatchCount`, once known: batches are shown as "batch i/N".
     total_batches: Option<i64>,
     new_version: String,
     finished: usize,
+    /// The server's Unix time now, for how long a pause lasts.
+    unix_now: Box<dyn Fn() -> i64 + 'a>,
 }
 
-impl Progress {
-    fn new(terminal: bool, resume_hint: String) -> Self {
+impl<'a> Progress<'a> {
+    fn new(terminal: bool, resume_hint: String, unix_now: Box<dyn Fn() -> i64 + 'a>) -> Self {
         let bars = terminal.then(|| {
             let multi = MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr());
             (multi, BTreeMap::new())
         });
-        Self { bars, resume_hint, total_batches: None, new_version: String::new(), finished: 0 }
+        Self { bars, resume_hint, total_batches: None, new_version: String::new(), finished: 0, unix_now }
     }
 
     fn finished_batches(&self) -> usize {
@@ -368,7 +370,7 @@ impl Progress {
             RolloutEvent::Succeeded(summary) => self.finished = summary.batches,
             _ => {}
         }
-        let line = describe(event, &self.resume_hint, self.total_batches);
+        let line = describe(event, &self.resume_hint, self.total_batches, (self.unix_now)());
         let total = self.total_batches;
         let Some((multi, bars)) = &mut self.bars else {
             if let Some(line) = line {
@@ -425,7 +427,7 @@ pub fn batch_name(batch: BatchRef, total: Option<i64>) -> String {
 }
 
 /// An event as one line of text, if it deserves one.
-fn describe(event: &RolloutEvent, resume_hint: &str, total: Option<i64>) -> Option<String> {
+fn describe(event: &RolloutEvent, resume_hint: &str, total: Option<i64>, unix_now: i64) -> Option<String> {
     let name = |batch: &BatchRef| batch_name(*batch, total);
     Some(match event {
         RolloutEvent::Started { old_version, new_version, total_batches, strategy } => {
@@ -452,7 +454,7 @@ fn describe(event: &RolloutEvent, resume_hint: &str, total: Option<i64>) -> Opti
                 (None, None) => String::new(),
             };
             match next_batch_start_time {
-                Some(time) => format!("paused{place}: {}", next_batch_at(*time, crate::clock::unix_now())),
+                Some(time) => format!("paused{place}: {}", next_batch_at(*time, unix_now)),
                 None => format!("waiting for confirmation{place}: {resume_hint}"),
             }
         }
@@ -498,11 +500,11 @@ mod tests {
             total_batches: Some(3),
             strategy: Some(2),
         };
-        assert_eq!(describe(&started, "", None).unwrap(), "rolling out v2 from v1: a beta batch, then 3 batches");
+        assert_eq!(describe(&started, "", None, 0).unwrap(), "rolling out v2 from v1: a beta batch, then 3 batches");
         let beta = RolloutEvent::BatchStarted { batch: BatchRef { beta: true, index: 0 } };
-        assert_eq!(describe(&beta, "", Some(3)).unwrap(), "beta batch: started");
+        assert_eq!(describe(&beta, "", Some(3), 0).unwrap(), "beta batch: started");
         let last = RolloutEvent::BatchFinished { batch: BatchRef { beta: false, index: 3 } };
-        assert_eq!(describe(&last, "", Some(3)).unwrap(), "batch 3/3: finished");
+        assert_eq!(describe(&last, "", Some(3), 0).unwrap(), "batch 3/3: finished");
     }
 
     #[test]

@@ -128,6 +128,20 @@ fn auto_resume_carries_a_beta_rollout_through_numbered_beta_then_1_to_n() {
 }
 
 #[test]
+fn a_timed_pause_says_how_long_until_the_next_batch_and_when() {
+    let out = deploy("v2", &["--total-batch-count", "2", "--batch-interval", "600"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let pause = stderr.lines().find(|l| l.starts_with("paused after batch 1/2: ")).expect("the pause is shown");
+    // 600 s of emulated time, in whole minutes and seconds, and the local time of day.
+    assert!(
+        pause.contains("the next batch starts in 9 min ") || pause.contains("the next batch starts in 10 min "),
+        "{pause}"
+    );
+    assert!(pause.ends_with(" local time)") && !pause.contains("Unix"), "{pause}");
+}
+
+#[test]
 fn a_closed_stdout_ends_quietly_with_141_and_no_panic() {
     let closed = |args: &[&str]| {
         let mut child = command(args).spawn().expect("the tem binary runs");
