@@ -175,3 +175,33 @@ fn import_writes_official_files_under_service_and_version() {
     std::fs::remove_dir_all(&scratch).unwrap();
     assert!(error.contains("broken-api.json") && error.contains("cannot parse"), "{error}");
 }
+
+/// A crate generated outside the workspace (README "Another service") forwards tem-core's TLS
+/// features as tem-api does: the default `rustls`, and `native-roots` alone with
+/// `default-features = false`.
+#[test]
+fn an_out_of_tree_crate_forwards_tem_cores_tls_features() {
+    let root = workspace_root();
+    let scratch = std::env::temp_dir().join(format!("tem-out-of-tree-{}", std::process::id()));
+    let target = Target {
+        schema_dir: root.join("tests/fixtures/oddities/schema"),
+        crate_dir: scratch.join("oddities"),
+        crate_name: "oddities-out-api".into(),
+        action_list: None,
+        hand_written_modules: Vec::new(),
+        cli_table: None,
+    };
+    xtask::codegen(&root, &[target], Mode::Write).unwrap();
+    let manifest = std::fs::read_to_string(scratch.join("oddities/Cargo.toml")).unwrap();
+    std::fs::remove_dir_all(&scratch).unwrap();
+    for line in [
+        "default-features = false }",
+        "[features]",
+        "default = [\"rustls\"]",
+        "rustls = [\"tem-core/rustls\"]",
+        "native-roots = [\"tem-core/native-roots\"]",
+        "[workspace]",
+    ] {
+        assert!(manifest.contains(line), "{line} in:\n{manifest}");
+    }
+}
