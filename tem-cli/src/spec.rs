@@ -1,4 +1,5 @@
-//! The shape of the generated table of actions ([`crate::actions::ACTIONS`]).
+//! The shape of the generated table of actions (`actions.rs`, which uses these types; this
+//! module does not depend on it).
 
 /// One action as a subcommand.
 #[derive(Debug)]
