@@ -21,6 +21,7 @@ mod body;
 mod client;
 mod deploy;
 mod emulator;
+pub mod manifest;
 mod output;
 pub mod spec;
 
@@ -74,6 +75,7 @@ pub fn command() -> Command {
     for spec in actions::ACTIONS {
         command = command.subcommand(action_command(spec));
     }
+    command = command.subcommand(manifest::plan_command()).subcommand(manifest::apply_command());
     command.subcommand(deploy::command()).subcommand(
         Command::new("completions").about("Prints a shell completion script").arg(
             Arg::new("shell")
@@ -183,6 +185,8 @@ async fn dispatch(matches: &ArgMatches) -> Result<(), Failure> {
             Ok(())
         }
         "deploy" => deploy::run(sub).await,
+        "plan" => manifest::run_plan(sub).await,
+        "apply" => manifest::run_apply(sub).await,
         _ => {
             let spec = actions::ACTIONS.iter().find(|a| a.command == name).expect("every subcommand has a row");
             call_action(spec, sub).await
