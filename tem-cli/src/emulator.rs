@@ -63,11 +63,11 @@ pub async fn start(speed: f64) -> Result<Running, Failure> {
         message: format!("error: cannot seed the emulator: {e:?}"),
     })?;
     emulator.crash_loop(CRASH_LOOP_VERSION, CRASH_LOOP_MESSAGE);
-    eprintln!(
+    crate::diagnostics::note(&format!(
         "emulator: {} ({speed}x real time); environment {environment}, application {application} \
          ({SEEDED_PODS} pods of {SEEDED_VERSION}); version {CRASH_LOOP_VERSION} crash-loops",
         emulator.endpoint()
-    );
+    ));
     Ok(Running { emulator })
 }
 

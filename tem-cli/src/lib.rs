@@ -203,7 +203,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            diagnostics::note(&format!("error: cannot start the async runtime: {e}"));
             return Exit::Transport as i32;
         }
     };

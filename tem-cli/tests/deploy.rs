@@ -165,6 +165,13 @@ fn a_closed_stdout_ends_quietly_with_141_and_no_panic() {
     assert_eq!(status, Some(141), "{stderr}");
     assert!(stderr.contains("rollout succeeded: v2 serves") && !stderr.contains("panicked"), "{stderr}");
 
+    // A closed standard error loses its lines, nothing more.
+    let mut child = command(&["describe-applications", "--query", "Result.Records[0].ApplicationId"]).spawn().unwrap();
+    drop(child.stderr.take());
+    let out = bounded(child);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), format!("\"{app}\"\n"));
+
     // As in a shell pipeline.
     let pipeline = Command::new("sh")
         .arg("-c")
