@@ -19,6 +19,7 @@ mod emulator;
 pub mod manifest;
 pub mod output;
 mod paging;
+mod shell;
 pub mod spec;
 mod tccli;
 mod wait;
@@ -183,9 +184,10 @@ pub fn param_arg(param: &'static ParamSpec) -> Arg {
         Kind::Bool => arg.num_args(0..=1).default_missing_value("true"),
         // `-1` is a value (checked by `body::flag_value` or the server), not a flag.
         Kind::Int | Kind::UInt | Kind::Float => arg.allow_negative_numbers(true),
-        // Values such as `-Xms128m` (DeployApplication's `--jvm-opts`).
-        Kind::String => arg.allow_hyphen_values(true),
-        Kind::Json => arg,
+        // Not hyphen values: `--application-name --environment-id x` must say that a value is
+        // missing, not name the application `--environment-id`. A value such as `-Xms128m` is
+        // given as `--jvm-opts=-Xms128m` (as the help's example shows it).
+        Kind::String | Kind::Json => arg,
     }
 }
 

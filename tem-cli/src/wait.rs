@@ -23,6 +23,7 @@ use tem_api::waiter::{BatchRef, RolloutEvent, WaitError};
 use crate::client::{self, Target};
 use crate::diagnostics::note;
 use crate::output::Output;
+use crate::shell::shell_word;
 use crate::{Exit, Failure};
 
 /// `--timeout` when not given.
@@ -310,19 +311,6 @@ impl Commands {
             wait: format!("tem{globals} wait rollout {ids}{version}"),
             revert: format!("tem{globals} revert-deploy-application {ids}"),
         }
-    }
-}
-
-/// `text` as one shell word: as is when it is plain, else single-quoted.
-fn shell_word(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '@' | '=' | ','));
-    if plain {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }
 
