@@ -369,6 +369,36 @@ async fn apply_refuses_without_auto_approve_when_stdin_is_not_a_terminal() {
     assert!(emulator.requests().is_empty());
 }
 
+/// `plan`'s 2 means "changes": every error of `plan` is 1, usage errors included (which are 2
+/// for every other command), so a pipeline never takes a typo for a plan with changes.
+#[tokio::test]
+async fn plan_exits_1_on_a_usage_error_where_other_commands_exit_2() {
+    let run = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tem"));
+        command.args(args).env_clear().stdin(Stdio::null());
+        output(command)
+    };
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/tem.toml");
+    for args in [
+        &["plan", "-f", example, "--bogus"][..],
+        &["plan", "-f"],
+        &["--emulator", "--output", "yaml", "plan", "-f", example],
+        &["--region", "ap-guangzhou", "--bogus", "plan", "-f", example],
+        &["--emulator", "plan", "-f", example, "extra"],
+    ] {
+        let out = run(args).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "tem {args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "clap's message: {stderr}");
+        assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    }
+    for args in [&["apply", "--bogus"][..], &["--bogus", "apply"], &["deploy", "--bogus"]] {
+        assert_eq!(run(args).await.status.code(), Some(2), "tem {args:?}");
+    }
+    // Help is no error.
+    assert_eq!(run(&["plan", "--help"]).await.status.code(), Some(0));
+}
+
 /// The example manifest plans against `--emulator` (seeded with `demo` and `demo-app`), and
 /// is idempotent once applied.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,8 +9,9 @@
 //! - `progress`: `apply`'s progress on standard error.
 //!
 //! Exit statuses: `plan` 0 when there is nothing to change, **2 when there are changes** (as
-//! `terraform plan -detailed-exitcode`), 1 for any error; `apply` those of `deploy` (0, 1
-//! service error, 2 bad input, 3 transport, 4 a rollout failed, 5 a deadline passed).
+//! `terraform plan -detailed-exitcode`), 1 for any error (usage errors too, in `crate::run`);
+//! `apply` those of `deploy` (0, 1 service error, 2 bad input, 3 transport, 4 a rollout
+//! failed, 5 a deadline passed).
 
 mod apply;
 mod diff;
@@ -51,8 +52,8 @@ pub fn plan_command() -> Command {
             "Shows what `tem apply` would change to make TEM match a manifest (tem.toml): per environment and \
              application, create, update (field: old → new), roll out to a version, or unchanged, and the live \
              resources the manifest does not name (not managed). Reads only.\n\n\
-             Exit status: 0 no changes, 2 changes to apply, 1 an error (an invalid manifest included). \
-             A usage error (an unknown flag) exits 2 as for every command, with clap's message.",
+             Exit status: 0 no changes, 2 changes to apply, 1 an error (an invalid manifest included, and \
+             a usage error such as an unknown flag, which is 2 for every other command).",
         )
         .arg(file_arg())
 }
