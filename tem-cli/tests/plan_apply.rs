@@ -399,6 +399,47 @@ async fn plan_exits_1_on_a_usage_error_where_other_commands_exit_2() {
     assert_eq!(run(&["plan", "--help"]).await.status.code(), Some(0));
 }
 
+/// Runs the binary with its standard output closed before it writes anything (as `| head -c1`
+/// that has its byte); its exit status and standard error, within 60 s.
+async fn with_stdout_closed(args: &[&str]) -> (Option<i32>, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tem"));
+    command.args(args).env_clear().stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let run = tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("the tem binary runs");
+        drop(child.stdout.take());
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        (child.wait().unwrap().code(), stderr)
+    });
+    tokio::time::timeout(Duration::from_secs(60), run).await.expect("tem finishes within 60 s").unwrap()
+}
+
+/// `tem plan … | head -1` ends quietly with the documented 141; `apply` carries its rollouts
+/// through all the same (as `deploy --wait`), then exits 141 for the results it could not show.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stdout_ends_plan_and_apply_quietly_with_141_after_the_rollouts() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/tem.toml");
+    let fast = ["--emulator", "--emulator-speed", "1000"];
+    for json in [&[][..], &["--output", "json"]] {
+        let (status, stderr) = with_stdout_closed(&[&fast[..], &["plan", "-f", example], json].concat()).await;
+        assert_eq!(status, Some(141), "{stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+        let (status, stderr) =
+            with_stdout_closed(&[&fast[..], &["apply", "-f", example, "--auto-approve"], json].concat()).await;
+        assert_eq!(status, Some(141), "{stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+        assert!(stderr.contains("api: done: created "), "the rollouts went on: {stderr}");
+        assert!(stderr.contains("1.0.0 serves"), "{stderr}");
+    }
+    // As in a shell pipeline: whether tem or head ends first, no panic text.
+    let pipeline = format!("'{}' --emulator plan -f '{example}' | head -c1", env!("CARGO_BIN_EXE_tem"));
+    let mut command = Command::new("sh");
+    command.args(["-c", &pipeline]).env_clear().stdin(Stdio::null());
+    let out = output(command).await;
+    assert_eq!(out.stdout, b"e", "the plan's first byte");
+    assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
+}
+
 /// The example manifest plans against `--emulator` (seeded with `demo` and `demo-app`), and
 /// is idempotent once applied.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

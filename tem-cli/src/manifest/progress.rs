@@ -7,12 +7,7 @@ use std::sync::Mutex;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tem_api::waiter::RolloutEvent;
 
-/// Writes to standard error; a closed stream is no reason to panic or to stop an apply.
-pub fn tell(text: &str) {
-    use std::io::Write;
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
-}
+use crate::diagnostics::note;
 
 /// Where progress goes.
 pub struct Progress {
@@ -55,7 +50,7 @@ impl Progress {
                 });
                 bar.set_message(message.to_owned());
             }
-            Mode::Lines => tell(&format!("{label}: {message}\n")),
+            Mode::Lines => note(&format!("{label}: {message}")),
             Mode::Quiet => {}
         }
     }
@@ -66,7 +61,7 @@ impl Progress {
             Mode::Bars(multi, _) => {
                 let _ = multi.println(format!("{label}: {message}"));
             }
-            Mode::Lines => tell(&format!("{label}: {message}\n")),
+            Mode::Lines => note(&format!("{label}: {message}")),
             Mode::Quiet => {}
         }
     }
