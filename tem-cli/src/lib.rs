@@ -16,6 +16,7 @@ mod clock;
 mod deploy;
 pub mod diagnostics;
 mod emulator;
+mod events;
 pub mod manifest;
 pub mod output;
 mod paging;

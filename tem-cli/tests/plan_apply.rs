@@ -175,7 +175,10 @@ async fn apply_from_empty_then_a_second_apply_changes_nothing_and_plan_exits_0()
     assert!(stdout.contains("v1 serves, autoscaler api-cpu created\n"), "{stdout}");
     // Progress went to standard error, as plain lines on a pipe.
     let stderr = text(&apply.stderr);
-    assert!(stderr.contains("environment prod: created en-") && stderr.contains("api: batch 1: finished"), "{stderr}");
+    assert!(
+        stderr.contains("environment prod: created en-") && stderr.contains("\napi: batch 1/1: finished\n"),
+        "{stderr}"
+    );
     let mut sent = writes(&emulator.requests());
     sent.sort();
     let expected = [
@@ -234,7 +237,7 @@ async fn a_version_bump_makes_exactly_one_rollout() {
     let params = &log.iter().find(|r| r.action == "DeployApplication").unwrap().params;
     assert_eq!(params["DeployStrategyConf"]["TotalBatchCount"], 2);
     assert_eq!(params["InitPodNum"], 2);
-    assert!(text(&apply.stderr).contains("web: rollout of v2 from v1 in 2 batches started"), "{}", text(&apply.stderr));
+    assert!(text(&apply.stderr).contains("\nweb: rolling out v2 from v1 in 2 batches\n"), "{}", text(&apply.stderr));
     assert_eq!(running(&emulator, "web").await, ("v2".to_owned(), 2));
     assert_eq!(tem(&emulator, &["plan", "-f", bumped.path()]).await.status.code(), Some(0));
 }
@@ -577,21 +580,33 @@ async fn a_beta_rollout_nobody_resumes_exits_5_and_auto_resume_carries_it_throug
     let apply = tem(&emulator, &["apply", "-f", v2.path(), "--auto-approve", "--timeout", "5"]).await;
     let stderr = text(&apply.stderr);
     assert_eq!(apply.status.code(), Some(5), "{stderr}");
-    assert!(stderr.contains("web: waiting for confirmation (--auto-resume resumes)"), "{stderr}");
-    assert!(stderr.contains("error: web: the rollout did not finish within 5 s (last status Running)"), "{stderr}");
-
-    // TEM refuses a new rollout while one waits: resume this one by hand, then apply a
-    // fresh version with --auto-resume.
+    // The rollout's events as `deploy --wait` describes them, one line each, named.
+    assert!(stderr.contains("\nweb: rolling out v2 from v1: a beta batch, then 2 batches\n"), "{stderr}");
+    assert!(stderr.contains("\nweb: beta batch: new pods 1/1 ready (of 1), old pods 1/1 ready\n"), "{stderr}");
     let (app, env) = {
         let apps = client(&emulator).describe_applications().keyword("web").send().await.unwrap().result.records;
         (apps[0].application_id.clone(), apps[0].environment_id.clone())
     };
+    let waiting = format!(
+        "\nweb: waiting for confirmation after beta batch: \
+         resume with `tem resume-deploy-application --application-id {app} --environment-id {env}`\n"
+    );
+    assert!(stderr.contains(&waiting), "{stderr}");
+    assert!(stderr.contains("error: web: the rollout did not finish within 5 s (last status Running)"), "{stderr}");
+
+    // TEM refuses a new rollout while one waits: resume this one by hand, then apply a
+    // fresh version with --auto-resume.
     client(&emulator).resume_rollout(app.clone(), env.clone()).await.unwrap();
     client(&emulator).wait_for_rollout(app, env).wait(|_| {}).await.unwrap();
     let v3 = ManifestFile::new("beta-v3", &v1.replace("\"v1\"", "\"v3\""));
     let apply = tem(&emulator, &["apply", "-f", v3.path(), "--auto-approve", "--auto-resume"]).await;
     let stderr = text(&apply.stderr);
     assert_eq!(apply.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("web: resumed"), "{stderr}");
+    assert!(
+        stderr.contains("\nweb: waiting for confirmation after beta batch: resuming (--auto-resume)\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\nweb: resumed\n"), "{stderr}");
+    assert!(stderr.contains("\nweb: batch 2/2: finished\n"), "{stderr}");
     assert_eq!(running(&emulator, "web").await.0, "v3");
 }

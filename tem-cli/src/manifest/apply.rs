@@ -16,6 +16,7 @@ use tem_api::Client;
 use super::diff::{Action, ApplicationPlan, AutoscalerPlan, DeploySpec, Plan, ServicePlan};
 use super::progress::Progress;
 use crate::client::error_failure;
+use crate::shell::shell_word;
 use crate::{Exit, Failure};
 
 /// How to apply.
@@ -241,8 +242,7 @@ async fn rollout(
         request = request.deploy_strategy_conf(conf.build().expect("nothing is required"));
     }
     let version_id = request.send().await.map_err(|e| step_failure(label, &e))?.result;
-    let what = if deploy.rollout { "rolling out" } else { "deploying" };
-    progress.line(label, &format!("{what} {} ({version_id})", deploy.version));
+    progress.line(label, &format!("deployment of {} started: {version_id}", deploy.version));
     let waiter = |version_id: Option<&str>| {
         let waiter = client
             .wait_for_rollout(app_id, env_id)
@@ -254,7 +254,17 @@ async fn rollout(
             None => waiter,
         }
     };
-    let result = waiter(Some(&version_id)).wait(|event| progress.event(label, event)).await;
+    let resume_hint = if options.auto_resume {
+        crate::events::RESUMING.to_owned()
+    } else {
+        format!(
+            "resume with `tem resume-deploy-application --application-id {} --environment-id {}`",
+            shell_word(app_id),
+            shell_word(env_id)
+        )
+    };
+    let show = |event: &_| progress.event(label, event, &resume_hint);
+    let result = waiter(Some(&version_id)).wait(show).await;
     let error = match result {
         Ok(summary) => return Ok(format!("{} serves", summary.new_version)),
         Err(error) => error,
@@ -264,7 +274,7 @@ async fn rollout(
         progress.line(label, "reverting (--revert-on-failure)");
         let reverted = match client.revert_rollout(app_id, env_id).await {
             Err(e) => format!("; reverting failed: {}", error_failure(&e).message),
-            Ok(()) => match waiter(None).wait(|event| progress.event(label, event)).await {
+            Ok(()) => match waiter(None).wait(show).await {
                 Err(WaitError::Reverted { .. }) => "; reverted to the previous version".to_owned(),
                 Ok(_) => "; the revert ended with the new version serving".to_owned(),
                 Err(e) => format!("; the revert did not finish: {e}"),

@@ -191,7 +191,10 @@ pub async fn run_apply(matches: &ArgMatches) -> Result<(), Failure> {
         deadline: Duration::from_secs(*matches.get_one::<u64>("timeout").expect("has a default")),
         clock: target.wait_clock(),
     };
-    let progress = Arc::new(Progress::for_stderr(std::io::stderr().is_terminal()));
+    let target = Arc::new(target);
+    let server = Arc::clone(&target);
+    let progress = Progress::for_stderr(std::io::stderr().is_terminal()).with_server_clock(move || server.unix_now());
+    let progress = Arc::new(progress);
     let outcomes = apply(&client, &plan, &options, progress).await?;
     if json {
         let results: Vec<serde_json::Value> = outcomes
