@@ -592,6 +592,10 @@ async fn a_beta_rollout_nobody_resumes_exits_5_and_auto_resume_carries_it_throug
          resume with `tem resume-deploy-application --application-id {app} --environment-id {env}`\n"
     );
     assert!(stderr.contains(&waiting), "{stderr}");
+    assert!(
+        stderr.contains("\nweb: failed: the rollout did not finish within 5 s (last status Running)\n"),
+        "{stderr}"
+    );
     assert!(stderr.contains("error: web: the rollout did not finish within 5 s (last status Running)"), "{stderr}");
 
     // TEM refuses a new rollout while one waits: resume this one by hand, then apply a

@@ -104,7 +104,11 @@ pub async fn apply(
                 let result = application(&client, &app, &env_id, &options, &progress).await;
                 match &result {
                     Ok(message) => progress.finish(&app.name, message),
-                    Err(failure) => progress.fail(&app.name, &failure.message),
+                    // The message names the application already (for the summary).
+                    Err(failure) => {
+                        let message = failure.message.strip_prefix(&format!("{}: ", app.name));
+                        progress.fail(&app.name, message.unwrap_or(&failure.message))
+                    }
                 }
                 done.push((order, Outcome { application: app.name.clone(), result }));
             }
