@@ -6,8 +6,18 @@
 
 use tem_api::waiter::{BatchRef, RolloutEvent};
 
-/// What a rollout that waits for confirmation is told with `--auto-resume`.
-pub const RESUMING: &str = "resuming (--auto-resume)";
+/// What resumes a rollout that waits for confirmation, for its progress: the waiter itself
+/// (`--auto-resume`), else the command `resume` (`wait::Commands`), which cannot reach the
+/// in-process emulator of `--emulator`.
+pub fn resume_hint(auto_resume: bool, in_process_emulator: bool, resume: &str) -> String {
+    if auto_resume {
+        "resuming (--auto-resume)".to_owned()
+    } else if in_process_emulator {
+        "rerun with --auto-resume: a later `tem` cannot reach this process's emulator".to_owned()
+    } else {
+        format!("resume with `{resume}` (or follow with --auto-resume)")
+    }
+}
 
 /// "beta batch", or "batch i/N" (i the batch's number, N `TotalBatchCount`) once N is known.
 pub fn batch_name(batch: BatchRef, total: Option<i64>) -> String {

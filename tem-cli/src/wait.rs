@@ -22,7 +22,7 @@ use tem_api::waiter::{BatchRef, RolloutEvent, WaitError};
 
 use crate::client::{self, Target};
 use crate::diagnostics::note;
-use crate::events::{batch_name, describe, plural, RESUMING};
+use crate::events::{batch_name, describe, plural, resume_hint};
 use crate::output::Output;
 use crate::shell::shell_word;
 use crate::{Exit, Failure};
@@ -198,13 +198,7 @@ pub async fn follow(target: &Target, matches: &ArgMatches, rollout: Rollout, out
         waiter = waiter.version_id(revision.clone());
     }
     let commands = Commands::new(matches, &rollout);
-    let hint = if auto_resume {
-        RESUMING.to_owned()
-    } else if target.emulator.is_some() {
-        "rerun with --auto-resume: a later `tem` cannot reach this process's emulator".to_owned()
-    } else {
-        format!("resume with `{}` (or follow with --auto-resume)", commands.resume)
-    };
+    let hint = resume_hint(auto_resume, target.emulator.is_some(), &commands.resume);
     let mut progress = Progress::new(std::io::stderr().is_terminal(), hint, Box::new(|| target.unix_now()));
     let result = tokio::select! {
         result = waiter.wait(|event| progress.show(event)) => Some(result),
@@ -284,26 +278,23 @@ fn failure_of(error: &WaitError) -> (Outcome, Failure) {
 
 /// The commands to resume, follow again and revert a rollout, with the global flags this
 /// command was given (`--region`, `--profile`, `--endpoint`), so they reach the same place.
-struct Commands {
-    resume: String,
-    wait: String,
-    revert: String,
+pub struct Commands {
+    pub resume: String,
+    pub wait: String,
+    pub revert: String,
 }
 
 impl Commands {
     fn new(matches: &ArgMatches, rollout: &Rollout) -> Self {
-        let mut globals = String::new();
-        for flag in ["region", "profile", "endpoint"] {
-            if let Some(value) = matches.get_one::<String>(flag) {
-                globals.push_str(&format!(" --{flag} {}", shell_word(value)));
-            }
-        }
-        let ids = format!(
-            "--application-id {} --environment-id {}",
-            shell_word(&rollout.application_id),
-            shell_word(&rollout.environment_id)
-        );
-        let version = match &rollout.revision {
+        let (app, env) = (&rollout.application_id, &rollout.environment_id);
+        Self::with_globals(&global_flags(matches), app, env, rollout.revision.as_deref())
+    }
+
+    /// With `globals` ([`global_flags`]) for the application `app` in the environment `env`;
+    /// `revision` is the rollout's version id, if known.
+    pub fn with_globals(globals: &str, app: &str, env: &str, revision: Option<&str>) -> Self {
+        let ids = format!("--application-id {} --environment-id {}", shell_word(app), shell_word(env));
+        let version = match revision {
             Some(revision) => format!(" --version-id {}", shell_word(revision)),
             None => String::new(),
         };
@@ -313,6 +304,18 @@ impl Commands {
             revert: format!("tem{globals} revert-deploy-application {ids}"),
         }
     }
+}
+
+/// The global flags that say where calls go (`--region`, `--profile`, `--endpoint`), as given,
+/// each after a space.
+pub fn global_flags(matches: &ArgMatches) -> String {
+    let mut globals = String::new();
+    for flag in ["region", "profile", "endpoint"] {
+        if let Some(value) = matches.get_one::<String>(flag) {
+            globals.push_str(&format!(" --{flag} {}", shell_word(value)));
+        }
+    }
+    globals
 }
 
 /// Shows events on standard error: a bar per batch on a terminal, plain lines (for CI logs)

@@ -587,9 +587,12 @@ async fn a_beta_rollout_nobody_resumes_exits_5_and_auto_resume_carries_it_throug
         let apps = client(&emulator).describe_applications().keyword("web").send().await.unwrap().result.records;
         (apps[0].application_id.clone(), apps[0].environment_id.clone())
     };
+    // The command reaches the same TEM: the global flags of the apply.
     let waiting = format!(
-        "\nweb: waiting for confirmation after beta batch: \
-         resume with `tem resume-deploy-application --application-id {app} --environment-id {env}`\n"
+        "\nweb: waiting for confirmation after beta batch: resume with `tem --region {} --endpoint {} \
+         resume-deploy-application --application-id {app} --environment-id {env}` (or follow with --auto-resume)\n",
+        tem_emulator::DEFAULT_REGION,
+        emulator.endpoint()
     );
     assert!(stderr.contains(&waiting), "{stderr}");
     assert!(

@@ -16,7 +16,6 @@ use tem_api::Client;
 use super::diff::{Action, ApplicationPlan, AutoscalerPlan, DeploySpec, Plan, ServicePlan};
 use super::progress::Progress;
 use crate::client::error_failure;
-use crate::shell::shell_word;
 use crate::{Exit, Failure};
 
 /// How to apply.
@@ -258,16 +257,7 @@ async fn rollout(
             None => waiter,
         }
     };
-    let resume_hint = if options.auto_resume {
-        crate::events::RESUMING.to_owned()
-    } else {
-        format!(
-            "resume with `tem resume-deploy-application --application-id {} --environment-id {}`",
-            shell_word(app_id),
-            shell_word(env_id)
-        )
-    };
-    let show = |event: &_| progress.event(label, event, &resume_hint);
+    let show = |event: &_| progress.event(label, event, app_id, env_id);
     let result = waiter(Some(&version_id)).wait(show).await;
     let error = match result {
         Ok(summary) => return Ok(format!("{} serves", summary.new_version)),

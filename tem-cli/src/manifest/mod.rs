@@ -35,7 +35,9 @@ pub use render::{json as plan_json, text as plan_text};
 
 use crate::client::Target;
 use crate::diagnostics;
+use crate::events::resume_hint;
 use crate::output::{write_stdout, ResultStream};
+use crate::wait::Commands;
 use crate::{Exit, Failure};
 
 /// The default of `apply --parallel`.
@@ -193,7 +195,12 @@ pub async fn run_apply(matches: &ArgMatches) -> Result<(), Failure> {
     };
     let target = Arc::new(target);
     let server = Arc::clone(&target);
-    let progress = Progress::for_stderr(std::io::stderr().is_terminal()).with_server_clock(move || server.unix_now());
+    let (emulator, globals) = (target.emulator.is_some(), crate::wait::global_flags(matches));
+    let progress = Progress::for_stderr(std::io::stderr().is_terminal())
+        .with_server_clock(move || server.unix_now())
+        .with_resume_hint(move |app, env| {
+            resume_hint(options.auto_resume, emulator, &Commands::with_globals(&globals, app, env, None).resume)
+        });
     let progress = Arc::new(progress);
     let outcomes = apply(&client, &plan, &options, progress).await?;
     if json {

@@ -9,7 +9,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tem_api::waiter::RolloutEvent;
 
 use crate::diagnostics::note;
-use crate::events::describe;
+use crate::events::{describe, resume_hint};
+use crate::wait::Commands;
 
 /// Where progress goes.
 pub struct Progress {
@@ -18,7 +19,11 @@ pub struct Progress {
     total_batches: Mutex<BTreeMap<String, Option<i64>>>,
     /// The server's Unix time, for how long a timed pause lasts.
     unix_now: Box<dyn Fn() -> i64 + Send + Sync>,
+    resume_hint: ResumeHint,
 }
+
+/// What resumes a paused rollout, from its application's and environment's ids.
+type ResumeHint = Box<dyn Fn(&str, &str) -> String + Send + Sync>;
 
 enum Mode {
     Bars(MultiProgress, Mutex<BTreeMap<String, ProgressBar>>),
@@ -43,7 +48,21 @@ impl Progress {
     }
 
     fn new(mode: Mode) -> Self {
-        Self { mode, total_batches: Mutex::default(), unix_now: Box::new(crate::clock::unix_now) }
+        Self {
+            mode,
+            total_batches: Mutex::default(),
+            unix_now: Box::new(crate::clock::unix_now),
+            resume_hint: Box::new(|app, env| {
+                resume_hint(false, false, &Commands::with_globals("", app, env, None).resume)
+            }),
+        }
+    }
+
+    /// Says what resumes a paused rollout with `hint`, from its application's and
+    /// environment's ids.
+    pub fn with_resume_hint(mut self, hint: impl Fn(&str, &str) -> String + Send + Sync + 'static) -> Self {
+        self.resume_hint = Box::new(hint);
+        self
     }
 
     /// Timed pauses counted down on `unix_now`, the server's clock (the emulator's may run
@@ -83,9 +102,8 @@ impl Progress {
         }
     }
 
-    /// A rollout event of `label`; `resume_hint` says what resumes a pause that waits for
-    /// confirmation.
-    pub fn event(&self, label: &str, event: &RolloutEvent, resume_hint: &str) {
+    /// A rollout event of `label`, the application `app_id` in the environment `env_id`.
+    pub fn event(&self, label: &str, event: &RolloutEvent, app_id: &str, env_id: &str) {
         let total = {
             let mut totals = self.total_batches.lock().expect("no panics while held");
             if let RolloutEvent::Started { total_batches, .. } = event {
@@ -93,7 +111,11 @@ impl Progress {
             }
             totals.get(label).copied().flatten()
         };
-        if let Some(line) = describe(event, resume_hint, total, (self.unix_now)()) {
+        let hint = match event {
+            RolloutEvent::WaitingForConfirmation { .. } => (self.resume_hint)(app_id, env_id),
+            _ => String::new(),
+        };
+        if let Some(line) = describe(event, &hint, total, (self.unix_now)()) {
             self.line(label, &line);
         }
     }
