@@ -16,9 +16,11 @@ mod clock;
 mod deploy;
 pub mod diagnostics;
 mod emulator;
+mod events;
 pub mod manifest;
 pub mod output;
 mod paging;
+mod shell;
 pub mod spec;
 mod tccli;
 mod wait;
@@ -50,7 +52,8 @@ pub enum Exit {
 pub const EXIT_STATUSES: &str = "\
 Exit status:
     0    success
-    1    the service answered with an error (its code, message and request id are printed)
+    1    the service answered with an error (its code, message and request id are printed);
+         `tem plan`: any error, usage errors included
     2    bad input or configuration: usage, a flag's value, JSON, a missing parameter,
          no credentials or region, an unknown profile; `tem plan`: there are changes to apply
     3    transport: no connection, a timeout, an HTTP error status, an unreadable reply
@@ -183,21 +186,27 @@ pub fn param_arg(param: &'static ParamSpec) -> Arg {
         Kind::Bool => arg.num_args(0..=1).default_missing_value("true"),
         // `-1` is a value (checked by `body::flag_value` or the server), not a flag.
         Kind::Int | Kind::UInt | Kind::Float => arg.allow_negative_numbers(true),
-        // Values such as `-Xms128m` (DeployApplication's `--jvm-opts`).
-        Kind::String => arg.allow_hyphen_values(true),
-        Kind::Json => arg,
+        // Not hyphen values: `--application-name --environment-id x` must say that a value is
+        // missing, not name the application `--environment-id`. A value such as `-Xms128m` is
+        // given as `--jvm-opts=-Xms128m` (as the help's example shows it).
+        Kind::String | Kind::Json => arg,
     }
 }
 
 /// Runs `tem` with `args` (the first is the program name); returns the exit status.
 pub fn run(args: Vec<OsString>) -> i32 {
     let language = Language::choose(&args, |name| std::env::var_os(name));
-    let matches = match spec::localize(command(), actions::ACTIONS, language).try_get_matches_from(args) {
+    let matches = match spec::localize(command(), actions::ACTIONS, language).try_get_matches_from(&args) {
         Ok(matches) => matches,
         Err(e) => {
             let e = fewer_suggestions(e);
             let _ = e.print();
-            return if e.use_stderr() { Exit::Input as i32 } else { Exit::Success as i32 };
+            return match (e.use_stderr(), subcommand_named(&args).as_deref()) {
+                (false, _) => Exit::Success as i32,
+                // `tem plan`'s 2 means "there are changes": its usage errors are errors, 1.
+                (true, Some("plan")) => Exit::Service as i32,
+                (true, _) => Exit::Input as i32,
+            };
         }
     };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -216,6 +225,27 @@ pub fn run(args: Vec<OsString>) -> i32 {
             failure.exit as i32
         }
     }
+}
+
+/// The subcommand `args` name, also when they do not parse: the first word that is neither a
+/// flag nor the value of a global flag that takes one (`--region ap-guangzhou plan`).
+fn subcommand_named(args: &[OsString]) -> Option<String> {
+    let global = global_args();
+    let takes_value =
+        |name: &str| global.iter().any(|arg| arg.get_long() == Some(name) && arg.get_action().takes_values());
+    let mut args = args.iter().skip(1).map(|arg| arg.to_string_lossy());
+    while let Some(arg) = args.next() {
+        match arg.strip_prefix("--") {
+            Some("") => return args.next().map(|word| word.into_owned()),
+            Some(name) if takes_value(name) => {
+                args.next();
+            }
+            Some(_) => {}
+            None if arg.starts_with('-') => {}
+            None => return Some(arg.into_owned()),
+        }
+    }
+    None
 }
 
 /// How many "similar" commands or flags a typo is answered with.

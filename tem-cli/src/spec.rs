@@ -150,13 +150,35 @@ impl ParamSpec {
         }
     }
 
-    /// The whole documentation, marked when the parameter is required.
+    /// The whole documentation, marked when the parameter is required; its example as typed
+    /// ([`ParamSpec::typed_example`]).
     pub fn long_help_in(&self, language: Language) -> String {
         let help = pick(language, self.long_help, self.long_help_zh);
+        let help = match EXAMPLE_LABELS.iter().find_map(|label| Some((label, help.rsplit_once(label)?))) {
+            Some((label, (text, example))) => format!("{text}{label}{}", self.typed_example(example)),
+            None => help.to_owned(),
+        };
         if self.required {
             format!("{help}\n\n{}", required(language))
         } else {
             help.to_owned()
+        }
+    }
+}
+
+/// What introduces a parameter's example, at the end of its documentation (`long_help`,
+/// `long_help_zh`).
+pub const EXAMPLE_LABELS: [&str; 2] = ["\n\nExample: ", "\n\n示例："];
+
+impl ParamSpec {
+    /// `value` as typed after the flag: itself, or `--flag=value` (one shell word) when it starts
+    /// with `-` and is no number, since text flags take no values that look like flags.
+    pub fn typed_example(&self, value: &str) -> String {
+        let numeric = matches!(self.kind, Kind::Int | Kind::UInt | Kind::Float);
+        if value.starts_with('-') && !numeric {
+            format!("--{}={}", self.flag, crate::shell::shell_word(value))
+        } else {
+            value.to_owned()
         }
     }
 }
@@ -209,7 +231,7 @@ fn param_of(arg: &Arg, row: Option<&'static ActionSpec>, actions: &'static [Acti
 mod tests {
     use std::ffi::OsString;
 
-    use super::{localize, Language};
+    use super::{localize, Language, EXAMPLE_LABELS};
     use crate::actions::ACTIONS;
 
     fn has_cjk(text: &str) -> bool {
@@ -253,18 +275,33 @@ mod tests {
         assert!(of("create-application").contains("示例：服务a"), "{}", of("create-application"));
     }
 
-    /// The help's examples work when used: each goes through clap and the flag's parser.
+    /// The help's examples work when typed as the help shows them (`--flag VALUE`, or
+    /// `--flag=VALUE` for a value starting with `-`): each goes through clap and the flag's parser.
     #[test]
     fn every_example_is_accepted_by_its_flags_parser() {
         let mut checked = 0;
+        let mut typed_with_equals = 0;
         for action in ACTIONS {
             for param in action.params {
-                for (help, label) in [(param.long_help, "\n\nExample: "), (param.long_help_zh, "\n\n示例：")] {
+                for (help, label, language) in [
+                    (param.long_help, EXAMPLE_LABELS[0], Language::English),
+                    (param.long_help_zh, EXAMPLE_LABELS[1], Language::Chinese),
+                ] {
                     let Some((_, example)) = help.rsplit_once(label) else { continue };
+                    let shown = param.long_help_in(language);
+                    let (_, typed) = shown.rsplit_once(label).expect("the example is shown");
+                    let typed = typed.split("\n\n").next().unwrap();
                     let flag = format!("--{}", param.flag);
+                    let args = match typed.strip_prefix(&format!("{flag}=")) {
+                        Some(word) => {
+                            typed_with_equals += 1;
+                            vec![format!("{flag}={}", unquote(word))]
+                        }
+                        None => vec![flag.clone(), typed.to_owned()],
+                    };
                     let matches = crate::command()
-                        .try_get_matches_from(["tem", action.command, &flag, example])
-                        .unwrap_or_else(|e| panic!("tem {} {flag} {example}: {e}", action.command));
+                        .try_get_matches_from(["tem", action.command].into_iter().map(String::from).chain(args))
+                        .unwrap_or_else(|e| panic!("tem {} {typed}: {e}", action.command));
                     let (_, sub) = matches.subcommand().unwrap();
                     let text = sub.get_one::<String>(param.wire).unwrap();
                     assert_eq!(text, example);
@@ -276,6 +313,16 @@ mod tests {
             }
         }
         assert!(checked > 400, "{checked} examples");
+        // `--jvm-opts='-Xms128m -XX:MetaspaceSize=128m'`, in both languages.
+        assert_eq!(typed_with_equals, 2);
+    }
+
+    /// A shell word as `crate::shell::shell_word` writes it.
+    fn unquote(word: &str) -> String {
+        match word.strip_prefix('\'').and_then(|w| w.strip_suffix('\'')) {
+            Some(quoted) => quoted.replace(r"'\''", "'"),
+            None => word.to_owned(),
+        }
     }
 
     #[test]
@@ -290,9 +337,24 @@ mod tests {
         let unsigned = ACTIONS.iter().flat_map(|a| a.params).find(|p| p.kind == super::Kind::UInt).unwrap();
         let message = crate::body::flag_value(unsigned, "-1").unwrap_err().message;
         assert!(message.contains("expected a non-negative integer"), "{message}");
-        // Values starting with `-` for text flags, such as JVM options.
-        let matches = parse(&["tem", "deploy-application", "--jvm-opts", "-Xms128m"]).unwrap();
-        assert_eq!(matches.subcommand().unwrap().1.get_one::<String>("JvmOpts").unwrap(), "-Xms128m");
+    }
+
+    #[test]
+    fn a_text_flag_does_not_take_the_next_flag_for_its_value() {
+        let parse = |args: &[&str]| crate::command().try_get_matches_from(args);
+        for next in [&["--description", "d"][..], &["--generate-cli-skeleton"]] {
+            let args = [&["tem", "create-application", "--application-name"][..], next].concat();
+            let error = parse(&args).unwrap_err();
+            assert_eq!(error.kind(), clap::error::ErrorKind::InvalidValue, "{args:?}: {error}");
+            assert!(error.to_string().contains("a value is required for '--application-name <TEXT>'"), "{error}");
+        }
+        // A flag the action does not have is not a value either.
+        let error =
+            parse(&["tem", "create-application", "--application-name", "--environment-id", "en-x"]).unwrap_err();
+        assert!(error.to_string().contains("unexpected argument '--environment-id'"), "{error}");
+        // A value starting with `-` (JVM options) is given as `--flag=value`.
+        let matches = parse(&["tem", "deploy-application", "--jvm-opts=-Xms128m -Xmx1g"]).unwrap();
+        assert_eq!(matches.subcommand().unwrap().1.get_one::<String>("JvmOpts").unwrap(), "-Xms128m -Xmx1g");
     }
 
     #[test]

@@ -22,7 +22,9 @@ use tem_api::waiter::{BatchRef, RolloutEvent, WaitError};
 
 use crate::client::{self, Target};
 use crate::diagnostics::note;
+use crate::events::{batch_name, describe, plural, resume_hint};
 use crate::output::Output;
+use crate::shell::shell_word;
 use crate::{Exit, Failure};
 
 /// `--timeout` when not given.
@@ -196,13 +198,7 @@ pub async fn follow(target: &Target, matches: &ArgMatches, rollout: Rollout, out
         waiter = waiter.version_id(revision.clone());
     }
     let commands = Commands::new(matches, &rollout);
-    let hint = if auto_resume {
-        "resuming (--auto-resume)".to_owned()
-    } else if target.emulator.is_some() {
-        "rerun with --auto-resume: a later `tem` cannot reach this process's emulator".to_owned()
-    } else {
-        format!("resume with `{}` (or follow with --auto-resume)", commands.resume)
-    };
+    let hint = resume_hint(auto_resume, target.emulator.is_some(), &commands.resume);
     let mut progress = Progress::new(std::io::stderr().is_terminal(), hint, Box::new(|| target.unix_now()));
     let result = tokio::select! {
         result = waiter.wait(|event| progress.show(event)) => Some(result),
@@ -282,26 +278,23 @@ fn failure_of(error: &WaitError) -> (Outcome, Failure) {
 
 /// The commands to resume, follow again and revert a rollout, with the global flags this
 /// command was given (`--region`, `--profile`, `--endpoint`), so they reach the same place.
-struct Commands {
-    resume: String,
-    wait: String,
-    revert: String,
+pub struct Commands {
+    pub resume: String,
+    pub wait: String,
+    pub revert: String,
 }
 
 impl Commands {
     fn new(matches: &ArgMatches, rollout: &Rollout) -> Self {
-        let mut globals = String::new();
-        for flag in ["region", "profile", "endpoint"] {
-            if let Some(value) = matches.get_one::<String>(flag) {
-                globals.push_str(&format!(" --{flag} {}", shell_word(value)));
-            }
-        }
-        let ids = format!(
-            "--application-id {} --environment-id {}",
-            shell_word(&rollout.application_id),
-            shell_word(&rollout.environment_id)
-        );
-        let version = match &rollout.revision {
+        let (app, env) = (&rollout.application_id, &rollout.environment_id);
+        Self::with_globals(&global_flags(matches), app, env, rollout.revision.as_deref())
+    }
+
+    /// With `globals` ([`global_flags`]) for the application `app` in the environment `env`;
+    /// `revision` is the rollout's version id, if known.
+    pub fn with_globals(globals: &str, app: &str, env: &str, revision: Option<&str>) -> Self {
+        let ids = format!("--application-id {} --environment-id {}", shell_word(app), shell_word(env));
+        let version = match revision {
             Some(revision) => format!(" --version-id {}", shell_word(revision)),
             None => String::new(),
         };
@@ -313,25 +306,16 @@ impl Commands {
     }
 }
 
-/// `text` as one shell word: as is when it is plain, else single-quoted.
-fn shell_word(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '@' | '=' | ','));
-    if plain {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
+/// The global flags that say where calls go (`--region`, `--profile`, `--endpoint`), as given,
+/// each after a space.
+pub fn global_flags(matches: &ArgMatches) -> String {
+    let mut globals = String::new();
+    for flag in ["region", "profile", "endpoint"] {
+        if let Some(value) = matches.get_one::<String>(flag) {
+            globals.push_str(&format!(" --{flag} {}", shell_word(value)));
+        }
     }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
+    globals
 }
 
 /// Shows events on standard error: a bar per batch on a terminal, plain lines (for CI logs)
@@ -418,102 +402,9 @@ impl<'a> Progress<'a> {
     }
 }
 
-/// "beta batch", or "batch i/N" (i the batch's number, N `TotalBatchCount`) once N is known.
-pub fn batch_name(batch: BatchRef, total: Option<i64>) -> String {
-    match total {
-        Some(total) if !batch.beta => format!("{batch}/{total}"),
-        _ => batch.to_string(),
-    }
-}
-
-/// An event as one line of text, if it deserves one.
-fn describe(event: &RolloutEvent, resume_hint: &str, total: Option<i64>, unix_now: i64) -> Option<String> {
-    let name = |batch: &BatchRef| batch_name(*batch, total);
-    Some(match event {
-        RolloutEvent::Started { old_version, new_version, total_batches, strategy } => {
-            let batches = match (strategy, total_batches) {
-                (Some(2), Some(n)) => format!(": a beta batch, then {}", plural(*n as usize, "batch", "batches")),
-                (_, Some(n)) => format!(" in {}", plural(*n as usize, "batch", "batches")),
-                (_, None) => String::new(),
-            };
-            let from = if old_version.is_empty() { String::new() } else { format!(" from {old_version}") };
-            format!("rolling out {new_version}{from}{batches}")
-        }
-        RolloutEvent::BatchStarted { batch } => format!("{}: started", name(batch)),
-        RolloutEvent::Pods { batch, old_ready, old_total, new_ready, new_total, planned } => {
-            format!(
-                "{}: new pods {new_ready}/{new_total} ready (of {planned}), old pods {old_ready}/{old_total} ready",
-                name(batch)
-            )
-        }
-        RolloutEvent::BatchFinished { batch } => format!("{}: finished", name(batch)),
-        RolloutEvent::WaitingForConfirmation { after, next_batch, next_batch_start_time } => {
-            let place = match (after, next_batch) {
-                (Some(after), _) => format!(" after {}", name(after)),
-                (None, Some(next)) => format!(" before {}", name(next)),
-                (None, None) => String::new(),
-            };
-            match next_batch_start_time {
-                Some(time) => format!("paused{place}: {}", next_batch_at(*time, unix_now)),
-                None => format!("waiting for confirmation{place}: {resume_hint}"),
-            }
-        }
-        RolloutEvent::Resumed => "resumed".to_owned(),
-        RolloutEvent::SucceededByPods { status, pods } => format!(
-            "warning: the rollout's Status `{status}` is unknown to tem; taken as success: every batch \
-             finished without an error message, and all {pods} pods run the new version, ready, none of the old left"
-        ),
-        RolloutEvent::UnknownStatus { field, value } => format!("unknown {field} `{value}`; still waiting"),
-        RolloutEvent::PollFailed { error, retry_in } => {
-            format!("polling failed ({error}); trying again in {:.1} s", retry_in.as_secs_f64())
-        }
-        RolloutEvent::Succeeded(_) => return None,
-        _ => format!("{event:?}"),
-    })
-}
-
-/// "the next batch starts in 4 min 10 s (at 14:05:30 local time)", from its Unix time.
-pub fn next_batch_at(start: i64, now: i64) -> String {
-    let wait = start.saturating_sub(now);
-    let local = crate::clock::local_time_of_day(start);
-    if wait <= 0 {
-        return format!("the next batch is due now ({local} local time)");
-    }
-    let (h, m, s) = (wait / 3600, wait % 3600 / 60, wait % 60);
-    let span = match (h, m) {
-        (0, 0) => format!("{s} s"),
-        (0, _) => format!("{m} min {s} s"),
-        _ => format!("{h} h {m} min"),
-    };
-    format!("the next batch starts in {span} (at {local} local time)")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_beta_rollout_is_announced_as_a_beta_batch_then_n_batches_numbered_1_to_n() {
-        let started = RolloutEvent::Started {
-            old_version: "v1".into(),
-            new_version: "v2".into(),
-            total_batches: Some(3),
-            strategy: Some(2),
-        };
-        assert_eq!(describe(&started, "", None, 0).unwrap(), "rolling out v2 from v1: a beta batch, then 3 batches");
-        let beta = RolloutEvent::BatchStarted { batch: BatchRef { beta: true, index: 0 } };
-        assert_eq!(describe(&beta, "", Some(3), 0).unwrap(), "beta batch: started");
-        let last = RolloutEvent::BatchFinished { batch: BatchRef { beta: false, index: 3 } };
-        assert_eq!(describe(&last, "", Some(3), 0).unwrap(), "batch 3/3: finished");
-    }
-
-    #[test]
-    fn a_pause_says_how_long_until_the_next_batch() {
-        let text = next_batch_at(1_000_250, 1_000_000);
-        assert!(text.starts_with("the next batch starts in 4 min 10 s (at "), "{text}");
-        assert!(text.ends_with(" local time)") && !text.contains("1000250"), "{text}");
-        assert!(next_batch_at(5, 10).starts_with("the next batch is due now"));
-    }
 
     #[test]
     fn commands_to_reattach_carry_the_global_flags() {

@@ -175,7 +175,10 @@ async fn apply_from_empty_then_a_second_apply_changes_nothing_and_plan_exits_0()
     assert!(stdout.contains("v1 serves, autoscaler api-cpu created\n"), "{stdout}");
     // Progress went to standard error, as plain lines on a pipe.
     let stderr = text(&apply.stderr);
-    assert!(stderr.contains("environment prod: created en-") && stderr.contains("api: batch 1: finished"), "{stderr}");
+    assert!(
+        stderr.contains("environment prod: created en-") && stderr.contains("\napi: batch 1/1: finished\n"),
+        "{stderr}"
+    );
     let mut sent = writes(&emulator.requests());
     sent.sort();
     let expected = [
@@ -234,7 +237,7 @@ async fn a_version_bump_makes_exactly_one_rollout() {
     let params = &log.iter().find(|r| r.action == "DeployApplication").unwrap().params;
     assert_eq!(params["DeployStrategyConf"]["TotalBatchCount"], 2);
     assert_eq!(params["InitPodNum"], 2);
-    assert!(text(&apply.stderr).contains("web: rollout of v2 from v1 in 2 batches started"), "{}", text(&apply.stderr));
+    assert!(text(&apply.stderr).contains("\nweb: rolling out v2 from v1 in 2 batches\n"), "{}", text(&apply.stderr));
     assert_eq!(running(&emulator, "web").await, ("v2".to_owned(), 2));
     assert_eq!(tem(&emulator, &["plan", "-f", bumped.path()]).await.status.code(), Some(0));
 }
@@ -367,6 +370,77 @@ async fn apply_refuses_without_auto_approve_when_stdin_is_not_a_terminal() {
     assert_eq!(dry.status.code(), Some(2));
     assert!(text(&dry.stderr).contains("`tem plan` shows what `tem apply` would do"), "{}", text(&dry.stderr));
     assert!(emulator.requests().is_empty());
+}
+
+/// `plan`'s 2 means "changes": every error of `plan` is 1, usage errors included (which are 2
+/// for every other command), so a pipeline never takes a typo for a plan with changes.
+#[tokio::test]
+async fn plan_exits_1_on_a_usage_error_where_other_commands_exit_2() {
+    let run = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tem"));
+        command.args(args).env_clear().stdin(Stdio::null());
+        output(command)
+    };
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/tem.toml");
+    for args in [
+        &["plan", "-f", example, "--bogus"][..],
+        &["plan", "-f"],
+        &["--emulator", "--output", "yaml", "plan", "-f", example],
+        &["--region", "ap-guangzhou", "--bogus", "plan", "-f", example],
+        &["--emulator", "plan", "-f", example, "extra"],
+    ] {
+        let out = run(args).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "tem {args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "clap's message: {stderr}");
+        assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    }
+    for args in [&["apply", "--bogus"][..], &["--bogus", "apply"], &["deploy", "--bogus"]] {
+        assert_eq!(run(args).await.status.code(), Some(2), "tem {args:?}");
+    }
+    // Help is no error.
+    assert_eq!(run(&["plan", "--help"]).await.status.code(), Some(0));
+}
+
+/// Runs the binary with its standard output closed before it writes anything (as `| head -c1`
+/// that has its byte); its exit status and standard error, within 60 s.
+async fn with_stdout_closed(args: &[&str]) -> (Option<i32>, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tem"));
+    command.args(args).env_clear().stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let run = tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("the tem binary runs");
+        drop(child.stdout.take());
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        (child.wait().unwrap().code(), stderr)
+    });
+    tokio::time::timeout(Duration::from_secs(60), run).await.expect("tem finishes within 60 s").unwrap()
+}
+
+/// `tem plan … | head -1` ends quietly with the documented 141; `apply` carries its rollouts
+/// through all the same (as `deploy --wait`), then exits 141 for the results it could not show.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stdout_ends_plan_and_apply_quietly_with_141_after_the_rollouts() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/tem.toml");
+    let fast = ["--emulator", "--emulator-speed", "1000"];
+    for json in [&[][..], &["--output", "json"]] {
+        let (status, stderr) = with_stdout_closed(&[&fast[..], &["plan", "-f", example], json].concat()).await;
+        assert_eq!(status, Some(141), "{stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+        let (status, stderr) =
+            with_stdout_closed(&[&fast[..], &["apply", "-f", example, "--auto-approve"], json].concat()).await;
+        assert_eq!(status, Some(141), "{stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+        assert!(stderr.contains("api: done: created "), "the rollouts went on: {stderr}");
+        assert!(stderr.contains("1.0.0 serves"), "{stderr}");
+    }
+    // As in a shell pipeline: whether tem or head ends first, no panic text.
+    let pipeline = format!("'{}' --emulator plan -f '{example}' | head -c1", env!("CARGO_BIN_EXE_tem"));
+    let mut command = Command::new("sh");
+    command.args(["-c", &pipeline]).env_clear().stdin(Stdio::null());
+    let out = output(command).await;
+    assert_eq!(out.stdout, b"e", "the plan's first byte");
+    assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
 }
 
 /// The example manifest plans against `--emulator` (seeded with `demo` and `demo-app`), and
@@ -506,21 +580,40 @@ async fn a_beta_rollout_nobody_resumes_exits_5_and_auto_resume_carries_it_throug
     let apply = tem(&emulator, &["apply", "-f", v2.path(), "--auto-approve", "--timeout", "5"]).await;
     let stderr = text(&apply.stderr);
     assert_eq!(apply.status.code(), Some(5), "{stderr}");
-    assert!(stderr.contains("web: waiting for confirmation (--auto-resume resumes)"), "{stderr}");
-    assert!(stderr.contains("error: web: the rollout did not finish within 5 s (last status Running)"), "{stderr}");
-
-    // TEM refuses a new rollout while one waits: resume this one by hand, then apply a
-    // fresh version with --auto-resume.
+    // The rollout's events as `deploy --wait` describes them, one line each, named.
+    assert!(stderr.contains("\nweb: rolling out v2 from v1: a beta batch, then 2 batches\n"), "{stderr}");
+    assert!(stderr.contains("\nweb: beta batch: new pods 1/1 ready (of 1), old pods 1/1 ready\n"), "{stderr}");
     let (app, env) = {
         let apps = client(&emulator).describe_applications().keyword("web").send().await.unwrap().result.records;
         (apps[0].application_id.clone(), apps[0].environment_id.clone())
     };
+    // The command reaches the same TEM: the global flags of the apply.
+    let waiting = format!(
+        "\nweb: waiting for confirmation after beta batch: resume with `tem --region {} --endpoint {} \
+         resume-deploy-application --application-id {app} --environment-id {env}` (or follow with --auto-resume)\n",
+        tem_emulator::DEFAULT_REGION,
+        emulator.endpoint()
+    );
+    assert!(stderr.contains(&waiting), "{stderr}");
+    assert!(
+        stderr.contains("\nweb: failed: the rollout did not finish within 5 s (last status Running)\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("error: web: the rollout did not finish within 5 s (last status Running)"), "{stderr}");
+
+    // TEM refuses a new rollout while one waits: resume this one by hand, then apply a
+    // fresh version with --auto-resume.
     client(&emulator).resume_rollout(app.clone(), env.clone()).await.unwrap();
     client(&emulator).wait_for_rollout(app, env).wait(|_| {}).await.unwrap();
     let v3 = ManifestFile::new("beta-v3", &v1.replace("\"v1\"", "\"v3\""));
     let apply = tem(&emulator, &["apply", "-f", v3.path(), "--auto-approve", "--auto-resume"]).await;
     let stderr = text(&apply.stderr);
     assert_eq!(apply.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("web: resumed"), "{stderr}");
+    assert!(
+        stderr.contains("\nweb: waiting for confirmation after beta batch: resuming (--auto-resume)\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\nweb: resumed\n"), "{stderr}");
+    assert!(stderr.contains("\nweb: batch 2/2: finished\n"), "{stderr}");
     assert_eq!(running(&emulator, "web").await.0, "v3");
 }

@@ -103,7 +103,11 @@ pub async fn apply(
                 let result = application(&client, &app, &env_id, &options, &progress).await;
                 match &result {
                     Ok(message) => progress.finish(&app.name, message),
-                    Err(failure) => progress.fail(&app.name, &failure.message),
+                    // The message names the application already (for the summary).
+                    Err(failure) => {
+                        let message = failure.message.strip_prefix(&format!("{}: ", app.name));
+                        progress.fail(&app.name, message.unwrap_or(&failure.message))
+                    }
                 }
                 done.push((order, Outcome { application: app.name.clone(), result }));
             }
@@ -241,8 +245,7 @@ async fn rollout(
         request = request.deploy_strategy_conf(conf.build().expect("nothing is required"));
     }
     let version_id = request.send().await.map_err(|e| step_failure(label, &e))?.result;
-    let what = if deploy.rollout { "rolling out" } else { "deploying" };
-    progress.line(label, &format!("{what} {} ({version_id})", deploy.version));
+    progress.line(label, &format!("deployment of {} started: {version_id}", deploy.version));
     let waiter = |version_id: Option<&str>| {
         let waiter = client
             .wait_for_rollout(app_id, env_id)
@@ -254,7 +257,8 @@ async fn rollout(
             None => waiter,
         }
     };
-    let result = waiter(Some(&version_id)).wait(|event| progress.event(label, event)).await;
+    let show = |event: &_| progress.event(label, event, app_id, env_id);
+    let result = waiter(Some(&version_id)).wait(show).await;
     let error = match result {
         Ok(summary) => return Ok(format!("{} serves", summary.new_version)),
         Err(error) => error,
@@ -264,7 +268,7 @@ async fn rollout(
         progress.line(label, "reverting (--revert-on-failure)");
         let reverted = match client.revert_rollout(app_id, env_id).await {
             Err(e) => format!("; reverting failed: {}", error_failure(&e).message),
-            Ok(()) => match waiter(None).wait(|event| progress.event(label, event)).await {
+            Ok(()) => match waiter(None).wait(show).await {
                 Err(WaitError::Reverted { .. }) => "; reverted to the previous version".to_owned(),
                 Ok(_) => "; the revert ended with the new version serving".to_owned(),
                 Err(e) => format!("; the revert did not finish: {e}"),

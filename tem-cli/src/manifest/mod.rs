@@ -9,8 +9,9 @@
 //! - `progress`: `apply`'s progress on standard error.
 //!
 //! Exit statuses: `plan` 0 when there is nothing to change, **2 when there are changes** (as
-//! `terraform plan -detailed-exitcode`), 1 for any error; `apply` those of `deploy` (0, 1
-//! service error, 2 bad input, 3 transport, 4 a rollout failed, 5 a deadline passed).
+//! `terraform plan -detailed-exitcode`), 1 for any error (usage errors too, in `crate::run`);
+//! `apply` those of `deploy` (0, 1 service error, 2 bad input, 3 transport, 4 a rollout
+//! failed, 5 a deadline passed).
 
 mod apply;
 mod diff;
@@ -19,7 +20,7 @@ mod live;
 mod progress;
 mod render;
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,11 +30,14 @@ pub use apply::{apply, exit_status, ApplyOptions, Outcome};
 pub use diff::{Action, Plan};
 pub use document::{parse, Manifest};
 pub use live::read as read_live;
-use progress::tell;
 pub use progress::Progress;
 pub use render::{json as plan_json, text as plan_text};
 
 use crate::client::Target;
+use crate::diagnostics;
+use crate::events::resume_hint;
+use crate::output::{write_stdout, ResultStream};
+use crate::wait::Commands;
 use crate::{Exit, Failure};
 
 /// The default of `apply --parallel`.
@@ -51,8 +55,9 @@ pub fn plan_command() -> Command {
             "Shows what `tem apply` would change to make TEM match a manifest (tem.toml): per environment and \
              application, create, update (field: old → new), roll out to a version, or unchanged, and the live \
              resources the manifest does not name (not managed). Reads only.\n\n\
-             Exit status: 0 no changes, 2 changes to apply, 1 an error (an invalid manifest included). \
-             A usage error (an unknown flag) exits 2 as for every command, with clap's message.",
+             Exit status: 0 no changes, 2 changes to apply, 1 an error (an invalid manifest included, and \
+             a usage error such as an unknown flag, which is 2 for every other command); 141 when standard \
+             output is closed (`| head -1`).",
         )
         .arg(file_arg())
 }
@@ -68,7 +73,8 @@ pub fn apply_command() -> Command {
              up to --parallel at a time, each rollout followed until it serves. Asks for confirmation on a \
              terminal; elsewhere it needs --auto-approve.\n\n\
              Exit status: 0 success, 1 service error, 2 bad input, 3 transport failure, 4 a rollout failed, \
-             5 a rollout's deadline passed.",
+             5 a rollout's deadline passed; 141 when all succeeded but standard output was closed (the \
+             rollouts are followed to their end all the same).",
         )
         .arg(file_arg())
         .arg(flag("auto-approve", "Apply without asking (required when standard input is not a terminal)"))
@@ -121,27 +127,33 @@ pub async fn plan(client: &tem_api::Client, manifest: &Manifest) -> Result<Plan,
     diff::plan(manifest, &live).map_err(|e| Failure::input(format!("error: {e}")))
 }
 
-/// `tem plan`: 0 no changes, 2 changes, 1 any error.
+/// `tem plan`: 0 no changes, 2 changes, 1 any error; 141 when standard output was closed.
 pub async fn run_plan(matches: &ArgMatches) -> Result<(), Failure> {
     let result = async {
         let manifest = load(matches)?;
         let target = Target::from_matches(matches).await?;
-        plan(&client(&target)?, &manifest).await
+        let plan = plan(&client(&target)?, &manifest).await?;
+        write_stdout(&if wants_json(matches) { format!("{}\n", plan_json(&plan)) } else { plan_text(&plan) })?;
+        Ok::<_, Failure>(plan.has_changes())
     }
     .await;
-    let plan = result.map_err(|failure| Failure { exit: Exit::Service, ..failure })?;
-    if matches.get_one::<String>("output").map(String::as_str) == Some("json") {
-        say(&format!("{}\n", plan_json(&plan)));
-    } else {
-        say(&plan_text(&plan));
+    match result {
+        Ok(false) => Ok(()),
+        Ok(true) => {
+            Err(Failure { exit: Exit::Input, message: "plan: there are changes to apply (exit status 2)".into() })
+        }
+        Err(failure) if failure.exit == Exit::ClosedOutput => Err(failure),
+        Err(failure) => Err(Failure { exit: Exit::Service, ..failure }),
     }
-    if plan.has_changes() {
-        return Err(Failure { exit: Exit::Input, message: "plan: there are changes to apply (exit status 2)".into() });
-    }
-    Ok(())
 }
 
-/// `tem apply`.
+/// `--output json`.
+fn wants_json(matches: &ArgMatches) -> bool {
+    matches.get_one::<String>("output").map(String::as_str) == Some("json")
+}
+
+/// `tem apply`. A closed standard output does not stop it half-way: the rollouts are followed
+/// to their end, and the status is theirs, else 141.
 pub async fn run_apply(matches: &ArgMatches) -> Result<(), Failure> {
     let manifest = load(matches)?;
     let approved = matches.get_flag("auto-approve");
@@ -151,22 +163,24 @@ pub async fn run_apply(matches: &ArgMatches) -> Result<(), Failure> {
     let target = Target::from_matches(matches).await?;
     let client = client(&target)?;
     let plan = plan(&client, &manifest).await?;
+    let mut stdout = ResultStream::default();
     // With `--output json`, one document at the end: the plan and the results.
-    let json = matches.get_one::<String>("output").map(String::as_str) == Some("json");
+    let json = wants_json(matches);
     if !json {
-        say(&plan_text(&plan));
+        stdout.write(&plan_text(&plan));
     }
     if !plan.has_changes() {
         if json {
-            say(&format!("{}\n", serde_json::json!({"plan": plan_json(&plan), "results": []})));
+            stdout.write(&format!("{}\n", serde_json::json!({"plan": plan_json(&plan), "results": []})));
         } else {
-            say("Nothing to apply.\n");
+            stdout.write("Nothing to apply.\n");
         }
-        return Ok(());
+        return stdout.finish();
     }
     if !approved {
-        if json {
-            tell(&plan_text(&plan));
+        // Whoever answers sees the plan first.
+        if json || !stdout.is_writing() {
+            diagnostics::write(&plan_text(&plan));
         }
         if !confirm()? {
             return Err(Failure::input("error: not applied"));
@@ -179,7 +193,15 @@ pub async fn run_apply(matches: &ArgMatches) -> Result<(), Failure> {
         deadline: Duration::from_secs(*matches.get_one::<u64>("timeout").expect("has a default")),
         clock: target.wait_clock(),
     };
-    let progress = Arc::new(Progress::for_stderr(std::io::stderr().is_terminal()));
+    let target = Arc::new(target);
+    let server = Arc::clone(&target);
+    let (emulator, globals) = (target.emulator.is_some(), crate::wait::global_flags(matches));
+    let progress = Progress::for_stderr(std::io::stderr().is_terminal())
+        .with_server_clock(move || server.unix_now())
+        .with_resume_hint(move |app, env| {
+            resume_hint(options.auto_resume, emulator, &Commands::with_globals(&globals, app, env, None).resume)
+        });
+    let progress = Arc::new(progress);
     let outcomes = apply(&client, &plan, &options, progress).await?;
     if json {
         let results: Vec<serde_json::Value> = outcomes
@@ -191,17 +213,18 @@ pub async fn run_apply(matches: &ArgMatches) -> Result<(), Failure> {
                 }),
             })
             .collect();
-        say(&format!("{}\n", serde_json::json!({"plan": plan_json(&plan), "results": results})));
+        stdout.write(&format!("{}\n", serde_json::json!({"plan": plan_json(&plan), "results": results})));
     } else {
         for outcome in &outcomes {
             match &outcome.result {
-                Ok(done) => say(&format!("{}: {done}\n", outcome.application)),
-                Err(_) => say(&format!("{}: failed\n", outcome.application)),
+                Ok(done) => stdout.write(&format!("{}: {done}\n", outcome.application)),
+                Err(_) => stdout.write(&format!("{}: failed\n", outcome.application)),
             }
         }
     }
+    // The rollouts' status wins over a closed output.
     match exit_status(&outcomes) {
-        Exit::Success => Ok(()),
+        Exit::Success => stdout.finish(),
         exit => {
             let failed = outcomes.iter().filter_map(|o| o.result.as_ref().err());
             Err(Failure {
@@ -212,16 +235,9 @@ pub async fn run_apply(matches: &ArgMatches) -> Result<(), Failure> {
     }
 }
 
-/// Writes to standard output. A closed pipe does not stop an apply half-way (nor panic):
-/// what cannot be shown is dropped.
-fn say(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-}
-
 /// Asks on the terminal; true for `yes`.
 fn confirm() -> Result<bool, Failure> {
-    tell("Apply these changes? Only `yes` applies: ");
+    diagnostics::write("Apply these changes? Only `yes` applies: ");
     let mut answer = String::new();
     std::io::stdin()
         .lock()

@@ -1,5 +1,6 @@
 //! `apply`'s progress on standard error: one live line per application on a terminal
-//! (indicatif), plain `name: what happened` lines otherwise (CI logs), or nothing.
+//! (indicatif), plain `name: what happened` lines otherwise (CI logs), or nothing. Rollout
+//! events are described as `deploy --wait` describes them ([`crate::events::describe`]).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -7,17 +8,22 @@ use std::sync::Mutex;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tem_api::waiter::RolloutEvent;
 
-/// Writes to standard error; a closed stream is no reason to panic or to stop an apply.
-pub fn tell(text: &str) {
-    use std::io::Write;
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
-}
+use crate::diagnostics::note;
+use crate::events::{describe, resume_hint};
+use crate::wait::Commands;
 
 /// Where progress goes.
 pub struct Progress {
     mode: Mode,
+    /// Each application's `TotalBatchCount`, once its rollout started: "batch i/N".
+    total_batches: Mutex<BTreeMap<String, Option<i64>>>,
+    /// The server's Unix time, for how long a timed pause lasts.
+    unix_now: Box<dyn Fn() -> i64 + Send + Sync>,
+    resume_hint: ResumeHint,
 }
+
+/// What resumes a paused rollout, from its application's and environment's ids.
+type ResumeHint = Box<dyn Fn(&str, &str) -> String + Send + Sync>;
 
 enum Mode {
     Bars(MultiProgress, Mutex<BTreeMap<String, ProgressBar>>),
@@ -33,12 +39,37 @@ impl Progress {
         } else {
             Mode::Lines
         };
-        Self { mode }
+        Self::new(mode)
     }
 
     /// Nothing shown (library use, tests).
     pub fn quiet() -> Self {
-        Self { mode: Mode::Quiet }
+        Self::new(Mode::Quiet)
+    }
+
+    fn new(mode: Mode) -> Self {
+        Self {
+            mode,
+            total_batches: Mutex::default(),
+            unix_now: Box::new(crate::clock::unix_now),
+            resume_hint: Box::new(|app, env| {
+                resume_hint(false, false, &Commands::with_globals("", app, env, None).resume)
+            }),
+        }
+    }
+
+    /// Says what resumes a paused rollout with `hint`, from its application's and
+    /// environment's ids.
+    pub fn with_resume_hint(mut self, hint: impl Fn(&str, &str) -> String + Send + Sync + 'static) -> Self {
+        self.resume_hint = Box::new(hint);
+        self
+    }
+
+    /// Timed pauses counted down on `unix_now`, the server's clock (the emulator's may run
+    /// faster than the system's).
+    pub fn with_server_clock(mut self, unix_now: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        self.unix_now = Box::new(unix_now);
+        self
     }
 
     /// Something happened to `label`.
@@ -55,7 +86,7 @@ impl Progress {
                 });
                 bar.set_message(message.to_owned());
             }
-            Mode::Lines => tell(&format!("{label}: {message}\n")),
+            Mode::Lines => note(&format!("{label}: {message}")),
             Mode::Quiet => {}
         }
     }
@@ -66,14 +97,25 @@ impl Progress {
             Mode::Bars(multi, _) => {
                 let _ = multi.println(format!("{label}: {message}"));
             }
-            Mode::Lines => tell(&format!("{label}: {message}\n")),
+            Mode::Lines => note(&format!("{label}: {message}")),
             Mode::Quiet => {}
         }
     }
 
-    /// A rollout event of `label`.
-    pub fn event(&self, label: &str, event: &RolloutEvent) {
-        if let Some(line) = describe(event) {
+    /// A rollout event of `label`, the application `app_id` in the environment `env_id`.
+    pub fn event(&self, label: &str, event: &RolloutEvent, app_id: &str, env_id: &str) {
+        let total = {
+            let mut totals = self.total_batches.lock().expect("no panics while held");
+            if let RolloutEvent::Started { total_batches, .. } = event {
+                totals.insert(label.to_owned(), *total_batches);
+            }
+            totals.get(label).copied().flatten()
+        };
+        let hint = match event {
+            RolloutEvent::WaitingForConfirmation { .. } => (self.resume_hint)(app_id, env_id),
+            _ => String::new(),
+        };
+        if let Some(line) = describe(event, &hint, total, (self.unix_now)()) {
             self.line(label, &line);
         }
     }
@@ -99,25 +141,4 @@ impl Progress {
             _ => self.line(label, message),
         }
     }
-}
-
-/// A rollout event as a short line, if it deserves one.
-fn describe(event: &RolloutEvent) -> Option<String> {
-    Some(match event {
-        RolloutEvent::Started { old_version, new_version, total_batches, .. } => {
-            let from = if old_version.is_empty() { String::new() } else { format!(" from {old_version}") };
-            let batches = total_batches.map(|n| format!(" in {n} batch{}", if n == 1 { "" } else { "es" }));
-            format!("rollout of {new_version}{from}{} started", batches.unwrap_or_default())
-        }
-        RolloutEvent::BatchStarted { batch } => format!("{batch}: started"),
-        RolloutEvent::Pods { batch, new_ready, planned, .. } => {
-            format!("{batch}: {new_ready}/{planned} new pods ready")
-        }
-        RolloutEvent::BatchFinished { batch } => format!("{batch}: finished"),
-        RolloutEvent::WaitingForConfirmation { .. } => "waiting for confirmation (--auto-resume resumes)".to_owned(),
-        RolloutEvent::Resumed => "resumed".to_owned(),
-        RolloutEvent::PollFailed { error, .. } => format!("polling failed ({error}); trying again"),
-        RolloutEvent::UnknownStatus { field, value } => format!("unknown {field} `{value}`; still waiting"),
-        _ => return None,
-    })
 }

@@ -96,6 +96,33 @@ pub fn write_stdout(text: &str) -> Result<(), Failure> {
     }
 }
 
+/// Standard output of a command that goes on when it cannot write there (`tem apply` carries
+/// its rollouts through, as `deploy --wait` does): after the first failure to write, nothing
+/// more is written, and that failure is the command's result unless it fails otherwise.
+#[derive(Default)]
+pub struct ResultStream {
+    failed: Option<Failure>,
+}
+
+impl ResultStream {
+    /// Writes `text`, unless an earlier write failed.
+    pub fn write(&mut self, text: &str) {
+        if self.failed.is_none() {
+            self.failed = write_stdout(text).err();
+        }
+    }
+
+    /// Whether everything so far was written.
+    pub fn is_writing(&self) -> bool {
+        self.failed.is_none()
+    }
+
+    /// The first failure to write, if any.
+    pub fn finish(self) -> Result<(), Failure> {
+        self.failed.map_or(Ok(()), Err)
+    }
+}
+
 /// The failure of a closed standard output: nothing to print (standard error may be the same
 /// pipe), the documented status.
 pub fn closed_output() -> Failure {
