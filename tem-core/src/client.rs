@@ -12,9 +12,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tracing::{Instrument, Span};
 
-use crate::config::ProxySetting;
 use crate::config::{Config, Endpoint};
-use crate::connection_gate::ConnectionGate;
 use crate::credentials::{Credentials, CredentialsErrorKind, ProvideCredentials};
 use crate::decode::{self, Inspection};
 use crate::error::{ConfigError, Error, ErrorKind, OperationError};
@@ -23,6 +21,7 @@ use crate::multipart::{self, RequestForm};
 use crate::rate_limit::RateLimiter;
 use crate::retry::{classify, CallOptions, Decision, Failure, Jitter};
 use crate::signing::{self, SigningInput, SigningKeyCache, JSON_CONTENT_TYPE};
+use crate::transport::{self, HttpRequest, ReqwestTransport, SharedTransport, TransportError, TransportErrorKind};
 
 /// What identifies a service: its name (the host's first label) and API version. Built with
 /// [`ServiceSpec::new`]; it may gain fields (hence `#[non_exhaustive]`).
@@ -93,7 +92,8 @@ pub struct Client {
 
 #[derive(Debug)]
 struct ClientInner {
-    http: Http,
+    /// Where every request goes: reqwest, or the configuration's own transport.
+    transport: SharedTransport,
     service: ServiceSpec,
     config: Config,
     endpoint: Endpoint,
@@ -106,41 +106,14 @@ struct ClientInner {
     calls: CallState,
 }
 
-/// How requests leave: straight to the endpoint (the default), or through reqwest when a proxy
-/// applies.
-#[derive(Debug)]
-enum Http {
-    /// HTTP/1.1 on this client's own connections (`crate::direct`).
-    Direct(crate::direct::DirectTransport),
-    /// reqwest, which implements proxies, with the gate keeping its sequential calls on one
-    /// connection.
-    Proxied { client: reqwest::Client, gate: ConnectionGate },
-}
-
-/// The standard proxy variables (reqwest's, which it reads when a client is built): with one
-/// of them set, the client goes through reqwest, which applies them and `NO_PROXY`.
-const PROXY_VARIABLES: [&str; 6] = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
-
-/// Whether a proxy may apply: one configured, or a standard variable set and not ignored.
-fn proxy_may_apply(setting: &ProxySetting) -> bool {
-    match setting {
-        ProxySetting::Direct => false,
-        ProxySetting::Url(_) => true,
-        ProxySetting::System => {
-            PROXY_VARIABLES.iter().any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
-        }
-    }
-}
-
 /// The header values of a client that do not change from call to call.
 #[derive(Debug)]
 struct FixedHeaders {
     version: HeaderValue,
     region: Option<HeaderValue>,
     language: Option<HeaderValue>,
-    /// `Host`: always on the direct transport; through reqwest only when what it would send
-    /// from the URL differs from the configured host that is signed (a default port written
-    /// out): the two must be equal.
+    /// `Host`, only when what reqwest would send from the URL differs from the configured host
+    /// that is signed (a default port written out): the two must be equal.
     host: Option<HeaderValue>,
 }
 
@@ -207,9 +180,6 @@ const MIN_CLOCK_CORRECTION_SECS: i64 = 2;
 /// hostile `Date`, not a clock to sign with.
 pub const MAX_CLOCK_OFFSET_SECS: i64 = 86_400;
 
-/// Bytes reserved for a reply before reading it, at most, whatever its declared length.
-pub(crate) const MAX_PREALLOCATION: usize = 1024 * 1024;
-
 /// `X-TC-RequestClient` and `User-Agent`: this SDK and its version.
 pub(crate) const REQUEST_CLIENT: &str = concat!("tem-sdk-rust/", env!("CARGO_PKG_VERSION"));
 
@@ -260,25 +230,9 @@ impl Client {
             (Some(host), None) => host.to_owned(),
             (None, _) => return Err(invalid_endpoint("no host".to_owned())),
         };
-        let direct = !proxy_may_apply(&config.proxy);
-        let http = if direct {
-            let https = url.scheme() == "https";
-            let target = crate::direct::Target {
-                https,
-                host: url.host_str().unwrap_or_default(),
-                port: url.port_or_known_default().unwrap_or(if https { 443 } else { 80 }),
-                connect_timeout: config.connect_timeout,
-                max_idle: config.pool_max_idle_per_host(),
-                idle_timeout: config.pool_idle_timeout(),
-            };
-            #[cfg(any(feature = "rustls", feature = "native-roots"))]
-            let transport =
-                crate::direct::DirectTransport::new(target, https.then(|| config.http.tls_config()).transpose()?);
-            #[cfg(not(any(feature = "rustls", feature = "native-roots")))]
-            let transport = crate::direct::DirectTransport::new(target);
-            Http::Direct(transport.map_err(invalid_endpoint)?)
-        } else {
-            Self::proxied(&config)?
+        let transport = match &config.transport {
+            Some(transport) => transport.clone(),
+            None => SharedTransport::new(ReqwestTransport::from_config(&config)?),
         };
         let header = |what: &str, value: &str| {
             HeaderValue::from_str(value)
@@ -288,13 +242,11 @@ impl Client {
             version: header("service version", service.version)?,
             region: config.region.as_deref().map(|region| header("region", region)).transpose()?,
             language: config.language.as_deref().map(|language| header("language", language)).transpose()?,
-            host: (direct || sent_host != endpoint.host())
-                .then(|| header("endpoint host", endpoint.host()))
-                .transpose()?,
+            host: (sent_host != endpoint.host()).then(|| header("endpoint host", endpoint.host())).transpose()?,
         };
         Ok(Self {
             inner: Arc::new(ClientInner {
-                http,
+                transport,
                 service,
                 config,
                 endpoint,
@@ -304,35 +256,6 @@ impl Client {
                 calls: CallState::default(),
             }),
         })
-    }
-
-    /// reqwest, for a client whose requests may go through a proxy.
-    fn proxied(config: &Config) -> Result<Http, ConfigError> {
-        let gate = ConnectionGate::new(config.pool_max_idle_per_host());
-        let mut http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
-            .user_agent(REQUEST_CLIENT)
-            // The signed Host is the configured one; redirects would change it.
-            .redirect(reqwest::redirect::Policy::none())
-            // Retries are this client's (`crate::retry`); reqwest's own layer, for HTTP/2
-            // refusals, would copy every request's headers in case.
-            .retry(reqwest::retry::never().max_retries_per_request(0));
-        http = config.http.apply(http);
-        // As a connector layer, the gate sees every new connection, to the proxy or direct, by
-        // name or by address (a resolver would not see a proxy given by address).
-        http = http.connector_layer(gate.layer());
-        http = match &config.proxy {
-            // reqwest reads HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (any case) itself.
-            ProxySetting::System => http,
-            ProxySetting::Direct => http.no_proxy(),
-            ProxySetting::Url(url) => http.proxy(
-                reqwest::Proxy::all(url)
-                    .map_err(|_| ConfigError::new("invalid proxy; expected http[s]://host:port"))?,
-            ),
-        };
-        let client = http.build().map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Http::Proxied { client, gate })
     }
 
     /// The configuration the client was built with.
@@ -386,14 +309,20 @@ impl Client {
             RequestForm::Get => multipart::get_query(&body).map_err(|e| invalid(e.into()))?.into_bytes(),
             _ => body,
         };
-        let spec = CallSpec { action: A::NAME, form, read_only: A::READ_ONLY, rate_limit: A::RATE_LIMIT_PER_SECOND };
+        let spec = CallSpec {
+            action: A::NAME,
+            form,
+            read_only: A::READ_ONLY,
+            rate_limit: options.rate_limit.or(A::RATE_LIMIT_PER_SECOND),
+        };
         self.call_and_decode(spec, body, options).await
     }
 
     /// Calls `action` with a JSON object built at run time (a command line, a proxy) rather
     /// than a typed request: the same signing, retries (`read_only` decides what is retried,
-    /// see [`crate::retry`]) and reply decoding as [`Client::send_with`], answering the
-    /// reply's `Response` object untyped.
+    /// see [`crate::retry`]), rate limiting (the action's limit is
+    /// [`CallOptions::with_rate_limit`]'s) and reply decoding as [`Client::send_with`],
+    /// answering the reply's `Response` object untyped.
     pub async fn send_json(
         &self,
         action: &'static str,
@@ -404,7 +333,7 @@ impl Client {
         let body = serde_json::to_vec(body).map_err(|e| {
             Error::new(ErrorKind::InvalidRequest, "cannot serialize the request").with_source(e).with_action(action)
         })?;
-        let spec = CallSpec { action, form: RequestForm::Json, read_only, rate_limit: None };
+        let spec = CallSpec { action, form: RequestForm::Json, read_only, rate_limit: options.rate_limit };
         self.call_and_decode(spec, body, options).await
     }
 
@@ -612,49 +541,15 @@ impl Client {
             let method = if form == RequestForm::Get { reqwest::Method::GET } else { reqwest::Method::POST };
             (method, url, headers, Bytes::from(prepared.body))
         };
-        let limit = self.inner.config.max_response_bytes;
-        #[cfg(feature = "test-util")]
-        if let Some(transport) = &self.inner.config.transport {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            let request = crate::transport::Outgoing { method: &method, url: &url, headers: &headers, body: &body };
-            // Boxed: the attempt's own future stays the size it is without the seam.
-            let reply = Box::pin(crate::transport::send_through(transport, action, request, remaining, limit)).await?;
-            return Ok((reply, offset));
-        }
-        let reply = match &self.inner.http {
-            Http::Direct(direct) => {
-                let mut headers = headers;
-                // What reqwest would add; not signed, so not in what `prepare` shows.
-                headers.insert(reqwest::header::USER_AGENT, REQUEST_CLIENT_VALUE);
-                if let (false, Some(host)) = (tc3_json, &self.inner.fixed.host) {
-                    // Prepared requests list the signed `Host` already; this is the same.
-                    headers.entry(reqwest::header::HOST).or_insert_with(|| host.clone());
-                }
-                let path = if tc3_json {
-                    http::uri::PathAndQuery::from_static("/")
-                } else {
-                    let path_and_query = match url.query() {
-                        Some(query) => format!("{}?{query}", url.path()),
-                        None => url.path().to_owned(),
-                    };
-                    http::uri::PathAndQuery::try_from(path_and_query)
-                        .map_err(|_| local("the request cannot be built (its URL is not valid); not sent".to_owned()))?
-                };
-                let mut request = http::Request::new(http_body_util::Full::new(body));
-                *request.method_mut() = method;
-                *request.uri_mut() = http::Uri::from(path);
-                *request.headers_mut() = headers;
-                direct.send(request, deadline, limit).await.map_err(|e| direct_error(action, limit, e))?
-            }
-            Http::Proxied { client, gate } => {
-                let mut request = reqwest::Request::new(method, url);
-                *request.headers_mut() = headers;
-                *request.body_mut() = Some(body.into());
-                // One timer either way: reqwest uses this one instead of the client's.
-                *request.timeout_mut() = Some(deadline.saturating_duration_since(Instant::now()));
-                proxied_exchange(client, gate, request, action, limit).await?
-            }
-        };
+        let mut headers = headers;
+        headers.insert(reqwest::header::USER_AGENT, REQUEST_CLIENT_VALUE);
+        let request =
+            HttpRequest::new(method, url, headers, body).with_max_response_bytes(self.inner.config.max_response_bytes);
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let reply =
+            transport::exchange(&self.inner.transport, request, remaining).await.map_err(|e| failed(action, e))?;
+        let date = reply.header("Date").map(str::to_owned);
+        let reply = Reply { status: reply.status, date, body: reply.body };
         Ok((reply, offset))
     }
 
@@ -901,97 +796,22 @@ fn header_name_display(name: &HeaderName) -> &'static str {
     HEADER_NAMES.iter().find(|known| known.eq_ignore_ascii_case(name.as_str())).copied().unwrap_or("X-Unknown")
 }
 
-/// One exchange through reqwest (the proxied path), the reply read whole within `limit`.
-async fn proxied_exchange(
-    client: &reqwest::Client,
-    gate: &ConnectionGate,
-    request: reqwest::Request,
-    action: &'static str,
-    limit: usize,
-) -> Result<Reply, (Error<Infallible>, Failure<'static>)> {
-    let sent = gate.send(client.execute(request)).await;
-    let mut response = sent.map_err(|e| transport_error(action, e))?;
-    let status = response.status().as_u16();
-    // hyper keeps an HTTP/1.1 connection open after a complete reply unless told to close.
-    let keeps_alive = response.version() == reqwest::Version::HTTP_11
-        && !response
-            .headers()
-            .get_all(reqwest::header::CONNECTION)
-            .iter()
-            .any(|v| v.to_str().is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close"))));
-    let date = response.headers().get("date").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    if let Some(len) = response.content_length() {
-        if len > limit as u64 {
-            return Err(too_large(action, status, len, limit));
-        }
-    }
-    // A declared length is a claim: reserve no more than a little up front.
-    let mut body = Vec::with_capacity(response.content_length().map_or(0, |n| n as usize).min(MAX_PREALLOCATION));
-    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(action, e))? {
-        if body.len() + chunk.len() > limit {
-            return Err(too_large(action, status, (body.len() + chunk.len()) as u64, limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    if keeps_alive {
-        gate.hand_back();
-    }
-    Ok(Reply { status, date, body })
-}
-
-/// A reply over the size limit: `len` bytes or more.
-fn too_large(action: &'static str, status: u16, len: u64, limit: usize) -> (Error<Infallible>, Failure<'static>) {
-    let error =
-        Error::new(ErrorKind::ResponseTooLarge, format!("the reply has {len} bytes or more, the limit is {limit}"));
-    (error.with_action(action).with_http_status(status), Failure::Other)
-}
-
-/// The error of a failed exchange on the direct transport, classified as [`transport_error`]
-/// classifies reqwest's.
-fn direct_error(
-    action: &'static str,
-    limit: usize,
-    error: crate::direct::DirectError,
-) -> (Error<Infallible>, Failure<'static>) {
-    use crate::direct::DirectError;
-    let (timed_out, sent, source) = match error {
-        DirectError::TooLarge { status, len } => return too_large(action, status, len, limit),
-        DirectError::NotSent { timed_out, source } => (timed_out, Failure::NotSent, source),
-        DirectError::MaybeReceived { timed_out, source } => (timed_out, Failure::MaybeReceived, source),
+/// The error of an exchange that got no complete reply, and what it tells of whether the
+/// request was received.
+fn failed(action: &'static str, error: TransportError) -> (Error<Infallible>, Failure<'static>) {
+    let (kind, failure) = match error.kind() {
+        TransportErrorKind::Connect => (ErrorKind::Connect, Failure::NotSent),
+        TransportErrorKind::ConnectTimeout => (ErrorKind::Timeout, Failure::NotSent),
+        TransportErrorKind::Timeout => (ErrorKind::Timeout, Failure::MaybeReceived),
+        TransportErrorKind::ResponseTooLarge => (ErrorKind::ResponseTooLarge, Failure::Other),
+        // A kind added later: the request may have been received.
+        _ => (ErrorKind::Dispatch, Failure::MaybeReceived),
     };
-    let mut error = Error::new(transport_kind(timed_out, sent), transport_message(timed_out, sent)).with_action(action);
-    if let Some(source) = source {
-        error = error.with_source(source);
+    let mut result = Error::new(kind, error.to_string()).with_action(action);
+    if let Some(status) = error.status() {
+        result = result.with_http_status(status);
     }
-    (error, sent)
-}
-
-/// The kind of a transport failure.
-fn transport_kind(timed_out: bool, sent: Failure<'_>) -> ErrorKind {
-    match (timed_out, sent) {
-        (true, _) => ErrorKind::Timeout,
-        (false, Failure::NotSent) => ErrorKind::Connect,
-        (false, _) => ErrorKind::Dispatch,
-    }
-}
-
-/// What a transport failure tells of the request.
-fn transport_message(timed_out: bool, sent: Failure<'_>) -> &'static str {
-    match (timed_out, sent) {
-        (true, Failure::NotSent) => "no connection within the connect timeout; the request was not sent",
-        (true, _) => "no complete reply within the timeout; the server may have received the request",
-        (false, Failure::NotSent) => "the request was not sent",
-        (false, _) => "the connection failed; the server may have received the request",
-    }
-}
-
-/// The error of a failed exchange, and whether the request may have been received: not when
-/// no connection was made (DNS, refused, TLS handshake, connect timeout).
-fn transport_error(action: &'static str, error: reqwest::Error) -> (Error<Infallible>, Failure<'static>) {
-    let sent = if error.is_connect() { Failure::NotSent } else { Failure::MaybeReceived };
-    let timed_out = error.is_timeout();
-    let kind = transport_kind(timed_out, sent);
-    (Error::new(kind, transport_message(timed_out, sent)).with_action(action).with_source(error), sent)
+    (result.with_source(error), failure)
 }
 
 /// The final outcome of a call, from its last attempt.
@@ -1018,44 +838,24 @@ fn unix_now() -> i64 {
 mod tests {
     use super::*;
 
-    fn host_header(endpoint: &str, proxy: Option<&str>) -> Option<String> {
+    fn host_header(endpoint: &str) -> Option<String> {
         let config = Config::new(Credentials::new("AKIDexample", "secret"))
             .with_region("ap-guangzhou")
             .unwrap()
             .with_endpoint(endpoint)
             .unwrap();
-        let config = match proxy {
-            Some(proxy) => config.with_proxy(proxy).unwrap(),
-            None => config.with_no_proxy(),
-        };
         let client = Client::new(ServiceSpec::new("tem", "2021-07-01"), config).unwrap();
         client.inner.fixed.host.as_ref().map(|host| host.to_str().unwrap().to_owned())
     }
 
     #[test]
-    fn the_direct_transport_always_sends_the_signed_host() {
-        for (endpoint, host) in [
-            ("https://tem.tencentcloudapi.com", "tem.tencentcloudapi.com"),
-            ("http://127.0.0.1:8080", "127.0.0.1:8080"),
-            ("https://[::1]:8443/", "[::1]:8443"),
-            ("https://tem.tencentcloudapi.com:443", "tem.tencentcloudapi.com:443"),
-        ] {
-            assert_eq!(host_header(endpoint, None).as_deref(), Some(host), "{endpoint}");
-        }
-    }
-
-    #[test]
-    fn through_a_proxy_host_is_sent_explicitly_only_when_the_url_would_send_another() {
-        let proxy = Some("http://127.0.0.1:3128");
+    fn host_is_sent_explicitly_only_when_the_url_would_send_another() {
         // reqwest sends the URL's host, which is the signed one.
-        assert_eq!(host_header("https://tem.tencentcloudapi.com", proxy), None);
-        assert_eq!(host_header("http://127.0.0.1:8080", proxy), None);
-        assert_eq!(host_header("https://[::1]:8443/", proxy), None);
+        assert_eq!(host_header("https://tem.tencentcloudapi.com"), None);
+        assert_eq!(host_header("http://127.0.0.1:8080"), None);
+        assert_eq!(host_header("https://[::1]:8443/"), None);
         // The URL leaves a default port out; the signed host has it.
-        assert_eq!(
-            host_header("https://tem.tencentcloudapi.com:443", proxy).as_deref(),
-            Some("tem.tencentcloudapi.com:443")
-        );
-        assert_eq!(host_header("http://127.0.0.1:80", proxy).as_deref(), Some("127.0.0.1:80"));
+        assert_eq!(host_header("https://tem.tencentcloudapi.com:443").as_deref(), Some("tem.tencentcloudapi.com:443"));
+        assert_eq!(host_header("http://127.0.0.1:80").as_deref(), Some("127.0.0.1:80"));
     }
 }

@@ -253,8 +253,9 @@ pub struct Config {
     pub(crate) language: Option<String>,
     pub(crate) retry_policy: RetryPolicy,
     pub(crate) rate_limiting: bool,
-    pub(crate) http: crate::http_client::HttpSettings,
-    #[cfg(feature = "test-util")]
+    pub(crate) http: crate::transport::settings::HttpSettings,
+    /// The transport every request goes through; `None`: a reqwest client built from the
+    /// settings above, for each client.
     pub(crate) transport: Option<crate::transport::SharedTransport>,
 }
 
@@ -282,7 +283,6 @@ impl Config {
             retry_policy: RetryPolicy::new(),
             rate_limiting: false,
             http: Default::default(),
-            #[cfg(feature = "test-util")]
             transport: None,
         }
     }
@@ -384,9 +384,7 @@ impl Config {
 
     /// Sends every request through the proxy `http[s]://[user:password@]host:port`. Without
     /// this the standard variables apply (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`,
-    /// and their lowercase forms), as reqwest reads them. A client that may use a proxy (this
-    /// one, or one of those variables set when it is built) sends through reqwest; any other
-    /// through its own HTTP/1.1 connections.
+    /// and their lowercase forms), as reqwest reads them.
     pub fn with_proxy(mut self, url: &str) -> Result<Self, ConfigError> {
         let invalid = |why: &str| ConfigError::new(format!("invalid proxy: {why}; expected http[s]://host:port"));
         if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -402,6 +400,23 @@ impl Config {
     pub fn with_no_proxy(mut self) -> Self {
         self.proxy = ProxySetting::Direct;
         self
+    }
+
+    /// Sends every request through `client`, configured as the user likes (proxies, roots,
+    /// DNS, default headers), instead of one built from this configuration's connect timeout,
+    /// proxy, roots and pool settings, which then do not apply. The per-call timeout, reply
+    /// size limit, retries and rate limit still do. Credential providers built from this
+    /// configuration (STS AssumeRole, web identity) send through it too. Build it without
+    /// redirects (`redirect(reqwest::redirect::Policy::none())`): one would change the signed
+    /// `Host`.
+    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
+        self.transport = Some(crate::transport::SharedTransport::new(crate::transport::ReqwestTransport::new(client)));
+        self
+    }
+
+    /// The transport of a user's client or of a test double, if one was set.
+    pub(crate) fn shared_transport(&self) -> Option<&crate::transport::SharedTransport> {
+        self.transport.as_ref()
     }
 
     /// The signature method (default TC3-HMAC-SHA256). `HmacSHA1` and `HmacSHA256` are the

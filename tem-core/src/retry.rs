@@ -144,6 +144,11 @@ pub struct CallOptions {
     /// SDKs' `reqMethod = "GET"` does (see [`crate::multipart`]). Default `false`; ignored by
     /// multipart actions.
     pub get: bool,
+    /// The action's rate limit, requests per second, applied when the client's rate limiting
+    /// is on ([`crate::Config::with_rate_limiting`]): for an untyped call
+    /// ([`crate::Client::send_json`]), which has no documented limit of its own to read, or to
+    /// override a typed action's. Default `None`.
+    pub rate_limit: Option<u32>,
 }
 
 impl CallOptions {
@@ -158,6 +163,13 @@ impl CallOptions {
     /// as for read-only actions.
     pub fn with_retry_after_dispatch(mut self, retry: bool) -> Self {
         self.retry_after_dispatch = retry;
+        self
+    }
+
+    /// Waits for a slot of `per_second` requests a second of this action (see
+    /// [`CallOptions::rate_limit`]).
+    pub fn with_rate_limit(mut self, per_second: u32) -> Self {
+        self.rate_limit = Some(per_second);
         self
     }
 

@@ -13,8 +13,6 @@ use std::time::Duration;
 use crate::config::Config;
 #[cfg(any(feature = "rustls", feature = "native-roots"))]
 use crate::error::{ConfigError, ConfigErrorKind};
-#[cfg(any(feature = "rustls", feature = "native-roots"))]
-use tokio_rustls::rustls::{self, pki_types::CertificateDer};
 
 /// Idle connections kept per host: 10, as the official Python SDK's pool (requests' default).
 /// Concurrent calls beyond it still run, each on a connection of its own; only the idle
@@ -29,9 +27,9 @@ pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(50);
 /// The settings a [`Config`] holds for the HTTP client.
 #[derive(Clone)]
 pub(crate) struct HttpSettings {
-    /// DER, each parsed once when added.
+    /// Each checked when added.
     #[cfg(any(feature = "rustls", feature = "native-roots"))]
-    root_certificates: Vec<CertificateDer<'static>>,
+    root_certificates: Vec<reqwest::Certificate>,
     pool_max_idle_per_host: usize,
     pool_idle_timeout: Option<Duration>,
 }
@@ -59,45 +57,11 @@ impl fmt::Debug for HttpSettings {
 }
 
 impl HttpSettings {
-    /// Applies the trusted roots and the pool limits to a reqwest builder (the proxied path).
+    /// Applies the trusted roots and the pool limits to a reqwest builder.
     pub(crate) fn apply(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
         #[cfg(any(feature = "rustls", feature = "native-roots"))]
-        let builder = self
-            .root_certificates
-            .iter()
-            .filter_map(|der| reqwest::Certificate::from_der(der).ok())
-            .fold(builder, |b, c| b.add_root_certificate(c));
+        let builder = self.root_certificates.iter().cloned().fold(builder, |b, c| b.add_root_certificate(c));
         builder.pool_max_idle_per_host(self.pool_max_idle_per_host).pool_idle_timeout(self.pool_idle_timeout)
-    }
-
-    /// The TLS configuration of the direct transport: the features' roots and the added ones,
-    /// TLS 1.2 and 1.3 with ring, HTTP/1.1 offered by ALPN. Built only for an `https` endpoint.
-    #[cfg(any(feature = "rustls", feature = "native-roots"))]
-    pub(crate) fn tls_config(&self) -> Result<std::sync::Arc<rustls::ClientConfig>, ConfigError> {
-        let mut roots = rustls::RootCertStore::empty();
-        #[cfg(feature = "rustls")]
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        #[cfg(feature = "native-roots")]
-        {
-            // As reqwest: certificates of the store that do not parse are skipped.
-            let native = rustls_native_certs::load_native_certs();
-            let (added, _skipped) = roots.add_parsable_certificates(native.certs);
-            if added == 0 && !cfg!(feature = "rustls") && self.root_certificates.is_empty() {
-                let why = native.errors.first().map_or_else(|| "it has none".to_owned(), ToString::to_string);
-                return Err(ConfigError::new(format!("no root certificate in the platform's store: {why}")));
-            }
-        }
-        for der in &self.root_certificates {
-            roots.add(der.clone()).map_err(|e| ConfigError::new(format!("invalid root certificate: {e}")))?;
-        }
-        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| ConfigError::new(format!("cannot configure TLS: {e}")))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Ok(std::sync::Arc::new(config))
     }
 }
 
@@ -114,19 +78,22 @@ impl Config {
         let invalid = |why: &str| {
             ConfigError::with_kind(ConfigErrorKind::InvalidValue, format!("invalid root certificate: {why}"))
         };
-        use rustls::pki_types::pem::PemObject;
-        let certificates = CertificateDer::pem_slice_iter(pem.as_ref())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| invalid("not PEM-encoded"))?;
+        if !pem.as_ref().windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+            return Err(invalid("no CERTIFICATE block in the PEM text"));
+        }
+        let certificates =
+            reqwest::Certificate::from_pem_bundle(pem.as_ref()).map_err(|_| invalid("not PEM-encoded"))?;
         if certificates.is_empty() {
             return Err(invalid("no CERTIFICATE block in the PEM text"));
         }
-        // Parsed now, as a client parses it, so that a bad certificate is refused here, naming
-        // the setting, rather than when a client is built.
-        let mut check = rustls::RootCertStore::empty();
-        for der in &certificates {
-            check.add(der.clone()).map_err(|_| invalid("a certificate does not parse as X.509"))?;
-        }
+        // Parsed now, as a client parses them, so that a bad certificate is refused here,
+        // naming the setting, rather than when a client is built.
+        certificates
+            .iter()
+            .cloned()
+            .fold(reqwest::Client::builder(), |b, c| b.add_root_certificate(c))
+            .build()
+            .map_err(|_| invalid("a certificate does not parse as X.509"))?;
         self.http.root_certificates.extend(certificates);
         Ok(self)
     }
