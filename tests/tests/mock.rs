@@ -251,3 +251,73 @@ async fn a_function_transport_answers_by_action_and_records_the_requests() {
     let actions: Vec<_> = transport.requests().iter().map(|r| r.action().unwrap_or("").to_owned()).collect();
     assert_eq!(actions, ["RollingUpdateApplicationByVersion", "DescribeApplications"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Credential providers through the seam
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_seam_answers_an_assume_role_call_and_the_api_calls_signed_with_its_credentials() {
+    use tem_core::credentials::AssumeRoleProvider;
+    let transport = FnTransport::new(|request| match request.action() {
+        Some("AssumeRole") => Ok(HttpReply::ok(json!({
+            "Credentials": {"TmpSecretId": "AKIDrole", "TmpSecretKey": "role-key", "Token": "role-token"},
+            "ExpiredTime": 4_102_444_800_i64,
+            "Expiration": "2100-01-01T00:00:00Z",
+        }))),
+        _ => Ok(HttpReply::ok(json!({"Result": "revision-1"}))),
+    });
+    let base = tem_core::Config::new(Credentials::new("AKIDbase", "base-key")).with_transport(transport.clone());
+    let provider = AssumeRoleProvider::builder("qcs::cam::uin/1:roleName/deployer", "s")
+        .base_credentials(Credentials::new("AKIDbase", "base-key"))
+        .config(base)
+        .build()
+        .unwrap();
+    let config = tem_api::Config::new(Credentials::new("", ""))
+        .with_region("ap-guangzhou")
+        .unwrap()
+        .with_credentials_provider(provider)
+        .with_transport(transport.clone());
+    let response = tem_api::Client::new(config).unwrap().send(&rolling_update_request()).await.unwrap();
+    assert_eq!(response.result, "revision-1");
+
+    let requests = transport.requests();
+    assert_eq!(requests.len(), 2);
+    let (assume, call) = (&requests[0], &requests[1]);
+    assert_eq!((assume.action(), assume.url()), (Some("AssumeRole"), "https://sts.tencentcloudapi.com/"));
+    assert!(assume.header("Authorization").unwrap().contains("Credential=AKIDbase/"), "{assume:?}");
+    assert_eq!(assume.body_json().unwrap()["RoleArn"], "qcs::cam::uin/1:roleName/deployer");
+    assert_eq!(call.action(), Some("RollingUpdateApplicationByVersion"));
+    assert!(call.header("Authorization").unwrap().contains("Credential=AKIDrole/"), "{call:?}");
+    assert_eq!(call.header("X-TC-Token"), Some("role-token"));
+}
+
+#[tokio::test]
+async fn the_seam_answers_the_cvm_metadata_service() {
+    use tem_core::credentials::{CvmRoleProvider, Environment};
+    let transport = FnTransport::new(|request| {
+        assert_eq!(request.method(), "GET");
+        match request.url().strip_prefix("http://metadata.test/latest/meta-data/cam/security-credentials/") {
+            Some("") => Ok(HttpReply::new(200, "deployer")),
+            Some("deployer") => Ok(HttpReply::new(
+                200,
+                json!({"TmpSecretId": "AKIDcvm", "TmpSecretKey": "cvm-key", "Token": "cvm-token",
+                       "ExpiredTime": 4_102_444_800_i64, "Code": "Success"})
+                .to_string(),
+            )),
+            _ => Ok(HttpReply::new(404, "not found")),
+        }
+    });
+    let env = Environment::from_pairs([("", "")]).with_metadata_endpoint("http://metadata.test/latest/meta-data/");
+    let provider = CvmRoleProvider::with_environment(&env).with_transport(transport.clone());
+    let credentials = tem_core::ProvideCredentials::provide_credentials(&provider).await.unwrap();
+    assert_eq!((credentials.secret_id(), credentials.token().unwrap().expose()), ("AKIDcvm", "cvm-token"));
+    let urls: Vec<String> = transport.requests().iter().map(|r| r.url().to_owned()).collect();
+    assert_eq!(
+        urls,
+        [
+            "http://metadata.test/latest/meta-data/cam/security-credentials/",
+            "http://metadata.test/latest/meta-data/cam/security-credentials/deployer",
+        ]
+    );
+}
