@@ -1,6 +1,6 @@
 //! The CAM role of a CVM instance, from the instance metadata service.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -9,8 +9,6 @@ use super::{Credentials, CredentialsError, CredentialsFuture, Environment, Provi
 use crate::error::ConfigErrorKind;
 use crate::transport::{self, HttpRequest, ReqwestTransport, SharedTransport, Transport, TransportErrorKind};
 
-/// The metadata service's base URL.
-pub const DEFAULT_METADATA_ENDPOINT: &str = "http://metadata.tencentyun.com/latest/meta-data/";
 /// How long connecting to the metadata service may take. Short, so that off a CVM (where the
 /// name does not resolve or nothing answers) a chain moves on at once.
 pub const DEFAULT_METADATA_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -243,8 +241,4 @@ fn normalize(base: &str) -> String {
     } else {
         format!("{base}/")
     }
-}
-
-pub(crate) fn unix_time(seconds: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(seconds.max(0) as u64)
 }

@@ -1,14 +1,13 @@
 //! STS `AssumeRole`: temporary credentials of a CAM role, called through [`crate::Client`].
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use super::cache::{system_clock, Clock, CredentialsCache, DEFAULT_REFRESH_MARGIN};
-use super::cvm_role::unix_time;
 use super::{Credentials, CredentialsError, CredentialsFuture, ProvideCredentials, SharedCredentialsProvider};
-use crate::client::{Action, Client, ServiceSpec};
+use crate::call::client::{Action, Client, ServiceSpec};
 use crate::config::Config;
 use crate::error::{ConfigError, ErrorKind};
 use crate::CommonError;
@@ -303,4 +302,9 @@ impl AssumeRoleProviderBuilder {
             cache,
         })
     }
+}
+
+/// `seconds` since the epoch as a time; before the epoch is the epoch.
+fn unix_time(seconds: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(seconds.max(0) as u64)
 }

@@ -8,7 +8,8 @@ use serde::Serialize;
 use super::cache::{CredentialsCache, DEFAULT_REFRESH_MARGIN};
 use super::sts::StsCredentialsReply;
 use super::{Credentials, CredentialsError, CredentialsFuture, Environment, ProvideCredentials, Secret};
-use crate::client::{Reply, REQUEST_CLIENT};
+use crate::call::client::REQUEST_CLIENT;
+use crate::call::decode::Reply;
 use crate::config::{Config, Endpoint};
 use crate::error::{ConfigErrorKind, ErrorKind};
 use crate::transport::{self, HttpRequest, ReqwestTransport, SharedTransport, TransportErrorKind};
@@ -178,7 +179,7 @@ impl WebIdentityProvider {
         self.timeout = config.timeout;
         self.http = match config.shared_transport() {
             Some(transport) => Ok(transport.clone()),
-            None => ReqwestTransport::from_config(config).map(SharedTransport::new).map_err(|e| e.to_string()),
+            None => ReqwestTransport::from_settings(&config.http).map(SharedTransport::new).map_err(|e| e.to_string()),
         };
         self
     }

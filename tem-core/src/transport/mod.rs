@@ -1,18 +1,15 @@
 //! The HTTP layer: every request the SDK makes (API calls, STS, web identity, the CVM metadata
 //! service) goes through one [`Transport`].
 //!
-//! reqwest is the one real implementation ([`ReqwestTransport`], built from a [`Config`]'s
+//! reqwest is the one real implementation ([`ReqwestTransport`], built from a `Config`'s
 //! timeouts, proxy, roots and pool, or around a client of the user's own with
-//! [`Config::with_http_client`]). With the feature `test-util`, `StaticReplayTransport` and
+//! `Config::with_http_client`). With the feature `test-util`, `StaticReplayTransport` and
 //! `FnTransport` answer instead of a server (`Config::with_transport`), and a client treats
 //! what they answer exactly as a reply from the network: decoding, typed service errors,
 //! retries, the reply size limit.
 //!
 //! Whatever the transport, [`exchange`] applies the per-attempt timeout and the reply size
 //! limit, so a user's client cannot lift them.
-//!
-//! [`Config`]: crate::Config
-//! [`Config::with_http_client`]: crate::Config::with_http_client
 
 use std::fmt;
 use std::future::Future;
@@ -42,7 +39,7 @@ pub trait Transport: fmt::Debug + Send + Sync {
     fn send(&self, request: HttpRequest) -> TransportFuture<'_>;
 }
 
-/// A shared, type-erased transport, as a [`Config`](crate::Config) holds it. Cheap to clone.
+/// A shared, type-erased transport, as a `Config` holds it. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct SharedTransport(Arc<dyn Transport>);
 

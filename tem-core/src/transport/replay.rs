@@ -1,7 +1,7 @@
 //! Test doubles of the HTTP layer, for testing code that calls the SDK without a server
 //! (feature `test-util`).
 //!
-//! A [`Client`](crate::Client) whose configuration has a [`Transport`]
+//! A `Client` whose configuration has a [`Transport`]
 //! ([`Config::with_transport`]) hands it each signed request instead of sending it over HTTP,
 //! and treats what comes back exactly as a reply from the network: decoding, typed service
 //! errors, retries, the reply size limit. [`StaticReplayTransport`] answers with canned
@@ -40,8 +40,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use super::{HttpReply, HttpRequest, SharedTransport, Transport, TransportError, TransportErrorKind, TransportFuture};
-use crate::config::Config;
+use super::{HttpReply, HttpRequest, Transport, TransportError, TransportErrorKind, TransportFuture};
 
 /// A transport answering with canned replies, one per request in order, and recording every
 /// request. Clones share the replies and the record: keep one to look at what was sent.
@@ -154,16 +153,5 @@ impl Transport for FnTransport {
             .map_err(|kind| TransportError::new(kind, format!("{kind:?} failure from the FnTransport function")));
         self.requests.lock().unwrap_or_else(|e| e.into_inner()).push(request);
         Box::pin(async move { answer })
-    }
-}
-
-/// The transport seam.
-impl Config {
-    /// Sends every request through `transport` instead of HTTP (feature `test-util`): see
-    /// [`crate::transport`]. Credential providers built from this configuration (STS
-    /// AssumeRole, web identity) send through it too.
-    pub fn with_transport(mut self, transport: impl Transport + 'static) -> Self {
-        self.transport = Some(SharedTransport::new(transport));
-        self
     }
 }

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use super::settings::{HttpSettings, ProxySetting};
 use super::{HttpReply, HttpRequest, Transport, TransportError, TransportErrorKind, TransportFuture};
-use crate::config::{Config, ProxySetting};
 use crate::error::ConfigError;
 
 /// Bytes reserved for a reply before reading it, at most, whatever its declared length.
@@ -25,11 +25,11 @@ impl ReqwestTransport {
         Self { client }
     }
 
-    /// A client with `config`'s connect timeout, proxy, trusted roots and pool; no redirects,
-    /// no retries of its own (the SDK's are the retries).
-    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
-        let builder = Self::builder(config);
-        let builder = match &config.proxy {
+    /// A client with these connect timeout, proxy, trusted roots and pool; no redirects, no
+    /// retries of its own (the SDK's are the retries).
+    pub(crate) fn from_settings(settings: &HttpSettings) -> Result<Self, ConfigError> {
+        let builder = settings.apply(Self::plain(settings.connect_timeout));
+        let builder = match &settings.proxy {
             // reqwest reads HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (any case) itself.
             ProxySetting::System => builder,
             ProxySetting::Direct => builder.no_proxy(),
@@ -47,16 +47,12 @@ impl ReqwestTransport {
         Self::build(Self::plain(connect_timeout).no_proxy())
     }
 
-    fn builder(config: &Config) -> reqwest::ClientBuilder {
-        config.http.apply(Self::plain(config.connect_timeout))
-    }
-
     fn plain(connect_timeout: Duration) -> reqwest::ClientBuilder {
         reqwest::Client::builder()
             .connect_timeout(connect_timeout)
             // The signed Host is the configured one; redirects would change it.
             .redirect(reqwest::redirect::Policy::none())
-            // Retries are the SDK's (`crate::retry`); reqwest's own layer, for HTTP/2
+            // Retries are the SDK's (the `retry` module); reqwest's own layer, for HTTP/2
             // refusals, would copy every request's headers in case.
             .retry(reqwest::retry::never().max_retries_per_request(0))
     }

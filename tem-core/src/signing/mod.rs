@@ -19,10 +19,8 @@ use std::fmt;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-#[path = "signing_legacy.rs"]
 pub mod legacy;
 
-#[path = "signing_fast.rs"]
 mod fast;
 pub use fast::{authorization_header, SigningKeyCache};
 pub(crate) use fast::{decimal, hex};

@@ -1,5 +1,5 @@
 //! Client-side rate limiting: a token bucket per action, at the action's documented rate
-//! ([`crate::Action::RATE_LIMIT_PER_SECOND`]), so that a burst of calls is spread out rather
+//! (`Action::RATE_LIMIT_PER_SECOND`), so that a burst of calls is spread out rather
 //! than refused by the service with `RequestLimitExceeded`.
 //!
 //! Each bucket holds one token and gains `rate` tokens a second: calls of one action leave at

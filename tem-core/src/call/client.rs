@@ -12,14 +12,13 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tracing::{Instrument, Span};
 
+use crate::call::decode::{self, Inspection, Reply};
+use crate::call::multipart::{self, sign_get, RequestForm, GET_CONTENT_TYPE, MULTIPART_CONTENT_TYPE};
+use crate::call::rate_limit::RateLimiter;
+use crate::call::retry::{classify, CallOptions, Decision, Failure, Jitter};
 use crate::config::{Config, Endpoint};
 use crate::credentials::{Credentials, CredentialsErrorKind, ProvideCredentials};
-use crate::decode::{self, Inspection};
 use crate::error::{ConfigError, Error, ErrorKind, OperationError};
-use crate::http_date::parse_imf_fixdate;
-use crate::multipart::{self, RequestForm};
-use crate::rate_limit::RateLimiter;
-use crate::retry::{classify, CallOptions, Decision, Failure, Jitter};
 use crate::signing::{self, SigningInput, SigningKeyCache, JSON_CONTENT_TYPE};
 use crate::transport::{self, HttpRequest, ReqwestTransport, SharedTransport, TransportError, TransportErrorKind};
 
@@ -56,32 +55,6 @@ pub trait Action: Serialize {
     /// The request has `binary` members and is sent as `multipart/form-data`
     /// ([`crate::multipart`]), as the official SDKs send it.
     const MULTIPART: bool = false;
-}
-
-/// A raw reply: status, body and the `Date` header (for clock-skew handling). Built with
-/// [`Reply::new`]; it may gain fields (hence `#[non_exhaustive]`).
-#[non_exhaustive]
-#[derive(Clone, Debug)]
-pub struct Reply {
-    /// The HTTP status.
-    pub status: u16,
-    /// The `Date` header, if any.
-    pub date: Option<String>,
-    /// The body, read whole (within the configured limit).
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    /// A reply with `status` and `body`, and no `Date`.
-    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
-        Self { status, date: None, body: body.into() }
-    }
-
-    /// Sets the `Date` header's value.
-    pub fn with_date(mut self, date: impl Into<String>) -> Self {
-        self.date = Some(date.into());
-        self
-    }
 }
 
 /// A client of one service. Cheap to clone: clones share the connection pool.
@@ -232,7 +205,7 @@ impl Client {
         };
         let transport = match &config.transport {
             Some(transport) => transport.clone(),
-            None => SharedTransport::new(ReqwestTransport::from_config(&config)?),
+            None => SharedTransport::new(ReqwestTransport::from_settings(&config.http)?),
         };
         let header = |what: &str, value: &str| {
             HeaderValue::from_str(value)
@@ -466,7 +439,7 @@ impl Client {
     /// still sign again. An offset beyond [`MAX_CLOCK_OFFSET_SECS`] is refused, and why is
     /// returned.
     fn correct_clock(&self, date: &str, signed_with: i64) -> Result<Option<i64>, String> {
-        let Some(server) = parse_imf_fixdate(date) else {
+        let Some(server) = server_time(date) else {
             return Ok(None);
         };
         let offset = server.saturating_sub(unix_now());
@@ -735,6 +708,82 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The request of `action` in `form`, as it will be sent at `timestamp`: for
+    /// [`RequestForm::Json`], [`Client::prepare`]; for the multipart form, `body` is the
+    /// [`multipart_body`](crate::multipart::multipart_body); for `GET`, `body` is the
+    /// [`get_query`](crate::multipart::get_query), which goes into the URL.
+    /// These two forms are signed TC3-HMAC-SHA256 whatever the configured method, as the
+    /// official SDKs sign multipart requests.
+    pub fn prepare_form(
+        &self,
+        credentials: &Credentials,
+        action: &str,
+        form: RequestForm,
+        body: Vec<u8>,
+        timestamp: i64,
+    ) -> PreparedRequest {
+        let config = self.config();
+        let host = self.endpoint().host();
+        let mut input = SigningInput {
+            service: self.service().name,
+            host,
+            content_type: "",
+            payload: &body,
+            unsigned_payload: config.unsigned_payload,
+            timestamp,
+        };
+        let (id, key) = (credentials.secret_id(), credentials.secret_key().expose());
+        let mut url = self.endpoint().url();
+        let (content_type, signature) = match form {
+            RequestForm::Json => return self.prepare(credentials, action, body, timestamp),
+            RequestForm::Multipart => {
+                // The body starts with `--<boundary>\r\n`.
+                let boundary = body.strip_prefix(b"--").and_then(|rest| rest.split(|&b| b == b'\r').next());
+                let boundary = String::from_utf8_lossy(boundary.unwrap_or_default());
+                let content_type = format!("{MULTIPART_CONTENT_TYPE}; boundary={boundary}");
+                input.content_type = &content_type;
+                let signature = signing::sign(&input, id, key);
+                (content_type, signature)
+            }
+            RequestForm::Get => {
+                let query = String::from_utf8_lossy(&body);
+                input.content_type = GET_CONTENT_TYPE;
+                let signature = sign_get(&input, &query, id, key);
+                url = format!("{url}?{query}");
+                (GET_CONTENT_TYPE.to_owned(), signature)
+            }
+        };
+        let mut action_header = action.to_owned();
+        if let Some(first) = action_header.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        let mut headers = vec![
+            ("Authorization", signature.authorization.clone()),
+            ("Content-Type", content_type),
+            ("Host", host.to_owned()),
+            ("X-TC-Action", action_header),
+            ("X-TC-Timestamp", timestamp.to_string()),
+            ("X-TC-Version", self.service().version.to_owned()),
+        ];
+        if let Some(region) = &config.region {
+            headers.push(("X-TC-Region", region.clone()));
+        }
+        if let Some(token) = credentials.token() {
+            headers.push(("X-TC-Token", token.expose().to_owned()));
+        }
+        if let Some(language) = &config.language {
+            headers.push(("X-TC-Language", language.clone()));
+        }
+        if config.unsigned_payload {
+            headers.push(("X-TC-Content-SHA256", signing::UNSIGNED_PAYLOAD.to_owned()));
+        }
+        headers.push(("X-TC-RequestClient", concat!("tem-sdk-rust/", env!("CARGO_PKG_VERSION")).to_owned()));
+        let body = if form == RequestForm::Get { Vec::new() } else { body };
+        PreparedRequest { url, headers, body, signature }
+    }
+}
+
 /// A signed request, ready to send, as [`Client::prepare`] returns it. `Debug` redacts the
 /// token. It may gain fields (hence `#[non_exhaustive]`).
 #[non_exhaustive]
@@ -830,6 +879,12 @@ fn deadline_after(timeout: Duration) -> Instant {
     now.checked_add(timeout.min(CENTURY)).unwrap_or(now)
 }
 
+/// The time an HTTP `Date` header gives, in seconds since the epoch.
+fn server_time(date: &str) -> Option<i64> {
+    let time = httpdate::parse_http_date(date.trim()).ok()?;
+    time.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs() as i64)
+}
+
 fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
@@ -846,6 +901,15 @@ mod tests {
             .unwrap();
         let client = Client::new(ServiceSpec::new("tem", "2021-07-01"), config).unwrap();
         client.inner.fixed.host.as_ref().map(|host| host.to_str().unwrap().to_owned())
+    }
+
+    #[test]
+    fn the_server_time_is_read_from_an_http_date_and_nothing_else() {
+        assert_eq!(server_time("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(server_time(" Mon, 01 Jan 2024 00:00:00 GMT "), Some(1_704_067_200));
+        for text in ["", "yesterday", "Sun, 06 Nov 1994 24:49:37 GMT", "Thu, 30 Feb 2000 00:00:00 GMT"] {
+            assert_eq!(server_time(text), None, "{text:?}");
+        }
     }
 
     #[test]
