@@ -16,7 +16,7 @@ const LAYERS: &[&str] = &[
     "common_error",
     // TC3-HMAC-SHA256 and the legacy signatures.
     "signing",
-    "signing::fast",
+    "signing::key_cache",
     "signing::legacy",
     // Credentials: the types, the cache, and the providers that call no service.
     "credentials",

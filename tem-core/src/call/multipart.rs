@@ -85,19 +85,7 @@ pub fn get_query(json_body: &[u8]) -> Result<String, FormError> {
 /// the canonical query string, the payload is empty, the content type
 /// [`GET_CONTENT_TYPE`].
 pub fn sign_get(input: &SigningInput<'_>, query: &str, secret_id: &str, secret_key: &str) -> Signature {
-    let SigningInput { service, host, timestamp, .. } = *input;
-    let payload: &[u8] = if input.unsigned_payload { signing::UNSIGNED_PAYLOAD.as_bytes() } else { b"" };
-    let canonical_request = format!(
-        "GET\n/\n{query}\ncontent-type:{GET_CONTENT_TYPE}\nhost:{host}\n\n{}\n{}",
-        signing::SIGNED_HEADERS,
-        signing::sha256_hex(payload)
-    );
-    let scope = signing::credential_scope(timestamp, service);
-    let string_to_sign = signing::string_to_sign(timestamp, &scope, &canonical_request);
-    let key = signing::signing_key(secret_key, &signing::utc_date(timestamp), service);
-    let signature = signing::signature(&key, &string_to_sign);
-    let authorization = signing::authorization(secret_id, &scope, &signature);
-    Signature { canonical_request, string_to_sign, signature, authorization }
+    signing::sign(&input.with_get_query(query), secret_id, secret_key)
 }
 
 /// The boundary of a multipart body: 32 hex digits, as the Python SDK's `uuid4().hex`, drawn
