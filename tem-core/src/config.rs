@@ -6,6 +6,7 @@ use crate::call::retry::RetryPolicy;
 use crate::credentials::{Credentials, ProvideCredentials, SharedCredentialsProvider};
 use crate::error::{ConfigError, ConfigErrorKind};
 use crate::signing::SignatureMethod;
+use crate::time::{AsyncSleep, SharedAsyncSleep, SharedTimeSource, TimeSource};
 use crate::transport::settings::ProxySetting;
 pub use crate::transport::settings::DEFAULT_CONNECT_TIMEOUT;
 
@@ -224,6 +225,10 @@ pub struct Config {
     /// The transport every request goes through; `None`: a reqwest client built from the
     /// settings above, for each client.
     pub(crate) transport: Option<crate::transport::SharedTransport>,
+    /// The clock requests are signed with and waits are measured on.
+    pub(crate) time_source: SharedTimeSource,
+    /// The sleep of retry backoff, rate limiting and waiters.
+    pub(crate) sleep: SharedAsyncSleep,
 }
 
 impl Config {
@@ -249,6 +254,8 @@ impl Config {
             rate_limiting: false,
             http: Default::default(),
             transport: None,
+            time_source: SharedTimeSource::default(),
+            sleep: SharedAsyncSleep::default(),
         }
     }
 
@@ -324,6 +331,31 @@ impl Config {
     pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
         self.transport = Some(crate::transport::SharedTransport::new(crate::transport::ReqwestTransport::new(client)));
         self
+    }
+
+    /// Reads the time from `source` instead of the system clock: requests are signed with
+    /// it, the server's clock is learnt against it, retries' budget is measured on it (see
+    /// [`crate::time`]).
+    pub fn with_time_source(mut self, source: impl TimeSource + 'static) -> Self {
+        self.time_source = SharedTimeSource::new(source);
+        self
+    }
+
+    /// Waits with `sleep` instead of tokio's: retry backoff, the rate limiter, the rollout
+    /// waiter. Pair it with the time source it measures (see [`crate::time`]).
+    pub fn with_sleep(mut self, sleep: impl AsyncSleep + 'static) -> Self {
+        self.sleep = SharedAsyncSleep::new(sleep);
+        self
+    }
+
+    /// The clock of [`Config::with_time_source`].
+    pub fn time_source(&self) -> &SharedTimeSource {
+        &self.time_source
+    }
+
+    /// The sleep of [`Config::with_sleep`].
+    pub fn sleep_impl(&self) -> &SharedAsyncSleep {
+        &self.sleep
     }
 
     /// The transport of a user's client or of a test double, if one was set.

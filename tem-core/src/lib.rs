@@ -18,6 +18,7 @@ mod error;
 pub mod fluent;
 pub mod paginator;
 pub mod signing;
+pub mod time;
 pub mod transport;
 
 pub use call::client::{Action, Client, PreparedRequest, ServiceSpec, MAX_CLOCK_OFFSET_SECS};

@@ -14,6 +14,8 @@ const LAYERS: &[&str] = &[
     "de",
     "error",
     "common_error",
+    // The time source.
+    "time",
     // TC3-HMAC-SHA256 and the legacy signatures.
     "signing",
     "signing::key_cache",

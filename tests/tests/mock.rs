@@ -321,3 +321,83 @@ async fn the_seam_answers_the_cvm_metadata_service() {
         ]
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The client's time source: a manual clock
+// ---------------------------------------------------------------------------------------------
+
+/// 2026-01-01T00:00:00Z.
+const START: u64 = 1_767_225_600;
+
+#[tokio::test]
+async fn retries_wait_on_the_clients_clock_and_requests_are_signed_with_its_time() {
+    use tem_core::time::{ManualClock, TimeSource};
+    let clock = ManualClock::at_unix_seconds(START);
+    let transport = StaticReplayTransport::new()
+        .with_failure(TransportErrorKind::Connect)
+        .with_failure(TransportErrorKind::Connect)
+        .with_reply(HttpReply::ok(json!({"Result": "revision-3"})));
+    let config = tem_api::Config::new(Credentials::new("AKIDmock", "mock-key"))
+        .with_region("ap-guangzhou")
+        .unwrap()
+        .with_retry_policy(RetryPolicy::new().with_base_delay(std::time::Duration::from_secs(30)))
+        .with_time_source(clock.clone())
+        .with_sleep(clock.clone())
+        .with_transport(transport.clone());
+    let response = tem_api::Client::new(config).unwrap().send(&rolling_update_request()).await.unwrap();
+    assert_eq!(response.result, "revision-3");
+    // Two backoffs of up to 30 s and 60 s (jittered) passed on the manual clock, and only there.
+    let waited = clock.now().duration_since(std::time::UNIX_EPOCH + std::time::Duration::from_secs(START)).unwrap();
+    assert!(waited <= std::time::Duration::from_secs(90), "{waited:?}");
+    let timestamps: Vec<u64> =
+        transport.requests().iter().map(|r| r.header("X-TC-Timestamp").unwrap().parse().unwrap()).collect();
+    assert_eq!(timestamps[0], START);
+    assert!(timestamps.windows(2).all(|t| t[0] <= t[1]), "{timestamps:?}");
+    assert_eq!(timestamps[2], START + waited.as_secs());
+    let credential_date = transport.requests()[0].header("Authorization").unwrap().contains("/2026-01-01/tem/");
+    assert!(credential_date, "signed on the manual clock's day");
+}
+
+/// Sends 41 untyped calls of a mutating action, one after the other, with rate limiting on,
+/// and gives the manual clock's time of each request the transport received.
+async fn untyped_burst(options: tem_core::CallOptions) -> Vec<std::time::Duration> {
+    use std::sync::{Arc, Mutex};
+    use tem_core::time::{ManualClock, TimeSource};
+    let clock = ManualClock::at_unix_seconds(START);
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let (seen, reader) = (Arc::clone(&times), clock.clone());
+    let transport = FnTransport::new(move |_| {
+        let at = reader.now().duration_since(std::time::UNIX_EPOCH).unwrap() - std::time::Duration::from_secs(START);
+        seen.lock().unwrap().push(at);
+        Ok(HttpReply::ok(json!({"Result": "r"})))
+    });
+    let config = tem_core::Config::new(Credentials::new("AKIDmock", "mock-key"))
+        .with_region("ap-guangzhou")
+        .unwrap()
+        .with_rate_limiting(true)
+        .with_time_source(clock.clone())
+        .with_sleep(clock)
+        .with_transport(transport);
+    let client = tem_core::Client::new(tem_core::ServiceSpec::new("tem", "2021-07-01"), config).unwrap();
+    for _ in 0..41 {
+        let body = serde_json::Map::new();
+        client.send_json("RollingUpdateApplicationByVersion", false, &body, options.clone()).await.unwrap();
+    }
+    let times = times.lock().unwrap().clone();
+    times
+}
+
+#[tokio::test]
+async fn untyped_calls_honour_the_rate_limit_they_are_given() {
+    let times = untyped_burst(tem_core::CallOptions::new().with_rate_limit(20)).await;
+    assert_eq!(times.len(), 41);
+    // In any second, at most 20 requests; 41 take two seconds.
+    for (i, t) in times.iter().enumerate() {
+        let within = times[i..].iter().filter(|u| **u < *t + std::time::Duration::from_secs(1)).count();
+        assert!(within <= 20, "{within} requests within a second of {t:?}");
+    }
+    assert_eq!(times[40], std::time::Duration::from_secs(2));
+    // Without a limit they all leave at once: the count above is the limiter's doing.
+    let times = untyped_burst(tem_core::CallOptions::new()).await;
+    assert!(times.iter().all(|t| t.is_zero()), "{times:?}");
+}

@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::time::{AsyncSleep, TimeSource};
+
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
@@ -320,14 +322,18 @@ impl Client {
     ) -> Result<Answered, Error<Infallible>> {
         let inner = &*self.inner;
         let policy = options.retry_policy.as_ref().unwrap_or(&inner.config.retry_policy);
-        let started = Instant::now();
+        let clock = &inner.config.time_source;
+        let started = clock.now();
         let (mut attempts, mut retries, mut clock_corrected) = (0u32, 0u32, false);
         let mut note = None;
         loop {
             // The attempt's timeout covers its wait for a rate-limit slot too.
             let deadline = deadline_after(inner.config.timeout);
             if let (true, Some(per_second)) = (inner.config.rate_limiting, spec.rate_limit) {
-                if inner.calls.limiter.acquire(spec.action, per_second, deadline).await.is_err() {
+                let (clock, sleep) = (&inner.config.time_source, &inner.config.sleep);
+                let slot_deadline =
+                    clock.now().checked_add(inner.config.timeout).unwrap_or(SystemTime::UNIX_EPOCH + CENTURIES);
+                if inner.calls.limiter.acquire(spec.action, per_second, slot_deadline, clock, sleep).await.is_err() {
                     let message = format!(
                         "no slot of the rate limit ({per_second} a second) within the timeout of {:?}; not sent",
                         inner.config.timeout
@@ -384,7 +390,7 @@ impl Client {
                 Decision::Retry => {
                     let delay = policy.delay(retries + 1, &inner.calls.jitter);
                     let more = attempts - u32::from(clock_corrected) < policy.max_attempts();
-                    (more && started.elapsed() + delay <= policy.budget()).then_some(delay)
+                    (more && clock.since(started) + delay <= policy.budget()).then_some(delay)
                 }
             };
             let Some(wait) = wait else {
@@ -397,7 +403,7 @@ impl Client {
                 retries += 1;
             }
             tracing::info!(attempt = attempts, reason = %failure, delay_ms = wait.as_millis() as u64, "retrying");
-            tokio::time::sleep(wait).await;
+            inner.config.sleep.sleep(wait).await;
         }
     }
 
@@ -411,7 +417,7 @@ impl Client {
         let Some(server) = server_time(date) else {
             return Ok(None);
         };
-        let offset = server.saturating_sub(unix_now());
+        let offset = server.saturating_sub(self.inner.config.time_source.unix_seconds());
         if offset.saturating_abs() > MAX_CLOCK_OFFSET_SECS {
             return Err(format!(
                 "the server's Date {date:?} is {offset} s from the local clock, beyond the \
@@ -452,7 +458,7 @@ impl Client {
         // Signed with the time the credentials are in hand: a slow provider must not make the
         // request expire on arrival.
         let offset = self.clock_offset();
-        let timestamp = unix_now() + offset;
+        let timestamp = self.inner.config.time_source.unix_seconds() + offset;
         // A request that cannot be built (a header value with a control character) never
         // left, and sending it again cannot help.
         let local =
@@ -739,19 +745,17 @@ fn conclude(attempt: Attempt, attempts: u32, note: Option<String>) -> Result<Ans
 /// `timeout` from now; a timeout beyond what an instant can hold (`Duration::MAX`) is a
 /// deadline a century away, not an overflow.
 fn deadline_after(timeout: Duration) -> Instant {
-    const CENTURY: Duration = Duration::from_secs(100 * 365 * 86_400);
     let now = Instant::now();
-    now.checked_add(timeout.min(CENTURY)).unwrap_or(now)
+    now.checked_add(timeout.min(CENTURIES)).unwrap_or(now)
 }
+
+/// A timeout beyond this is no timeout: a deadline this far away, not an overflow.
+const CENTURIES: Duration = Duration::from_secs(100 * 365 * 86_400);
 
 /// The time an HTTP `Date` header gives, in seconds since the epoch.
 fn server_time(date: &str) -> Option<i64> {
     let time = httpdate::parse_http_date(date.trim()).ok()?;
     time.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs() as i64)
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]

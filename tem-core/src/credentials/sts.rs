@@ -134,7 +134,8 @@ pub struct AssumeRoleProviderBuilder {
     base: Option<SharedCredentialsProvider>,
     margin: Duration,
     configure: Option<Config>,
-    clock: Clock,
+    /// `None`: the time source of the configuration given, else the system clock.
+    clock: Option<Clock>,
 }
 
 impl std::fmt::Debug for AssumeRoleProviderBuilder {
@@ -166,7 +167,7 @@ impl AssumeRoleProvider {
             base: None,
             margin: DEFAULT_REFRESH_MARGIN,
             configure: None,
-            clock: system_clock(),
+            clock: None,
         }
     }
 
@@ -253,14 +254,15 @@ impl AssumeRoleProviderBuilder {
         self
     }
 
-    /// Reads the time from `clock` instead of the system clock, for deciding when the
+    /// Reads the time from `clock` instead of the configuration's time source
+    /// ([`Config::with_time_source`]) or the system clock, for deciding when the
     /// credentials are refreshed (for tests).
     pub fn clock(self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
         self.shared_clock(Arc::new(clock))
     }
 
     pub(crate) fn shared_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
+        self.clock = Some(clock);
         self
     }
 
@@ -278,6 +280,14 @@ impl AssumeRoleProviderBuilder {
         if self.role_arn.trim().is_empty() || self.session_name.trim().is_empty() {
             return Err(ConfigError::new("STS AssumeRole needs a role ARN and a session name"));
         }
+        let clock = match (self.clock, &self.configure) {
+            (Some(clock), _) => clock,
+            (None, Some(config)) => {
+                let source = config.time_source().clone();
+                Arc::new(move || crate::time::TimeSource::now(&source))
+            }
+            (None, None) => system_clock(),
+        };
         let mut config = match self.configure {
             Some(mut config) => {
                 // The STS call goes to STS, not wherever the parent configuration points.
@@ -292,7 +302,7 @@ impl AssumeRoleProviderBuilder {
         }
         let client = Client::new(STS, config.with_max_response_bytes(MAX_STS_REPLY_BYTES))?;
         let mut cache = CredentialsCache::new(self.margin);
-        cache.set_clock(self.clock);
+        cache.set_clock(clock);
         Ok(AssumeRoleProvider {
             client,
             role_arn: self.role_arn,
