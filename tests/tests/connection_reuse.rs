@@ -13,8 +13,7 @@ use keepalive::{Behaviour, KeepAliveServer, SEED_REPLY};
 use tem_api::{Client, Config, Credentials};
 use tem_tests::seed_request;
 
-/// How the endpoint names the server: by address (connections pass the client's connector
-/// layer) or by name (they pass its resolver).
+/// How the endpoint names the server: by address, or by name (resolved first).
 #[derive(Clone, Copy, Debug)]
 enum Named {
     ByAddress,

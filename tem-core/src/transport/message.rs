@@ -4,7 +4,7 @@
 use std::fmt;
 
 use bytes::Bytes;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 
 use crate::error::BoxError;
@@ -109,14 +109,14 @@ pub const MOCK_REQUEST_ID: &str = "mock-request-id";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpReply {
     pub(crate) status: u16,
-    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) headers: HeaderMap,
     pub(crate) body: Vec<u8>,
 }
 
 impl HttpReply {
     /// A reply with `status` and `body`, and no headers.
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
-        Self { status, headers: Vec::new(), body: body.into() }
+        Self { status, headers: HeaderMap::new(), body: body.into() }
     }
 
     /// A success: HTTP 200 with `{"Response": {...fields, "RequestId"}}`; `fields` is an object
@@ -149,9 +149,13 @@ impl HttpReply {
         Self::new(200, body.to_string()).with_header("Content-Type", "application/json")
     }
 
-    /// Adds a header (e.g. `Date`, read when the server refuses a signature as expired).
+    /// Adds a header (e.g. `Date`, read when the server refuses a signature as expired); a
+    /// name or value HTTP forbids is left out.
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
+        let (name, value) = (name.into(), value.into());
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::try_from(value)) {
+            self.headers.append(name, value);
+        }
         self
     }
 
@@ -162,7 +166,7 @@ impl HttpReply {
 
     /// The value of header `name` (any case), if present.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers.get(name).and_then(|value| value.to_str().ok())
     }
 
     /// The body.
