@@ -11,7 +11,7 @@ use crate::error::BoxError;
 
 /// One request as the SDK sends it over HTTP: signed, headers included.
 #[non_exhaustive]
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     pub(crate) method: Method,
     pub(crate) url: Url,
