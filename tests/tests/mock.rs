@@ -360,7 +360,7 @@ async fn retries_wait_on_the_clients_clock_and_requests_are_signed_with_its_time
 
 /// Sends 41 untyped calls of a mutating action, one after the other, with rate limiting on,
 /// and gives the manual clock's time of each request the transport received.
-async fn untyped_burst(options: tem_core::CallOptions) -> Vec<std::time::Duration> {
+async fn untyped_burst(service: tem_core::ServiceSpec, options: tem_core::CallOptions) -> Vec<std::time::Duration> {
     use std::sync::{Arc, Mutex};
     use tem_core::time::{ManualClock, TimeSource};
     let clock = ManualClock::at_unix_seconds(START);
@@ -378,7 +378,7 @@ async fn untyped_burst(options: tem_core::CallOptions) -> Vec<std::time::Duratio
         .with_time_source(clock.clone())
         .with_sleep(clock)
         .with_transport(transport);
-    let client = tem_core::Client::new(tem_core::ServiceSpec::new("tem", "2021-07-01"), config).unwrap();
+    let client = tem_core::Client::new(service, config).unwrap();
     for _ in 0..41 {
         let body = serde_json::Map::new();
         client.send_json("RollingUpdateApplicationByVersion", false, &body, options.clone()).await.unwrap();
@@ -388,16 +388,22 @@ async fn untyped_burst(options: tem_core::CallOptions) -> Vec<std::time::Duratio
 }
 
 #[tokio::test]
-async fn untyped_calls_honour_the_rate_limit_they_are_given() {
-    let times = untyped_burst(tem_core::CallOptions::new().with_rate_limit(20)).await;
-    assert_eq!(times.len(), 41);
-    // In any second, at most 20 requests; 41 take two seconds.
-    for (i, t) in times.iter().enumerate() {
-        let within = times[i..].iter().filter(|u| **u < *t + std::time::Duration::from_secs(1)).count();
-        assert!(within <= 20, "{within} requests within a second of {t:?}");
+async fn untyped_calls_honour_the_documented_rate_limit_or_the_one_they_are_given() {
+    let tem = tem_core::ServiceSpec::new("tem", "2021-07-01");
+    let documented = tem.with_rate_limits(&[("RollingUpdateApplicationByVersion", 20)]);
+    for (service, options) in
+        [(tem, tem_core::CallOptions::new().with_rate_limit(20)), (documented, tem_core::CallOptions::new())]
+    {
+        let times = untyped_burst(service, options).await;
+        assert_eq!(times.len(), 41);
+        // In any second, at most 20 requests; 41 take two seconds.
+        for (i, t) in times.iter().enumerate() {
+            let within = times[i..].iter().filter(|u| **u < *t + std::time::Duration::from_secs(1)).count();
+            assert!(within <= 20, "{within} requests within a second of {t:?}");
+        }
+        assert_eq!(times[40], std::time::Duration::from_secs(2));
     }
-    assert_eq!(times[40], std::time::Duration::from_secs(2));
     // Without a limit they all leave at once: the count above is the limiter's doing.
-    let times = untyped_burst(tem_core::CallOptions::new()).await;
+    let times = untyped_burst(tem, tem_core::CallOptions::new()).await;
     assert!(times.iter().all(|t| t.is_zero()), "{times:?}");
 }

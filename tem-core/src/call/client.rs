@@ -33,12 +33,26 @@ pub struct ServiceSpec {
     pub name: &'static str,
     /// The API version, e.g. `2021-07-01`, sent as `X-TC-Version`.
     pub version: &'static str,
+    /// The documented rate limits, requests per second, of the actions that have one: what an
+    /// untyped call ([`Client::send_json`]) is limited to.
+    pub rate_limits: &'static [(&'static str, u32)],
 }
 
 impl ServiceSpec {
-    /// The service `name` at API `version`.
+    /// The service `name` at API `version`, with no rate limits listed.
     pub const fn new(name: &'static str, version: &'static str) -> Self {
-        Self { name, version }
+        Self { name, version, rate_limits: &[] }
+    }
+
+    /// Lists the documented rate limits of the service's actions: `(action, per second)`.
+    pub const fn with_rate_limits(mut self, rate_limits: &'static [(&'static str, u32)]) -> Self {
+        self.rate_limits = rate_limits;
+        self
+    }
+
+    /// The documented rate limit of `action`, if listed.
+    pub fn rate_limit(&self, action: &str) -> Option<u32> {
+        self.rate_limits.iter().find(|(name, _)| *name == action).map(|(_, limit)| *limit)
     }
 }
 
@@ -265,8 +279,8 @@ impl Client {
     /// Calls `action` with a JSON object built at run time (a command line, a proxy) rather
     /// than a typed request: the same signing, retries (`read_only` decides what is retried,
     /// see [`crate::retry`]), rate limiting (the action's limit is
-    /// [`CallOptions::with_rate_limit`]'s) and reply decoding as [`Client::send_with`],
-    /// answering the reply's `Response` object untyped.
+    /// [`CallOptions::with_rate_limit`]'s, else the one [`ServiceSpec::rate_limits`] lists) and
+    /// reply decoding as [`Client::send_with`], answering the reply's `Response` object untyped.
     pub async fn send_json(
         &self,
         action: &'static str,
@@ -277,7 +291,8 @@ impl Client {
         let body = serde_json::to_vec(body).map_err(|e| {
             Error::new(ErrorKind::InvalidRequest, "cannot serialize the request").with_source(e).with_action(action)
         })?;
-        let spec = CallSpec { action, form: RequestForm::Json, read_only, rate_limit: options.rate_limit };
+        let rate_limit = options.rate_limit.or_else(|| self.inner.service.rate_limit(action));
+        let spec = CallSpec { action, form: RequestForm::Json, read_only, rate_limit };
         self.call_and_decode(spec, body, options).await
     }
 
