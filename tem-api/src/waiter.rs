@@ -53,7 +53,8 @@
 //! timeout around the call, in real time (a test clock whose sleeps return at once must not
 //! end every poll).
 //!
-//! **Time** is the [`WaitClock`]'s: [`TokioClock`] by default, or a test's own, such as an
+//! **Time** is the [`WaitClock`]'s: the client's time source and sleep by default
+//! (`Config::with_time_source`, `Config::with_sleep`), [`TokioClock`], or a test's own, such as an
 //! emulator's manual clock whose sleeps advance it (`tests/tests/waiter_emulator.rs`). Tokio's
 //! paused time (`tokio::time::pause`) drives [`TokioClock`] too, but it also jumps ahead while
 //! a request waits on the network, firing the client's timeouts: against a server, inject a
@@ -111,6 +112,33 @@ impl TokioClock {
 impl Default for TokioClock {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// The client's time source and sleep (`Config::with_time_source`, `Config::with_sleep`): the
+/// waiter's default clock.
+#[derive(Clone, Debug)]
+struct ClientClock {
+    time: tem_core::time::SharedTimeSource,
+    sleep: tem_core::time::SharedAsyncSleep,
+    origin: std::time::SystemTime,
+}
+
+impl ClientClock {
+    fn of(client: &Client) -> Self {
+        let config = client.core().config();
+        let time = config.time_source().clone();
+        Self { origin: tem_core::time::TimeSource::now(&time), time, sleep: config.sleep_impl().clone() }
+    }
+}
+
+impl WaitClock for ClientClock {
+    fn now(&self) -> Duration {
+        self.time.since(self.origin)
+    }
+
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        tem_core::time::AsyncSleep::sleep(&self.sleep, duration)
     }
 }
 
@@ -455,6 +483,7 @@ impl fmt::Debug for RolloutWaiter {
 
 impl RolloutWaiter {
     fn new(client: Client, application_id: String, environment_id: String) -> Self {
+        let clock = Arc::new(ClientClock::of(&client));
         let mut waiter = Self {
             client,
             application_id,
@@ -464,7 +493,7 @@ impl RolloutWaiter {
             min_interval: DEFAULT_MIN_INTERVAL,
             max_interval: DEFAULT_MAX_INTERVAL,
             auto_resume: false,
-            clock: Arc::new(TokioClock::new()),
+            clock,
             started_at: None,
             interval: DEFAULT_MIN_INTERVAL,
             polls: 0,
@@ -513,7 +542,7 @@ impl RolloutWaiter {
         self
     }
 
-    /// The clock to wait with (default [`TokioClock`]).
+    /// The clock to wait with (default: the client's time source and sleep).
     pub fn clock(mut self, clock: Arc<dyn WaitClock>) -> Self {
         self.clock = clock;
         self

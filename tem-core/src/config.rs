@@ -2,13 +2,13 @@
 
 use std::time::Duration;
 
-use crate::credentials::{
-    ChainProvider, Credentials, CredentialsErrorKind, Environment, Profile, ProvideCredentials,
-    SharedCredentialsProvider,
-};
+use crate::call::retry::RetryPolicy;
+use crate::credentials::{Credentials, ProvideCredentials, SharedCredentialsProvider};
 use crate::error::{ConfigError, ConfigErrorKind};
-use crate::retry::RetryPolicy;
 use crate::signing::SignatureMethod;
+use crate::time::{AsyncSleep, SharedAsyncSleep, SharedTimeSource, TimeSource};
+use crate::transport::settings::ProxySetting;
+pub use crate::transport::settings::DEFAULT_CONNECT_TIMEOUT;
 
 /// Environment variable naming the region, e.g. `ap-guangzhou`.
 pub const ENV_REGION: &str = "TENCENTCLOUD_REGION";
@@ -23,8 +23,6 @@ pub const DEFAULT_ROOT_DOMAIN: &str = "tencentcloudapi.com";
 
 /// Default timeout of a whole call, as the official SDKs.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default timeout of establishing a connection.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default limit of a reply body; Tencent Cloud caps replies well below it.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -200,34 +198,6 @@ fn shown_endpoint(text: &str) -> String {
     format!("{shown:?}")
 }
 
-/// How requests reach the endpoint.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) enum ProxySetting {
-    /// reqwest's default: `HTTPS_PROXY`/`https_proxy`, `HTTP_PROXY`/`http_proxy`,
-    /// `ALL_PROXY`/`all_proxy`, and `NO_PROXY`/`no_proxy`.
-    System,
-    /// No proxy, whatever the environment says.
-    Direct,
-    /// This proxy for every request.
-    Url(String),
-}
-
-impl std::fmt::Debug for ProxySetting {
-    // A proxy URL may carry a user and password: only its scheme, host and port are shown.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::System => f.write_str("System"),
-            Self::Direct => f.write_str("Direct"),
-            Self::Url(url) => {
-                let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-                let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
-                let redacted = if host.len() < rest.len() { "** redacted **@" } else { "" };
-                write!(f, "Url({scheme}://{redacted}{host})")
-            }
-        }
-    }
-}
-
 /// How a client calls: credentials, region, endpoint, timeouts. Build it with
 /// [`Config::new`] (static credentials) or [`Config::from_env`] (the default chain), then the
 /// `with_*` methods; each validates its input and says what is wrong.
@@ -244,18 +214,21 @@ pub struct Config {
     pub(crate) endpoint: Option<Endpoint>,
     pub(crate) region_domain: bool,
     pub(crate) root_domain: String,
-    pub(crate) proxy: ProxySetting,
     pub(crate) signature_method: SignatureMethod,
     pub(crate) timeout: Duration,
-    pub(crate) connect_timeout: Duration,
     pub(crate) max_response_bytes: usize,
     pub(crate) unsigned_payload: bool,
     pub(crate) language: Option<String>,
     pub(crate) retry_policy: RetryPolicy,
     pub(crate) rate_limiting: bool,
-    pub(crate) http: crate::http_client::HttpSettings,
-    #[cfg(feature = "test-util")]
+    pub(crate) http: crate::transport::settings::HttpSettings,
+    /// The transport every request goes through; `None`: a reqwest client built from the
+    /// settings above, for each client.
     pub(crate) transport: Option<crate::transport::SharedTransport>,
+    /// The clock requests are signed with and waits are measured on.
+    pub(crate) time_source: SharedTimeSource,
+    /// The sleep of retry backoff, rate limiting and waiters.
+    pub(crate) sleep: SharedAsyncSleep,
 }
 
 impl Config {
@@ -264,7 +237,7 @@ impl Config {
         Self::with_provider(SharedCredentialsProvider::new(credentials))
     }
 
-    fn with_provider(credentials: SharedCredentialsProvider) -> Self {
+    pub(crate) fn with_provider(credentials: SharedCredentialsProvider) -> Self {
         Self {
             credentials,
             region: None,
@@ -272,72 +245,18 @@ impl Config {
             endpoint: None,
             region_domain: false,
             root_domain: DEFAULT_ROOT_DOMAIN.to_owned(),
-            proxy: ProxySetting::System,
             signature_method: SignatureMethod::Tc3HmacSha256,
             timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             unsigned_payload: false,
             language: None,
             retry_policy: RetryPolicy::new(),
             rate_limiting: false,
             http: Default::default(),
-            #[cfg(feature = "test-util")]
             transport: None,
+            time_source: SharedTimeSource::default(),
+            sleep: SharedAsyncSleep::default(),
         }
-    }
-
-    /// The configuration of the environment: credentials from the default chain
-    /// ([`ChainProvider::default_chain`]: environment variables, the credentials file, the CVM
-    /// role), region from `TENCENTCLOUD_REGION` (else the profile's `region`), endpoint override
-    /// from `TENCENTCLOUD_ENDPOINT`.
-    ///
-    /// Everything that can be checked without the network is checked here: an empty variable,
-    /// a secret id without its key, an unreadable or malformed credentials file, an unknown
-    /// profile, an invalid region or endpoint are each a [`ConfigError`] of its own kind naming
-    /// its source. Only "no credentials anywhere" waits for the first call, since the CVM role
-    /// needs the network; that call then fails before sending anything.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_environment(&Environment::process())
-    }
-
-    /// As [`Config::from_env`], reading variables through `lookup` and nothing else: no
-    /// home directory, no system credentials file (see [`Config::from_environment`]).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Result<Self, ConfigError> {
-        Self::from_environment(&Environment::from_vars(lookup))
-    }
-
-    /// As [`Config::from_env`], in the environment `env`.
-    pub fn from_environment(env: &Environment) -> Result<Self, ConfigError> {
-        let chain = ChainProvider::default_chain(env, None);
-        chain.check()?;
-        let mut config = Self::with_provider(SharedCredentialsProvider::new(chain));
-        let variable = |name: &str| match env.var(name)? {
-            Some(value) if value.trim().is_empty() => Err(ConfigError::empty_variable(name)),
-            other => Ok(other),
-        };
-        let named = |name: &str, e: ConfigError| ConfigError::with_kind(e.kind(), format!("{name}: {e}"));
-        let region = match variable(ENV_REGION)? {
-            Some(region) => Some((ENV_REGION.to_owned(), region)),
-            // Read for its region even when the credentials came from elsewhere: a profile
-            // that is there but broken (a strange file, a bad variable) is an error, not a
-            // silent "no region"; only a missing file or default profile counts as none.
-            None => match Profile::load(env) {
-                Ok(p) => {
-                    let source = format!("{} profile [{}] region", p.path().display(), p.name());
-                    p.region().map(|r| (source, r.to_owned()))
-                }
-                Err(e) if e.kind() == CredentialsErrorKind::NotFound => None,
-                Err(e) => return Err(e.into()),
-            },
-        };
-        if let Some((source, region)) = region {
-            config = config.with_region(&region).map_err(|e| named(&source, e))?;
-        }
-        if let Some(endpoint) = variable(ENV_ENDPOINT)? {
-            config = config.with_endpoint(&endpoint).map_err(|e| named(ENV_ENDPOINT, e))?;
-        }
-        Ok(config)
     }
 
     /// Takes credentials from `provider` (asked before every attempt; see
@@ -384,9 +303,7 @@ impl Config {
 
     /// Sends every request through the proxy `http[s]://[user:password@]host:port`. Without
     /// this the standard variables apply (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`,
-    /// and their lowercase forms), as reqwest reads them. A client that may use a proxy (this
-    /// one, or one of those variables set when it is built) sends through reqwest; any other
-    /// through its own HTTP/1.1 connections.
+    /// and their lowercase forms), as reqwest reads them.
     pub fn with_proxy(mut self, url: &str) -> Result<Self, ConfigError> {
         let invalid = |why: &str| ConfigError::new(format!("invalid proxy: {why}; expected http[s]://host:port"));
         if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -394,14 +311,56 @@ impl Config {
         }
         // The error of reqwest could repeat the URL, password included: it is not kept.
         reqwest::Proxy::all(url).map_err(|_| invalid("not a URL"))?;
-        self.proxy = ProxySetting::Url(url.to_owned());
+        self.http.proxy = ProxySetting::Url(url.to_owned());
         Ok(self)
     }
 
     /// Connects directly, ignoring the standard proxy variables.
     pub fn with_no_proxy(mut self) -> Self {
-        self.proxy = ProxySetting::Direct;
+        self.http.proxy = ProxySetting::Direct;
         self
+    }
+
+    /// Sends every request through `client`, configured as the user likes (proxies, roots,
+    /// DNS, default headers), instead of one built from this configuration's connect timeout,
+    /// proxy, roots and pool settings, which then do not apply. The per-call timeout, reply
+    /// size limit, retries and rate limit still do. Credential providers built from this
+    /// configuration (STS AssumeRole, web identity) send through it too. Build it without
+    /// redirects (`redirect(reqwest::redirect::Policy::none())`): one would change the signed
+    /// `Host`.
+    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
+        self.transport = Some(crate::transport::SharedTransport::new(crate::transport::ReqwestTransport::new(client)));
+        self
+    }
+
+    /// Reads the time from `source` instead of the system clock: requests are signed with
+    /// it, the server's clock is learnt against it, retries' budget is measured on it (see
+    /// [`crate::time`]).
+    pub fn with_time_source(mut self, source: impl TimeSource + 'static) -> Self {
+        self.time_source = SharedTimeSource::new(source);
+        self
+    }
+
+    /// Waits with `sleep` instead of tokio's: retry backoff, the rate limiter, the rollout
+    /// waiter. Pair it with the time source it measures (see [`crate::time`]).
+    pub fn with_sleep(mut self, sleep: impl AsyncSleep + 'static) -> Self {
+        self.sleep = SharedAsyncSleep::new(sleep);
+        self
+    }
+
+    /// The clock of [`Config::with_time_source`].
+    pub fn time_source(&self) -> &SharedTimeSource {
+        &self.time_source
+    }
+
+    /// The sleep of [`Config::with_sleep`].
+    pub fn sleep_impl(&self) -> &SharedAsyncSleep {
+        &self.sleep
+    }
+
+    /// The transport of a user's client or of a test double, if one was set.
+    pub(crate) fn shared_transport(&self) -> Option<&crate::transport::SharedTransport> {
+        self.transport.as_ref()
     }
 
     /// The signature method (default TC3-HMAC-SHA256). `HmacSHA1` and `HmacSHA256` are the
@@ -433,7 +392,7 @@ impl Config {
     }
 
     /// Sends no region, for an API whose documentation says its actions take none (a global
-    /// API). Without it, a client built with no region is refused by [`crate::Client::new`]
+    /// API). Without it, a client built with no region is refused by `Client::new`
     /// ([`ConfigErrorKind::MissingRegion`]): every API is taken as regional, as `tccli`, which
     /// refuses to call any action without a region, takes them, since the official API
     /// descriptions do not say which are not.
@@ -458,7 +417,7 @@ impl Config {
 
     /// Timeout of establishing a connection (default 10 s).
     pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.http.connect_timeout = timeout;
         self
     }
 
@@ -515,7 +474,7 @@ impl Config {
     }
 
     /// Spaces out the calls of each action that has a documented rate limit
-    /// ([`crate::Action::RATE_LIMIT_PER_SECOND`]) so that they stay within it, instead of being
+    /// (`Action::RATE_LIMIT_PER_SECOND`) so that they stay within it, instead of being
     /// refused with `RequestLimitExceeded` (default off). Clones of a client share the limits.
     pub fn with_rate_limiting(mut self, enabled: bool) -> Self {
         self.rate_limiting = enabled;
@@ -530,5 +489,113 @@ impl Config {
     /// Whether calls are spaced to the actions' documented rate limits.
     pub fn rate_limiting(&self) -> bool {
         self.rate_limiting
+    }
+}
+
+/// TLS and the connection pool.
+impl Config {
+    /// Also trusts the certificate authorities of `pem` (one or more `CERTIFICATE` blocks), on
+    /// top of the roots of the `rustls` / `native-roots` features: for a company's
+    /// TLS-inspecting proxy or a private endpoint. Call it again to add more.
+    ///
+    /// Fails with [`ConfigErrorKind::InvalidValue`] if `pem` holds no certificate or one that
+    /// does not parse.
+    #[cfg(any(feature = "rustls", feature = "native-roots"))]
+    pub fn with_root_certificate(mut self, pem: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
+        let invalid = |why: &str| {
+            ConfigError::with_kind(ConfigErrorKind::InvalidValue, format!("invalid root certificate: {why}"))
+        };
+        if !pem.as_ref().windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+            return Err(invalid("no CERTIFICATE block in the PEM text"));
+        }
+        let certificates =
+            reqwest::Certificate::from_pem_bundle(pem.as_ref()).map_err(|_| invalid("not PEM-encoded"))?;
+        if certificates.is_empty() {
+            return Err(invalid("no CERTIFICATE block in the PEM text"));
+        }
+        // Parsed now, as a client parses them, so that a bad certificate is refused here,
+        // naming the setting, rather than when a client is built.
+        certificates
+            .iter()
+            .cloned()
+            .fold(reqwest::Client::builder(), |b, c| b.add_root_certificate(c))
+            .build()
+            .map_err(|_| invalid("a certificate does not parse as X.509"))?;
+        self.http.root_certificates.extend(certificates);
+        Ok(self)
+    }
+
+    /// How many idle connections to keep per host (default [`DEFAULT_POOL_MAX_IDLE_PER_HOST`](crate::DEFAULT_POOL_MAX_IDLE_PER_HOST));
+    /// 0 closes each connection after its call.
+    pub fn with_pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.http.pool_max_idle_per_host = max;
+        self
+    }
+
+    /// How long an idle connection is kept (default [`DEFAULT_POOL_IDLE_TIMEOUT`](crate::DEFAULT_POOL_IDLE_TIMEOUT)); `None`
+    /// keeps it until the server closes it.
+    pub fn with_pool_idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.http.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// The most idle connections kept per host.
+    pub fn pool_max_idle_per_host(&self) -> usize {
+        self.http.pool_max_idle_per_host
+    }
+
+    /// How long an idle connection is kept; `None`: until the server closes it.
+    pub fn pool_idle_timeout(&self) -> Option<Duration> {
+        self.http.pool_idle_timeout
+    }
+
+    /// How many certificate authorities [`Config::with_root_certificate`] added.
+    #[cfg(any(feature = "rustls", feature = "native-roots"))]
+    pub fn root_certificate_count(&self) -> usize {
+        self.http.root_certificates.len()
+    }
+}
+
+#[cfg(feature = "test-util")]
+/// The transport seam.
+impl Config {
+    /// Sends every request through `transport` instead of HTTP (feature `test-util`): see
+    /// [`crate::transport`]. Credential providers built from this configuration (STS
+    /// AssumeRole, web identity) send through it too.
+    pub fn with_transport(mut self, transport: impl crate::transport::Transport + 'static) -> Self {
+        self.transport = Some(crate::transport::SharedTransport::new(transport));
+        self
+    }
+}
+
+#[cfg(all(test, any(feature = "rustls", feature = "native-roots")))]
+mod tests {
+    use super::*;
+    use crate::transport::{DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_MAX_IDLE_PER_HOST};
+    use crate::Credentials;
+
+    #[test]
+    fn a_root_certificate_must_be_pem_with_a_parsable_certificate() {
+        let config = || Config::new(Credentials::new("id", "key"));
+        for (pem, why) in [
+            ("", "no CERTIFICATE block"),
+            ("just text\n", "no CERTIFICATE block"),
+            ("-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n", "not PEM-encoded"),
+            ("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "does not parse as X.509"),
+        ] {
+            let err = config().with_root_certificate(pem).unwrap_err();
+            assert_eq!(err.kind(), ConfigErrorKind::InvalidValue, "{pem:?}");
+            assert!(err.to_string().contains(why), "{pem:?}: {err}");
+        }
+        assert_eq!(config().root_certificate_count(), 0);
+    }
+
+    #[test]
+    fn pool_limits_have_stated_defaults_and_can_be_changed() {
+        let config = Config::new(Credentials::new("id", "key"));
+        assert_eq!(config.pool_max_idle_per_host(), DEFAULT_POOL_MAX_IDLE_PER_HOST);
+        assert_eq!(config.pool_idle_timeout(), Some(DEFAULT_POOL_IDLE_TIMEOUT));
+        let config = config.with_pool_max_idle_per_host(0).with_pool_idle_timeout(None);
+        assert_eq!((config.pool_max_idle_per_host(), config.pool_idle_timeout()), (0, None));
     }
 }

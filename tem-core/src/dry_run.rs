@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::client::{Action, Client, PreparedRequest};
+use crate::call::client::{Action, Client, PreparedRequest};
 use crate::error::{Error, ErrorKind};
 
 /// Headers that carry a secret or something as good as one: the signature (replayable until

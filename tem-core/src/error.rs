@@ -43,7 +43,7 @@ impl fmt::Display for ErrorMetadata {
     }
 }
 
-/// The typed error codes of one action. Generated for every action; [`crate::CommonError`]
+/// The typed error codes of one action. Generated for every action; `CommonError`
 /// is the implementation for codes every action may return.
 ///
 /// Tests can build one from a code with [`OperationError::from_metadata`] (or a whole
@@ -378,7 +378,7 @@ pub enum ConfigErrorKind {
     /// The region is not a region name.
     InvalidRegion,
     /// No region is set for a client of a regional API (every API, unless
-    /// [`crate::Config::without_region`] says otherwise).
+    /// `Config::without_region` says otherwise).
     MissingRegion,
     /// The endpoint is not `scheme://host[:port]`.
     InvalidEndpoint,

@@ -7,9 +7,9 @@
 //! adds `send` and `send_with` to the second, and they call [`Sender::send`], the one
 //! generic piece every fluent call goes through.
 
-use crate::client::{Action, Client};
+use crate::call::client::{Action, Client};
+use crate::call::retry::CallOptions;
 use crate::error::{BuildError, Error};
-use crate::retry::CallOptions;
 
 /// What a fluent builder carries to send its request: the client. Cheap to clone.
 #[derive(Clone, Debug)]

@@ -15,10 +15,10 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use crate::client::{Action, Client};
+use crate::call::client::{Action, Client};
+use crate::call::retry::CallOptions;
 use crate::error::{BuildError, Error};
 use crate::fluent::Sender;
-use crate::retry::CallOptions;
 
 /// Where a page starts.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1205,3 +1205,43 @@ async fn assume_role_takes_the_parent_configuration_but_not_its_endpoint_region_
     assert_eq!(proxy.lines(), ["CONNECT sts.internal.tencentcloudapi.com:443 HTTP/1.1"]);
     assert_eq!(parent_server.request_count(), 0, "the parent's endpoint got an STS call");
 }
+
+// ---------------------------------------------------------------------------------------------
+// A client of the user's own
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_users_reqwest_client_carries_the_api_calls_and_the_assume_role_call() {
+    let sts = sts(vec![now() + 7200]).await;
+    let tem = FrontDoor::start(
+        FrontDoorOptions::default()
+            .with_temporary_credential("AKIDsts0", "sts-key-0", "sts-token-0")
+            .with_responder(|_| Response::ok(json!({"Result": true}))),
+    )
+    .await;
+    let mut defaults = reqwest::header::HeaderMap::new();
+    defaults.insert("x-users-client", reqwest::header::HeaderValue::from_static("mine"));
+    let http = reqwest::Client::builder()
+        .default_headers(defaults)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let provider =
+        assume_role(&sts).config(Config::new(Credentials::new("", "")).with_http_client(http.clone())).build().unwrap();
+    let config = tem.config().with_http_client(http).with_credentials_provider(provider);
+    let client = Client::new(ServiceSpec::new("tem", "2021-07-01"), config).unwrap();
+    for _ in 0..2 {
+        let reply = client
+            .send_json("DescribeEnvironments", true, &serde_json::Map::new(), tem_core::CallOptions::new())
+            .await
+            .unwrap();
+        assert_eq!(reply["Result"], true);
+    }
+    let (sts_requests, tem_requests) = (sts.requests(), tem.requests());
+    assert_eq!((sts_requests.len(), tem_requests.len()), (1, 2));
+    for request in sts_requests.iter().chain(&tem_requests) {
+        assert!(request.accepted(), "{:?}", request.reason);
+        assert_eq!(request.header("x-users-client"), Some("mine"), "{:?}", request.action());
+    }
+    assert_eq!(sts_requests[0].action(), Some("AssumeRole"));
+}

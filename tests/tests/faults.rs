@@ -117,6 +117,54 @@ async fn reply_cut_short_in_transit_is_a_dispatch_error_resent_only_for_the_read
     assert_eq!(outcomes, [(ErrorKind::Dispatch, 3, 3), (ErrorKind::Dispatch, 1, 1)]);
 }
 
+/// A server that reads each request whole, then closes the connection cleanly (FIN, no
+/// reset: nothing is left unread) without a word; it counts the requests it read.
+async fn closing_after_reading() -> (String, Arc<AtomicUsize>) {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let read = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&read);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let counter = Arc::clone(&counter);
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buffer = [0u8; 4096];
+                // The head, then as many body bytes as it declares.
+                loop {
+                    let Ok(n @ 1..) = stream.read(&mut buffer).await else { return };
+                    request.extend_from_slice(&buffer[..n]);
+                    let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+                    let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
+                    let declared = head
+                        .lines()
+                        .find_map(|line| line.strip_prefix("content-length:"))
+                        .and_then(|n| n.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if request.len() >= end + 4 + declared {
+                        break;
+                    }
+                }
+                counter.fetch_add(1, Ordering::SeqCst);
+                drop(stream);
+            });
+        }
+    });
+    (endpoint, read)
+}
+
+#[tokio::test]
+async fn mutating_request_read_then_closed_cleanly_without_a_reply_is_sent_once_and_fails_as_dispatch() {
+    let (endpoint, read) = closing_after_reading().await;
+    let err = tokio::time::timeout(Duration::from_secs(10), mutating(config_for(&endpoint)))
+        .await
+        .expect("no hang")
+        .unwrap_err();
+    assert_eq!((err.kind(), read.load(Ordering::SeqCst), err.attempts()), (ErrorKind::Dispatch, 1, 1));
+    assert!(err.to_string().contains("may have received the request"), "{err}");
+}
+
 #[tokio::test]
 async fn refused_connection_is_a_connect_error_retried_for_every_action() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -161,6 +209,25 @@ async fn huge_reply_is_refused_unread_and_not_retried() {
     let err = read_only(config(&server).with_max_response_bytes(64 * 1024)).await.unwrap_err();
     assert_eq!((err.kind(), server.request_count()), (ErrorKind::ResponseTooLarge, 1));
     assert!(err.to_string().contains("the limit is 65536"), "{err}");
+}
+
+#[tokio::test]
+async fn a_reply_exactly_as_long_as_the_limit_is_accepted_and_one_byte_longer_is_not() {
+    let body = json!({"Response": {"Result": {"TotalCount": 0, "Records": []}, "RequestId": "r-1"}}).to_string();
+    // Declared by Content-Length, then undeclared (chunked).
+    for chunked in [false, true] {
+        let response = if chunked {
+            let encoded = format!("{:x}\r\n{body}\r\n0\r\n\r\n", body.len());
+            Response::raw(200, [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")], encoded)
+        } else {
+            Response::json(200, body.clone())
+        };
+        let server = serving(response.clone()).await;
+        read_only(config(&server).with_max_response_bytes(body.len())).await.expect("exactly the limit is accepted");
+        let server = serving(response).await;
+        let err = read_only(config(&server).with_max_response_bytes(body.len() - 1)).await.unwrap_err();
+        assert_eq!((err.kind(), server.request_count()), (ErrorKind::ResponseTooLarge, 1), "chunked: {chunked}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -251,3 +251,159 @@ async fn a_function_transport_answers_by_action_and_records_the_requests() {
     let actions: Vec<_> = transport.requests().iter().map(|r| r.action().unwrap_or("").to_owned()).collect();
     assert_eq!(actions, ["RollingUpdateApplicationByVersion", "DescribeApplications"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Credential providers through the seam
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_seam_answers_an_assume_role_call_and_the_api_calls_signed_with_its_credentials() {
+    use tem_core::credentials::AssumeRoleProvider;
+    let transport = FnTransport::new(|request| match request.action() {
+        Some("AssumeRole") => Ok(HttpReply::ok(json!({
+            "Credentials": {"TmpSecretId": "AKIDrole", "TmpSecretKey": "role-key", "Token": "role-token"},
+            "ExpiredTime": 4_102_444_800_i64,
+            "Expiration": "2100-01-01T00:00:00Z",
+        }))),
+        _ => Ok(HttpReply::ok(json!({"Result": "revision-1"}))),
+    });
+    let base = tem_core::Config::new(Credentials::new("AKIDbase", "base-key")).with_transport(transport.clone());
+    let provider = AssumeRoleProvider::builder("qcs::cam::uin/1:roleName/deployer", "s")
+        .base_credentials(Credentials::new("AKIDbase", "base-key"))
+        .config(base)
+        .build()
+        .unwrap();
+    let config = tem_api::Config::new(Credentials::new("", ""))
+        .with_region("ap-guangzhou")
+        .unwrap()
+        .with_credentials_provider(provider)
+        .with_transport(transport.clone());
+    let response = tem_api::Client::new(config).unwrap().send(&rolling_update_request()).await.unwrap();
+    assert_eq!(response.result, "revision-1");
+
+    let requests = transport.requests();
+    assert_eq!(requests.len(), 2);
+    let (assume, call) = (&requests[0], &requests[1]);
+    assert_eq!((assume.action(), assume.url()), (Some("AssumeRole"), "https://sts.tencentcloudapi.com/"));
+    assert!(assume.header("Authorization").unwrap().contains("Credential=AKIDbase/"), "{assume:?}");
+    assert_eq!(assume.body_json().unwrap()["RoleArn"], "qcs::cam::uin/1:roleName/deployer");
+    assert_eq!(call.action(), Some("RollingUpdateApplicationByVersion"));
+    assert!(call.header("Authorization").unwrap().contains("Credential=AKIDrole/"), "{call:?}");
+    assert_eq!(call.header("X-TC-Token"), Some("role-token"));
+}
+
+#[tokio::test]
+async fn the_seam_answers_the_cvm_metadata_service() {
+    use tem_core::credentials::{CvmRoleProvider, Environment};
+    let transport = FnTransport::new(|request| {
+        assert_eq!(request.method(), "GET");
+        match request.url().strip_prefix("http://metadata.test/latest/meta-data/cam/security-credentials/") {
+            Some("") => Ok(HttpReply::new(200, "deployer")),
+            Some("deployer") => Ok(HttpReply::new(
+                200,
+                json!({"TmpSecretId": "AKIDcvm", "TmpSecretKey": "cvm-key", "Token": "cvm-token",
+                       "ExpiredTime": 4_102_444_800_i64, "Code": "Success"})
+                .to_string(),
+            )),
+            _ => Ok(HttpReply::new(404, "not found")),
+        }
+    });
+    let env = Environment::from_pairs([("", "")]).with_metadata_endpoint("http://metadata.test/latest/meta-data/");
+    let provider = CvmRoleProvider::with_environment(&env).with_transport(transport.clone());
+    let credentials = tem_core::ProvideCredentials::provide_credentials(&provider).await.unwrap();
+    assert_eq!((credentials.secret_id(), credentials.token().unwrap().expose()), ("AKIDcvm", "cvm-token"));
+    let urls: Vec<String> = transport.requests().iter().map(|r| r.url().to_owned()).collect();
+    assert_eq!(
+        urls,
+        [
+            "http://metadata.test/latest/meta-data/cam/security-credentials/",
+            "http://metadata.test/latest/meta-data/cam/security-credentials/deployer",
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client's time source: a manual clock
+// ---------------------------------------------------------------------------------------------
+
+/// 2026-01-01T00:00:00Z.
+const START: u64 = 1_767_225_600;
+
+#[tokio::test]
+async fn retries_wait_on_the_clients_clock_and_requests_are_signed_with_its_time() {
+    use tem_core::time::{ManualClock, TimeSource};
+    let clock = ManualClock::at_unix_seconds(START);
+    let transport = StaticReplayTransport::new()
+        .with_failure(TransportErrorKind::Connect)
+        .with_failure(TransportErrorKind::Connect)
+        .with_reply(HttpReply::ok(json!({"Result": "revision-3"})));
+    let config = tem_api::Config::new(Credentials::new("AKIDmock", "mock-key"))
+        .with_region("ap-guangzhou")
+        .unwrap()
+        .with_retry_policy(RetryPolicy::new().with_base_delay(std::time::Duration::from_secs(30)))
+        .with_time_source(clock.clone())
+        .with_sleep(clock.clone())
+        .with_transport(transport.clone());
+    let response = tem_api::Client::new(config).unwrap().send(&rolling_update_request()).await.unwrap();
+    assert_eq!(response.result, "revision-3");
+    // Two backoffs of up to 30 s and 60 s (jittered) passed on the manual clock, and only there.
+    let waited = clock.now().duration_since(std::time::UNIX_EPOCH + std::time::Duration::from_secs(START)).unwrap();
+    assert!(waited <= std::time::Duration::from_secs(90), "{waited:?}");
+    let timestamps: Vec<u64> =
+        transport.requests().iter().map(|r| r.header("X-TC-Timestamp").unwrap().parse().unwrap()).collect();
+    assert_eq!(timestamps[0], START);
+    assert!(timestamps.windows(2).all(|t| t[0] <= t[1]), "{timestamps:?}");
+    assert_eq!(timestamps[2], START + waited.as_secs());
+    let credential_date = transport.requests()[0].header("Authorization").unwrap().contains("/2026-01-01/tem/");
+    assert!(credential_date, "signed on the manual clock's day");
+}
+
+/// Sends 41 untyped calls of a mutating action, one after the other, with rate limiting on,
+/// and gives the manual clock's time of each request the transport received.
+async fn untyped_burst(service: tem_core::ServiceSpec, options: tem_core::CallOptions) -> Vec<std::time::Duration> {
+    use std::sync::{Arc, Mutex};
+    use tem_core::time::{ManualClock, TimeSource};
+    let clock = ManualClock::at_unix_seconds(START);
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let (seen, reader) = (Arc::clone(&times), clock.clone());
+    let transport = FnTransport::new(move |_| {
+        let at = reader.now().duration_since(std::time::UNIX_EPOCH).unwrap() - std::time::Duration::from_secs(START);
+        seen.lock().unwrap().push(at);
+        Ok(HttpReply::ok(json!({"Result": "r"})))
+    });
+    let config = tem_core::Config::new(Credentials::new("AKIDmock", "mock-key"))
+        .with_region("ap-guangzhou")
+        .unwrap()
+        .with_rate_limiting(true)
+        .with_time_source(clock.clone())
+        .with_sleep(clock)
+        .with_transport(transport);
+    let client = tem_core::Client::new(service, config).unwrap();
+    for _ in 0..41 {
+        let body = serde_json::Map::new();
+        client.send_json("RollingUpdateApplicationByVersion", false, &body, options.clone()).await.unwrap();
+    }
+    let times = times.lock().unwrap().clone();
+    times
+}
+
+#[tokio::test]
+async fn untyped_calls_honour_the_documented_rate_limit_or_the_one_they_are_given() {
+    let tem = tem_core::ServiceSpec::new("tem", "2021-07-01");
+    let documented = tem.with_rate_limits(&[("RollingUpdateApplicationByVersion", 20)]);
+    for (service, options) in
+        [(tem, tem_core::CallOptions::new().with_rate_limit(20)), (documented, tem_core::CallOptions::new())]
+    {
+        let times = untyped_burst(service, options).await;
+        assert_eq!(times.len(), 41);
+        // In any second, at most 20 requests; 41 take two seconds.
+        for (i, t) in times.iter().enumerate() {
+            let within = times[i..].iter().filter(|u| **u < *t + std::time::Duration::from_secs(1)).count();
+            assert!(within <= 20, "{within} requests within a second of {t:?}");
+        }
+        assert_eq!(times[40], std::time::Duration::from_secs(2));
+    }
+    // Without a limit they all leave at once: the count above is the limiter's doing.
+    let times = untyped_burst(tem, tem_core::CallOptions::new()).await;
+    assert!(times.iter().all(|t| t.is_zero()), "{times:?}");
+}

@@ -125,9 +125,10 @@ async fn with_no_idle_connections_kept_each_call_connects_anew() {
 }
 
 /// Sequential calls over TLS on a multi-thread runtime (where the pool takes a connection back
-/// in a task of its own, on any worker) reuse one connection: one handshake for all of them.
+/// in a task of its own, on any worker) reuse their connections: one handshake per connection,
+/// and a few connections at most (the bound of `connection_reuse.rs`, which says why).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sequential_calls_over_tls_on_a_multi_thread_runtime_use_one_connection_and_one_handshake() {
+async fn sequential_calls_over_tls_on_a_multi_thread_runtime_reuse_connections_and_their_handshakes() {
     let (ca_pem, acceptor) = private_ca();
     let (server, handshakes) = https_server_counting_handshakes(acceptor).await;
     let client = Client::new(TEM, config(&server).with_root_certificate(&ca_pem).unwrap()).unwrap();
@@ -136,6 +137,7 @@ async fn sequential_calls_over_tls_on_a_multi_thread_runtime_use_one_connection_
         assert_eq!(reply.status, 200);
     }
     assert_eq!(server.log.requests().len(), 20);
-    assert_eq!(server.log.connections(), 1, "TCP connections");
-    assert_eq!(handshakes.load(Ordering::SeqCst), 1, "TLS handshakes");
+    let connections = server.log.connections();
+    assert!((1..=8).contains(&connections), "{connections} TCP connections for 20 sequential calls");
+    assert_eq!(handshakes.load(Ordering::SeqCst), connections, "one TLS handshake per connection");
 }

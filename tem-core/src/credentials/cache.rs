@@ -24,8 +24,8 @@ pub(crate) fn system_clock() -> Clock {
     Arc::new(SystemTime::now)
 }
 
-/// The cache behind [`CachingProvider`], [`super::CvmRoleProvider`] and
-/// [`super::AssumeRoleProvider`].
+/// The cache behind [`CachingProvider`], `CvmRoleProvider` and
+/// `AssumeRoleProvider`.
 ///
 /// Credentials fetched at `t` and expiring at `e` are served until `e − m`, where the margin
 /// `m` is the configured margin, but at most half of their lifetime `e − t` (as the AWS SDK's

@@ -1,15 +1,14 @@
 //! The CAM role of a CVM instance, from the instance metadata service.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::Deserialize;
 
 use super::cache::{CredentialsCache, DEFAULT_REFRESH_MARGIN};
 use super::{Credentials, CredentialsError, CredentialsFuture, Environment, ProvideCredentials};
 use crate::error::ConfigErrorKind;
+use crate::transport::{self, HttpRequest, ReqwestTransport, SharedTransport, Transport, TransportErrorKind};
 
-/// The metadata service's base URL.
-pub const DEFAULT_METADATA_ENDPOINT: &str = "http://metadata.tencentyun.com/latest/meta-data/";
 /// How long connecting to the metadata service may take. Short, so that off a CVM (where the
 /// name does not resolve or nothing answers) a chain moves on at once.
 pub const DEFAULT_METADATA_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -34,7 +33,13 @@ const ROLE_PATH: &str = "cam/security-credentials/";
 pub struct CvmRoleProvider {
     base: String,
     role: Option<String>,
-    http: Result<reqwest::Client, String>,
+    /// Where the requests go: reqwest without a proxy, or a transport set by
+    /// [`CvmRoleProvider::with_transport`].
+    http: Result<SharedTransport, String>,
+    /// The transport was set by the user: new timeouts do not replace it.
+    custom_transport: bool,
+    /// How long one request may take in all.
+    timeout: Duration,
     cache: CredentialsCache,
 }
 
@@ -64,6 +69,8 @@ impl CvmRoleProvider {
             base: String::new(),
             role: None,
             http: Err(String::new()),
+            custom_transport: false,
+            timeout: DEFAULT_METADATA_TIMEOUT,
             cache: CredentialsCache::new(DEFAULT_REFRESH_MARGIN),
         };
         this.base = normalize(env.metadata_endpoint());
@@ -78,15 +85,22 @@ impl CvmRoleProvider {
     }
 
     /// Timeouts of connecting and of each request (defaults 1 s and 2 s).
+    /// The connect timeout applies to the provider's own reqwest client, not to a transport
+    /// set by [`CvmRoleProvider::with_transport`].
     pub fn with_timeouts(mut self, connect: Duration, total: Duration) -> Self {
-        self.http = reqwest::Client::builder()
-            .connect_timeout(connect)
-            .timeout(total)
+        self.timeout = total;
+        if !self.custom_transport {
             // The metadata service is link-local: never through a proxy.
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| e.to_string());
+            self.http = ReqwestTransport::link_local(connect).map(SharedTransport::new).map_err(|e| e.to_string());
+        }
+        self
+    }
+
+    /// Sends the metadata requests through `transport` (a test double, or a client of the
+    /// user's) instead of a reqwest client of its own.
+    pub fn with_transport(mut self, transport: impl Transport + 'static) -> Self {
+        self.http = Ok(SharedTransport::new(transport));
+        self.custom_transport = true;
         self
     }
 
@@ -100,19 +114,14 @@ impl CvmRoleProvider {
     /// The status and body of `GET url`, the body at most [`MAX_METADATA_REPLY_BYTES`].
     async fn get(&self, url: &str) -> Result<(u16, String), GetError> {
         let http = self.http.as_ref().expect("checked by fetch");
-        let mut response = http.get(url).send().await.map_err(GetError::Http)?;
-        let status = response.status().as_u16();
-        if response.content_length().is_some_and(|n| n > MAX_METADATA_REPLY_BYTES as u64) {
-            return Err(GetError::TooLarge);
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(GetError::Http)? {
-            if body.len() + chunk.len() > MAX_METADATA_REPLY_BYTES {
-                return Err(GetError::TooLarge);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+        let url = reqwest::Url::parse(url).map_err(|_| GetError::BadUrl)?;
+        let request = HttpRequest::new(reqwest::Method::GET, url, Default::default(), Vec::new())
+            .with_max_response_bytes(MAX_METADATA_REPLY_BYTES);
+        let reply = transport::exchange(http, request, self.timeout).await.map_err(|e| match e.kind() {
+            TransportErrorKind::ResponseTooLarge => GetError::TooLarge,
+            _ => GetError::Http(e),
+        })?;
+        Ok((reply.status(), String::from_utf8_lossy(reply.body()).into_owned()))
     }
 
     async fn fetch(&self) -> Result<Credentials, CredentialsError> {
@@ -137,6 +146,7 @@ impl CvmRoleProvider {
                         .with_source(e)
                     }
                     GetError::TooLarge => too_large(&url),
+                    GetError::BadUrl => bad_url(&url),
                 })?;
                 let role = body.lines().next().unwrap_or("").trim().to_owned();
                 if status == 404 || (status == 200 && role.is_empty()) {
@@ -159,6 +169,7 @@ impl CvmRoleProvider {
                     .with_source(e)
             }
             GetError::TooLarge => too_large(&url),
+            GetError::BadUrl => bad_url(&url),
         })?;
         if status != 200 {
             return Err(CredentialsError::provider_error(
@@ -196,8 +207,13 @@ impl CvmRoleProvider {
 }
 
 enum GetError {
-    Http(reqwest::Error),
+    Http(transport::TransportError),
     TooLarge,
+    BadUrl,
+}
+
+fn bad_url(url: &str) -> CredentialsError {
+    CredentialsError::config(ConfigErrorKind::InvalidEndpoint, PROVIDER, format!("{url:?} is not a valid URL"))
 }
 
 fn too_large(url: &str) -> CredentialsError {
@@ -225,8 +241,4 @@ fn normalize(base: &str) -> String {
     } else {
         format!("{base}/")
     }
-}
-
-pub(crate) fn unix_time(seconds: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(seconds.max(0) as u64)
 }

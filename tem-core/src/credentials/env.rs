@@ -11,9 +11,12 @@ use super::{
     ENV_SECURITY_TOKEN,
 };
 use crate::credentials::cache::{system_clock, Clock};
-use crate::credentials::cvm_role::DEFAULT_METADATA_ENDPOINT;
-use crate::credentials::profile::SYSTEM_CREDENTIALS_FILE;
 use crate::error::{ConfigError, ConfigErrorKind};
+
+/// The metadata service's base URL.
+pub const DEFAULT_METADATA_ENDPOINT: &str = "http://metadata.tencentyun.com/latest/meta-data/";
+/// The system-wide credentials file, read when the home directory has none.
+pub const SYSTEM_CREDENTIALS_FILE: &str = "/etc/tencentcloud/credentials";
 
 type Vars = Arc<dyn Fn(&str) -> Option<OsString> + Send + Sync>;
 

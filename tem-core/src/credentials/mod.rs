@@ -29,6 +29,7 @@ use crate::error::{BoxError, ConfigError, ConfigErrorKind};
 mod cache;
 mod chain;
 mod cvm_role;
+mod default_chain;
 mod env;
 mod profile;
 mod static_credentials;
@@ -38,11 +39,10 @@ mod web_identity;
 pub use cache::{CachingProvider, DEFAULT_REFRESH_MARGIN, MIN_REFRESH_INTERVAL};
 pub use chain::ChainProvider;
 pub use cvm_role::{
-    CvmRoleProvider, DEFAULT_METADATA_CONNECT_TIMEOUT, DEFAULT_METADATA_ENDPOINT, DEFAULT_METADATA_TIMEOUT,
-    MAX_METADATA_REPLY_BYTES,
+    CvmRoleProvider, DEFAULT_METADATA_CONNECT_TIMEOUT, DEFAULT_METADATA_TIMEOUT, MAX_METADATA_REPLY_BYTES,
 };
-pub use env::{Environment, EnvironmentProvider};
-pub use profile::{Profile, ProfileProvider, MAX_CREDENTIALS_FILE_BYTES, SYSTEM_CREDENTIALS_FILE};
+pub use env::{Environment, EnvironmentProvider, DEFAULT_METADATA_ENDPOINT, SYSTEM_CREDENTIALS_FILE};
+pub use profile::{Profile, ProfileProvider, MAX_CREDENTIALS_FILE_BYTES};
 pub use sts::{
     AssumeRoleProvider, AssumeRoleProviderBuilder, DEFAULT_ASSUME_ROLE_DURATION, DEFAULT_STS_REGION,
     MAX_STS_REPLY_BYTES,
@@ -111,7 +111,7 @@ pub struct Credentials {
 
 impl Credentials {
     /// Long-term credentials: a secret id and key. Credentials with a control character are
-    /// refused by [`crate::Client::new`] (a configuration error), before any request.
+    /// refused by `Client::new` (a configuration error), before any request.
     pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
         Self { secret_id: secret_id.into(), secret_key: Secret::new(secret_key), token: None, expiry: None }
     }
@@ -199,7 +199,7 @@ pub trait ProvideCredentials: fmt::Debug + Send + Sync {
     }
 }
 
-/// A shared, type-erased provider, as a [`crate::Config`] holds it. Cheap to clone.
+/// A shared, type-erased provider, as a `Config` holds it. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct SharedCredentialsProvider(Arc<dyn ProvideCredentials>);
 

@@ -32,9 +32,6 @@ use super::{
 };
 use crate::error::ConfigErrorKind;
 
-/// The system-wide credentials file, read when the home directory has none.
-pub const SYSTEM_CREDENTIALS_FILE: &str = "/etc/tencentcloud/credentials";
-
 /// The largest credentials file read: 1 MiB, far more than any real one. A larger file, or
 /// anything but a regular file (a FIFO, a device, a directory), is an
 /// [`ConfigErrorKind::UnreadableFile`] error naming it, so that a strange file can neither

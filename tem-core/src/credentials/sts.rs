@@ -1,14 +1,13 @@
 //! STS `AssumeRole`: temporary credentials of a CAM role, called through [`crate::Client`].
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use super::cache::{system_clock, Clock, CredentialsCache, DEFAULT_REFRESH_MARGIN};
-use super::cvm_role::unix_time;
 use super::{Credentials, CredentialsError, CredentialsFuture, ProvideCredentials, SharedCredentialsProvider};
-use crate::client::{Action, Client, ServiceSpec};
+use crate::call::client::{Action, Client, ServiceSpec};
 use crate::config::Config;
 use crate::error::{ConfigError, ErrorKind};
 use crate::CommonError;
@@ -135,7 +134,8 @@ pub struct AssumeRoleProviderBuilder {
     base: Option<SharedCredentialsProvider>,
     margin: Duration,
     configure: Option<Config>,
-    clock: Clock,
+    /// `None`: the time source of the configuration given, else the system clock.
+    clock: Option<Clock>,
 }
 
 impl std::fmt::Debug for AssumeRoleProviderBuilder {
@@ -167,7 +167,7 @@ impl AssumeRoleProvider {
             base: None,
             margin: DEFAULT_REFRESH_MARGIN,
             configure: None,
-            clock: system_clock(),
+            clock: None,
         }
     }
 
@@ -254,14 +254,15 @@ impl AssumeRoleProviderBuilder {
         self
     }
 
-    /// Reads the time from `clock` instead of the system clock, for deciding when the
+    /// Reads the time from `clock` instead of the configuration's time source
+    /// ([`Config::with_time_source`]) or the system clock, for deciding when the
     /// credentials are refreshed (for tests).
     pub fn clock(self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
         self.shared_clock(Arc::new(clock))
     }
 
     pub(crate) fn shared_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
+        self.clock = Some(clock);
         self
     }
 
@@ -279,6 +280,14 @@ impl AssumeRoleProviderBuilder {
         if self.role_arn.trim().is_empty() || self.session_name.trim().is_empty() {
             return Err(ConfigError::new("STS AssumeRole needs a role ARN and a session name"));
         }
+        let clock = match (self.clock, &self.configure) {
+            (Some(clock), _) => clock,
+            (None, Some(config)) => {
+                let source = config.time_source().clone();
+                Arc::new(move || crate::time::TimeSource::now(&source))
+            }
+            (None, None) => system_clock(),
+        };
         let mut config = match self.configure {
             Some(mut config) => {
                 // The STS call goes to STS, not wherever the parent configuration points.
@@ -293,7 +302,7 @@ impl AssumeRoleProviderBuilder {
         }
         let client = Client::new(STS, config.with_max_response_bytes(MAX_STS_REPLY_BYTES))?;
         let mut cache = CredentialsCache::new(self.margin);
-        cache.set_clock(self.clock);
+        cache.set_clock(clock);
         Ok(AssumeRoleProvider {
             client,
             role_arn: self.role_arn,
@@ -303,4 +312,9 @@ impl AssumeRoleProviderBuilder {
             cache,
         })
     }
+}
+
+/// `seconds` since the epoch as a time; before the epoch is the epoch.
+fn unix_time(seconds: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(seconds.max(0) as u64)
 }

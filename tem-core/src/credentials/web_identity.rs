@@ -8,9 +8,11 @@ use serde::Serialize;
 use super::cache::{CredentialsCache, DEFAULT_REFRESH_MARGIN};
 use super::sts::StsCredentialsReply;
 use super::{Credentials, CredentialsError, CredentialsFuture, Environment, ProvideCredentials, Secret};
-use crate::client::{Reply, REQUEST_CLIENT};
-use crate::config::{Config, Endpoint, ProxySetting};
+use crate::call::client::REQUEST_CLIENT;
+use crate::call::decode::Reply;
+use crate::config::{Config, Endpoint};
 use crate::error::{ConfigErrorKind, ErrorKind};
+use crate::transport::{self, HttpRequest, ReqwestTransport, SharedTransport, TransportErrorKind};
 use crate::CommonError;
 
 /// Environment variable naming the region of the `AssumeRoleWithWebIdentity` call.
@@ -94,7 +96,10 @@ pub struct WebIdentityProvider {
     endpoint: Result<Endpoint, CredentialsError>,
     session_name: Option<String>,
     duration: Duration,
-    http: Result<reqwest::Client, String>,
+    /// Where the STS call goes: the configuration's transport, or reqwest built from it.
+    http: Result<SharedTransport, String>,
+    /// How long the STS call may take.
+    timeout: Duration,
     cache: CredentialsCache,
 }
 
@@ -136,6 +141,7 @@ impl WebIdentityProvider {
             session_name: None,
             duration: super::DEFAULT_ASSUME_ROLE_DURATION,
             http: Err(String::new()),
+            timeout: crate::config::DEFAULT_TIMEOUT,
             cache: CredentialsCache::new(DEFAULT_REFRESH_MARGIN),
         }
         .with_config(&Config::new(Credentials::new("", "")))
@@ -167,23 +173,14 @@ impl WebIdentityProvider {
     }
 
     /// Takes the timeouts, proxy, trusted roots and connection pool of `config` for the STS
-    /// call (by default those of [`Config::new`]).
+    /// call, or its transport ([`Config::with_http_client`], a test double) if it has one (by
+    /// default those of [`Config::new`]).
     pub fn with_config(mut self, config: &Config) -> Self {
-        let builder = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .user_agent(REQUEST_CLIENT)
-            .redirect(reqwest::redirect::Policy::none());
-        let builder = config.http.apply(builder);
-        let builder = match &config.proxy {
-            ProxySetting::System => Ok(builder),
-            ProxySetting::Direct => Ok(builder.no_proxy()),
-            // reqwest's error could repeat the URL, password included: it is not kept.
-            ProxySetting::Url(url) => {
-                reqwest::Proxy::all(url).map(|proxy| builder.proxy(proxy)).map_err(|_| "invalid proxy".to_owned())
-            }
+        self.timeout = config.timeout;
+        self.http = match config.shared_transport() {
+            Some(transport) => Ok(transport.clone()),
+            None => ReqwestTransport::from_settings(&config.http).map(SharedTransport::new).map_err(|e| e.to_string()),
         };
-        self.http = builder.and_then(|builder| builder.build().map_err(|e| e.to_string()));
         self
     }
 
@@ -218,33 +215,38 @@ impl WebIdentityProvider {
         .expect("strings and a number serialize");
         let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         // The headers of the official SDKs' unsigned requests, in their order.
-        let request = http
-            .post(endpoint.url())
-            .header("Content-Type", crate::signing::JSON_CONTENT_TYPE)
-            .header("Host", endpoint.host())
-            .header("X-TC-Action", ACTION)
-            .header("X-TC-RequestClient", REQUEST_CLIENT)
-            .header("X-TC-Timestamp", timestamp.to_string())
-            .header("X-TC-Version", STS_VERSION)
-            .header("X-TC-Region", &settings.region)
-            .header("Authorization", "SKIP")
-            .body(body);
-        let failed = |what: &str, e: reqwest::Error| {
-            let why = if e.is_timeout() { "timed out" } else { "failed" };
-            CredentialsError::provider_error(PROVIDER, format!("{what} STS {ACTION} {why}")).with_source(e)
+        let invalid = |what: &str| {
+            CredentialsError::config(
+                ConfigErrorKind::InvalidValue,
+                PROVIDER,
+                format!("the {what} is not a valid header value"),
+            )
         };
-        let mut response = request.send().await.map_err(|e| failed("calling", e))?;
-        let status = response.status().as_u16();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| failed("reading the reply of", e))? {
-            if body.len() + chunk.len() > MAX_REPLY_BYTES {
-                return Err(CredentialsError::provider_error(
+        let value = |what: &str, text: &str| reqwest::header::HeaderValue::from_str(text).map_err(|_| invalid(what));
+        let mut headers = reqwest::header::HeaderMap::with_capacity(10);
+        headers.insert(reqwest::header::CONTENT_TYPE, value("content type", crate::signing::JSON_CONTENT_TYPE)?);
+        headers.insert(reqwest::header::HOST, value("STS host", endpoint.host())?);
+        headers.insert("x-tc-action", value("action", ACTION)?);
+        headers.insert("x-tc-requestclient", value("request client", REQUEST_CLIENT)?);
+        headers.insert("x-tc-timestamp", timestamp.into());
+        headers.insert("x-tc-version", value("version", STS_VERSION)?);
+        headers.insert("x-tc-region", value("region", &settings.region)?);
+        headers.insert(reqwest::header::AUTHORIZATION, value("authorization", "SKIP")?);
+        headers.insert(reqwest::header::USER_AGENT, value("user agent", REQUEST_CLIENT)?);
+        let url = reqwest::Url::parse(&endpoint.url()).map_err(|_| invalid("STS endpoint"))?;
+        let request =
+            HttpRequest::new(reqwest::Method::POST, url, headers, body).with_max_response_bytes(MAX_REPLY_BYTES);
+        let reply = transport::exchange(http, request, self.timeout).await.map_err(|e| {
+            if e.kind() == TransportErrorKind::ResponseTooLarge {
+                return CredentialsError::provider_error(
                     PROVIDER,
                     format!("the reply of STS {ACTION} is larger than {MAX_REPLY_BYTES} bytes"),
-                ));
+                );
             }
-            body.extend_from_slice(&chunk);
-        }
+            let why = if e.is_timeout() { "timed out" } else { "failed" };
+            CredentialsError::provider_error(PROVIDER, format!("calling STS {ACTION} {why}")).with_source(e)
+        })?;
+        let (status, body) = (reply.status(), reply.body);
         let reply = Reply { status, date: None, body };
         let response: StsCredentialsReply = crate::decode_reply::<_, CommonError>(ACTION, &reply).map_err(|e| {
             let error = CredentialsError::provider_error(PROVIDER, format!("assuming {}: {e}", settings.role_arn));

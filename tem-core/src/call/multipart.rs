@@ -15,8 +15,6 @@ use std::io;
 
 use serde::ser::{self, Serialize, SerializeMap, SerializeStruct, Serializer};
 
-use crate::client::{Client, PreparedRequest};
-use crate::credentials::Credentials;
 use crate::signing::{self, Signature, SigningInput};
 
 /// The content type of multipart requests, before `; boundary=…`.
@@ -87,94 +85,7 @@ pub fn get_query(json_body: &[u8]) -> Result<String, FormError> {
 /// the canonical query string, the payload is empty, the content type
 /// [`GET_CONTENT_TYPE`].
 pub fn sign_get(input: &SigningInput<'_>, query: &str, secret_id: &str, secret_key: &str) -> Signature {
-    let SigningInput { service, host, timestamp, .. } = *input;
-    let payload: &[u8] = if input.unsigned_payload { signing::UNSIGNED_PAYLOAD.as_bytes() } else { b"" };
-    let canonical_request = format!(
-        "GET\n/\n{query}\ncontent-type:{GET_CONTENT_TYPE}\nhost:{host}\n\n{}\n{}",
-        signing::SIGNED_HEADERS,
-        signing::sha256_hex(payload)
-    );
-    let scope = signing::credential_scope(timestamp, service);
-    let string_to_sign = signing::string_to_sign(timestamp, &scope, &canonical_request);
-    let key = signing::signing_key(secret_key, &signing::utc_date(timestamp), service);
-    let signature = signing::signature(&key, &string_to_sign);
-    let authorization = signing::authorization(secret_id, &scope, &signature);
-    Signature { canonical_request, string_to_sign, signature, authorization }
-}
-
-impl Client {
-    /// The request of `action` in `form`, as it will be sent at `timestamp`: for
-    /// [`RequestForm::Json`], [`Client::prepare`]; for the multipart form, `body` is the
-    /// [`multipart_body`]; for `GET`, `body` is the [`get_query`], which goes into the URL.
-    /// These two forms are signed TC3-HMAC-SHA256 whatever the configured method, as the
-    /// official SDKs sign multipart requests.
-    pub fn prepare_form(
-        &self,
-        credentials: &Credentials,
-        action: &str,
-        form: RequestForm,
-        body: Vec<u8>,
-        timestamp: i64,
-    ) -> PreparedRequest {
-        let config = self.config();
-        let host = self.endpoint().host();
-        let mut input = SigningInput {
-            service: self.service().name,
-            host,
-            content_type: "",
-            payload: &body,
-            unsigned_payload: config.unsigned_payload,
-            timestamp,
-        };
-        let (id, key) = (credentials.secret_id(), credentials.secret_key().expose());
-        let mut url = self.endpoint().url();
-        let (content_type, signature) = match form {
-            RequestForm::Json => return self.prepare(credentials, action, body, timestamp),
-            RequestForm::Multipart => {
-                // The body starts with `--<boundary>\r\n`.
-                let boundary = body.strip_prefix(b"--").and_then(|rest| rest.split(|&b| b == b'\r').next());
-                let boundary = String::from_utf8_lossy(boundary.unwrap_or_default());
-                let content_type = format!("{MULTIPART_CONTENT_TYPE}; boundary={boundary}");
-                input.content_type = &content_type;
-                let signature = signing::sign(&input, id, key);
-                (content_type, signature)
-            }
-            RequestForm::Get => {
-                let query = String::from_utf8_lossy(&body);
-                input.content_type = GET_CONTENT_TYPE;
-                let signature = sign_get(&input, &query, id, key);
-                url = format!("{url}?{query}");
-                (GET_CONTENT_TYPE.to_owned(), signature)
-            }
-        };
-        let mut action_header = action.to_owned();
-        if let Some(first) = action_header.get_mut(..1) {
-            first.make_ascii_uppercase();
-        }
-        let mut headers = vec![
-            ("Authorization", signature.authorization.clone()),
-            ("Content-Type", content_type),
-            ("Host", host.to_owned()),
-            ("X-TC-Action", action_header),
-            ("X-TC-Timestamp", timestamp.to_string()),
-            ("X-TC-Version", self.service().version.to_owned()),
-        ];
-        if let Some(region) = &config.region {
-            headers.push(("X-TC-Region", region.clone()));
-        }
-        if let Some(token) = credentials.token() {
-            headers.push(("X-TC-Token", token.expose().to_owned()));
-        }
-        if let Some(language) = &config.language {
-            headers.push(("X-TC-Language", language.clone()));
-        }
-        if config.unsigned_payload {
-            headers.push(("X-TC-Content-SHA256", signing::UNSIGNED_PAYLOAD.to_owned()));
-        }
-        headers.push(("X-TC-RequestClient", concat!("tem-sdk-rust/", env!("CARGO_PKG_VERSION")).to_owned()));
-        let body = if form == RequestForm::Get { Vec::new() } else { body };
-        PreparedRequest { url, headers, body, signature }
-    }
+    signing::sign(&input.with_get_query(query), secret_id, secret_key)
 }
 
 /// The boundary of a multipart body: 32 hex digits, as the Python SDK's `uuid4().hex`, drawn
@@ -225,11 +136,11 @@ pub mod binary {
     pub mod option {
         use serde::{Deserialize, Deserializer, Serializer};
 
-        /// Serializes `Some` bytes as [`super::serialize`]; `None` is skipped by the field's
-        /// `skip_serializing_if`.
+        /// Serializes `Some` bytes as [`binary::serialize`](crate::multipart::binary::serialize);
+        /// `None` is skipped by the field's `skip_serializing_if`.
         pub fn serialize<S: Serializer>(bytes: &Option<Vec<u8>>, serializer: S) -> Result<S::Ok, S::Error> {
             match bytes {
-                Some(bytes) => super::serialize(bytes, serializer),
+                Some(bytes) => crate::call::multipart::binary::serialize(bytes, serializer),
                 None => serializer.serialize_none(),
             }
         }

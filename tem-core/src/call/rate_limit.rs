@@ -1,5 +1,5 @@
 //! Client-side rate limiting: a token bucket per action, at the action's documented rate
-//! ([`crate::Action::RATE_LIMIT_PER_SECOND`]), so that a burst of calls is spread out rather
+//! (`Action::RATE_LIMIT_PER_SECOND`), so that a burst of calls is spread out rather
 //! than refused by the service with `RequestLimitExceeded`.
 //!
 //! Each bucket holds one token and gains `rate` tokens a second: calls of one action leave at
@@ -8,13 +8,13 @@
 //! takes it only when the slot comes. So a call dropped or timed out while waiting, at the head
 //! or behind it, has taken nothing: later calls are not slowed by calls that were cancelled.
 //! A slot that would come after the caller's deadline is not waited for at all.
-//! Buckets are made on first use; time is `tokio::time`'s.
+//! Buckets are made on first use; time is the client's time source and sleep ([`crate::time`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use tokio::time::Instant;
+use crate::time::{AsyncSleep, TimeSource};
 
 #[derive(Debug, Default)]
 pub(crate) struct RateLimiter {
@@ -26,7 +26,7 @@ struct Bucket {
     /// Time between two requests: `1/rate`.
     interval: Duration,
     /// When the next request may leave; `None` before the first.
-    next_slot: Option<Instant>,
+    next_slot: Option<SystemTime>,
 }
 
 /// No slot of the rate limit comes before the caller's deadline; nothing was taken.
@@ -35,12 +35,15 @@ pub(crate) struct DeadlineExceeded;
 
 impl RateLimiter {
     /// Waits for the turn of one request of `action`, of which at most `per_second` leave a
-    /// second, if it comes by `deadline`. Returns at once for a rate of 0 (no limit).
+    /// second, if it comes by `deadline`, on the time of `clock`, waiting with `sleep`.
+    /// Returns at once for a rate of 0 (no limit).
     pub(crate) async fn acquire(
         &self,
         action: &'static str,
         per_second: u32,
-        deadline: Instant,
+        deadline: SystemTime,
+        clock: &dyn TimeSource,
+        sleep: &dyn AsyncSleep,
     ) -> Result<(), DeadlineExceeded> {
         if per_second == 0 {
             return Ok(());
@@ -55,13 +58,18 @@ impl RateLimiter {
         };
         // Dropping this future while queued or while waiting for the slot leaves the bucket as
         // it was: the slot is taken (`next_slot` moved on) only once it has come.
-        let mut bucket = tokio::time::timeout_at(deadline, bucket.lock()).await.map_err(|_| DeadlineExceeded)?;
-        let now = Instant::now();
+        let until = |time: SystemTime| time.duration_since(clock.now()).unwrap_or_default();
+        let mut bucket = tokio::select! {
+            biased;
+            bucket = bucket.lock() => bucket,
+            () = sleep.sleep(until(deadline)) => return Err(DeadlineExceeded),
+        };
+        let now = clock.now();
         let slot = bucket.next_slot.map_or(now, |next| next.max(now));
         if slot > deadline {
             return Err(DeadlineExceeded);
         }
-        tokio::time::sleep_until(slot).await;
+        sleep.sleep(until(slot)).await;
         bucket.next_slot = Some(slot + bucket.interval);
         Ok(())
     }
@@ -70,6 +78,35 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::TokioSleep;
+    use tokio::time::Instant;
+
+    /// Tokio's time as a time source, so that these tests run on its paused time.
+    #[derive(Debug)]
+    struct Paused(Instant);
+
+    impl TimeSource for Paused {
+        fn now(&self) -> SystemTime {
+            SystemTime::UNIX_EPOCH + self.0.elapsed()
+        }
+    }
+
+    /// `instant` on the [`Paused`] clock started at `origin`.
+    fn at(origin: Instant, instant: Instant) -> SystemTime {
+        SystemTime::UNIX_EPOCH + instant.duration_since(origin)
+    }
+
+    impl RateLimiter {
+        async fn wait(&self, action: &'static str, per_second: u32, deadline: Instant) -> Result<(), DeadlineExceeded> {
+            let origin = ORIGIN.with(|o| *o);
+            self.acquire(action, per_second, at(origin, deadline), &Paused(origin), &TokioSleep).await
+        }
+    }
+
+    thread_local! {
+        /// The origin of the paused clock of this test's runtime (a current-thread one).
+        static ORIGIN: Instant = Instant::now();
+    }
 
     const FAR: Duration = Duration::from_secs(3600);
 
@@ -81,7 +118,7 @@ mod tests {
         for _ in 0..41 {
             let limiter = limiter.clone();
             tasks.push(tokio::spawn(async move {
-                limiter.acquire("RollingUpdateApplicationByVersion", 20, start + FAR).await.unwrap();
+                limiter.wait("RollingUpdateApplicationByVersion", 20, start + FAR).await.unwrap();
                 Instant::now()
             }));
         }
@@ -109,21 +146,21 @@ mod tests {
         let limiter = RateLimiter::default();
         let start = Instant::now();
         let far = start + FAR;
-        limiter.acquire("A", 10, far).await.unwrap();
-        limiter.acquire("B", 10, far).await.unwrap();
+        limiter.wait("A", 10, far).await.unwrap();
+        limiter.wait("B", 10, far).await.unwrap();
         assert_eq!(start.elapsed(), Duration::ZERO, "another action has its own bucket");
-        limiter.acquire("A", 10, far).await.unwrap();
+        limiter.wait("A", 10, far).await.unwrap();
         assert_eq!(start.elapsed(), Duration::from_millis(100));
         // After a long pause the bucket holds one slot again, not more.
         tokio::time::sleep(Duration::from_secs(10)).await;
         let later = Instant::now();
-        limiter.acquire("A", 10, far).await.unwrap();
+        limiter.wait("A", 10, far).await.unwrap();
         assert_eq!(later.elapsed(), Duration::ZERO);
-        limiter.acquire("A", 10, far).await.unwrap();
+        limiter.wait("A", 10, far).await.unwrap();
         assert_eq!(later.elapsed(), Duration::from_millis(100));
         let later = Instant::now();
         for _ in 0..100 {
-            limiter.acquire("C", 0, later).await.unwrap();
+            limiter.wait("C", 0, later).await.unwrap();
         }
         assert_eq!(later.elapsed(), Duration::ZERO);
     }
@@ -132,12 +169,12 @@ mod tests {
     async fn waiters_dropped_or_timed_out_give_their_slots_back() {
         let limiter = Arc::new(RateLimiter::default());
         let start = Instant::now();
-        limiter.acquire("A", 20, start + FAR).await.unwrap();
+        limiter.wait("A", 20, start + FAR).await.unwrap();
         // 400 waiters queued behind it, all dropped after 10 ms: none has taken a slot.
         let mut waiters = Vec::new();
         for _ in 0..400 {
             let limiter = limiter.clone();
-            waiters.push(tokio::spawn(async move { limiter.acquire("A", 20, start + FAR).await }));
+            waiters.push(tokio::spawn(async move { limiter.wait("A", 20, start + FAR).await }));
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
         for waiter in &waiters {
@@ -151,14 +188,14 @@ mod tests {
         for _ in 0..400 {
             let limiter = limiter.clone();
             let deadline = Instant::now() + Duration::from_millis(10);
-            waiters.push(tokio::spawn(async move { limiter.acquire("A", 20, deadline).await }));
+            waiters.push(tokio::spawn(async move { limiter.wait("A", 20, deadline).await }));
         }
         for waiter in waiters {
             assert_eq!(waiter.await.unwrap(), Err(DeadlineExceeded));
         }
         // The next call waits for the one slot taken (50 ms after the start), no more.
         let asked = Instant::now();
-        limiter.acquire("A", 20, asked + Duration::from_secs(1)).await.unwrap();
+        limiter.wait("A", 20, asked + Duration::from_secs(1)).await.unwrap();
         assert_eq!(Instant::now() - start, Duration::from_millis(50));
         assert!(asked.elapsed() <= Duration::from_millis(50));
     }
@@ -167,11 +204,11 @@ mod tests {
     async fn a_slot_beyond_the_deadline_is_not_waited_for() {
         let limiter = RateLimiter::default();
         let start = Instant::now();
-        limiter.acquire("A", 1, start + FAR).await.unwrap();
+        limiter.wait("A", 1, start + FAR).await.unwrap();
         // The next slot comes in 1 s: a deadline of 500 ms fails at once, and takes nothing.
-        assert_eq!(limiter.acquire("A", 1, start + Duration::from_millis(500)).await, Err(DeadlineExceeded));
+        assert_eq!(limiter.wait("A", 1, start + Duration::from_millis(500)).await, Err(DeadlineExceeded));
         assert_eq!(start.elapsed(), Duration::ZERO);
-        limiter.acquire("A", 1, start + FAR).await.unwrap();
+        limiter.wait("A", 1, start + FAR).await.unwrap();
         assert_eq!(start.elapsed(), Duration::from_secs(1));
     }
 }

@@ -7,9 +7,34 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::client::Reply;
+use crate::call::retry::Failure;
 use crate::error::{Error, ErrorKind, ErrorMetadata, OperationError};
-use crate::retry::Failure;
+
+/// A raw reply: status, body and the `Date` header (for clock-skew handling). Built with
+/// [`Reply::new`]; it may gain fields (hence `#[non_exhaustive]`).
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Date` header, if any.
+    pub date: Option<String>,
+    /// The body, read whole (within the configured limit).
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// A reply with `status` and `body`, and no `Date`.
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Self { status, date: None, body: body.into() }
+    }
+
+    /// Sets the `Date` header's value.
+    pub fn with_date(mut self, date: impl Into<String>) -> Self {
+        self.date = Some(date.into());
+        self
+    }
+}
 
 #[derive(Deserialize)]
 struct Envelope<'a> {

@@ -11,21 +11,20 @@
 //! 4. [`signature`]: hex HMAC of step 2 under the key of step 3.
 //! 5. [`authorization`]: the `Authorization` header.
 //!
-//! The client signs with [`authorization_header`]: the same steps hashed as they are written,
-//! with the derived key taken from a [`SigningKeyCache`] (one per client).
+//! JSON `POST`, multipart `POST` and `GET` requests (the query in step 1, an empty payload) are
+//! all signed by [`sign_with`], which the client calls with its [`SigningKeyCache`] (the key
+//! of steps 3 and 4 derived once a day); every intermediate value is in the [`Signature`] it
+//! returns, for tests and dry runs.
 
 use std::fmt;
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-#[path = "signing_legacy.rs"]
 pub mod legacy;
 
-#[path = "signing_fast.rs"]
-mod fast;
-pub use fast::{authorization_header, SigningKeyCache};
-pub(crate) use fast::{decimal, hex};
+mod key_cache;
+pub use key_cache::SigningKeyCache;
 
 /// How requests are signed: TC3-HMAC-SHA256 (the default), or the legacy form-encoded
 /// `HmacSHA256` and `HmacSHA1` methods of API 3.0 ([`legacy`]), as the official SDKs'
@@ -92,13 +91,30 @@ pub struct SigningInput<'a> {
     pub unsigned_payload: bool,
     /// Seconds since the Unix epoch, the value of `X-TC-Timestamp`.
     pub timestamp: i64,
+    /// A `GET` request with this query (the parameters, form-encoded) and no body, instead of
+    /// a `POST` of the payload.
+    pub get_query: Option<&'a str>,
 }
 
 impl<'a> SigningInput<'a> {
     /// A JSON body (`application/json`) signed in full, for `service` at `host` (the `Host`
     /// header exactly as sent) at `timestamp` (seconds since the Unix epoch).
     pub const fn new(service: &'a str, host: &'a str, payload: &'a [u8], timestamp: i64) -> Self {
-        Self { service, host, content_type: JSON_CONTENT_TYPE, payload, unsigned_payload: false, timestamp }
+        Self {
+            service,
+            host,
+            content_type: JSON_CONTENT_TYPE,
+            payload,
+            unsigned_payload: false,
+            timestamp,
+            get_query: None,
+        }
+    }
+
+    /// A `GET` request with `query` in the URL and no body (default: a `POST` of the payload).
+    pub const fn with_get_query(mut self, query: &'a str) -> Self {
+        self.get_query = Some(query);
+        self
     }
 
     /// The `Content-Type` header exactly as sent (default `application/json`).
@@ -140,20 +156,54 @@ impl fmt::Debug for Signature {
 
 /// Signs `input` with a secret id and key: all five steps.
 pub fn sign(input: &SigningInput<'_>, secret_id: &str, secret_key: &str) -> Signature {
+    sign_with(input, secret_id, secret_key, None)
+}
+
+/// Signs `input` as [`sign`] does, the key of steps 3 and 4 taken from `cache` when given
+/// (and kept there).
+pub fn sign_with(
+    input: &SigningInput<'_>,
+    secret_id: &str,
+    secret_key: &str,
+    cache: Option<&SigningKeyCache>,
+) -> Signature {
     let canonical_request = canonical_request(input);
     let scope = credential_scope(input.timestamp, input.service);
     let string_to_sign = string_to_sign(input.timestamp, &scope, &canonical_request);
-    let key = signing_key(secret_key, &utc_date(input.timestamp), input.service);
-    let signature = signature(&key, &string_to_sign);
+    let signature = match cache {
+        Some(cache) => {
+            let mut mac = cache.keyed_hmac(secret_key, input.timestamp, input.service);
+            mac.update(string_to_sign.as_bytes());
+            hex(&mac.finalize().into_bytes())
+        }
+        None => signature(&signing_key(secret_key, &utc_date(input.timestamp), input.service), &string_to_sign),
+    };
     let authorization = authorization(secret_id, &scope, &signature);
     Signature { canonical_request, string_to_sign, signature, authorization }
 }
 
-/// Step 1: the canonical request.
+/// The `Authorization` header value of `input`: [`sign_with`]'s.
+pub fn authorization_header(
+    input: &SigningInput<'_>,
+    secret_id: &str,
+    secret_key: &str,
+    cache: Option<&SigningKeyCache>,
+) -> String {
+    sign_with(input, secret_id, secret_key, cache).authorization
+}
+
+/// Step 1: the canonical request: `POST` of the payload, or `GET` of the query with an empty
+/// payload.
 pub fn canonical_request(input: &SigningInput<'_>) -> String {
-    let payload_hash =
-        if input.unsigned_payload { sha256_hex(UNSIGNED_PAYLOAD.as_bytes()) } else { sha256_hex(input.payload) };
-    format!("POST\n/\n\ncontent-type:{}\nhost:{}\n\n{SIGNED_HEADERS}\n{payload_hash}", input.content_type, input.host)
+    let (method, query, payload) = match input.get_query {
+        Some(query) => ("GET", query, &b""[..]),
+        None => ("POST", "", input.payload),
+    };
+    let payload_hash = sha256_hex(if input.unsigned_payload { UNSIGNED_PAYLOAD.as_bytes() } else { payload });
+    format!(
+        "{method}\n/\n{query}\ncontent-type:{}\nhost:{}\n\n{SIGNED_HEADERS}\n{payload_hash}",
+        input.content_type, input.host
+    )
 }
 
 /// `<date>/<service>/tc3_request`, the date being the UTC day of `timestamp`.
@@ -207,6 +257,17 @@ fn civil_date(timestamp: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
+/// Lowercase hex of any bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    out
+}
+
 /// Lowercase hex SHA-256.
 pub fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
@@ -234,7 +295,29 @@ mod tests {
     }
 
     #[test]
+    fn the_cached_key_signs_as_the_derived_one_for_post_and_get() {
+        let cache = SigningKeyCache::new();
+        let long_secret = "k".repeat(100);
+        for secret in ["secret", "", long_secret.as_str()] {
+            for (payload, timestamp) in [(&b"{}"[..], 1_551_113_065), (b"{\"a\":1}", 0), (b"", -86_401)] {
+                for input in [
+                    SigningInput::new("tem", "tem.tencentcloudapi.com", payload, timestamp),
+                    SigningInput::new("tem", "tem.tencentcloudapi.com", payload, timestamp).with_get_query("A=1&B=x"),
+                ] {
+                    let expected = sign(&input, "AKIDz8krbsJ5", secret);
+                    // Derived, then from the cache.
+                    for _ in 0..2 {
+                        assert_eq!(sign_with(&input, "AKIDz8krbsJ5", secret, Some(&cache)), expected);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn hex_is_lowercase_and_padded() {
         assert_eq!(hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(hex(&all), all.iter().map(|b| format!("{b:02x}")).collect::<String>());
     }
 }

@@ -11,11 +11,11 @@
 //! | HTTP 429 | retry | retry |
 //! | `RequestLimitExceeded`, `RequestLimitExceeded.*`: refused before any work | retry | retry |
 //! | `InternalError`, `InternalError.*`, `ServiceUnavailable`, `ServiceUnavailable.*` | retry | only with `retry_after_dispatch` |
-//! | `AuthFailure.SignatureExpire`, the reply's `Date` 2 s or more from the clock the request was signed with, and at most [`crate::MAX_CLOCK_OFFSET_SECS`] from ours | re-sign with the server's clock, once | same |
+//! | `AuthFailure.SignatureExpire`, the reply's `Date` 2 s or more from the clock the request was signed with, and at most `MAX_CLOCK_OFFSET_SECS` from ours | re-sign with the server's clock, once | same |
 //! | the request could not be made locally (no credentials, a header value HTTP forbids): nothing was sent | stop | stop |
 //! | anything else: other codes (`LimitExceeded*` is a quota, `ResourceInUse*` a state), other statuses, an unreadable or too large reply, a bad request or configuration | stop | stop |
 //!
-//! "Read-only" is decided from the schema for each action ([`crate::Action::READ_ONLY`]).
+//! "Read-only" is decided from the schema for each action (`Action::READ_ONLY`).
 
 use std::collections::hash_map::RandomState;
 use std::fmt;
@@ -131,7 +131,7 @@ impl RetryPolicy {
     }
 }
 
-/// Options of one call, for [`crate::Client::send_with`].
+/// Options of one call, for `Client::send_with`.
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CallOptions {
@@ -141,9 +141,14 @@ pub struct CallOptions {
     /// The retry policy of this call instead of the client's.
     pub retry_policy: Option<RetryPolicy>,
     /// Send the call as `GET` with the parameters flattened into the query, as the official
-    /// SDKs' `reqMethod = "GET"` does (see [`crate::multipart`]). Default `false`; ignored by
+    /// SDKs' `reqMethod = "GET"` does (see the `multipart` module). Default `false`; ignored by
     /// multipart actions.
     pub get: bool,
+    /// The action's rate limit, requests per second, applied when the client's rate limiting
+    /// is on (`Config::with_rate_limiting`): for an untyped call
+    /// (`Client::send_json`), which has no documented limit of its own to read, or to
+    /// override a typed action's. Default `None`.
+    pub rate_limit: Option<u32>,
 }
 
 impl CallOptions {
@@ -158,6 +163,13 @@ impl CallOptions {
     /// as for read-only actions.
     pub fn with_retry_after_dispatch(mut self, retry: bool) -> Self {
         self.retry_after_dispatch = retry;
+        self
+    }
+
+    /// Waits for a slot of `per_second` requests a second of this action (see
+    /// [`CallOptions::rate_limit`]).
+    pub fn with_rate_limit(mut self, per_second: u32) -> Self {
+        self.rate_limit = Some(per_second);
         self
     }
 
