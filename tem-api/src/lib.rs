@@ -45,9 +45,10 @@ pub use tem_core::{
 };
 /// The service this crate calls.
 pub const SERVICE: tem_core::ServiceSpec = tem_core::ServiceSpec::new(
-    "tem",
-    "2021-07-01",
-);
+        "tem",
+        "2021-07-01",
+    )
+    .with_rate_limits(&[("RollingUpdateApplicationByVersion", 20u32)]);
 /// A client of the `tem` API. Cheap to clone; clones share connections.
 #[derive(Clone, Debug)]
 pub struct Client {

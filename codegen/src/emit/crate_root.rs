@@ -55,6 +55,13 @@ let client = {krate}::Client::from_env()?;
         let module = format_ident!("{module}");
         quote!(pub mod #module;)
     });
+    // The documented rate limits, by wire name, for calls that are not typed (`tem`'s): the
+    // typed path reads each action's `RATE_LIMIT_PER_SECOND`, generated from the same field.
+    let rate_limits = service.actions.iter().filter_map(|action| {
+        let limit = action.rate_limit_per_second?;
+        let wire = &action.wire;
+        Some(quote!((#wire, #limit)))
+    });
     quote! {
         #(#doc)*
         #![cfg_attr(rustfmt, rustfmt::skip)]
@@ -77,7 +84,8 @@ let client = {krate}::Client::from_env()?;
         };
 
         /// The service this crate calls.
-        pub const SERVICE: tem_core::ServiceSpec = tem_core::ServiceSpec::new(#name, #version);
+        pub const SERVICE: tem_core::ServiceSpec =
+            tem_core::ServiceSpec::new(#name, #version).with_rate_limits(&[#(#rate_limits),*]);
 
         #[doc = #client_doc]
         #[derive(Clone, Debug)]
