@@ -107,6 +107,9 @@ pub(crate) fn handle(shared: &Shared, method: &str, route: &str, body: &[u8]) ->
             serde_json::to_value(&*state).map_err(bad)
         }
         ("POST", "state") => match serde_json::from_slice::<State>(body) {
+            Ok(state) if state.check().is_err() => {
+                Err(bad(format!("not a state to run: {}", state.check().err().unwrap_or_default())))
+            }
             Ok(mut state) => {
                 state.sanitize();
                 *shared.state() = state;

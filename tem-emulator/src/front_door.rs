@@ -34,6 +34,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::limits;
 use crate::signing::{self, LegacyMethod};
 
 /// The service name expected in the credential scope by default.
@@ -41,9 +42,9 @@ pub const DEFAULT_SERVICE: &str = "tem";
 /// The API version expected by default.
 pub const DEFAULT_VERSION: &str = "2021-07-01";
 /// How far the request's timestamp may be from the server's clock, as Tencent Cloud allows.
-pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(300);
+pub const DEFAULT_MAX_CLOCK_SKEW: Duration = limits::MAX_CLOCK_SKEW;
 /// The largest request body accepted, Tencent Cloud's limit for a TC3 POST.
-pub const DEFAULT_MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = limits::MAX_REQUEST_BYTES;
 
 const JSON_CONTENT_TYPE: &str = "application/json";
 const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
@@ -263,7 +264,7 @@ fn check_timestamp(text: &str, now: i64, policy: &Policy) -> Result<i64, Rejecti
     let timestamp = match text.parse::<i64>() {
         Ok(t) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => t,
         _ => {
-            let why = format!("The timestamp {text:?} is not a Unix timestamp in seconds.");
+            let why = format!("The timestamp {} is not a Unix timestamp in seconds.", quoted(text));
             return Err(Rejection::new("InvalidParameter", why));
         }
     };
@@ -287,7 +288,7 @@ fn check_region(region: &str) -> Result<(), Rejection> {
     if valid {
         Ok(())
     } else {
-        Err(Rejection::new("InvalidParameter", format!("The region {region:?} is not a region name.")))
+        Err(Rejection::new("InvalidParameter", format!("The region {} is not a region name.", quoted(region))))
     }
 }
 
@@ -396,11 +397,21 @@ pub fn verify(policy: &Policy, request: &Incoming<'_>, now: i64) -> Result<Accep
     })
 }
 
+/// `text` quoted for a message, cut to its first 64 characters: a message never grows with the
+/// request.
+pub fn quoted(text: &str) -> String {
+    const SHOWN: usize = 64;
+    match text.char_indices().nth(SHOWN) {
+        None => format!("{text:?}"),
+        Some((end, _)) => format!("{:?}… ({} bytes)", &text[..end], text.len()),
+    }
+}
+
 fn check_action_name(action: &str) -> Result<(), Rejection> {
-    if action.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if action.len() <= 128 && action.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Ok(())
     } else {
-        Err(Rejection::new("InvalidParameter", format!("The action {action:?} is not an action name.")))
+        Err(Rejection::new("InvalidParameter", format!("The action {} is not an action name.", quoted(action))))
     }
 }
 
@@ -408,7 +419,8 @@ fn check_version(policy: &Policy, version: &str) -> Result<(), Rejection> {
     if version == policy.version {
         Ok(())
     } else {
-        let why = format!("Version {version:?} of {} does not exist; expected {:?}.", policy.service, policy.version);
+        let why =
+            format!("Version {} of {} does not exist; expected {:?}.", quoted(version), policy.service, policy.version);
         Err(Rejection::new("NoSuchVersion", why))
     }
 }
@@ -417,7 +429,7 @@ fn check_language(language: &str) -> Result<(), Rejection> {
     if matches!(language, "zh-CN" | "en-US") {
         Ok(())
     } else {
-        Err(Rejection::new("InvalidParameter", format!("The language {language:?} is not zh-CN or en-US.")))
+        Err(Rejection::new("InvalidParameter", format!("The language {} is not zh-CN or en-US.", quoted(language))))
     }
 }
 
@@ -425,7 +437,7 @@ fn secret<'p>(policy: &'p Policy, secret_id: &str) -> Result<&'p AcceptedKey, Re
     policy.credentials.get(secret_id).ok_or_else(|| {
         Rejection::new(
             "AuthFailure.SecretIdNotFound",
-            format!("The SecretId {secret_id:?} is not found; check that it is correct."),
+            format!("The SecretId {} is not found; check that it is correct.", quoted(secret_id)),
         )
     })
 }
@@ -477,6 +489,16 @@ fn unflatten(params: &[(String, String)]) -> Result<Map<String, Value>, Rejectio
     for (key, value) in params {
         let mut node = &mut root;
         let parts: Vec<&str> = key.split('.').collect();
+        // A deeper key would build a value whose drop and validation recurse past the stack.
+        if parts.len() > limits::MAX_KEY_DEPTH {
+            let shown: String = key.chars().take(40).collect();
+            let why = format!(
+                "The parameter `{shown}…` has {} levels; at most {} are allowed.",
+                parts.len(),
+                limits::MAX_KEY_DEPTH
+            );
+            return Err(Rejection::new("InvalidParameter", why));
+        }
         for (i, part) in parts.iter().enumerate() {
             let last = i + 1 == parts.len();
             let bad = || Rejection::new("InvalidParameter", format!("The parameter `{key}` is not well formed."));
@@ -494,7 +516,7 @@ fn unflatten(params: &[(String, String)]) -> Result<Map<String, Value>, Rejectio
                 Value::Array(list) => {
                     let index: usize = part.parse().map_err(|_| bad())?;
                     // Indexes come in order from the SDKs; a gap is not a list the SDK made.
-                    if index > list.len() || index > 10_000 {
+                    if index > list.len() || index > limits::MAX_LIST_INDEX {
                         return Err(bad());
                     }
                     if index == list.len() {

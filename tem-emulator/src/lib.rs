@@ -111,26 +111,26 @@ pub mod clock;
 pub mod control;
 pub mod faults;
 pub mod front_door;
+pub mod limits;
 pub mod model;
+pub mod request_log;
 pub mod resources;
 pub mod schema;
 mod server;
 pub mod signing;
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
-use serde_json::Value;
 use tokio::task::JoinHandle;
 
 pub use clock::Clock;
 pub use faults::{Fault, FaultRule};
 pub use front_door::{Policy, Rejection};
 pub use model::{BatchStatus, RolloutStatus, ServiceError, State, VersionBehaviour};
+pub use request_log::LoggedRequest;
 pub use server::{ReplyBody, ResettableStream, NOT_MODELLED_HEADER};
 
 /// The secret id the emulator accepts unless told otherwise.
@@ -140,7 +140,7 @@ pub const DEFAULT_SECRET_KEY: &str = "temEMULATORkey000000000000000000";
 /// A region to configure clients with (any region name is accepted).
 pub const DEFAULT_REGION: &str = "ap-guangzhou";
 /// How many requests the log keeps.
-pub const DEFAULT_MAX_LOG: usize = 10_000;
+pub const DEFAULT_MAX_LOG: usize = limits::MAX_LOG_ENTRIES;
 
 /// How to start an [`Emulator`].
 #[derive(Clone, Debug)]
@@ -152,6 +152,9 @@ pub struct EmulatorOptions {
     speed: f64,
     pod_start: Duration,
     max_log: usize,
+    max_log_bytes: usize,
+    idle_timeout: Duration,
+    max_connections: usize,
     state: Option<State>,
 }
 
@@ -172,6 +175,9 @@ impl EmulatorOptions {
             speed: 1.0,
             pod_start: Duration::from_secs(model::DEFAULT_POD_START_SECS),
             max_log: DEFAULT_MAX_LOG,
+            max_log_bytes: limits::MAX_LOG_BYTES,
+            idle_timeout: limits::IDLE_TIMEOUT,
+            max_connections: limits::MAX_CONNECTIONS,
             state: None,
         }
     }
@@ -238,35 +244,29 @@ impl EmulatorOptions {
         self
     }
 
+    /// How many bytes the request log may hold (default [`limits::MAX_LOG_BYTES`]).
+    pub fn with_max_log_bytes(mut self, bytes: usize) -> Self {
+        self.max_log_bytes = bytes;
+        self
+    }
+
+    /// How long a keep-alive connection may stay idle (default [`limits::IDLE_TIMEOUT`]).
+    pub fn with_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// How many connections are served at once (default [`limits::MAX_CONNECTIONS`]).
+    pub fn with_max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.max(1);
+        self
+    }
+
     /// Starts from this state (e.g. read from a state file).
     pub fn with_state(mut self, state: State) -> Self {
         self.state = Some(state);
         self
     }
-}
-
-/// One request the emulator received (control requests excepted), and what it answered.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct LoggedRequest {
-    /// Order of arrival, from 0.
-    pub sequence: u64,
-    /// The `RequestId` answered.
-    pub request_id: String,
-    /// `X-TC-Action` (or the legacy `Action`), `""` if absent.
-    pub action: String,
-    /// `None`: a success reply; otherwise the error code answered (front door, validation,
-    /// the model or a fault).
-    pub verdict: Option<String>,
-    /// The error message, when there was one.
-    pub reason: Option<String>,
-    /// The fault applied, if any ([`Fault::name`]).
-    pub fault: Option<String>,
-    /// Whether the model computed the reply (false for rejected requests and example replies).
-    pub modelled: bool,
-    /// The validated parameters (`null` if the request did not get that far; a string saying
-    /// their size when the body was over 64 KiB, to keep the log's memory bounded).
-    pub params: Value,
 }
 
 /// A running emulator; it stops when dropped.
@@ -305,8 +305,9 @@ impl Emulator {
             clock: options.clock.unwrap_or_else(|| Clock::scaled(options.speed)),
             state: Mutex::new(state),
             faults: Mutex::new(Vec::new()),
-            log: Mutex::new(VecDeque::new()),
-            max_log: options.max_log,
+            log: Mutex::new(request_log::RequestLog::new(options.max_log, options.max_log_bytes)),
+            idle_timeout: options.idle_timeout,
+            connections: Arc::new(tokio::sync::Semaphore::new(options.max_connections)),
             sequence: AtomicU64::new(0),
             fault_draws: AtomicU64::new(0),
             skew_secs: AtomicI64::new(0),
@@ -444,7 +445,10 @@ pub fn read_state_file(path: &std::path::Path) -> Result<State, String> {
         return Err(format!("{} is not a regular file of at most {LIMIT} bytes", path.display()));
     }
     let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_slice(&text).map_err(|e| format!("{} is not a state file: {e}", path.display()))
+    let state: State =
+        serde_json::from_slice(&text).map_err(|e| format!("{} is not a state file: {e}", path.display()))?;
+    state.check().map_err(|why| format!("{} is not a state to run: {why}", path.display()))?;
+    Ok(state)
 }
 
 fn reset(shared: &server::Shared) {

@@ -445,7 +445,8 @@ impl State {
 
     fn fresh(&mut self, prefix: &str, len: usize) -> String {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-        self.next_id += 1;
+        // Never overflows from a checked state (at most 2^53); wrapping keeps a hand-made one safe.
+        self.next_id = self.next_id.wrapping_add(1);
         let mut x = splitmix(self.next_id);
         let mut id = String::with_capacity(prefix.len() + len);
         id.push_str(prefix);
@@ -722,9 +723,34 @@ impl State {
         Ok(version_id)
     }
 
+    /// Checks a state read from a file or posted to the control API before it replaces the
+    /// running one: the counters must be able to grow (a state file is user input; what this does
+    /// not refuse, [`State::sanitize`] brings within bounds).
+    pub fn check(&self) -> Result<(), String> {
+        if self.next_id > crate::limits::MAX_NEXT_ID {
+            return Err(format!(
+                "NextId {} is above {}: ids could not be made",
+                self.next_id,
+                crate::limits::MAX_NEXT_ID
+            ));
+        }
+        if self.pod_start_secs > 86_400 {
+            return Err(format!("PodStartSecs {} is above a day (86400)", self.pod_start_secs));
+        }
+        for app in self.applications.values() {
+            for (env, dep) in &app.deployments {
+                if dep.replicas > MAX_REPLICAS {
+                    return Err(format!("{} in {env}: Replicas {} is above {MAX_REPLICAS}", app.id, dep.replicas));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Makes a state read from a file safe to run: counts within their bounds, rollouts with at
     /// least one batch and a current batch that exists. (A state file is user input.)
     pub fn sanitize(&mut self) {
+        self.next_id = self.next_id.min(crate::limits::MAX_NEXT_ID);
         let cap = usize::try_from(MAX_REPLICAS).unwrap_or(usize::MAX);
         for app in self.applications.values_mut() {
             for dep in app.deployments.values_mut() {
@@ -1602,10 +1628,22 @@ fn run_version_pod(pod: &Pod, app_name: &str) -> Value {
     })
 }
 
-fn batch_detail(b: &Batch) -> Value {
+/// A batch's pod as it is now: the deployment's own record when it still runs, else `Terminated`
+/// if the batch saw it running (a pod that is gone is not `Running`), else as the batch left it
+/// (`Pending` before it starts).
+fn live_pod(pod: &Pod, dep: &Deployment) -> Pod {
+    match dep.pods.iter().find(|p| p.id == pod.id) {
+        Some(live) => live.clone(),
+        None if pod.status == "Running" => Pod { status: "Terminated".into(), ..pod.clone() },
+        None => pod.clone(),
+    }
+}
+
+fn batch_detail(b: &Batch, dep: &Deployment) -> Value {
+    let pods = |list: &[Pod]| list.iter().map(|p| pod_detail(&live_pod(p, dep))).collect::<Vec<_>>();
     json!({
-        "OldPods": b.old_pods.iter().map(pod_detail).collect::<Vec<_>>(),
-        "NewPods": b.new_pods.iter().map(pod_detail).collect::<Vec<_>>(),
+        "OldPods": pods(&b.old_pods),
+        "NewPods": pods(&b.new_pods),
         "BatchStatus": b.status.as_str(), "PodNum": b.pod_num, "BatchIndex": b.index,
         "NextBatchStartTime": b.next_start_ms.map_or(0, |ms| ms / 1000), "OldPodList": null, "NewPodList": null,
     })
@@ -1627,8 +1665,8 @@ fn deploy_detail(r: &Rollout, dep: &Deployment, app_name: &str) -> Value {
         "StartTime": tem_time(r.started_ms),
         "EndTime": r.ended_ms.map(tem_time).unwrap_or_default(),
         "Status": r.status.as_str(),
-        "BetaBatchDetail": beta.map(batch_detail),
-        "OtherBatchDetail": others.iter().map(batch_detail).collect::<Vec<_>>(),
+        "BetaBatchDetail": beta.map(|b| batch_detail(b, dep)),
+        "OtherBatchDetail": others.iter().map(|b| batch_detail(b, dep)).collect::<Vec<_>>(),
         "OldVersionPodList": {
             "Offset": 0, "Limit": old.len(), "TotalCount": old.len(), "RequestId": "",
             "PodList": old.iter().map(|p| run_version_pod(p, app_name)).collect::<Vec<_>>(),

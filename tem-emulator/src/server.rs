@@ -1,14 +1,13 @@
 //! The HTTP side: hyper serving the front door, the model, faults and the control API.
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
@@ -24,9 +23,10 @@ use tokio::task::JoinSet;
 use crate::clock::{system_ms, Clock};
 use crate::faults::{Fault, FaultRule};
 use crate::front_door::{self, Incoming, Policy, Rejection};
+use crate::limits;
 use crate::model::{Outcome, State};
+use crate::request_log::{logged_params, LoggedRequest, RequestLog};
 use crate::schema;
-use crate::LoggedRequest;
 
 /// The header that marks a reply the model did not compute (the action's official example).
 pub const NOT_MODELLED_HEADER: &str = "x-emulator-modelled";
@@ -36,8 +36,10 @@ pub(crate) struct Shared {
     pub clock: Clock,
     pub state: Mutex<State>,
     pub faults: Mutex<Vec<FaultRule>>,
-    pub log: Mutex<VecDeque<LoggedRequest>>,
-    pub max_log: usize,
+    pub log: Mutex<RequestLog>,
+    pub idle_timeout: Duration,
+    /// One permit per connection served (the connection cap).
+    pub connections: Arc<tokio::sync::Semaphore>,
     pub sequence: AtomicU64,
     pub fault_draws: AtomicU64,
     /// Seconds added to the system clock for the front door (a clock-skew fault).
@@ -56,7 +58,7 @@ impl Shared {
     pub fn faults(&self) -> MutexGuard<'_, Vec<FaultRule>> {
         lock(&self.faults)
     }
-    pub fn log(&self) -> MutexGuard<'_, VecDeque<LoggedRequest>> {
+    pub fn log(&self) -> MutexGuard<'_, RequestLog> {
         lock(&self.log)
     }
 
@@ -65,12 +67,9 @@ impl Shared {
         system_ms().div_euclid(1000).saturating_add(self.skew_secs.load(Ordering::SeqCst))
     }
 
-    fn record(&self, entry: LoggedRequest) {
-        let mut log = self.log();
-        if log.len() >= self.max_log {
-            log.pop_front();
-        }
-        log.push_back(entry);
+    fn record(&self, mut entry: LoggedRequest, started: Instant) {
+        entry.millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.log().push(entry);
     }
 
     /// The first rule matching `action` that fires now (count and probability), consumed:
@@ -94,16 +93,20 @@ impl Shared {
     }
 }
 
-/// Accepts connections until the task is aborted; each connection is served by hyper.
+/// Accepts connections until the task is aborted; each connection is served by hyper. Past the
+/// connection cap a new connection is closed at once.
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    let _ = stream.set_nodelay(true);
-                    connections.spawn(serve_connection(stream, Arc::clone(&shared)));
-                }
+                Ok((stream, _)) => match Arc::clone(&shared.connections).try_acquire_owned() {
+                    Ok(permit) => {
+                        let _ = stream.set_nodelay(true);
+                        connections.spawn(serve_connection(stream, Arc::clone(&shared), permit));
+                    }
+                    Err(_) => drop(stream),
+                },
                 // E.g. out of file descriptors: wait rather than spin.
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
             },
@@ -112,21 +115,72 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
+/// When a connection last started or finished a request, and how many it is handling: a
+/// connection idle for the idle timeout is closed.
+struct Activity {
+    since: Instant,
+    last_ms: AtomicU64,
+    in_flight: AtomicUsize,
+}
+
+impl Activity {
+    fn touch(&self) {
+        let ms = u64::try_from(self.since.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, Ordering::SeqCst);
+    }
+
+    fn idle_for(&self) -> Option<Duration> {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        let now = u64::try_from(self.since.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Some(Duration::from_millis(now.saturating_sub(self.last_ms.load(Ordering::SeqCst))))
+    }
+}
+
+async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, _permit: tokio::sync::OwnedSemaphorePermit) {
     let reset = Arc::new(AtomicBool::new(false));
+    let activity =
+        Arc::new(Activity { since: Instant::now(), last_ms: AtomicU64::new(0), in_flight: AtomicUsize::new(0) });
+    let idle_timeout = shared.idle_timeout;
     let io = TokioIo::new(ResettableStream::new(stream, Arc::clone(&reset)));
-    let service = hyper::service::service_fn(move |request| {
-        let shared = Arc::clone(&shared);
-        let reset = Arc::clone(&reset);
-        async move { Ok::<_, Infallible>(handle(request, &shared, &reset).await) }
-    });
-    let _ = hyper::server::conn::http1::Builder::new()
+    let service = {
+        let activity = Arc::clone(&activity);
+        hyper::service::service_fn(move |request| {
+            let shared = Arc::clone(&shared);
+            let reset = Arc::clone(&reset);
+            let activity = Arc::clone(&activity);
+            activity.in_flight.fetch_add(1, Ordering::SeqCst);
+            activity.touch();
+            async move {
+                let response = handle(request, &shared, &reset).await;
+                activity.touch();
+                activity.in_flight.fetch_sub(1, Ordering::SeqCst);
+                Ok::<_, Infallible>(response)
+            }
+        })
+    };
+    let connection = hyper::server::conn::http1::Builder::new()
         .timer(hyper_util::rt::TokioTimer::new())
         // A client that sends half a head and stalls does not hold the connection for ever.
-        .header_read_timeout(Duration::from_secs(30))
-        .max_buf_size(256 * 1024)
-        .serve_connection(io, service)
-        .await;
+        .header_read_timeout(limits::HEADER_READ_TIMEOUT)
+        .max_buf_size(limits::MAX_HEAD_BYTES)
+        .serve_connection(io, service);
+    tokio::pin!(connection);
+    let tick = (idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = connection.as_mut() => return,
+            () = tokio::time::sleep(tick) => {
+                if activity.idle_for().is_some_and(|idle| idle >= idle_timeout) {
+                    break;
+                }
+            }
+        }
+    }
+    // Idle: close once any reply in progress is written, within a bound.
+    connection.as_mut().graceful_shutdown();
+    let _ = tokio::time::timeout(limits::BODY_TIMEOUT, connection).await;
 }
 
 /// A TCP stream that, once `reset` is set, refuses to write and closes with a TCP reset
@@ -259,6 +313,7 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
         return crate::control::handle(shared, &method, &route, &body);
     }
 
+    let started = Instant::now();
     let sequence = shared.sequence.fetch_add(1, Ordering::SeqCst);
     let request_id = request_id(shared.port, sequence);
     let method = request.method().as_str().to_owned();
@@ -279,20 +334,25 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
         fault: None,
         modelled: false,
         params: Value::Null,
+        millis: 0,
     };
 
     // Faults that act before the body is read.
     if let Some(Fault::ResetBeforeBody) = shared.draw_fault(&action_header, true) {
         entry.fault = Some("ResetBeforeBody".into());
-        shared.record(entry);
+        shared.record(entry, started);
         reset.store(true, Ordering::SeqCst);
         return reply(200, "text/plain", "", now);
     }
 
     let declared = header("Content-Length").and_then(|v| v.parse::<u64>().ok());
     let limit = shared.policy.max_request_bytes;
-    let too_large = |entry: &mut LoggedRequest, size: String| {
-        let message = format!("The request body is {size} bytes; the limit is {limit}.");
+    let too_large = |entry: &mut LoggedRequest, size: Option<u64>| {
+        let message = match size {
+            Some(size) => format!("The request body is {size} bytes; the limit is {limit}."),
+            // A chunked body: its size is known only to be over the limit.
+            None => format!("The request body is larger than the limit of {limit} bytes."),
+        };
         entry.verdict = Some("RequestSizeLimitExceeded".into());
         entry.reason = Some(message.clone());
         let mut response = error_envelope("RequestSizeLimitExceeded", &message, &request_id, now);
@@ -301,21 +361,21 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
         response
     };
     if declared.is_some_and(|d| d > limit as u64) {
-        let response = too_large(&mut entry, declared.unwrap_or_default().to_string());
-        shared.record(entry);
+        let response = too_large(&mut entry, declared);
+        shared.record(entry, started);
         return response;
     }
     let body = match read_body(request, limit).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => {
-            let response = too_large(&mut entry, "more than the limit of".to_owned());
-            shared.record(entry);
+            let response = too_large(&mut entry, None);
+            shared.record(entry, started);
             return response;
         }
         // The client went away mid-body: nothing to answer.
         Err(BodyError::Cut) => {
             entry.verdict = Some("ConnectionClosed".into());
-            shared.record(entry);
+            shared.record(entry, started);
             return reply(400, "text/plain", "the request body was cut short", now);
         }
     };
@@ -330,7 +390,7 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
         Err(Rejection { code, message }) => {
             entry.verdict = Some(code.to_owned());
             entry.reason = Some(message.clone());
-            shared.record(entry);
+            shared.record(entry, started);
             return error_envelope(code, &message, &request_id, now);
         }
     };
@@ -348,7 +408,7 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
                 if let Fault::ServiceError { code, .. } = &other {
                     entry.verdict = Some(code.clone());
                 }
-                shared.record(entry);
+                shared.record(entry, started);
                 return fault_reply(other, &request_id, now, reset);
             }
         }
@@ -379,20 +439,8 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
             response
         }
     };
-    shared.record(entry);
+    shared.record(entry, started);
     response
-}
-
-/// Most bytes of parameters the log keeps per request: with the log's entry cap this bounds its
-/// memory (10,000 × 64 KiB at worst).
-const MAX_LOGGED_PARAMS_BYTES: usize = 64 * 1024;
-
-fn logged_params(params: &Map<String, Value>, body_len: usize) -> Value {
-    if body_len <= MAX_LOGGED_PARAMS_BYTES {
-        Value::Object(params.clone())
-    } else {
-        Value::from(format!("({body_len} bytes of parameters, not kept)"))
-    }
 }
 
 enum BodyError {
@@ -400,12 +448,8 @@ enum BodyError {
     Cut,
 }
 
-/// How long a request body may take to arrive: a client that stalls mid-body does not hold a
-/// connection and its task for ever.
-const BODY_TIMEOUT: Duration = Duration::from_secs(30);
-
 async fn read_body(request: Request<IncomingBody>, limit: usize) -> Result<Bytes, BodyError> {
-    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(request.into_body(), limit).collect()).await {
+    match tokio::time::timeout(limits::BODY_TIMEOUT, Limited::new(request.into_body(), limit).collect()).await {
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
         Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(BodyError::TooLarge),
         Ok(Err(_)) | Err(_) => Err(BodyError::Cut),
