@@ -113,13 +113,15 @@ pub mod faults;
 pub mod front_door;
 pub mod limits;
 pub mod model;
+mod reply;
 pub mod request_log;
 pub mod resources;
 pub mod schema;
 mod server;
+mod shared;
 pub mod signing;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -130,13 +132,16 @@ pub use clock::Clock;
 pub use faults::{Fault, FaultRule};
 pub use front_door::{Policy, Rejection};
 pub use model::{BatchStatus, RolloutStatus, ServiceError, State, VersionBehaviour};
+pub use reply::ReplyBody;
 pub use request_log::LoggedRequest;
-pub use server::{ReplyBody, ResettableStream, NOT_MODELLED_HEADER};
+pub use server::{ResettableStream, NOT_MODELLED_HEADER};
 
 /// The secret id the emulator accepts unless told otherwise.
 pub const DEFAULT_SECRET_ID: &str = "AKIDtemEMULATOR00000000000000000000";
 /// The secret key of [`DEFAULT_SECRET_ID`].
 pub const DEFAULT_SECRET_KEY: &str = "temEMULATORkey000000000000000000";
+/// The port the binary listens on by default (LocalStack's is 4566; this one is its own).
+pub const DEFAULT_PORT: u16 = 4577;
 /// A region to configure clients with (any region name is accepted).
 pub const DEFAULT_REGION: &str = "ap-guangzhou";
 /// How many requests the log keeps.
@@ -145,7 +150,10 @@ pub const DEFAULT_MAX_LOG: usize = limits::MAX_LOG_ENTRIES;
 /// How to start an [`Emulator`].
 #[derive(Clone, Debug)]
 pub struct EmulatorOptions {
+    host: IpAddr,
     port: u16,
+    control_token: Option<String>,
+    log_to_stderr: bool,
     policy: Policy,
     default_credentials: bool,
     clock: Option<Clock>,
@@ -168,7 +176,10 @@ impl EmulatorOptions {
     /// Any free port, the default credentials, real time, pods starting in 10 s.
     pub fn new() -> Self {
         Self {
+            host: IpAddr::from([127, 0, 0, 1]),
             port: 0,
+            control_token: None,
+            log_to_stderr: false,
             policy: Policy::default(),
             default_credentials: true,
             clock: None,
@@ -182,9 +193,30 @@ impl EmulatorOptions {
         }
     }
 
-    /// Listens on this port of 127.0.0.1 (0: any free one).
+    /// Listens on this port (0: any free one; the default).
     pub fn with_port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// Listens on this address (default `127.0.0.1`). The control API has no authentication
+    /// unless [`with_control_token`](Self::with_control_token) is set: bind another address only
+    /// on a network you trust.
+    pub fn with_host(mut self, host: IpAddr) -> Self {
+        self.host = host;
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>` on every control request but
+    /// `/_emulator/health`.
+    pub fn with_control_token(mut self, token: &str) -> Self {
+        self.control_token = Some(token.to_owned());
+        self
+    }
+
+    /// Writes one line per request to stderr: sequence, action, verdict, milliseconds.
+    pub fn with_request_lines(mut self, on: bool) -> Self {
+        self.log_to_stderr = on;
         self
     }
 
@@ -274,7 +306,7 @@ pub struct Emulator {
     addr: SocketAddr,
     secret_id: String,
     secret_key: String,
-    shared: Arc<server::Shared>,
+    shared: Arc<shared::Shared>,
     task: JoinHandle<()>,
 }
 
@@ -296,11 +328,11 @@ impl Emulator {
         }
         let (secret_id, key) =
             policy.credentials.iter().next().map(|(id, k)| (id.clone(), k.secret_key.clone())).unwrap_or_default();
-        let (listener, addr) = server::bind(options.port).await?;
+        let (listener, addr) = server::bind(options.host, options.port).await?;
         let mut state = options.state.unwrap_or_default();
         state.sanitize();
         state.pod_start_secs = options.pod_start.as_secs().max(1);
-        let shared = Arc::new(server::Shared {
+        let shared = Arc::new(shared::Shared {
             policy,
             clock: options.clock.unwrap_or_else(|| Clock::scaled(options.speed)),
             state: Mutex::new(state),
@@ -312,14 +344,48 @@ impl Emulator {
             fault_draws: AtomicU64::new(0),
             skew_secs: AtomicI64::new(0),
             port: addr.port(),
+            control_token: options.control_token,
+            log_to_stderr: options.log_to_stderr,
+            started: std::time::Instant::now(),
+            generation: AtomicU64::new(0),
         });
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared)));
         Ok(Self { addr, secret_id, secret_key: key, shared, task })
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://HOST:PORT` (`127.0.0.1` when listening on every address).
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(IpAddr::from([127, 0, 0, 1]));
+        }
+        format!("http://{addr}")
+    }
+
+    /// Counts the changes to the state so far (requests that may change it, control requests
+    /// that do): a saver compares it with the count it last saved at.
+    pub fn generation(&self) -> u64 {
+        self.shared.generation.load(Ordering::SeqCst)
+    }
+
+    /// Writes the state (brought up to the clock's time) to `path` atomically: to a temporary
+    /// file beside it, then renamed over it, so a reader or a crash never sees half a file.
+    pub fn save_state_file(&self, path: &std::path::Path) -> Result<(), String> {
+        let text = serde_json::to_vec_pretty(&self.state()).map_err(|e| format!("cannot serialize the state: {e}"))?;
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(format!(".tmp-{}", std::process::id()));
+        let temporary = std::path::PathBuf::from(temporary);
+        let write = || -> std::io::Result<()> {
+            use std::io::Write as _;
+            let mut file = std::fs::File::create(&temporary)?;
+            file.write_all(&text)?;
+            file.sync_all()?;
+            std::fs::rename(&temporary, path)
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&temporary);
+            format!("cannot write {}: {e}", path.display())
+        })
     }
 
     /// The address listened on.
@@ -439,7 +505,7 @@ impl Drop for Emulator {
 
 /// Reads a state file: at most 64 MiB of JSON, a regular file.
 pub fn read_state_file(path: &std::path::Path) -> Result<State, String> {
-    const LIMIT: u64 = 64 * 1024 * 1024;
+    const LIMIT: u64 = limits::MAX_STATE_FILE_BYTES;
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if !meta.is_file() || meta.len() > LIMIT {
         return Err(format!("{} is not a regular file of at most {LIMIT} bytes", path.display()));
@@ -451,7 +517,7 @@ pub fn read_state_file(path: &std::path::Path) -> Result<State, String> {
     Ok(state)
 }
 
-fn reset(shared: &server::Shared) {
+fn reset(shared: &shared::Shared) {
     let pod_start = shared.state().pod_start_secs;
     *shared.state() = State { pod_start_secs: pod_start, ..State::new() };
     shared.faults().clear();

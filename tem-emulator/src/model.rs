@@ -71,6 +71,7 @@ pub enum VersionBehaviour {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 /// An environment (a TEM namespace).
 pub struct Environment {
     /// `en-xxxxxxxx`.
@@ -94,6 +95,7 @@ pub struct Environment {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 /// An application; deployed into environments.
 pub struct Application {
     /// `app-xxxxxxxx`.
@@ -116,6 +118,7 @@ pub struct Application {
 
 /// An application deployed in one environment.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Deployment {
     /// The version running (the last that finished rolling out), `""` before the first.
     pub version: String,
@@ -144,6 +147,7 @@ pub struct Deployment {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 /// A pod of a deployment.
 pub struct Pod {
     /// `<application name>-xxxxx`.
@@ -266,6 +270,7 @@ impl RolloutStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 /// One batch of a rollout.
 pub struct Batch {
     /// `BatchIndex`.
@@ -291,6 +296,7 @@ pub struct Batch {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 /// A rollout of a new version.
 pub struct Rollout {
     /// Its version id, `revision-xxxxxxxx`.
@@ -333,6 +339,7 @@ pub struct Rollout {
 
 /// Everything the emulator knows; serializable as the state file.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[serde(default)]
 pub struct State {
     /// Environments by id.
@@ -1710,13 +1717,13 @@ mod tests {
             .start_rollout(&app, &env, "v1", "", RolloutPlan { replicas: Some(2), ..RolloutPlan::default() }, 0)
             .unwrap();
         let mut file = serde_json::to_value(&state).unwrap();
-        let dep = &mut file["applications"][&app]["deployments"][&env];
-        dep["replicas"] = json!(u64::MAX);
-        dep["version"] = json!("v0");
-        dep["rollout"]["batches"] = json!([]);
-        dep["rollout"]["current"] = json!(99);
-        dep["rollout"]["status"] = json!("Reverting");
-        dep["rollout"]["reverting_since_ms"] = json!(0);
+        let dep = &mut file["Applications"][&app]["Deployments"][&env];
+        dep["Replicas"] = json!(u64::MAX);
+        dep["Version"] = json!("v0");
+        dep["Rollout"]["Batches"] = json!([]);
+        dep["Rollout"]["Current"] = json!(99);
+        dep["Rollout"]["Status"] = json!("Reverting");
+        dep["Rollout"]["RevertingSinceMs"] = json!(0);
         let mut hostile: State = serde_json::from_value(file).unwrap();
         hostile.sanitize();
         let ids = json!({"ApplicationId": app, "EnvironmentId": env});

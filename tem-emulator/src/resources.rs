@@ -15,6 +15,7 @@ use crate::model::{tem_time, ServiceError, State};
 
 /// The documents, by owner.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[serde(default)]
 pub struct Resources {
     /// Environment id → name → `ConfigData`.

@@ -4,8 +4,8 @@ use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -20,78 +20,17 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
-use crate::clock::{system_ms, Clock};
-use crate::faults::{Fault, FaultRule};
-use crate::front_door::{self, Incoming, Policy, Rejection};
+use crate::faults::Fault;
+use crate::front_door::{self, Incoming, Rejection};
 use crate::limits;
-use crate::model::{Outcome, State};
-use crate::request_log::{logged_params, LoggedRequest, RequestLog};
+use crate::model::Outcome;
+use crate::reply::ReplyBody;
+use crate::request_log::{logged_params, LoggedRequest};
 use crate::schema;
+use crate::shared::Shared;
 
 /// The header that marks a reply the model did not compute (the action's official example).
 pub const NOT_MODELLED_HEADER: &str = "x-emulator-modelled";
-
-pub(crate) struct Shared {
-    pub policy: Policy,
-    pub clock: Clock,
-    pub state: Mutex<State>,
-    pub faults: Mutex<Vec<FaultRule>>,
-    pub log: Mutex<RequestLog>,
-    pub idle_timeout: Duration,
-    /// One permit per connection served (the connection cap).
-    pub connections: Arc<tokio::sync::Semaphore>,
-    pub sequence: AtomicU64,
-    pub fault_draws: AtomicU64,
-    /// Seconds added to the system clock for the front door (a clock-skew fault).
-    pub skew_secs: AtomicI64,
-    pub port: u16,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl Shared {
-    pub fn state(&self) -> MutexGuard<'_, State> {
-        lock(&self.state)
-    }
-    pub fn faults(&self) -> MutexGuard<'_, Vec<FaultRule>> {
-        lock(&self.faults)
-    }
-    pub fn log(&self) -> MutexGuard<'_, RequestLog> {
-        lock(&self.log)
-    }
-
-    /// The front door's time: the system clock plus any skew fault, in Unix seconds.
-    pub fn front_door_now(&self) -> i64 {
-        system_ms().div_euclid(1000).saturating_add(self.skew_secs.load(Ordering::SeqCst))
-    }
-
-    fn record(&self, mut entry: LoggedRequest, started: Instant) {
-        entry.millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.log().push(entry);
-    }
-
-    /// The first rule matching `action` that fires now (count and probability), consumed:
-    /// among the rules that act before the body is read when `before_body`, else the others
-    /// (so that a request refused by the front door does not use up a rule it never showed).
-    fn draw_fault(&self, action: &str, before_body: bool) -> Option<Fault> {
-        let mut faults = self.faults();
-        let draw = self.fault_draws.fetch_add(1, Ordering::SeqCst);
-        let index = faults.iter().position(|rule| {
-            (rule.fault == Fault::ResetBeforeBody) == before_body && rule.matches(action) && rule.fires(draw)
-        })?;
-        let rule = &mut faults[index];
-        let fault = rule.fault.clone();
-        if let Some(count) = rule.count.as_mut() {
-            *count -= 1;
-            if *count == 0 {
-                faults.remove(index);
-            }
-        }
-        Some(fault)
-    }
-}
 
 /// Accepts connections until the task is aborted; each connection is served by hyper. Past the
 /// connection cap a new connection is closed at once.
@@ -229,48 +168,6 @@ impl AsyncWrite for ResettableStream {
 
 type Reply = Response<ReplyBody>;
 
-/// A reply body sent in one piece. Its length is declared to hyper only when `exact`: a fault
-/// that sets its own (lying) `Content-Length` needs hyper to trust the header instead.
-pub struct ReplyBody {
-    data: Option<Bytes>,
-    exact: bool,
-}
-
-impl ReplyBody {
-    /// A body of exactly these bytes.
-    pub fn new(data: impl Into<Bytes>) -> Self {
-        Self { data: Some(data.into()), exact: true }
-    }
-    /// A body whose length hyper takes from the reply's headers.
-    pub fn undeclared(data: impl Into<Bytes>) -> Self {
-        Self { data: Some(data.into()), exact: false }
-    }
-}
-
-impl hyper::body::Body for ReplyBody {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
-        Poll::Ready(self.data.take().filter(|d| !d.is_empty()).map(|d| Ok(hyper::body::Frame::data(d))))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.data.as_ref().is_none_or(Bytes::is_empty)
-    }
-
-    fn size_hint(&self) -> hyper::body::SizeHint {
-        match (&self.data, self.exact) {
-            (Some(d), true) => hyper::body::SizeHint::with_exact(d.len() as u64),
-            (None, true) => hyper::body::SizeHint::with_exact(0),
-            _ => hyper::body::SizeHint::default(),
-        }
-    }
-}
-
 /// A uuid-shaped request id, unique per emulator: its port and the request's sequence number.
 fn request_id(port: u16, sequence: u64) -> String {
     format!("{port:08x}-e3e1-4000-8000-{:012x}", sequence + 1)
@@ -303,14 +200,18 @@ fn error_envelope(code: &str, message: &str, request_id: &str, now: i64) -> Repl
 async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicBool) -> Reply {
     let now = shared.front_door_now();
     let path = request.uri().path().to_owned();
-    if let Some(route) = path.strip_prefix("/_emulator/") {
+    if let Some(route) = path.strip_prefix("/_emulator/").or(if path == "/_emulator" { Some("") } else { None }) {
         let route = route.to_owned();
         let method = request.method().as_str().to_owned();
+        let authorization = request
+            .headers()
+            .get(hyper::header::AUTHORIZATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let body = match read_body(request, shared.policy.max_request_bytes).await {
             Ok(body) => body,
             Err(_) => return reply(413, "text/plain", "the control request is too large or was cut", now),
         };
-        return crate::control::handle(shared, &method, &route, &body);
+        return crate::control::handle(shared, &method, &route, authorization.as_deref(), &body);
     }
 
     let started = Instant::now();
@@ -415,6 +316,9 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
     }
 
     let outcome = shared.state().handle(&accepted.action, &params, &accepted.region, shared.clock.now_ms());
+    if !accepted.action.starts_with("Describe") {
+        shared.generation.fetch_add(1, Ordering::SeqCst);
+    }
     let response = match outcome {
         Outcome::Done(Ok(fields)) => {
             entry.modelled = true;
@@ -490,8 +394,8 @@ fn fault_reply(fault: Fault, request_id: &str, now: i64, reset: &AtomicBool) -> 
 }
 
 /// The address a listener bound to, for the caller's endpoint.
-pub(crate) async fn bind(port: u16) -> io::Result<(TcpListener, SocketAddr)> {
-    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+pub(crate) async fn bind(host: std::net::IpAddr, port: u16) -> io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind((host, port)).await?;
     let addr = listener.local_addr()?;
     Ok((listener, addr))
 }
