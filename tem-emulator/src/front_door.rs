@@ -4,7 +4,7 @@
 //!
 //! | check | code |
 //! | --- | --- |
-//! | method `POST` | `UnsupportedProtocol` |
+//! | method `POST` or `GET` (parameters in the query) | `UnsupportedProtocol` |
 //! | path `/` | `InvalidParameter` |
 //! | `Content-Type` present: `application/json` (TC3) or `application/x-www-form-urlencoded` (legacy) | `MissingParameter` / `InvalidParameter` |
 //! | `Host` present | `MissingParameter` |
@@ -297,27 +297,50 @@ fn missing(name: &str) -> Rejection {
 }
 
 /// Checks `request` as the gateway does, with `now` the server's clock (Unix seconds).
+///
+/// A `POST` carries the parameters in its body: JSON (TC3) or a form (legacy). A `GET`
+/// carries them in its query string, flattened as a form (`Filters.0.Name=x`): TC3-signed
+/// (`Authorization`, `Content-Type: application/x-www-form-urlencoded`, the query string as the
+/// canonical query string, the hash of an empty payload) or legacy-signed (every fact in the query).
 pub fn verify(policy: &Policy, request: &Incoming<'_>, now: i64) -> Result<Accepted, Rejection> {
-    if request.method != "POST" {
-        return Err(Rejection::new(
-            "UnsupportedProtocol",
-            format!("Only POST is served here, not {}.", request.method),
-        ));
-    }
-    if request.path != "/" {
+    let get = match request.method {
+        "POST" => false,
+        "GET" => true,
+        other => {
+            return Err(Rejection::new(
+                "UnsupportedProtocol",
+                format!("Only GET and POST are served here, not {}.", quoted(other)),
+            ))
+        }
+    };
+    let (path, query) = match request.path.split_once('?') {
+        Some((path, query)) if get => (path, query),
+        _ => (request.path, ""),
+    };
+    if path != "/" {
         return Err(Rejection::new(
             "InvalidParameter",
-            format!("The request path must be `/`, not {:?}.", request.path),
+            format!("The request path must be `/`, not {}.", quoted(request.path)),
         ));
+    }
+    if get && request.header("Authorization").is_none() {
+        return verify_legacy(policy, request, query.as_bytes(), now);
     }
     let content_type =
         request.header("Content-Type").filter(|v| !v.is_empty()).ok_or_else(|| missing("Content-Type"))?;
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
-    if media_type.eq_ignore_ascii_case(FORM_CONTENT_TYPE) {
-        return verify_legacy(policy, request, now);
-    }
-    if !media_type.eq_ignore_ascii_case(JSON_CONTENT_TYPE) {
-        let why = format!("Content-Type {content_type:?} is not supported; expected application/json.");
+    if get {
+        if !media_type.eq_ignore_ascii_case(FORM_CONTENT_TYPE) {
+            let why = format!(
+                "Content-Type {} is not supported for GET; expected {FORM_CONTENT_TYPE}.",
+                quoted(content_type)
+            );
+            return Err(Rejection::new("InvalidParameter", why));
+        }
+    } else if media_type.eq_ignore_ascii_case(FORM_CONTENT_TYPE) {
+        return verify_legacy(policy, request, request.body, now);
+    } else if !media_type.eq_ignore_ascii_case(JSON_CONTENT_TYPE) {
+        let why = format!("Content-Type {} is not supported; expected application/json.", quoted(content_type));
         return Err(Rejection::new("InvalidParameter", why));
     }
     let required = |name: &str| match request.header(name) {
@@ -367,12 +390,20 @@ pub fn verify(policy: &Policy, request: &Incoming<'_>, now: i64) -> Result<Accep
     check_token(accepted, request.header("X-TC-Token"))?;
 
     let unsigned = request.header("X-TC-Content-SHA256") == Some(signing::UNSIGNED_PAYLOAD);
-    let payload_hash = signing::sha256_hex(if unsigned { signing::UNSIGNED_PAYLOAD.as_bytes() } else { request.body });
+    let payload: &[u8] = if unsigned {
+        signing::UNSIGNED_PAYLOAD.as_bytes()
+    } else if get {
+        b""
+    } else {
+        request.body
+    };
+    let payload_hash = signing::sha256_hex(payload);
     let canonical_headers: String = names
         .iter()
         .map(|name| format!("{name}:{}\n", request.header(name).unwrap_or_default().trim().to_ascii_lowercase()))
         .collect();
-    let canonical_request = format!("POST\n/\n\n{canonical_headers}\n{}\n{payload_hash}", auth.signed_headers);
+    let canonical_request =
+        format!("{}\n/\n{query}\n{canonical_headers}\n{}\n{payload_hash}", request.method, auth.signed_headers);
     let scope = format!("{}/{}/tc3_request", auth.date, auth.service);
     let string_to_sign = signing::tc3_string_to_sign(timestamp, &scope, &canonical_request);
     let expected = signing::tc3_signature(&accepted.secret_key, auth.date, auth.service, &string_to_sign);
@@ -384,9 +415,17 @@ pub fn verify(policy: &Policy, request: &Incoming<'_>, now: i64) -> Result<Accep
         ));
         return Err(rejection);
     }
-    let params = match serde_json::from_slice::<Value>(request.body) {
-        Ok(Value::Object(params)) => params,
-        _ => return Err(Rejection::new("InvalidParameter", "The request body is not a JSON object.")),
+    let params = if get {
+        unflatten(
+            &form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect::<Vec<_>>(),
+        )?
+    } else {
+        match serde_json::from_slice::<Value>(request.body) {
+            Ok(Value::Object(params)) => params,
+            _ => return Err(Rejection::new("InvalidParameter", "The request body is not a JSON object.")),
+        }
     };
     Ok(Accepted {
         action: action.to_owned(),
@@ -442,10 +481,11 @@ fn secret<'p>(policy: &'p Policy, secret_id: &str) -> Result<&'p AcceptedKey, Re
     })
 }
 
-/// Signature method v1: every fact is a form parameter of the body.
-fn verify_legacy(policy: &Policy, request: &Incoming<'_>, now: i64) -> Result<Accepted, Rejection> {
+/// Signature method v1: every fact is a form parameter of `form` (the body of a POST, the query
+/// of a GET).
+fn verify_legacy(policy: &Policy, request: &Incoming<'_>, form: &[u8], now: i64) -> Result<Accepted, Rejection> {
     let params: Vec<(String, String)> =
-        form_urlencoded::parse(request.body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        form_urlencoded::parse(form).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let required = |name: &str| get(name).filter(|v| !v.is_empty()).ok_or_else(|| missing(name));
     let host = request.header("Host").filter(|v| !v.is_empty()).ok_or_else(|| missing("Host"))?;
@@ -467,7 +507,7 @@ fn verify_legacy(policy: &Policy, request: &Incoming<'_>, now: i64) -> Result<Ac
     };
     let accepted = secret(policy, secret_id)?;
     check_token(accepted, get("Token"))?;
-    let string_to_sign = signing::legacy_string_to_sign("POST", host, "/", &params);
+    let string_to_sign = signing::legacy_string_to_sign(request.method, host, "/", &params);
     let expected = signing::legacy_signature(method, &accepted.secret_key, &string_to_sign);
     if !signing::same_signature(&expected, signature) {
         return Err(signature_failure());

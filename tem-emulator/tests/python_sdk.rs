@@ -29,8 +29,9 @@ fn python() -> Option<PathBuf> {
     python.exists().then_some(python)
 }
 
-#[test]
-fn the_official_python_sdk_runs_a_rollout_against_the_binary() {
+/// Runs `tests/python/<script>` against a fresh binary; `None` when the SDK is absent (and
+/// not required).
+fn run_script(script: &str, expect: &str) {
     let Some(python) = python() else {
         let required = std::env::var("TEM_REQUIRE_PYTHON_SDK").is_ok_and(|v| v == "1");
         assert!(!required, "TEM_REQUIRE_PYTHON_SDK=1 but there is no venv with the official SDK (see .ci/run)");
@@ -62,14 +63,24 @@ fn the_official_python_sdk_runs_a_rollout_against_the_binary() {
     };
     let endpoint = field("endpoint:");
     let output = Command::new(python)
-        .arg(workspace().join("tests/python/test_rollout.py"))
+        .arg(workspace().join("tests/python").join(script))
         .env("TEM_ENDPOINT", endpoint.trim_start_matches("http://"))
         .env("TEM_SECRET_ID", field("secret id:"))
         .env("TEM_SECRET_KEY", field("secret key:"))
         .output()
         .unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "the Python SDK rollout failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("python sdk rollout: ok"), "{stdout}");
+    assert!(output.status.success(), "{script} failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains(expect), "{stdout}");
     println!("{stdout}");
+}
+
+#[test]
+fn the_official_python_sdk_runs_a_rollout_against_the_binary() {
+    run_script("test_rollout.py", "python sdk rollout: ok");
+}
+
+#[test]
+fn the_official_python_sdk_calls_with_get_signed_tc3_and_legacy() {
+    run_script("test_get.py", "python sdk get: ok");
 }
