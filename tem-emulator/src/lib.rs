@@ -113,6 +113,7 @@ pub mod faults;
 pub mod front_door;
 pub mod limits;
 pub mod model;
+pub mod replies;
 mod reply;
 pub mod request_log;
 pub mod resources;

@@ -28,6 +28,10 @@ pub struct Resources {
     pub autoscalers: BTreeMap<String, BTreeMap<String, Value>>,
     /// `"<environment id>/<cluster namespace>"` → ingress name → `IngressInfo`.
     pub ingresses: BTreeMap<String, BTreeMap<String, Value>>,
+    /// Environment id → `"<ResourceType>/<ResourceId>"` → the `CreateResource` request.
+    pub environment_resources: BTreeMap<String, BTreeMap<String, Value>>,
+    /// Environment id → gateway ingress `Name` → the `ModifyGatewayIngress` request.
+    pub gateway_ingresses: BTreeMap<String, BTreeMap<String, Value>>,
 }
 
 /// Most documents of one kind under one owner, so that requests cannot grow memory without bound.
@@ -220,9 +224,60 @@ impl State {
                 let removed = self.resources.ingresses.get_mut(&key).and_then(|m| m.remove(name));
                 removed.map(|_| json!({"Result": true})).ok_or_else(|| not_found("ResourceNotFound", format!("The ingress {name:?}")))
             }),
+            "CreateCosToken" => self.cos_token(p, now_ms),
+            "GenerateApplicationPackageDownloadUrl" => {
+                let (app, pkg, version) = (text(p, "ApplicationId"), text(p, "PkgName"), text(p, "DeployVersion"));
+                self.need_app(app).map(|_| {
+                    json!({"Result": format!(
+                        "https://tem-emulator-1250000000.cos.ap-guangzhou.myqcloud.com/{app}/{version}/{pkg}?sign=emulated&t={}",
+                        now_ms / 1000 + 3600
+                    )})
+                })
+            }
+            "CreateResource" => self.need_environment(text(p, "EnvironmentId")).and_then(|()| {
+                let resources = self.resources.environment_resources.entry(text(p, "EnvironmentId").to_owned()).or_default();
+                let key = format!("{}/{}", text(p, "ResourceType"), text(p, "ResourceId"));
+                if !resources.contains_key(&key) && resources.len() >= MAX_PER_OWNER {
+                    return Err(full("resources per environment"));
+                }
+                resources.insert(key, Value::Object(p.clone()));
+                Ok(json!({"Result": true}))
+            }),
+            "ModifyGatewayIngress" => self.need_environment(text(p, "EnvironmentId")).and_then(|()| {
+                let gateways = self.resources.gateway_ingresses.entry(text(p, "EnvironmentId").to_owned()).or_default();
+                let name = text(p, "Name");
+                if !gateways.contains_key(name) && gateways.len() >= MAX_PER_OWNER {
+                    return Err(full("gateway ingresses per environment"));
+                }
+                gateways.insert(name.to_owned(), Value::Object(p.clone()));
+                Ok(json!({"Result": true}))
+            }),
             _ => return None,
         };
         Some(result)
+    }
+
+    fn need_app(&self, app_id: &str) -> Result<String, ServiceError> {
+        self.applications
+            .get(app_id)
+            .map(|a| a.name.clone())
+            .ok_or_else(|| not_found("ResourceNotFound.ServiceNotFound", format!("The application {app_id:?}")))
+    }
+
+    /// Temporary credentials for the package bucket (made up: nothing is stored), valid an hour.
+    fn cos_token(&mut self, p: &Map<String, Value>, now_ms: i64) -> Result<Value, ServiceError> {
+        let (app, pkg) = (text(p, "ApplicationId"), text(p, "PkgName"));
+        self.need_app(app)?;
+        let start = now_ms / 1000;
+        let secret = self.fresh_id("AKIDtmp", 24);
+        let key = self.fresh_id("", 32);
+        let token = self.fresh_id("token-", 40);
+        Ok(json!({"Result": {
+            "RequestId": "", "Bucket": "tem-emulator-1250000000", "Region": "ap-guangzhou",
+            "TmpSecretId": secret, "TmpSecretKey": key, "SessionToken": token,
+            "StartTime": start.to_string(), "ExpiredTime": (start + 3600).to_string(),
+            "FullPath": format!("/{app}/{}/{pkg}", text(p, "TimeVersion")),
+        }}))
     }
 
     /// A config data document as described: `RelatedApplications` is not tracked (empty).
@@ -436,6 +491,8 @@ impl State {
     /// Forgets what belonged to an environment.
     pub(crate) fn forget_environment(&mut self, env_id: &str) {
         self.resources.config_data.remove(env_id);
+        self.resources.environment_resources.remove(env_id);
+        self.resources.gateway_ingresses.remove(env_id);
         self.resources.log_configs.remove(env_id);
         self.resources.ingresses.retain(|key, _| !key.starts_with(&format!("{env_id}/")));
     }

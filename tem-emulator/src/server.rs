@@ -15,7 +15,7 @@ use hyper::body::Incoming as IncomingBody;
 use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, DATE};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
@@ -29,7 +29,8 @@ use crate::request_log::{logged_params, LoggedRequest};
 use crate::schema;
 use crate::shared::Shared;
 
-/// The header that marks a reply the model did not compute (the action's official example).
+/// The header that marks a reply the model did not compute (an `UnsupportedOperation` error;
+/// every action of the schema is modelled today).
 pub const NOT_MODELLED_HEADER: &str = "x-emulator-modelled";
 
 /// Accepts connections until the task is aborted; each connection is served by hyper. Past the
@@ -320,8 +321,9 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
         shared.generation.fetch_add(1, Ordering::SeqCst);
     }
     let response = match outcome {
-        Outcome::Done(Ok(fields)) => {
+        Outcome::Done(Ok(mut fields)) => {
             entry.modelled = true;
+            crate::replies::complete(&accepted.action, &mut fields);
             envelope(fields, &request_id, now)
         }
         Outcome::Done(Err(error)) => {
@@ -331,15 +333,12 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
             error_envelope(&error.code, &error.message, &request_id, now)
         }
         Outcome::NotModelled => {
-            let example = schema::schema().actions.get(&accepted.action).and_then(|a| a.example.as_deref());
-            let fields = example
-                .and_then(|text| serde_json::from_str::<Value>(text).ok())
-                .and_then(|v| v.get("Response").cloned())
-                .unwrap_or_else(|| Value::Object(Map::new()));
-            let mut response = envelope(fields, &request_id, now);
-            response
-                .headers_mut()
-                .insert(NOT_MODELLED_HEADER, HeaderValue::from_static("false; the official example reply"));
+            // Never the canned example: a client must not mistake it for the model's answer.
+            let message = format!("tem-emulator does not model {}.", accepted.action);
+            entry.verdict = Some("UnsupportedOperation".into());
+            entry.reason = Some(message.clone());
+            let mut response = error_envelope("UnsupportedOperation", &message, &request_id, now);
+            response.headers_mut().insert(NOT_MODELLED_HEADER, HeaderValue::from_static("false"));
             response
         }
     };

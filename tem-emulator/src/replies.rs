@@ -1,0 +1,112 @@
+//! Replies as full as the real ones: every member the official example reply of an action shows
+//! is in the emulator's reply. What the model computes is kept; a member it does not compute is
+//! added with a value of its schema type (`""`, `0`, `false`, `[]`, or the example's structure,
+//! filled the same way), or kept `null` where the API documents that it may be `null`.
+//!
+//! [`missing_paths`] is the check: the key paths of the example that a reply lacks (list
+//! elements compared with the example's first element).
+
+use serde_json::{Map, Value};
+
+use crate::schema::{schema, Member, Schema};
+
+/// The official example reply's `Response` of `action`, parsed.
+pub fn example(action: &str) -> Option<Value> {
+    let text = schema().actions.get(action)?.example.as_deref()?;
+    let mut value: Value = serde_json::from_str(text).ok()?;
+    Some(value.get_mut("Response")?.take())
+}
+
+/// Adds to `reply` (the members of `Response`) every member its official example shows and it
+/// lacks.
+pub fn complete(action: &str, reply: &mut Value) {
+    let schema = schema();
+    let (Some(info), Some(example)) = (schema.actions.get(action), example(action)) else { return };
+    complete_object(schema, &info.output, &example, reply);
+}
+
+fn complete_object(schema: &Schema, object: &str, example: &Value, reply: &mut Value) {
+    let (Some(members), Value::Object(example), Value::Object(reply)) = (schema.objects.get(object), example, reply)
+    else {
+        return;
+    };
+    for (name, shown) in example {
+        let Some(member) = members.iter().find(|m| &m.name == name) else { continue };
+        if name == "RequestId" || name == "Error" {
+            continue;
+        }
+        let value = reply.entry(name.clone()).or_insert(Value::Null);
+        complete_value(schema, member, shown, value);
+    }
+}
+
+fn complete_value(schema: &Schema, member: &Member, shown: &Value, value: &mut Value) {
+    match (member.kind.as_str(), &mut *value) {
+        (_, Value::Null) if member.nullable => {}
+        ("object", Value::Null) => {
+            *value = Value::Object(Map::new());
+            complete_object(schema, &member.of, shown, value);
+        }
+        ("object", Value::Object(_)) => complete_object(schema, &member.of, shown, value),
+        ("list", Value::Null) => *value = Value::Array(Vec::new()),
+        ("list", Value::Array(items)) => {
+            if let Some(first) = shown.as_array().and_then(|l| l.first()) {
+                if schema.objects.contains_key(&member.of) {
+                    for item in items {
+                        complete_object(schema, &member.of, first, item);
+                    }
+                }
+            }
+        }
+        (kind, Value::Null) => *value = zero(kind),
+        _ => {}
+    }
+}
+
+fn zero(kind: &str) -> Value {
+    match kind {
+        "int" => Value::from(0),
+        "float" => Value::from(0.0),
+        "bool" => Value::Bool(false),
+        _ => Value::from(""),
+    }
+}
+
+/// The key paths of the official example of `action` that `reply` (the members of `Response`)
+/// lacks: `Result.PodList.*.Status`. A `null` where the API documents one may be, and an empty
+/// list, lack nothing below them.
+pub fn missing_paths(action: &str, reply: &Value) -> Vec<String> {
+    let schema = schema();
+    let mut missing = Vec::new();
+    if let (Some(info), Some(example)) = (schema.actions.get(action), example(action)) {
+        missing_in(schema, &info.output, &example, reply, "", &mut missing);
+    }
+    missing.sort();
+    missing.dedup();
+    missing
+}
+
+fn missing_in(schema: &Schema, object: &str, example: &Value, reply: &Value, prefix: &str, out: &mut Vec<String>) {
+    let (Some(members), Value::Object(example)) = (schema.objects.get(object), example) else { return };
+    for (name, shown) in example {
+        let Some(member) = members.iter().find(|m| &m.name == name) else { continue };
+        if name == "RequestId" {
+            continue;
+        }
+        let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+        match (reply.get(name), member.kind.as_str()) {
+            (None, _) => out.push(path),
+            (Some(Value::Null), _) if member.nullable || shown.is_null() => {}
+            (Some(Value::Null), _) => out.push(format!("{path} (null)")),
+            (Some(value @ Value::Object(_)), "object") => missing_in(schema, &member.of, shown, value, &path, out),
+            (Some(Value::Array(items)), "list") => {
+                if let Some(first) = shown.as_array().and_then(|l| l.first()) {
+                    for item in items {
+                        missing_in(schema, &member.of, first, item, &format!("{path}.*"), out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
