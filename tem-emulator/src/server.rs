@@ -18,6 +18,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinSet;
 
 use crate::faults::Fault;
@@ -78,49 +79,97 @@ impl Activity {
     }
 }
 
-async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, _permit: tokio::sync::OwnedSemaphorePermit) {
+async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, permit: OwnedSemaphorePermit) {
     let reset = Arc::new(AtomicBool::new(false));
-    let activity =
-        Arc::new(Activity { since: Instant::now(), last_ms: AtomicU64::new(0), in_flight: AtomicUsize::new(0) });
-    let idle_timeout = shared.idle_timeout;
     let io = TokioIo::new(ResettableStream::new(stream, Arc::clone(&reset)));
-    let service = {
-        let activity = Arc::clone(&activity);
-        hyper::service::service_fn(move |request| {
-            let shared = Arc::clone(&shared);
-            let reset = Arc::clone(&reset);
+    serve_http(io, shared, reset, permit).await;
+}
+
+/// The host a `CONNECT` may tunnel to: clients that reach Tencent Cloud through an HTTP proxy
+/// (the Node SDK's `httpProfile.proxy`) can name the emulator as their proxy and keep the real
+/// endpoint, so they sign for the service `tem` as they would in the cloud.
+pub const TUNNEL_HOST: &str = "tem.tencentcloudapi.com";
+
+/// Serves HTTP/1.1 on `io` until the client closes, the connection idles out or it becomes a
+/// tunnel (`CONNECT`).
+fn serve_http<I>(
+    io: I,
+    shared: Arc<Shared>,
+    reset: Arc<AtomicBool>,
+    _permit: OwnedSemaphorePermit,
+) -> Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    Box::pin(async move {
+        let activity =
+            Arc::new(Activity { since: Instant::now(), last_ms: AtomicU64::new(0), in_flight: AtomicUsize::new(0) });
+        let idle_timeout = shared.idle_timeout;
+        let service = {
             let activity = Arc::clone(&activity);
-            activity.in_flight.fetch_add(1, Ordering::SeqCst);
-            activity.touch();
-            async move {
-                let response = handle(request, &shared, &reset).await;
+            hyper::service::service_fn(move |request: Request<IncomingBody>| {
+                let shared = Arc::clone(&shared);
+                let reset = Arc::clone(&reset);
+                let activity = Arc::clone(&activity);
+                activity.in_flight.fetch_add(1, Ordering::SeqCst);
                 activity.touch();
-                activity.in_flight.fetch_sub(1, Ordering::SeqCst);
-                Ok::<_, Infallible>(response)
-            }
-        })
-    };
-    let connection = hyper::server::conn::http1::Builder::new()
-        .timer(hyper_util::rt::TokioTimer::new())
-        // A client that sends half a head and stalls does not hold the connection for ever.
-        .header_read_timeout(limits::HEADER_READ_TIMEOUT)
-        .max_buf_size(limits::MAX_HEAD_BYTES)
-        .serve_connection(io, service);
-    tokio::pin!(connection);
-    let tick = (idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
-    loop {
-        tokio::select! {
-            _ = connection.as_mut() => return,
-            () = tokio::time::sleep(tick) => {
-                if activity.idle_for().is_some_and(|idle| idle >= idle_timeout) {
-                    break;
+                async move {
+                    let response = if request.method() == hyper::Method::CONNECT {
+                        tunnel(request, shared)
+                    } else {
+                        handle(request, &shared, &reset).await
+                    };
+                    activity.touch();
+                    activity.in_flight.fetch_sub(1, Ordering::SeqCst);
+                    Ok::<_, Infallible>(response)
+                }
+            })
+        };
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            // A client that sends half a head and stalls does not hold the connection for ever.
+            .header_read_timeout(limits::HEADER_READ_TIMEOUT)
+            .max_buf_size(limits::MAX_HEAD_BYTES)
+            .serve_connection(io, service)
+            .with_upgrades();
+        tokio::pin!(connection);
+        let tick = (idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                () = tokio::time::sleep(tick) => {
+                    if activity.idle_for().is_some_and(|idle| idle >= idle_timeout) {
+                        break;
+                    }
                 }
             }
         }
+        // Idle: close once any reply in progress is written, within a bound.
+        connection.as_mut().graceful_shutdown();
+        let _ = tokio::time::timeout(limits::BODY_TIMEOUT, connection).await;
+    })
+}
+
+/// `CONNECT tem.tencentcloudapi.com:PORT`: answers 200 and serves the emulator inside the
+/// tunnel (any other host: 403). The tunnel is a connection of its own under the cap.
+fn tunnel(request: Request<IncomingBody>, shared: Arc<Shared>) -> Reply {
+    let now = shared.front_door_now();
+    let host = request.uri().host().unwrap_or_default().to_ascii_lowercase();
+    if host != TUNNEL_HOST {
+        let why = format!("this emulator tunnels only to {TUNNEL_HOST}, not {}", front_door::quoted(&host));
+        return reply(403, "text/plain", why, now);
     }
-    // Idle: close once any reply in progress is written, within a bound.
-    connection.as_mut().graceful_shutdown();
-    let _ = tokio::time::timeout(limits::BODY_TIMEOUT, connection).await;
+    let Ok(permit) = Arc::clone(&shared.connections).try_acquire_owned() else {
+        return reply(503, "text/plain", "too many connections", now);
+    };
+    tokio::spawn(async move {
+        if let Ok(upgraded) = hyper::upgrade::on(request).await {
+            serve_http(upgraded, shared, Arc::new(AtomicBool::new(false)), permit).await;
+        }
+    });
+    let mut response = Response::new(ReplyBody::new(Bytes::new()));
+    *response.status_mut() = StatusCode::OK;
+    response
 }
 
 /// A TCP stream that, once `reset` is set, refuses to write and closes with a TCP reset
