@@ -96,12 +96,14 @@ fn serve_http<I>(
     io: I,
     shared: Arc<Shared>,
     reset: Arc<AtomicBool>,
-    _permit: OwnedSemaphorePermit,
+    permit: OwnedSemaphorePermit,
 ) -> Pin<Box<dyn std::future::Future<Output = ()> + Send>>
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     Box::pin(async move {
+        // Held until the connection ends: the connection cap.
+        let _permit = permit;
         let activity =
             Arc::new(Activity { since: Instant::now(), last_ms: AtomicU64::new(0), in_flight: AtomicUsize::new(0) });
         let idle_timeout = shared.idle_timeout;
