@@ -82,7 +82,7 @@
 //! `DescribeApplications`, `DescribeApplicationInfo`, `ModifyApplicationInfo`,
 //! `DeleteApplication`, `DescribeApplicationsStatus`), pods (`DescribeApplicationPods` with
 //! `Offset`/`Limit`), the rollout actions above, and the documents around a deployment (see
-//! [`resources`]): config data, log configs (listings paged by `Limit` and `ContinueToken`),
+//! [`model::resources`]): config data, log configs (listings paged by `Limit` and `ContinueToken`),
 //! application services, autoscalers (create, modify, enable, disable, delete) and ingresses.
 //! Unknown ids give the documented codes
 //! (`ResourceNotFound.ServiceNotFound`, `ResourceNotFound.NamespaceNotFound`,
@@ -116,7 +116,6 @@ pub mod model;
 pub mod replies;
 mod reply;
 pub mod request_log;
-pub mod resources;
 pub mod schema;
 mod server;
 mod shared;

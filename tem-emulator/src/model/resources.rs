@@ -6,33 +6,11 @@
 //! by `Limit` (default 20, at most 100) and answer an opaque token for the next page (`""` at
 //! the end); a token that this emulator did not issue is `InvalidParameterValue`.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::model::{tem_time, ServiceError, State};
-
-/// The documents, by owner.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-#[serde(default)]
-pub struct Resources {
-    /// Environment id → name → `ConfigData`.
-    pub config_data: BTreeMap<String, BTreeMap<String, Value>>,
-    /// Environment id → `"<application id>/<name>"` → `LogConfig`.
-    pub log_configs: BTreeMap<String, BTreeMap<String, Value>>,
-    /// `"<application id>/<environment id>"` → service name → `ServicePortMapping`.
-    pub services: BTreeMap<String, BTreeMap<String, Value>>,
-    /// `"<application id>/<environment id>"` → autoscaler id → `Autoscaler`.
-    pub autoscalers: BTreeMap<String, BTreeMap<String, Value>>,
-    /// `"<environment id>/<cluster namespace>"` → ingress name → `IngressInfo`.
-    pub ingresses: BTreeMap<String, BTreeMap<String, Value>>,
-    /// Environment id → `"<ResourceType>/<ResourceId>"` → the `CreateResource` request.
-    pub environment_resources: BTreeMap<String, BTreeMap<String, Value>>,
-    /// Environment id → gateway ingress `Name` → the `ModifyGatewayIngress` request.
-    pub gateway_ingresses: BTreeMap<String, BTreeMap<String, Value>>,
-}
+use super::error::ServiceError;
+use super::render::tem_time;
+use super::state::{State, MAX_REPLICAS};
 
 /// Most documents of one kind under one owner, so that requests cannot grow memory without bound.
 const MAX_PER_OWNER: usize = 1_000;
@@ -501,13 +479,10 @@ impl State {
 fn check_min_max(scaler: &Map<String, Value>) -> Result<(), ServiceError> {
     let min = scaler.get("MinReplicas").and_then(Value::as_i64).unwrap_or(0);
     let max = scaler.get("MaxReplicas").and_then(Value::as_i64).unwrap_or(0);
-    if min < 0 || max < min || max > crate::model::MAX_REPLICAS as i64 {
+    if min < 0 || max < min || max > MAX_REPLICAS as i64 {
         return Err(ServiceError::new(
             "InvalidParameterValue.HpaMinMaxInvalid",
-            format!(
-                "MinReplicas {min} and MaxReplicas {max} must satisfy 0 <= min <= max <= {}.",
-                crate::model::MAX_REPLICAS
-            ),
+            format!("MinReplicas {min} and MaxReplicas {max} must satisfy 0 <= min <= max <= {}.", MAX_REPLICAS),
         ));
     }
     Ok(())
