@@ -49,10 +49,19 @@
 //! version id (`revision-xxxxxxxx`). A second one while one runs is
 //! `ResourceInUse.ServiceDeploying`. `DescribeDeployApplicationDetail` reports it:
 //!
-//! - The pods are split into batches: for `BETA`, a beta batch of `BetaBatchNum` pods
-//!   (`BetaBatchDetail`, `BatchIndex` 0) and then `TotalBatchCount` batches of the rest
-//!   (`OtherBatchDetail`, indexes from 1); otherwise `TotalBatchCount` batches (indexes from 0),
-//!   as evenly as possible. `CurrentBatchIndex` counts over all of them.
+//! - The pods are split into batches, numbered as TEM's fields number them:
+//!
+//!   | strategy | `BetaBatchDetail` | `OtherBatchDetail` | `TotalBatchCount` |
+//!   | --- | --- | --- | --- |
+//!   | `BETA` | the beta batch: `BatchIndex` 0, `PodNum` = `BetaBatchNum` | `BatchIndex` 1..=`TotalBatchCount`, the rest of the pods | the batches after the beta batch |
+//!   | `AUTO`, `MANUAL` | `null` | `BatchIndex` 0..`TotalBatchCount` | all the batches |
+//!   | first deployment (`DeployStrategyType` 3) | `null` | one batch, `BatchIndex` 0, every pod | 1 |
+//!
+//!   `CurrentBatchIndex` is the `BatchIndex` of the batch deploying or waiting, so for `BETA` it
+//!   runs 0 (beta), 1, …, `TotalBatchCount`: a client shows "beta batch", then "batch i/N" with
+//!   i = `BatchIndex` and N = `TotalBatchCount` (never "batch 4 of 3"), and announces "a beta
+//!   batch, then N batches" (the waiter and `tem deploy --wait` do). Pods are spread as evenly
+//!   as possible, earlier batches taking the remainder; `BetaBatchNum` is at most the replicas.
 //! - Each batch: `NotStart` → `Deploying` (its new pods `Pending` for the pod-start time; then
 //!   `Running`, and its old pods are gone) → `Finish`. The batch after it then is
 //!   `WaitForResume` (`MANUAL`: after every batch; `BETA`: after the beta batch) until
@@ -77,18 +86,21 @@
 //!
 //! ## Other actions
 //!
-//! Modelled: environments (`CreateEnvironment`, `DescribeEnvironment(s)`, `ModifyEnvironment`,
-//! `DestroyEnvironment`, `DescribeEnvironmentStatus`), applications (`CreateApplication`,
+//! All 51 actions of the API are modelled: environments (`CreateEnvironment`,
+//! `DescribeEnvironment(s)`, `ModifyEnvironment`, `DestroyEnvironment`,
+//! `DescribeEnvironmentStatus`, `CreateResource`), applications (`CreateApplication`,
 //! `DescribeApplications`, `DescribeApplicationInfo`, `ModifyApplicationInfo`,
 //! `DeleteApplication`, `DescribeApplicationsStatus`), pods (`DescribeApplicationPods` with
-//! `Offset`/`Limit`), the rollout actions above, and the documents around a deployment (see
-//! [`model::resources`]): config data, log configs (listings paged by `Limit` and `ContinueToken`),
-//! application services, autoscalers (create, modify, enable, disable, delete) and ingresses.
-//! Unknown ids give the documented codes
-//! (`ResourceNotFound.ServiceNotFound`, `ResourceNotFound.NamespaceNotFound`,
-//! `ResourceNotFound.ServiceRunningVersionNotFound`). Every other action answers, after the
-//! same checks, with its official example reply and the response header
-//! `X-Emulator-Modelled: false; the official example reply`.
+//! `Offset`/`Limit`), the rollout actions above, packages (`CreateCosToken`,
+//! `GenerateApplicationPackageDownloadUrl`: made-up credentials and URLs, nothing is stored) and
+//! the documents around a deployment (see [`model::resources`]): config data, log configs
+//! (listings paged by `Limit` and `ContinueToken`), application services, autoscalers (create,
+//! modify, enable, disable, delete), ingresses and gateway ingresses. Unknown ids give the
+//! documented codes (`ResourceNotFound.ServiceNotFound`, `ResourceNotFound.NamespaceNotFound`,
+//! `ResourceNotFound.ServiceRunningVersionNotFound`). Every reply has each member its official
+//! example shows ([`replies`]): what the model computes, the others empty of their type (or
+//! `null` where the API documents they may be). An action the model did not know would answer
+//! `UnsupportedOperation` with `X-Emulator-Modelled: false`, never a canned reply.
 //!
 //! ## Faults, control, observation
 //!
@@ -96,14 +108,29 @@
 //! requests fail: [`Fault`] lists throttling and other error codes, HTTP 5xx, HTML pages,
 //! resets before and after the body is read, slow replies, truncated and malformed JSON;
 //! [`Emulator::set_clock_skew`] runs the front door's clock off. [`Emulator::requests`] is the
-//! request log (at most [`DEFAULT_MAX_LOG`] entries, oldest dropped) with each verdict. The same
+//! request log (at most [`DEFAULT_MAX_LOG`] entries and [`limits::MAX_LOG_BYTES`] bytes, oldest
+//! dropped) with each verdict. The same
 //! is available over HTTP (see [`control`]); the state can be saved and loaded as JSON
 //! ([`Emulator::state`], [`Emulator::load_state`], `--state FILE` of the binary).
 //!
 //! ## The binary
 //!
-//! `cargo run -p tem-emulator -- [--port P] [--secret-id ID --secret-key KEY [--token T]] [--speed X] [--state FILE] [--seed]`
-//! serves on `127.0.0.1` and prints its endpoint and credentials.
+//! ```text
+//! tem-emulator [--port P] [--host ADDR] [--control-token T] [--secret-id ID --secret-key KEY [--token T]]
+//!              [--speed X] [--state FILE] [--seed] [--log] [--idle-timeout SECS]
+//! ```
+//!
+//! listens on `127.0.0.1:4577` by default ([`DEFAULT_PORT`]; `--port 0`: any free port) and
+//! prints its endpoint, credentials, `/_emulator/health` and the control API's address. On an
+//! address other than loopback without `--control-token` it warns that the control API has no
+//! authentication. `--state FILE` loads the state (or creates the file when there is none) and
+//! saves it atomically after changes and on SIGTERM or Ctrl-C. `--log` writes a line per request
+//! to stderr. What it accepts (sizes, counts, timeouts) is in [`limits`].
+//!
+//! Clients that can only name a real endpoint (the official Node SDK signs for the service named
+//! by the endpoint's first label) keep `tem.tencentcloudapi.com` as their endpoint, `http://` as
+//! their protocol and the emulator as their HTTP proxy: it answers `CONNECT
+//! tem.tencentcloudapi.com:PORT` itself (any other host: 403).
 
 #![warn(missing_docs)]
 

@@ -358,8 +358,10 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
                 tokio::time::sleep(Duration::from_millis(millis)).await;
             }
             other => {
-                if let Fault::ServiceError { code, .. } = &other {
-                    entry.verdict = Some(code.clone());
+                match &other {
+                    Fault::ServiceError { code, .. } => entry.verdict = Some(code.clone()),
+                    Fault::Throttle => entry.verdict = Some("RequestLimitExceeded".into()),
+                    _ => {}
                 }
                 shared.record(entry, started);
                 return fault_reply(other, &request_id, now, reset);
@@ -413,6 +415,9 @@ async fn read_body(request: Request<IncomingBody>, limit: usize) -> Result<Bytes
 fn fault_reply(fault: Fault, request_id: &str, now: i64, reset: &AtomicBool) -> Reply {
     match fault {
         Fault::ServiceError { code, message } => error_envelope(&code, &message, request_id, now),
+        Fault::Throttle => {
+            error_envelope("RequestLimitExceeded", "Your request rate exceeds the limit (a fault).", request_id, now)
+        }
         Fault::HttpStatus { status } => {
             let body = json!({"Response": {"Error": {"Code": "InternalError", "Message": format!("HTTP {status} (a fault)")}, "RequestId": request_id}});
             reply(status, "application/json", body.to_string(), now)
