@@ -1,7 +1,7 @@
 //! # tem-emulator: a local TEM
 //!
-//! A stand-in for Tencent Cloud's Elastic Microservice (TEM) API 2021-07-01 on `127.0.0.1`,
-//! for tests and demos. It checks every request as Tencent Cloud's front door does (TC3-HMAC-SHA256
+//! A stand-in for Tencent Cloud's Elastic Microservice (TEM) API 2021-07-01 on `127.0.0.1` (or
+//! an address of your choice), for tests and demos. It checks every request as Tencent Cloud's front door does (TC3-HMAC-SHA256
 //! and the legacy `HmacSHA1`/`HmacSHA256` signatures, the `X-TC-*` headers, clock skew, body
 //! size: see [`front_door`]), validates the parameters against the schema ([`schema`]), and
 //! keeps the state a deployment touches: environments, applications, their pods, and
@@ -38,8 +38,12 @@
 //! [`with_speed`](EmulatorOptions::with_speed) (real time × factor; default 1), [`with_port`](EmulatorOptions::with_port)
 //! (default 0: any free port), [`with_credential`](EmulatorOptions::with_credential) (default:
 //! [`DEFAULT_SECRET_ID`]/[`DEFAULT_SECRET_KEY`]), [`with_pod_start`](EmulatorOptions::with_pod_start)
-//! (how long a batch's pods take to start, default 10 s of emulated time). The emulator accepts any
-//! region name; [`DEFAULT_REGION`] is a good one to use.
+//! (how long a batch's pods take to start, default 10 s of emulated time),
+//! [`with_host`](EmulatorOptions::with_host) and [`with_control_token`](EmulatorOptions::with_control_token),
+//! and the bounds of [`limits`] that tests may tighten ([`with_max_request_bytes`](EmulatorOptions::with_max_request_bytes),
+//! [`with_max_log`](EmulatorOptions::with_max_log), [`with_max_log_bytes`](EmulatorOptions::with_max_log_bytes),
+//! [`with_idle_timeout`](EmulatorOptions::with_idle_timeout), [`with_max_connections`](EmulatorOptions::with_max_connections)).
+//! The emulator accepts any region name; [`DEFAULT_REGION`] is a good one to use.
 //!
 //! ## Rollouts
 //!

@@ -33,3 +33,14 @@ pub const MAX_LOGGED_PARAMS_BYTES: usize = 64 * 1024;
 pub const MAX_STATE_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// The largest id counter a state may hold: ids can still be made for ever after it.
 pub const MAX_NEXT_ID: u64 = 1 << 53;
+
+/// Replicas of a deployment, so that a request cannot make the emulator allocate without bound.
+pub const MAX_REPLICAS: u64 = 200;
+/// Environments, and applications.
+pub const MAX_RESOURCES: usize = 10_000;
+/// Documents of one kind under one owner (config data per environment, ...).
+pub const MAX_DOCUMENTS_PER_OWNER: usize = 1_000;
+/// Finished rollouts per deployment that stay queryable by `VersionId`.
+pub const ROLLOUT_HISTORY: usize = 8;
+/// Batches of a rollout (`TotalBatchCount` at most 100, and a beta batch).
+pub const MAX_BATCHES: usize = 101;

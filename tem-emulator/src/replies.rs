@@ -6,15 +6,25 @@
 //! [`missing_paths`] is the check: the key paths of the example that a reply lacks (list
 //! elements compared with the example's first element).
 
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
 use serde_json::{Map, Value};
 
 use crate::schema::{schema, Member, Schema};
 
-/// The official example reply's `Response` of `action`, parsed.
-pub fn example(action: &str) -> Option<Value> {
-    let text = schema().actions.get(action)?.example.as_deref()?;
-    let mut value: Value = serde_json::from_str(text).ok()?;
-    Some(value.get_mut("Response")?.take())
+/// The official example reply's `Response` of `action`, parsed (once per action).
+pub fn example(action: &str) -> Option<&'static Value> {
+    static EXAMPLES: OnceLock<BTreeMap<String, Value>> = OnceLock::new();
+    let examples = EXAMPLES.get_or_init(|| {
+        let parse = |text: &str| serde_json::from_str::<Value>(text).ok()?.get_mut("Response").map(Value::take);
+        schema()
+            .actions
+            .iter()
+            .filter_map(|(name, info)| Some((name.clone(), parse(info.example.as_deref()?)?)))
+            .collect()
+    });
+    examples.get(action)
 }
 
 /// Adds to `reply` (the members of `Response`) every member its official example shows and it
@@ -22,7 +32,7 @@ pub fn example(action: &str) -> Option<Value> {
 pub fn complete(action: &str, reply: &mut Value) {
     let schema = schema();
     let (Some(info), Some(example)) = (schema.actions.get(action), example(action)) else { return };
-    complete_object(schema, &info.output, &example, reply);
+    complete_object(schema, &info.output, example, reply);
 }
 
 fn complete_object(schema: &Schema, object: &str, example: &Value, reply: &mut Value) {
@@ -79,7 +89,7 @@ pub fn missing_paths(action: &str, reply: &Value) -> Vec<String> {
     let schema = schema();
     let mut missing = Vec::new();
     if let (Some(info), Some(example)) = (schema.actions.get(action), example(action)) {
-        missing_in(schema, &info.output, &example, reply, "", &mut missing);
+        missing_in(schema, &info.output, example, reply, "", &mut missing);
     }
     missing.sort();
     missing.dedup();

@@ -16,6 +16,8 @@ pub struct LoggedRequest {
     pub sequence: u64,
     /// The `RequestId` answered.
     pub request_id: String,
+    /// The HTTP method (`POST`, or `GET` with the parameters in the query).
+    pub method: String,
     /// `X-TC-Action` (or the legacy `Action`), `""` if absent; cut to
     /// [`MAX_LOGGED_TEXT_BYTES`].
     pub action: String,
@@ -74,6 +76,7 @@ impl RequestLog {
     /// Adds an entry (its text cut to the caps), dropping the oldest ones to stay in bounds.
     pub fn push(&mut self, mut entry: LoggedRequest) {
         entry.action = capped(&entry.action, MAX_LOGGED_TEXT_BYTES);
+        entry.method = capped(&entry.method, MAX_LOGGED_TEXT_BYTES);
         entry.reason = entry.reason.map(|r| capped(&r, MAX_LOGGED_TEXT_BYTES));
         entry.verdict = entry.verdict.map(|v| capped(&v, MAX_LOGGED_TEXT_BYTES));
         let size = Self::size(&entry);
@@ -92,6 +95,7 @@ impl RequestLog {
         let params = if entry.params.is_null() { 0 } else { entry.params.to_string().len() };
         128 + entry.request_id.len()
             + entry.action.len()
+            + entry.method.len()
             + entry.verdict.as_ref().map_or(0, String::len)
             + entry.reason.as_ref().map_or(0, String::len)
             + entry.fault.as_ref().map_or(0, String::len)

@@ -222,7 +222,7 @@ type Reply = Response<ReplyBody>;
 
 /// A uuid-shaped request id, unique per emulator: its port and the request's sequence number.
 fn request_id(port: u16, sequence: u64) -> String {
-    format!("{port:08x}-e3e1-4000-8000-{:012x}", sequence + 1)
+    format!("{port:08x}-e3e1-4000-8000-{:012x}", sequence.wrapping_add(1))
 }
 
 fn reply(status: u16, content_type: &str, body: impl Into<Bytes>, now: i64) -> Reply {
@@ -281,6 +281,7 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
     let mut entry = LoggedRequest {
         sequence,
         request_id: request_id.clone(),
+        method: method.clone(),
         action: action_header.clone(),
         verdict: None,
         reason: None,

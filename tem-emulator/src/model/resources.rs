@@ -13,7 +13,7 @@ use super::render::tem_time;
 use super::state::{State, MAX_REPLICAS};
 
 /// Most documents of one kind under one owner, so that requests cannot grow memory without bound.
-const MAX_PER_OWNER: usize = 1_000;
+const MAX_PER_OWNER: usize = crate::limits::MAX_DOCUMENTS_PER_OWNER;
 
 fn text<'a>(p: &'a Map<String, Value>, name: &str) -> &'a str {
     p.get(name).and_then(Value::as_str).unwrap_or_default()

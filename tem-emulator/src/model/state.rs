@@ -12,11 +12,11 @@ use super::error::ServiceError;
 /// How long, in emulated seconds, a batch's new pods take to start (and a revert's pods).
 pub const DEFAULT_POD_START_SECS: u64 = 10;
 /// How many finished rollouts per deployment stay queryable by `VersionId`.
-pub(crate) const HISTORY: usize = 8;
+pub(crate) const HISTORY: usize = crate::limits::ROLLOUT_HISTORY;
 /// Upper bound on replicas, so a request cannot make the emulator allocate without bound.
-pub const MAX_REPLICAS: u64 = 200;
+pub const MAX_REPLICAS: u64 = crate::limits::MAX_REPLICAS;
 /// Upper bound on environments and on applications.
-pub const MAX_RESOURCES: usize = 10_000;
+pub const MAX_RESOURCES: usize = crate::limits::MAX_RESOURCES;
 
 /// What a version's pods do when started.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -522,7 +522,7 @@ impl State {
                 dep.pods.truncate(cap * 2);
                 dep.history.truncate(HISTORY);
                 for rollout in dep.rollout.iter_mut().chain(dep.history.iter_mut()) {
-                    rollout.batches.truncate(101);
+                    rollout.batches.truncate(crate::limits::MAX_BATCHES);
                     if rollout.batches.is_empty() {
                         rollout.status = RolloutStatus::Error;
                         rollout.error_message = "the state file had a rollout without batches".into();
