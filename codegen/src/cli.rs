@@ -39,7 +39,9 @@ pub fn flag_name(wire: &str) -> String {
 }
 
 /// `src/actions.rs` of the command line crate: `pub static ACTIONS: &[ActionSpec]`, sorted by
-/// wire name, using `crate::spec::{ActionSpec, ParamSpec, Kind}`.
+/// wire name, using `crate::spec::{ActionSpec, ParamSpec, Kind}`. Each text is there in
+/// English (`api.en.json`, else ours in `extensions.json`, else the official Chinese) and in
+/// Chinese (`api.json`), for `tem --language`.
 pub fn generate_cli_table(service: &Service) -> String {
     let mut out = format!(
         "{HEADER}\n// Source: the API description of `{}` {}.\n\n\
@@ -50,44 +52,122 @@ pub fn generate_cli_table(service: &Service) -> String {
         service.name, service.version, service.name, service.version
     );
     for action in &service.actions {
-        let title = action.title_en.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or(&action.title);
-        let doc = action.doc_en.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or(&action.doc);
-        let about = first_line(&plain(title));
-        let long_about = plain(doc);
+        let title = english(action.title_en.as_deref(), &action.title);
+        let doc = english(action.doc_en.as_deref(), &action.doc);
         out.push_str(&format!(
             "    ActionSpec {{\n        name: {:?},\n        command: {:?},\n        about: {:?},\n        \
-             long_about: {:?},\n        read_only: {},\n        params: &[\n",
+             long_about: {:?},\n        about_zh: {:?},\n        long_about_zh: {:?},\n        \
+             read_only: {},\n        params: &[\n",
             action.wire,
             command_name(&action.wire),
-            about,
-            long_about,
+            first_line(&plain(title)),
+            plain(doc),
+            first_line(&plain(&action.title)),
+            plain(&action.doc),
             action.read_only
         ));
         for member in action.input.members.iter().filter(|m| !m.deprecated) {
             let (kind, shape) = kind(service, member);
-            let doc = plain(member.doc_en.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or(&member.doc));
-            let mut long_help = doc.clone();
-            if let Some(shape) = shape {
-                long_help.push_str(&format!("\n\nJSON: {shape}"));
-            }
-            if let Some(example) = &member.example {
-                long_help.push_str(&format!("\n\nExample: {example}"));
-            }
+            let doc = plain(english(member.doc_en.as_deref(), &member.doc));
+            let doc_zh = plain(&member.doc);
+            let example = member.example.as_deref().and_then(|e| cli_example(service, &member.ty, e));
+            let example_en = member.example_en.as_deref().and_then(|e| cli_example(service, &member.ty, e));
+            let long_help = |doc: &str, labels: [&str; 2], example: Option<&String>| {
+                let mut text = doc.to_owned();
+                if let Some(shape) = &shape {
+                    text.push_str(&format!("\n\n{}{shape}", labels[0]));
+                }
+                if let Some(example) = example {
+                    text.push_str(&format!("\n\n{}{example}", labels[1]));
+                }
+                text
+            };
             out.push_str(&format!(
                 "            ParamSpec {{\n                wire: {:?},\n                flag: {:?},\n                \
                  kind: Kind::{kind},\n                required: {},\n                help: {:?},\n                \
-                 long_help: {:?},\n            }},\n",
+                 long_help: {:?},\n                help_zh: {:?},\n                long_help_zh: {:?},\n            }},\n",
                 member.wire,
                 flag_name(&member.wire),
                 member.required,
                 first_line(&doc),
-                long_help,
+                long_help(&doc, ["JSON: ", "Example: "], example_en.as_ref().or(example.as_ref())),
+                first_line(&doc_zh),
+                long_help(&doc_zh, ["JSON：", "示例："], example.as_ref()),
             ));
         }
         out.push_str("        ],\n    },\n");
     }
     out.push_str("];\n");
     out
+}
+
+/// The English text, else the official (Chinese) one.
+fn english<'a>(en: Option<&'a str>, zh: &'a str) -> &'a str {
+    en.filter(|t| !t.trim().is_empty()).unwrap_or(zh)
+}
+
+/// An official example as a value the member's flag accepts, or none. The official files write
+/// examples loosely: `无` ("none") for structures, one bare element for a list (`subnet-xxxx`),
+/// `1` or `{}` for anything, a word for a boolean (`force`). Help shows only examples that
+/// work when used: a list of scalars given one bare element becomes a JSON list of it; a JSON
+/// example must have the member's shape and say something (not `{}` or `[]`); a number or a
+/// boolean must parse as one.
+pub fn cli_example(service: &Service, ty: &Ty, example: &str) -> Option<String> {
+    let example = example.trim();
+    // `无` is "none"; `NONE` can be a value (ModifyGatewayIngress's `RewriteType`).
+    if example.is_empty() || example == "无" {
+        return None;
+    }
+    let fits = |value: &serde_json::Value| fits(service, ty, value);
+    match ty {
+        Ty::String | Ty::Binary => Some(example.to_owned()),
+        Ty::Int64 => example.parse::<i64>().is_ok().then(|| example.to_owned()),
+        Ty::UInt64 => example.parse::<u64>().is_ok().then(|| example.to_owned()),
+        Ty::Float => example.parse::<f64>().is_ok_and(f64::is_finite).then(|| example.to_owned()),
+        Ty::Bool => matches!(example, "true" | "false").then(|| example.to_owned()),
+        Ty::List(element) => {
+            let parsed = serde_json::from_str::<serde_json::Value>(example).ok();
+            if let Some(value) = parsed.as_ref().filter(|v| fits(v) && !is_empty(v)) {
+                return Some(value.to_string());
+            }
+            // One bare element of a list of scalars: a string as it is, else as JSON.
+            let element_value = match &**element {
+                Ty::String | Ty::Binary => serde_json::Value::String(example.to_owned()),
+                Ty::Struct(_) | Ty::List(_) => return None,
+                _ => parsed?,
+            };
+            let list = serde_json::Value::Array(vec![element_value]);
+            fits(&list).then(|| list.to_string())
+        }
+        Ty::Struct(_) => {
+            let value = serde_json::from_str::<serde_json::Value>(example).ok()?;
+            (fits(&value) && !is_empty(&value)).then(|| value.to_string())
+        }
+    }
+}
+
+/// Whether a JSON value has the shape of `ty`: its JSON type, and only known members in objects.
+fn fits(service: &Service, ty: &Ty, value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (ty, value) {
+        (Ty::String | Ty::Binary, Value::String(_)) => true,
+        (Ty::Int64, Value::Number(n)) => n.is_i64(),
+        (Ty::UInt64, Value::Number(n)) => n.is_u64(),
+        (Ty::Float, Value::Number(_)) => true,
+        (Ty::Bool, Value::Bool(_)) => true,
+        (Ty::List(element), Value::Array(items)) => items.iter().all(|item| fits(service, element, item)),
+        (Ty::Struct(name), Value::Object(object)) => service.structures.get(name).is_some_and(|structure| {
+            object.iter().all(|(key, value)| {
+                structure.members.iter().find(|m| &m.wire == key).is_some_and(|m| fits(service, &m.ty, value))
+            })
+        }),
+        _ => false,
+    }
+}
+
+/// `{}` or `[]`, which show nothing the shape does not.
+fn is_empty(value: &serde_json::Value) -> bool {
+    value.as_object().is_some_and(|o| o.is_empty()) || value.as_array().is_some_and(|a| a.is_empty())
 }
 
 /// The table's kind of a member, and for JSON members the shape expected.
@@ -174,6 +254,57 @@ mod tests {
         assert_eq!(flag_name("Type"), "type");
         assert_eq!(flag_name("Region"), "region-param");
         assert_eq!(flag_name("Version"), "version-param");
+    }
+
+    /// A service with one structure `Tag {Key: string, Value: int}` for the shapes of examples.
+    fn service() -> Service {
+        let api = r#"{"metadata": {"apiVersion": "2020-01-01", "serviceShortName": "svc"},
+            "actions": {"Do": {"input": "DoRequest", "output": "DoResponse"}},
+            "objects": {"DoRequest": {"members": [{"name": "Tags", "type": "list", "member": "Tag"}]},
+                        "DoResponse": {"members": []},
+                        "Tag": {"members": [{"name": "Key", "type": "string", "member": "string"},
+                                            {"name": "Value", "type": "int", "member": "int64"}]}}}"#;
+        let files = crate::ServiceFiles {
+            api: crate::SourceFile { name: "api.json", text: api },
+            api_en: None,
+            examples: None,
+            errors: None,
+            extensions: None,
+        };
+        Service::load(files).unwrap()
+    }
+
+    #[test]
+    fn examples_are_shown_only_as_values_their_flag_accepts() {
+        let service = service();
+        let list = |t: Ty| Ty::List(Box::new(t));
+        let tag = || Ty::Struct("Tag".into());
+        let cases: &[(Ty, &str, Option<&str>)] = &[
+            // "None" says nothing; `NONE` may be a value.
+            (tag(), "无", None),
+            (Ty::String, "NONE", Some("NONE")),
+            // One bare element of a list of scalars becomes a JSON list.
+            (list(Ty::String), "subnet-xxxx", Some(r#"["subnet-xxxx"]"#)),
+            (list(Ty::Int64), "3", Some("[3]")),
+            (list(Ty::String), r#"["a","b"]"#, Some(r#"["a","b"]"#)),
+            // JSON of the wrong shape, empty, or not JSON at all.
+            (list(tag()), "1", None),
+            (list(tag()), "{}", None),
+            (tag(), "{}", None),
+            (tag(), r#"{"Key":"k","Nope":1}"#, None),
+            (tag(), r#"{"Key":"k","Value":"1"}"#, None),
+            (tag(), r#"{"Port":9090,"Path:"/data"}"#, None),
+            (list(tag()), r#"[{"Key": "k", "Value": 1}]"#, Some(r#"[{"Key":"k","Value":1}]"#)),
+            // Scalars must parse as their kind.
+            (Ty::Bool, "force", None),
+            (Ty::Bool, "true", Some("true")),
+            (Ty::Int64, "-1", Some("-1")),
+            (Ty::UInt64, "-1", None),
+            (Ty::Float, "0.5", Some("0.5")),
+        ];
+        for (ty, example, expected) in cases {
+            assert_eq!(cli_example(&service, ty, example).as_deref(), *expected, "{ty:?} {example}");
+        }
     }
 
     #[test]

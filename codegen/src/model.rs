@@ -116,6 +116,9 @@ pub struct CommonErrorsFile {
 pub struct ExtensionsFile {
     #[serde(default)]
     pub actions: BTreeMap<String, ActionExtension>,
+    /// By structure name (an action's request or a data structure).
+    #[serde(default)]
+    pub objects: BTreeMap<String, ObjectExtension>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -127,6 +130,31 @@ pub struct ActionExtension {
     /// Overrides the read-only guess from the action's name (see `schema::guess_read_only`).
     #[serde(default)]
     pub read_only: Option<bool>,
+    /// The English title, where `api.en.json` has none.
+    #[serde(default)]
+    pub title_en: Option<String>,
+    /// The English description, where `api.en.json` has none.
+    #[serde(default)]
+    pub document_en: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectExtension {
+    /// By member name.
+    #[serde(default)]
+    pub members: BTreeMap<String, MemberExtension>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberExtension {
+    /// The English description, where `api.en.json` has none.
+    #[serde(default)]
+    pub document_en: Option<String>,
+    /// An example for English help, where the official one is not English (`服务a`).
+    #[serde(default)]
+    pub example_en: Option<String>,
 }
 
 /// `null` where a string is due reads as the empty string.

@@ -115,6 +115,8 @@ pub struct Member {
     pub value_allowed_null: bool,
     pub deprecated: bool,
     pub example: Option<String>,
+    /// An English replacement of `example` for English help (`extensions.json`).
+    pub example_en: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -187,8 +189,32 @@ impl Service {
             (!doc.trim().is_empty()).then(|| doc.clone())
         };
 
+        let extensions_file = files.extensions.map_or("extensions.json", |f| f.name);
+        for (object, extension) in &extensions.objects {
+            let Some(def) = api.objects.get(object) else {
+                return Err(SchemaError::new(
+                    extensions_file,
+                    format!("names structure `{object}`, which is not defined"),
+                ));
+            };
+            if let Some(member) = extension.members.keys().find(|m| !def.members.iter().any(|d| &d.name == *m)) {
+                return Err(
+                    SchemaError::new(extensions_file, "names a member that is not defined").at(object, Some(member))
+                );
+            }
+        }
+        // Our English fills the official file's gaps only: once Tencent documents a text, ours goes.
+        let english = |official: Option<String>, ours: Option<&String>, what: String| match (official, ours) {
+            (Some(_), Some(_)) => Err(SchemaError::new(
+                extensions_file,
+                format!("{what} has English in the official api.en.json now: remove ours"),
+            )),
+            (official, ours) => Ok(official.or_else(|| ours.cloned())),
+        };
+
         let mut all: BTreeMap<String, Structure> = BTreeMap::new();
         for (name, object) in &api.objects {
+            let member_extensions = extensions.objects.get(name).map(|o| &o.members);
             let mut seen = BTreeSet::new();
             let mut members = Vec::with_capacity(object.members.len());
             for m in &object.members {
@@ -212,16 +238,23 @@ impl Service {
                         .at(name, Some(&m.name)));
                     }
                 }
+                let extension = member_extensions.and_then(|e| e.get(&m.name));
+                let doc_en = english(
+                    en_doc(name, Some(&m.name)),
+                    extension.and_then(|e| e.document_en.as_ref()),
+                    format!("structure `{name}`, member `{}`,", m.name),
+                )?;
                 members.push(Member {
                     wire: m.name.clone(),
                     doc: m.document.clone(),
-                    doc_en: en_doc(name, Some(&m.name)),
+                    doc_en,
                     ty,
                     required: m.required.unwrap_or(false),
                     output_required: m.output_required.unwrap_or(false),
                     value_allowed_null: m.value_allowed_null.unwrap_or(false),
                     deprecated: m.disabled.unwrap_or(false),
                     example: m.example.as_ref().and_then(example_text),
+                    example_en: extension.and_then(|e| e.example_en.clone()),
                 });
             }
             all.insert(
@@ -282,12 +315,25 @@ impl Service {
                 })?;
                 action_errors.push(ErrorCode { code, description });
             }
+            let official = api_en.as_ref().and_then(|a| a.actions.get(wire));
+            let extension = extensions.actions.get(wire);
+            let non_empty = |text: &String| (!text.trim().is_empty()).then(|| text.clone());
+            let title_en = english(
+                official.and_then(|a| non_empty(&a.name)),
+                extension.and_then(|e| e.title_en.as_ref()),
+                format!("action `{wire}`'s title"),
+            )?;
+            let doc_en = english(
+                official.and_then(|a| non_empty(&a.document)),
+                extension.and_then(|e| e.document_en.as_ref()),
+                format!("action `{wire}`'s document"),
+            )?;
             actions.push(Action {
                 wire: wire.clone(),
                 title: def.name.clone(),
-                title_en: api_en.as_ref().and_then(|a| a.actions.get(wire)).map(|a| a.name.clone()),
+                title_en,
                 doc: def.document.clone(),
-                doc_en: api_en.as_ref().and_then(|a| a.actions.get(wire)).map(|a| a.document.clone()),
+                doc_en,
                 deprecated: matches!(def.status.as_str(), "deprecated" | "offline"),
                 input,
                 output,
@@ -534,6 +580,48 @@ mod tests {
         let api = with_members("").replace(r#""input": "DoRequest""#, r#""input": "NoSuchRequest""#);
         let error = load(&api).unwrap_err();
         assert!(error.to_string().contains("action `Do` refers to `NoSuchRequest`, which is not defined"), "{error}");
+    }
+
+    /// `with_members` with an English file and our extensions.
+    fn load_with(api_en: &str, extensions: &str) -> Result<Service, SchemaError> {
+        let api = with_members(r#"{"name": "Name", "type": "string", "member": "string", "document": "名称"}"#);
+        Service::load(ServiceFiles {
+            api: SourceFile { name: "svc/api.json", text: &api },
+            api_en: Some(SourceFile { name: "svc/api.en.json", text: api_en }),
+            examples: None,
+            errors: None,
+            extensions: Some(SourceFile { name: "svc/extensions.json", text: extensions }),
+        })
+    }
+
+    #[test]
+    fn our_english_fills_the_official_files_gaps_only() {
+        let no_english = with_members("");
+        let ours = r#"{"actions": {"Do": {"title_en": "Does it"}},
+            "objects": {"DoRequest": {"members": {"Name": {"document_en": "Name", "example_en": "a name"}}}}}"#;
+        let service = load_with(&no_english, ours).unwrap();
+        let member = &service.actions[0].input.members[0];
+        assert_eq!((member.doc_en.as_deref(), member.example_en.as_deref()), (Some("Name"), Some("a name")));
+        assert_eq!(service.actions[0].title_en.as_deref(), Some("Does it"));
+
+        let official =
+            with_members(r#"{"name": "Name", "type": "string", "member": "string", "document": "The name"}"#);
+        let error = load_with(&official, ours).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "svc/extensions.json: structure `DoRequest`, member `Name`, has English in the official api.en.json now: remove ours"
+        );
+
+        let unknown = r#"{"objects": {"DoRequest": {"members": {"Nope": {"document_en": "?"}}}}}"#;
+        let error = load_with(&no_english, unknown).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "svc/extensions.json: structure `DoRequest`, member `Nope`: names a member that is not defined"
+        );
+        let unknown = r#"{"objects": {"Nope": {"members": {}}}}"#;
+        assert!(load_with(&no_english, unknown).unwrap_err().to_string().contains("names structure `Nope`"));
+        let misspelt = r#"{"objects": {"DoRequest": {"members": {"Name": {"documen_en": "?"}}}}}"#;
+        assert!(load_with(&no_english, misspelt).unwrap_err().to_string().contains("unknown field"));
     }
 
     #[test]

@@ -25,50 +25,53 @@
 //! # Ok(())
 //! # }
 //! ```
+#![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(deprecated)]
-#![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant, clippy::too_long_first_doc_paragraph)]
-// Names follow the wire: a structure `Types` or an action `Operation` (module inception), a
-// member `Add` or `Sub` (a builder setter `add(self, value)`, like `std::ops::Add::add`).
+#![allow(
+    clippy::doc_lazy_continuation,
+    clippy::large_enum_variant,
+    clippy::too_long_first_doc_paragraph
+)]
 #![allow(clippy::module_inception, clippy::should_implement_trait)]
 #![warn(missing_docs)]
-
 #[rustfmt::skip]
 pub mod operation;
 #[rustfmt::skip]
 pub mod types;
 pub mod waiter;
-
 pub use tem_core::{
-    BuildError, CallOptions, CommonError, Config, ConfigError, Credentials, Error, ErrorKind, ErrorMetadata,
-    RetryPolicy,
+    BuildError, CallOptions, CommonError, Config, ConfigError, Credentials, Error,
+    ErrorKind, ErrorMetadata, RetryPolicy,
 };
-
 /// The service this crate calls.
-pub const SERVICE: tem_core::ServiceSpec = tem_core::ServiceSpec::new("tem", "2021-07-01");
-
+pub const SERVICE: tem_core::ServiceSpec = tem_core::ServiceSpec::new(
+    "tem",
+    "2021-07-01",
+);
 /// A client of the `tem` API. Cheap to clone; clones share connections.
 #[derive(Clone, Debug)]
 pub struct Client {
     core: tem_core::Client,
 }
-
 impl Client {
     /// A client with the given configuration.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
-        Ok(Self { core: tem_core::Client::new(SERVICE, config)? })
+        Ok(Self {
+            core: tem_core::Client::new(SERVICE, config)?,
+        })
     }
-
     /// A client configured from the environment: see [`Config::from_env`].
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::new(Config::from_env()?)
     }
-
     /// Sends a request built with its builder (`SomeActionRequest::builder()...build()?`);
     /// each action's method on this client is the fluent form of the same call.
-    pub async fn send<A: tem_core::Action>(&self, request: &A) -> Result<A::Response, Error<A::Error>> {
+    pub async fn send<A: tem_core::Action>(
+        &self,
+        request: &A,
+    ) -> Result<A::Response, Error<A::Error>> {
         self.core.send(request).await
     }
-
     /// As [`Client::send`], with options for this call.
     pub async fn send_with<A: tem_core::Action>(
         &self,
@@ -77,7 +80,6 @@ impl Client {
     ) -> Result<A::Response, Error<A::Error>> {
         self.core.send_with(request, options).await
     }
-
     /// The service-agnostic client underneath.
     pub fn core(&self) -> &tem_core::Client {
         &self.core

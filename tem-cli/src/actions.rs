@@ -12,6 +12,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "create-application",
         about: "Creates an application",
         long_about: "This API is used to create an application.",
+        about_zh: "创建应用",
+        long_about_zh: "创建应用",
         read_only: false,
         params: &[
             ParamSpec {
@@ -21,6 +23,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application name",
                 long_help: "Application name\n\nExample: service-a",
+                help_zh: "应用名",
+                long_help_zh: "应用名\n\n示例：service-a",
             },
             ParamSpec {
                 wire: "Description",
@@ -28,7 +32,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::String,
                 required: true,
                 help: "Description",
-                long_help: "Description\n\nExample: 服务a",
+                long_help: "Description\n\nExample: service a",
+                help_zh: "描述",
+                long_help_zh: "描述\n\n示例：服务a",
             },
             ParamSpec {
                 wire: "UseDefaultImageService",
@@ -37,6 +43,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Whether to use the default image service. `1`: yes; `0`: no",
                 long_help: "Whether to use the default image service. `1`: yes; `0`: no\n\nExample: 0",
+                help_zh: "是否使用默认镜像服务 1-是，0-否",
+                long_help_zh: "是否使用默认镜像服务 1-是，0-否\n\n示例：0",
             },
             ParamSpec {
                 wire: "RepoType",
@@ -45,6 +53,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Type of the bound repository. `0`: TCR Personal; `1`: TCR Enterprise",
                 long_help: "Type of the bound repository. `0`: TCR Personal; `1`: TCR Enterprise\n\nExample: 0",
+                help_zh: "如果是绑定仓库，绑定的仓库类型，0-个人版，1-企业版",
+                long_help_zh: "如果是绑定仓库，绑定的仓库类型，0-个人版，1-企业版\n\n示例：0",
             },
             ParamSpec {
                 wire: "InstanceId",
@@ -53,6 +63,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "TCR Enterprise instance ID",
                 long_help: "TCR Enterprise instance ID\n\nExample: tr-123",
+                help_zh: "企业版镜像服务的实例id",
+                long_help_zh: "企业版镜像服务的实例id\n\n示例：tr-123",
             },
             ParamSpec {
                 wire: "RepoServer",
@@ -61,6 +73,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Address of the bound image server",
                 long_help: "Address of the bound image server\n\nExample: tcr.tencent.com",
+                help_zh: "绑定镜像服务器地址",
+                long_help_zh: "绑定镜像服务器地址\n\n示例：tcr.tencent.com",
             },
             ParamSpec {
                 wire: "RepoName",
@@ -69,6 +83,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Name of the bound image repository",
                 long_help: "Name of the bound image repository\n\nExample: tem-test/repo_xxx",
+                help_zh: "绑定镜像仓库名",
+                long_help_zh: "绑定镜像仓库名\n\n示例：tem-test/repo_xxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -77,6 +93,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
             ParamSpec {
                 wire: "SubnetList",
@@ -85,6 +103,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Application subnet",
                 long_help: "Application subnet\n\nJSON: [string]\n\nExample: [\"subnet-xxxxxx\"]",
+                help_zh: "应用所在子网",
+                long_help_zh: "应用所在子网\n\nJSON：[string]\n\n示例：[\"subnet-xxxxxx\"]",
             },
             ParamSpec {
                 wire: "CodingLanguage",
@@ -93,6 +113,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Programming language",
                 long_help: "Programming language\n- JAVA\n- OTHER\n\nExample: JAVA",
+                help_zh: "编程语言",
+                long_help_zh: "编程语言\n- JAVA\n- OTHER\n\n示例：JAVA",
             },
             ParamSpec {
                 wire: "DeployMode",
@@ -101,6 +123,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Deployment mode",
                 long_help: "Deployment mode\n- IMAGE\n- JAR\n- WAR\n\nExample: IMAGE",
+                help_zh: "部署方式",
+                long_help_zh: "部署方式\n- IMAGE\n- JAR\n- WAR\n\n示例：IMAGE",
             },
             ParamSpec {
                 wire: "EnableTracing",
@@ -109,6 +133,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Whether to enable APM tracing for the Java application. `1`: Enable, `0`: Disable",
                 long_help: "Whether to enable APM tracing for the Java application. `1`: Enable, `0`: Disable\n\nExample: 1",
+                help_zh: "是否开启 Java 应用的 APM 自动上报功能，1 表示启用；0 表示关闭",
+                long_help_zh: "是否开启 Java 应用的 APM 自动上报功能，1 表示启用；0 表示关闭\n\n示例：1",
             },
             ParamSpec {
                 wire: "UseDefaultImageServiceParameters",
@@ -116,7 +142,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Parameters of the default image service",
-                long_help: "Parameters of the default image service\n\nJSON: {EnterpriseInstanceName: string, EnterpriseInstanceChargeType: integer, EnterpriseInstanceType: string}\n\nExample: 无",
+                long_help: "Parameters of the default image service\n\nJSON: {EnterpriseInstanceName: string, EnterpriseInstanceChargeType: integer, EnterpriseInstanceType: string}",
+                help_zh: "使用默认镜像服务额外参数",
+                long_help_zh: "使用默认镜像服务额外参数\n\nJSON：{EnterpriseInstanceName: string, EnterpriseInstanceChargeType: integer, EnterpriseInstanceType: string}",
             },
             ParamSpec {
                 wire: "Tags",
@@ -124,7 +152,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Tag",
-                long_help: "Tag\n\nJSON: [{TagKey: string, TagValue: string}]\n\nExample: 无",
+                long_help: "Tag\n\nJSON: [{TagKey: string, TagValue: string}]",
+                help_zh: "标签",
+                long_help_zh: "标签\n\nJSON：[{TagKey: string, TagValue: string}]",
             },
         ],
     },
@@ -133,6 +163,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "create-application-autoscaler",
         about: "Creates a scaling rule",
         long_about: "This API is used to create a scaling rule.",
+        about_zh: "创建弹性伸缩策略组合",
+        long_about_zh: "创建弹性伸缩策略组合",
         read_only: false,
         params: &[
             ParamSpec {
@@ -142,6 +174,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "服务id",
+                long_help_zh: "服务id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -150,6 +184,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "Autoscaler",
@@ -157,7 +193,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: true,
                 help: "Auto scaling rule",
-                long_help: "Auto scaling rule\n\nJSON: {MinReplicas: integer, MaxReplicas: integer, HorizontalAutoscaler: [{MinReplicas: integer, MaxReplicas: integer, Metrics: string, Threshold: integer, Enabled: boolean, DoubleThreshold: number}], CronHorizontalAutoscaler: [{Name: string, Period: string, Schedules: [CronHorizontalAutoscalerSchedule], Enabled: boolean, Priority: integer}], AutoscalerId: string, AutoscalerName: string, Description: string, CreateDate: string, ModifyDate: string, EnableDate: string, Enabled: boolean}\n\nExample: 无",
+                long_help: "Auto scaling rule\n\nJSON: {MinReplicas: integer, MaxReplicas: integer, HorizontalAutoscaler: [{MinReplicas: integer, MaxReplicas: integer, Metrics: string, Threshold: integer, Enabled: boolean, DoubleThreshold: number}], CronHorizontalAutoscaler: [{Name: string, Period: string, Schedules: [CronHorizontalAutoscalerSchedule], Enabled: boolean, Priority: integer}], AutoscalerId: string, AutoscalerName: string, Description: string, CreateDate: string, ModifyDate: string, EnableDate: string, Enabled: boolean}",
+                help_zh: "弹性伸缩策略",
+                long_help_zh: "弹性伸缩策略\n\nJSON：{MinReplicas: integer, MaxReplicas: integer, HorizontalAutoscaler: [{MinReplicas: integer, MaxReplicas: integer, Metrics: string, Threshold: integer, Enabled: boolean, DoubleThreshold: number}], CronHorizontalAutoscaler: [{Name: string, Period: string, Schedules: [CronHorizontalAutoscalerSchedule], Enabled: boolean, Priority: integer}], AutoscalerId: string, AutoscalerName: string, Description: string, CreateDate: string, ModifyDate: string, EnableDate: string, Enabled: boolean}",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -166,6 +204,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -174,6 +214,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "create-application-service",
         about: "Adds an access policy",
         long_about: "This API is used to create an access policy.",
+        about_zh: "新增访问方式",
+        long_about_zh: "新增访问方式",
         read_only: false,
         params: &[
             ParamSpec {
@@ -183,6 +225,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "服务id",
+                long_help_zh: "服务id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -191,6 +235,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "Service",
@@ -199,6 +245,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Details of the access policy",
                 long_help: "Details of the access policy\n\nJSON: {Type: string, ServiceName: string, ClusterIp: string, ExternalIp: string, SubnetId: string, VpcId: string, LoadBalanceId: string, Yaml: string, Ports: [integer], PortMappingItemList: [{Port: integer, TargetPort: integer, Protocol: string}], ExternalDomain: string}\n\nExample: {\"ServiceName\":\"k8s-svc-test\",\"PortMappingItemList\":[{\"Port\":8080,\"TargetPort\":8080,\"Protocol\":\"TCP\"}],\"Type\":\"CLUSTER\"}",
+                help_zh: "访问方式详情",
+                long_help_zh: "访问方式详情\n\nJSON：{Type: string, ServiceName: string, ClusterIp: string, ExternalIp: string, SubnetId: string, VpcId: string, LoadBalanceId: string, Yaml: string, Ports: [integer], PortMappingItemList: [{Port: integer, TargetPort: integer, Protocol: string}], ExternalDomain: string}\n\n示例：{\"ServiceName\":\"k8s-svc-test\",\"PortMappingItemList\":[{\"Port\":8080,\"TargetPort\":8080,\"Protocol\":\"TCP\"}],\"Type\":\"CLUSTER\"}",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -207,6 +255,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -215,6 +265,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "create-config-data",
         about: "Creates a configuration",
         long_about: "This API is used to create a configuration.",
+        about_zh: "创建配置",
+        long_about_zh: "创建配置",
         read_only: false,
         params: &[
             ParamSpec {
@@ -224,6 +276,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境 ID",
+                long_help_zh: "环境 ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "Name",
@@ -232,6 +286,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Configuration name",
                 long_help: "Configuration name\n\nExample: abc-xxxx",
+                help_zh: "配置名",
+                long_help_zh: "配置名\n\n示例：abc-xxxx",
             },
             ParamSpec {
                 wire: "Data",
@@ -240,6 +296,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Configuration information",
                 long_help: "Configuration information\n\nJSON: [{Key: string, Value: string, Type: string, Config: string, Secret: string}]\n\nExample: [{\"Key\":\"key-xxx\",\"Value\":\"val-xxx\"}]",
+                help_zh: "配置信息",
+                long_help_zh: "配置信息\n\nJSON：[{Key: string, Value: string, Type: string, Config: string, Secret: string}]\n\n示例：[{\"Key\":\"key-xxx\",\"Value\":\"val-xxx\"}]",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -248,6 +306,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -256,6 +316,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "create-cos-token",
         about: "Generates a COS temporary key",
         long_about: "This API is used to generate a COS temporary key.",
+        about_zh: "生成Cos临时密钥",
+        long_about_zh: "生成Cos临时密钥",
         read_only: false,
         params: &[
             ParamSpec {
@@ -265,6 +327,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: 1",
+                help_zh: "应用ID",
+                long_help_zh: "应用ID\n\n示例：1",
             },
             ParamSpec {
                 wire: "PkgName",
@@ -273,6 +337,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Package name",
                 long_help: "Package name\n\nExample: 1",
+                help_zh: "包名",
+                long_help_zh: "包名\n\n示例：1",
             },
             ParamSpec {
                 wire: "OptType",
@@ -281,6 +347,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Operation type. 1: upload; 2: query",
                 long_help: "Operation type. 1: upload; 2: query\n\nExample: 1",
+                help_zh: "optType 1上传  2查询",
+                long_help_zh: "optType 1上传  2查询\n\n示例：1",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -289,6 +357,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源 channel",
+                long_help_zh: "来源 channel\n\n示例：0",
             },
             ParamSpec {
                 wire: "TimeVersion",
@@ -297,6 +367,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Input parameter of `deployVersion`",
                 long_help: "Input parameter of `deployVersion`\n\nExample: 1",
+                help_zh: "充当deployVersion入参",
+                long_help_zh: "充当deployVersion入参\n\n示例：1",
             },
         ],
     },
@@ -305,6 +377,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "create-environment",
         about: "Creates an environment",
         long_about: "This API is used to create an environment.",
+        about_zh: "创建环境",
+        long_about_zh: "创建环境",
         read_only: false,
         params: &[
             ParamSpec {
@@ -314,6 +388,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment name",
                 long_help: "Environment name\n\nExample: namespace-a",
+                help_zh: "环境名称",
+                long_help_zh: "环境名称\n\n示例：namespace-a",
             },
             ParamSpec {
                 wire: "Description",
@@ -321,7 +397,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::String,
                 required: false,
                 help: "Environment description",
-                long_help: "Environment description\n\nExample: 命名空间名",
+                long_help: "Environment description\n\nExample: namespace name",
+                help_zh: "环境描述",
+                long_help_zh: "环境描述\n\n示例：命名空间名",
             },
             ParamSpec {
                 wire: "Vpc",
@@ -330,6 +408,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "VPC name",
                 long_help: "VPC name\n\nExample: vpc-1n5javez",
+                help_zh: "私有网络名称",
+                long_help_zh: "私有网络名称\n\n示例：vpc-1n5javez",
             },
             ParamSpec {
                 wire: "SubnetIds",
@@ -337,7 +417,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "List of subnets",
-                long_help: "List of subnets\n\nJSON: [string]\n\nExample: subnet-xxxx",
+                long_help: "List of subnets\n\nJSON: [string]\n\nExample: [\"subnet-xxxx\"]",
+                help_zh: "子网列表",
+                long_help_zh: "子网列表\n\nJSON：[string]\n\n示例：[\"subnet-xxxx\"]",
             },
             ParamSpec {
                 wire: "K8sVersion",
@@ -346,6 +428,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Kubernetes version",
                 long_help: "Kubernetes version\n\nExample: 1.16.9",
+                help_zh: "K8s version",
+                long_help_zh: "K8s version\n\n示例：1.16.9",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -354,6 +438,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
             ParamSpec {
                 wire: "EnableTswTraceService",
@@ -362,6 +448,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Whether to enable the TSW service",
                 long_help: "Whether to enable the TSW service\n\nExample: true",
+                help_zh: "是否开启tsw服务。默认值：false",
+                long_help_zh: "是否开启tsw服务。默认值：false\n\n示例：true",
             },
             ParamSpec {
                 wire: "Tags",
@@ -369,7 +457,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Tag",
-                long_help: "Tag\n\nJSON: [{TagKey: string, TagValue: string}]\n\nExample: 1",
+                long_help: "Tag\n\nJSON: [{TagKey: string, TagValue: string}]",
+                help_zh: "标签",
+                long_help_zh: "标签\n\nJSON：[{TagKey: string, TagValue: string}]",
             },
             ParamSpec {
                 wire: "EnvType",
@@ -378,6 +468,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Environment type. Values: `test`, `pre`, `prod`",
                 long_help: "Environment type. Values: `test`, `pre`, `prod`\n\nExample: prod",
+                help_zh: "环境类型：test、pre、prod。默认值：prod",
+                long_help_zh: "环境类型：test、pre、prod。默认值：prod\n\n示例：prod",
             },
             ParamSpec {
                 wire: "CreateRegion",
@@ -386,6 +478,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "The region to create the environment",
                 long_help: "The region to create the environment\n\nExample: ap-shanghai",
+                help_zh: "创建环境的region",
+                long_help_zh: "创建环境的region\n\n示例：ap-shanghai",
             },
             ParamSpec {
                 wire: "SetupVpc",
@@ -394,6 +488,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Whether to create a VPC",
                 long_help: "Whether to create a VPC\n\nExample: false",
+                help_zh: "是否创建私有网络.默认值:true",
+                long_help_zh: "是否创建私有网络.默认值:true\n\n示例：false",
             },
             ParamSpec {
                 wire: "SetupPrometheus",
@@ -402,6 +498,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Whether to create a TMP instance",
                 long_help: "Whether to create a TMP instance\n\nExample: false",
+                help_zh: "是否创建 Prometheus 实例。默认值：false",
+                long_help_zh: "是否创建 Prometheus 实例。默认值：false\n\n示例：false",
             },
             ParamSpec {
                 wire: "PrometheusId",
@@ -410,6 +508,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "TMP instance ID",
                 long_help: "TMP instance ID\n\nExample: prom-xxx",
+                help_zh: "prometheus 实例 id",
+                long_help_zh: "prometheus 实例 id\n\n示例：prom-xxx",
             },
             ParamSpec {
                 wire: "ApmId",
@@ -418,6 +518,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "APM ID",
                 long_help: "APM ID\n\nExample: apm-xxx",
+                help_zh: "apm id",
+                long_help_zh: "apm id\n\n示例：apm-xxx",
             },
         ],
     },
@@ -426,6 +528,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "create-log-config",
         about: "Creates a log collecting configuration.",
         long_about: "This API is used to create a log collecting configuration.",
+        about_zh: "创建日志收集配置",
+        long_about_zh: "创建日志收集配置",
         read_only: false,
         params: &[
             ParamSpec {
@@ -435,6 +539,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境 ID",
+                long_help_zh: "环境 ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "Name",
@@ -443,6 +549,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Configuration name",
                 long_help: "Configuration name\n\nExample: abc-xxx",
+                help_zh: "配置名",
+                long_help_zh: "配置名\n\n示例：abc-xxx",
             },
             ParamSpec {
                 wire: "InputType",
@@ -451,6 +559,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Collection type. Values: `container_stdout` (standard); `container_file` (file)",
                 long_help: "Collection type. Values: `container_stdout` (standard); `container_file` (file)\n\nExample: container_file",
+                help_zh: "收集类型，container_stdout 为标准输出；container_file 为文件；",
+                long_help_zh: "收集类型，container_stdout 为标准输出；container_file 为文件；\n\n示例：container_file",
             },
             ParamSpec {
                 wire: "ApplicationId",
@@ -459,6 +569,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "应用 ID",
+                long_help_zh: "应用 ID\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "LogsetId",
@@ -467,6 +579,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Logset ID",
                 long_help: "Logset ID\n\nExample: abc-xxxxxx",
+                help_zh: "日志集 ID",
+                long_help_zh: "日志集 ID\n\n示例：abc-xxxxxx",
             },
             ParamSpec {
                 wire: "TopicId",
@@ -475,6 +589,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Log topic ID",
                 long_help: "Log topic ID\n\nExample: abc-xxxxxx",
+                help_zh: "日志主题 ID",
+                long_help_zh: "日志主题 ID\n\n示例：abc-xxxxxx",
             },
             ParamSpec {
                 wire: "LogType",
@@ -483,6 +599,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Log withdrawal mode. Values: `minimalist_log` (full text in a single line); `multiline_log` (full text in multiple lines); `json_log` (JSON); `fullregex_log` (regex in a single line); `multiline_fullregex_log` (regex in multiple lines)",
                 long_help: "Log withdrawal mode. Values: `minimalist_log` (full text in a single line); `multiline_log` (full text in multiple lines); `json_log` (JSON); `fullregex_log` (regex in a single line); `multiline_fullregex_log` (regex in multiple lines)\n\nExample: minimalist_log",
+                help_zh: "日志提取模式，minimalist_log 为单行全文；multiline_log 为多行全文；json_log 为 json格式；fullregex_log 为单行正则；multiline_fullregex_log 为多行正则",
+                long_help_zh: "日志提取模式，minimalist_log 为单行全文；multiline_log 为多行全文；json_log 为 json格式；fullregex_log 为单行正则；multiline_fullregex_log 为多行正则\n\n示例：minimalist_log",
             },
             ParamSpec {
                 wire: "BeginningRegex",
@@ -491,6 +609,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "The first line regex. It’s valid when `LogType` is `multiline_log`.",
                 long_help: "The first line regex. It’s valid when `LogType` is `multiline_log`.\n\nExample: /abc/",
+                help_zh: "首行正则表达式，当LogType=multiline_log 时生效",
+                long_help_zh: "首行正则表达式，当LogType=multiline_log 时生效\n\n示例：/abc/",
             },
             ParamSpec {
                 wire: "LogPath",
@@ -499,6 +619,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Directory of files to collect. It’s valid when `InputType` is `container_file`.",
                 long_help: "Directory of files to collect. It’s valid when `InputType` is `container_file`.\n\nExample: /abc",
+                help_zh: "收集文件目录，当 InputType=container_file 时生效",
+                long_help_zh: "收集文件目录，当 InputType=container_file 时生效\n\n示例：/abc",
             },
             ParamSpec {
                 wire: "FilePattern",
@@ -507,6 +629,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Name pattern of files to collect. It’s valid when `InputType` is `container_file`.",
                 long_help: "Name pattern of files to collect. It’s valid when `InputType` is `container_file`.\n\nExample: app_*.log",
+                help_zh: "收集文件名模式，当 InputType=container_file 时生效",
+                long_help_zh: "收集文件名模式，当 InputType=container_file 时生效\n\n示例：app_*.log",
             },
             ParamSpec {
                 wire: "ExtractRule",
@@ -515,6 +639,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Export",
                 long_help: "Export\n\nJSON: {BeginningRegex: string, Keys: [string], FilterKeys: [string], FilterRegex: [string], LogRegex: string, TimeKey: string, TimeFormat: string, UnMatchUpload: string, UnMatchedKey: string, Backtracking: string, Delimiter: string}\n\nExample: {\"FilterKeys\":[],\"FilterRegex\":[],\"UnMatchUpload\":\"true\",\"UnMatchedKey\":\"LogParseFailure\"}",
+                help_zh: "导出规则",
+                long_help_zh: "导出规则\n\nJSON：{BeginningRegex: string, Keys: [string], FilterKeys: [string], FilterRegex: [string], LogRegex: string, TimeKey: string, TimeFormat: string, UnMatchUpload: string, UnMatchedKey: string, Backtracking: string, Delimiter: string}\n\n示例：{\"FilterKeys\":[],\"FilterRegex\":[],\"UnMatchUpload\":\"true\",\"UnMatchedKey\":\"LogParseFailure\"}",
             },
         ],
     },
@@ -523,6 +649,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "create-resource",
         about: "Binds a cloud resource",
         long_about: "This API is used to bind a cloud resource.",
+        about_zh: "绑定云资源",
+        long_about_zh: "绑定云资源",
         read_only: false,
         params: &[
             ParamSpec {
@@ -532,6 +660,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境 Id",
+                long_help_zh: "环境 Id\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "ResourceType",
@@ -540,6 +670,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Resource type. Valid values: `CFS` (file system), `CLS` (log service), `TSE_SRE` (registry)",
                 long_help: "Resource type. Valid values: `CFS` (file system), `CLS` (log service), `TSE_SRE` (registry)\n\nExample: CFS",
+                help_zh: "资源类型，目前支持文件系统：CFS；注册中心：TSE_SRE",
+                long_help_zh: "资源类型，目前支持文件系统：CFS；注册中心：TSE_SRE\n\n示例：CFS",
             },
             ParamSpec {
                 wire: "ResourceId",
@@ -548,6 +680,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Resource ID",
                 long_help: "Resource ID\n\nExample: cls-xxx",
+                help_zh: "资源 Id",
+                long_help_zh: "资源 Id\n\n示例：cls-xxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -556,6 +690,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
             ParamSpec {
                 wire: "ResourceFrom",
@@ -564,6 +700,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source of the resource. Values: `existing` (choose an existing resource), `creating` (create a new resource)",
                 long_help: "Source of the resource. Values: `existing` (choose an existing resource), `creating` (create a new resource)\n\nExample: existing",
+                help_zh: "资源来源，目前支持：existing，已有资源；creating，自动创建",
+                long_help_zh: "资源来源，目前支持：existing，已有资源；creating，自动创建\n\n示例：existing",
             },
             ParamSpec {
                 wire: "ResourceConfig",
@@ -572,6 +710,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Resource extra configuration",
                 long_help: "Resource extra configuration\n\nExample: resource-cfg-xxx",
+                help_zh: "设置 resource 的额外配置",
+                long_help_zh: "设置 resource 的额外配置\n\n示例：resource-cfg-xxx",
             },
         ],
     },
@@ -580,6 +720,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "delete-application",
         about: "Deletes an application",
         long_about: "This API is used to delete an application.\n- Stop running the current application\n- Delete resources related to the application\n- Delete the application",
+        about_zh: "服务删除",
+        long_about_zh: "服务删除\n- 停止当前运行服务\n- 删除服务相关资源\n- 删除服务",
         read_only: false,
         params: &[
             ParamSpec {
@@ -589,6 +731,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID.",
                 long_help: "Application ID.\n\nExample: app-xxxxxx",
+                help_zh: "服务Id",
+                long_help_zh: "服务Id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -597,6 +741,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -605,6 +751,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道(用户不需要关心此参数)",
+                long_help_zh: "来源渠道(用户不需要关心此参数)\n\n示例：0",
             },
             ParamSpec {
                 wire: "DeleteApplicationIfNoRunningVersion",
@@ -613,6 +761,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Whether to delete this application automatically when there is no running version.",
                 long_help: "Whether to delete this application automatically when there is no running version.\n\nExample: false",
+                help_zh: "当服务没有任何运行版本时，是否删除此服务",
+                long_help_zh: "当服务没有任何运行版本时，是否删除此服务\n\n示例：false",
             },
         ],
     },
@@ -621,6 +771,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "delete-application-autoscaler",
         about: "Deletes a scaling rule",
         long_about: "This API is used to delete a scaling rule.",
+        about_zh: "删除应用弹性策略组合",
+        long_about_zh: "删除应用弹性策略组合",
         read_only: false,
         params: &[
             ParamSpec {
@@ -630,6 +782,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "服务id",
+                long_help_zh: "服务id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -638,6 +792,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "AutoscalerId",
@@ -646,6 +802,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Scaling rule ID",
                 long_help: "Scaling rule ID\n\nExample: scaler-xxxxxx",
+                help_zh: "弹性伸缩策略ID",
+                long_help_zh: "弹性伸缩策略ID\n\n示例：scaler-xxxxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -654,6 +812,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -662,6 +822,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "delete-application-service",
         about: "Deletes an access policy",
         long_about: "This API is used to delete an access policy.",
+        about_zh: "删除一条访问方式",
+        long_about_zh: "删除一条访问方式",
         read_only: false,
         params: &[
             ParamSpec {
@@ -671,6 +833,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "服务id",
+                long_help_zh: "服务id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -679,6 +843,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "ServiceName",
@@ -687,6 +853,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Service name",
                 long_help: "Service name\n\nExample: name-xxx",
+                help_zh: "访问方式服务名",
+                long_help_zh: "访问方式服务名\n\n示例：name-xxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -695,6 +863,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -703,6 +873,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "delete-ingress",
         about: "Deletes an ingress rule",
         long_about: "This API is used to delete an ingress rule.",
+        about_zh: "删除 Ingress 规则",
+        long_about_zh: "删除 Ingress 规则",
         read_only: false,
         params: &[
             ParamSpec {
@@ -712,6 +884,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: env-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：env-xxxxxx",
             },
             ParamSpec {
                 wire: "ClusterNamespace",
@@ -720,6 +894,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment namespace",
                 long_help: "Environment namespace\n\nExample: default",
+                help_zh: "环境 namespace",
+                long_help_zh: "环境 namespace\n\n示例：default",
             },
             ParamSpec {
                 wire: "IngressName",
@@ -728,6 +904,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Ingress rule name",
                 long_help: "Ingress rule name\n\nExample: ingress-name",
+                help_zh: "ingress 规则名",
+                long_help_zh: "ingress 规则名\n\n示例：ingress-name",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -736,6 +914,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -744,6 +924,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "deploy-application",
         about: "Deploys an application",
         long_about: "This API is used to deploy an application.",
+        about_zh: "应用部署",
+        long_about_zh: "应用部署",
         read_only: false,
         params: &[
             ParamSpec {
@@ -753,6 +935,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "应用ID",
+                long_help_zh: "应用ID\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "InitPodNum",
@@ -761,6 +945,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Number of initialized pods",
                 long_help: "Number of initialized pods\n\nExample: 1",
+                help_zh: "初始化 pod 数",
+                long_help_zh: "初始化 pod 数\n\n示例：1",
             },
             ParamSpec {
                 wire: "CpuSpec",
@@ -769,6 +955,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "CPU specification",
                 long_help: "CPU specification\n\nExample: 1",
+                help_zh: "cpu规格 单位：核",
+                long_help_zh: "cpu规格 单位：核\n\n示例：1",
             },
             ParamSpec {
                 wire: "MemorySpec",
@@ -777,6 +965,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Memory specification",
                 long_help: "Memory specification\n\nExample: 2",
+                help_zh: "内存规格 单位：G",
+                long_help_zh: "内存规格 单位：G\n\n示例：2",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -785,6 +975,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "DeployVersion",
@@ -793,6 +985,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "When the deployment type is `IMAGE`, this parameter indicates the image tag",
                 long_help: "When the deployment type is `IMAGE`, this parameter indicates the image tag\nWhen the deployment type is `JAR` or `WAR`, this parameter indicates the package version number\n\nExample: v1",
+                help_zh: "部署类型为 IMAGE 时，该参数表示镜像 tag。",
+                long_help_zh: "部署类型为 IMAGE 时，该参数表示镜像 tag。\n部署类型为 JAR/WAR 时，该参数表示包版本号。\n\n示例：v1",
             },
             ParamSpec {
                 wire: "ImgRepo",
@@ -801,6 +995,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Image repository",
                 long_help: "Image repository\n\nExample: 1",
+                help_zh: "镜像仓库",
+                long_help_zh: "镜像仓库\n\n示例：1",
             },
             ParamSpec {
                 wire: "VersionDesc",
@@ -809,6 +1005,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Version description",
                 long_help: "Version description\n\nExample: version-desc",
+                help_zh: "版本描述信息",
+                long_help_zh: "版本描述信息\n\n示例：version-desc",
             },
             ParamSpec {
                 wire: "JvmOpts",
@@ -817,6 +1015,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Launch parameters",
                 long_help: "Launch parameters\n\nExample: -Xms128m -XX:MetaspaceSize=128m",
+                help_zh: "启动参数",
+                long_help_zh: "启动参数\n\n示例：-Xms128m -XX:MetaspaceSize=128m",
             },
             ParamSpec {
                 wire: "EsInfo",
@@ -824,7 +1024,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Auto scaling configuration (This field is disused. Please use `HorizontalAutoscaler` to set the auto scaling policy.)",
-                long_help: "Auto scaling configuration (This field is disused. Please use `HorizontalAutoscaler` to set the auto scaling policy.)\n\nJSON: {MinAliveInstances: integer, MaxAliveInstances: integer, EsStrategy: integer, Threshold: integer, VersionId: string}\n\nExample: 1",
+                long_help: "Auto scaling configuration (This field is disused. Please use `HorizontalAutoscaler` to set the auto scaling policy.)\n\nJSON: {MinAliveInstances: integer, MaxAliveInstances: integer, EsStrategy: integer, Threshold: integer, VersionId: string}",
+                help_zh: "弹性伸缩配置（已废弃，请使用HorizontalAutoscaler设置弹性策略）",
+                long_help_zh: "弹性伸缩配置（已废弃，请使用HorizontalAutoscaler设置弹性策略）\n\nJSON：{MinAliveInstances: integer, MaxAliveInstances: integer, EsStrategy: integer, Threshold: integer, VersionId: string}",
             },
             ParamSpec {
                 wire: "EnvConf",
@@ -832,7 +1034,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Environment variable configuration",
-                long_help: "Environment variable configuration\n\nJSON: [{Key: string, Value: string, Type: string, Config: string, Secret: string}]\n\nExample: 1",
+                long_help: "Environment variable configuration\n\nJSON: [{Key: string, Value: string, Type: string, Config: string, Secret: string}]",
+                help_zh: "环境变量配置",
+                long_help_zh: "环境变量配置\n\nJSON：[{Key: string, Value: string, Type: string, Config: string, Secret: string}]",
             },
             ParamSpec {
                 wire: "LogConfs",
@@ -840,7 +1044,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Log configuration",
-                long_help: "Log configuration\n\nJSON: [string]\n\nExample: 1",
+                long_help: "Log configuration\n\nJSON: [string]\n\nExample: [\"1\"]",
+                help_zh: "日志配置",
+                long_help_zh: "日志配置\n\nJSON：[string]\n\n示例：[\"1\"]",
             },
             ParamSpec {
                 wire: "StorageConfs",
@@ -848,7 +1054,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Data volume configuration",
-                long_help: "Data volume configuration\n\nJSON: [{StorageVolName: string, StorageVolPath: string, StorageVolIp: string}]\n\nExample: 1",
+                long_help: "Data volume configuration\n\nJSON: [{StorageVolName: string, StorageVolPath: string, StorageVolIp: string}]",
+                help_zh: "数据卷配置",
+                long_help_zh: "数据卷配置\n\nJSON：[{StorageVolName: string, StorageVolPath: string, StorageVolIp: string}]",
             },
             ParamSpec {
                 wire: "StorageMountConfs",
@@ -856,7 +1064,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Data volume mount configuration",
-                long_help: "Data volume mount configuration\n\nJSON: [{VolumeName: string, MountPath: string}]\n\nExample: 1",
+                long_help: "Data volume mount configuration\n\nJSON: [{VolumeName: string, MountPath: string}]",
+                help_zh: "数据卷挂载配置",
+                long_help_zh: "数据卷挂载配置\n\nJSON：[{VolumeName: string, MountPath: string}]",
             },
             ParamSpec {
                 wire: "DeployMode",
@@ -865,6 +1075,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Deployment type",
                 long_help: "Deployment type\n- JAR: deployment through JAR package\n- WAR: deployment through WAR package\n- IMAGE: deployment through image\n\nExample: JAR",
+                help_zh: "部署类型。",
+                long_help_zh: "部署类型。\n- JAR：通过 jar 包部署\n- WAR：通过 war 包部署\n- IMAGE：通过镜像部署\n\n示例：JAR",
             },
             ParamSpec {
                 wire: "PkgName",
@@ -873,6 +1085,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Package name, which is required when using JAR or WAR packages for deployment",
                 long_help: "Package name, which is required when using JAR or WAR packages for deployment\n\nExample: /demo-1.0.0.jar",
+                help_zh: "传入内容为 /jar包名字 的形式。也就是在 jar包名字前增加一个/。",
+                long_help_zh: "传入内容为 /jar包名字 的形式。也就是在 jar包名字前增加一个/。\n\n如上传的 jar 包名字为 demo-1.0.0.jar，那么这里传入内容为：/demo-1.0.0.jar\n\n注：jar 包需要通过 tem 页面上传过，tem 后端才能拉到该 jar 包。\n\n示例：/demo-1.0.0.jar",
             },
             ParamSpec {
                 wire: "JdkVersion",
@@ -881,6 +1095,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "JDK version",
                 long_help: "JDK version\n- KONA: use KONA JDK\n- OPEN: use open JDK\n- KONA: use KONA JDK\n- OPEN: use open JDK\n\nExample: KONA:8",
+                help_zh: "JDK 版本。",
+                long_help_zh: "JDK 版本。\n- KONA:8：使用 kona jdk 8。\n- OPEN:8：使用 open jdk 8。\n- KONA:11：使用 kona jdk 11。\n- OPEN:11：使用 open jdk 11。\n\n示例：KONA:8",
             },
             ParamSpec {
                 wire: "SecurityGroupIds",
@@ -888,7 +1104,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Security group IDs",
-                long_help: "Security group IDs\n\nJSON: [string]\n\nExample: 1",
+                long_help: "Security group IDs\n\nJSON: [string]\n\nExample: [\"1\"]",
+                help_zh: "安全组ID s",
+                long_help_zh: "安全组ID s\n\nJSON：[string]\n\n示例：[\"1\"]",
             },
             ParamSpec {
                 wire: "LogOutputConf",
@@ -896,7 +1114,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Log output configuration",
-                long_help: "Log output configuration\n\nJSON: {OutputType: string, ClsLogsetName: string, ClsLogTopicId: string, ClsLogsetId: string, ClsLogTopicName: string}\n\nExample: 1",
+                long_help: "Log output configuration\n\nJSON: {OutputType: string, ClsLogsetName: string, ClsLogTopicId: string, ClsLogsetId: string, ClsLogTopicName: string}",
+                help_zh: "日志输出配置",
+                long_help_zh: "日志输出配置\n\nJSON：{OutputType: string, ClsLogsetName: string, ClsLogTopicId: string, ClsLogsetId: string, ClsLogTopicName: string}",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -905,6 +1125,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
             ParamSpec {
                 wire: "Description",
@@ -913,6 +1135,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Version description",
                 long_help: "Version description\n\nExample: 1",
+                help_zh: "版本描述",
+                long_help_zh: "版本描述\n\n示例：1",
             },
             ParamSpec {
                 wire: "ImageCommand",
@@ -921,6 +1145,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Image command",
                 long_help: "Image command\n\nExample: cd",
+                help_zh: "镜像命令",
+                long_help_zh: "镜像命令\n\n示例：cd",
             },
             ParamSpec {
                 wire: "ImageArgs",
@@ -928,7 +1154,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Image command parameters",
-                long_help: "Image command parameters\n\nJSON: [string]\n\nExample: /home",
+                long_help: "Image command parameters\n\nJSON: [string]\n\nExample: [\"/home\"]",
+                help_zh: "镜像命令参数",
+                long_help_zh: "镜像命令参数\n\nJSON：[string]\n\n示例：[\"/home\"]",
             },
             ParamSpec {
                 wire: "UseRegistryDefaultConfig",
@@ -937,6 +1165,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Whether to add the registry's default configurations",
                 long_help: "Whether to add the registry's default configurations\n\nExample: true",
+                help_zh: "是否添加默认注册中心配置",
+                long_help_zh: "是否添加默认注册中心配置\n\n示例：true",
             },
             ParamSpec {
                 wire: "SettingConfs",
@@ -945,6 +1175,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Mounting configurations",
                 long_help: "Mounting configurations\n\nJSON: [{ConfigDataName: string, MountedPath: string, Data: [{Key: string, Value: string, Type: string, Config: string, Secret: string}], SecretDataName: string}]\n\nExample: [{\"ConfigDataName\":\"cfg-test-1\",\"MountedPath\":\"/data\",\"SecretDataName\":\"\"}]",
+                help_zh: "挂载配置信息",
+                long_help_zh: "挂载配置信息\n\nJSON：[{ConfigDataName: string, MountedPath: string, Data: [{Key: string, Value: string, Type: string, Config: string, Secret: string}], SecretDataName: string}]\n\n示例：[{\"ConfigDataName\":\"cfg-test-1\",\"MountedPath\":\"/data\",\"SecretDataName\":\"\"}]",
             },
             ParamSpec {
                 wire: "Service",
@@ -952,7 +1184,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Application access configuration",
-                long_help: "Application access configuration\n\nJSON: {Name: string, Ports: [integer], Yaml: string, ApplicationName: string, VersionName: string, ClusterIp: [string], ExternalIp: string, Type: string, SubnetId: string, LoadBalanceId: string, PortMappings: [{Port: integer, TargetPort: integer, Protocol: string, ServiceName: string}], ServicePortMappingList: [{Type: string, ServiceName: string, ClusterIp: string, ExternalIp: string, SubnetId: string, VpcId: string, LoadBalanceId: string, Yaml: string, Ports: [integer], PortMappingItemList: [ServicePortMappingItem], ExternalDomain: string}], FlushAll: boolean, EnableRegistryNextDeploy: integer, ApplicationId: string, AllIpDone: boolean, ExternalDomain: string}\n\nExample: 1",
+                long_help: "Application access configuration\n\nJSON: {Name: string, Ports: [integer], Yaml: string, ApplicationName: string, VersionName: string, ClusterIp: [string], ExternalIp: string, Type: string, SubnetId: string, LoadBalanceId: string, PortMappings: [{Port: integer, TargetPort: integer, Protocol: string, ServiceName: string}], ServicePortMappingList: [{Type: string, ServiceName: string, ClusterIp: string, ExternalIp: string, SubnetId: string, VpcId: string, LoadBalanceId: string, Yaml: string, Ports: [integer], PortMappingItemList: [ServicePortMappingItem], ExternalDomain: string}], FlushAll: boolean, EnableRegistryNextDeploy: integer, ApplicationId: string, AllIpDone: boolean, ExternalDomain: string}",
+                help_zh: "应用访问设置",
+                long_help_zh: "应用访问设置\n\nJSON：{Name: string, Ports: [integer], Yaml: string, ApplicationName: string, VersionName: string, ClusterIp: [string], ExternalIp: string, Type: string, SubnetId: string, LoadBalanceId: string, PortMappings: [{Port: integer, TargetPort: integer, Protocol: string, ServiceName: string}], ServicePortMappingList: [{Type: string, ServiceName: string, ClusterIp: string, ExternalIp: string, SubnetId: string, VpcId: string, LoadBalanceId: string, Yaml: string, Ports: [integer], PortMappingItemList: [ServicePortMappingItem], ExternalDomain: string}], FlushAll: boolean, EnableRegistryNextDeploy: integer, ApplicationId: string, AllIpDone: boolean, ExternalDomain: string}",
             },
             ParamSpec {
                 wire: "VersionId",
@@ -961,6 +1195,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "ID of the version that you want to roll back to",
                 long_help: "ID of the version that you want to roll back to\n\nExample: version-123",
+                help_zh: "要回滚到的历史版本id",
+                long_help_zh: "要回滚到的历史版本id\n\n示例：version-123",
             },
             ParamSpec {
                 wire: "PostStart",
@@ -969,6 +1205,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "The script to run after startup",
                 long_help: "The script to run after startup\n\nExample: 1",
+                help_zh: "启动后执行的脚本",
+                long_help_zh: "启动后执行的脚本\n\n示例：1",
             },
             ParamSpec {
                 wire: "PreStop",
@@ -977,6 +1215,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "The script to run before stop",
                 long_help: "The script to run before stop\n\nExample: 1",
+                help_zh: "停止前执行的脚本",
+                long_help_zh: "停止前执行的脚本\n\n示例：1",
             },
             ParamSpec {
                 wire: "Liveness",
@@ -984,7 +1224,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Configuration of aliveness probe",
-                long_help: "Configuration of aliveness probe\n\nJSON: {Type: string, Protocol: string, Path: string, Exec: string, Port: integer, InitialDelaySeconds: integer, TimeoutSeconds: integer, PeriodSeconds: integer}\n\nExample: 1",
+                long_help: "Configuration of aliveness probe\n\nJSON: {Type: string, Protocol: string, Path: string, Exec: string, Port: integer, InitialDelaySeconds: integer, TimeoutSeconds: integer, PeriodSeconds: integer}",
+                help_zh: "存活探针配置",
+                long_help_zh: "存活探针配置\n\nJSON：{Type: string, Protocol: string, Path: string, Exec: string, Port: integer, InitialDelaySeconds: integer, TimeoutSeconds: integer, PeriodSeconds: integer}",
             },
             ParamSpec {
                 wire: "Readiness",
@@ -992,7 +1234,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Configuration of readiness probe",
-                long_help: "Configuration of readiness probe\n\nJSON: {Type: string, Protocol: string, Path: string, Exec: string, Port: integer, InitialDelaySeconds: integer, TimeoutSeconds: integer, PeriodSeconds: integer}\n\nExample: 1",
+                long_help: "Configuration of readiness probe\n\nJSON: {Type: string, Protocol: string, Path: string, Exec: string, Port: integer, InitialDelaySeconds: integer, TimeoutSeconds: integer, PeriodSeconds: integer}",
+                help_zh: "就绪探针配置",
+                long_help_zh: "就绪探针配置\n\nJSON：{Type: string, Protocol: string, Path: string, Exec: string, Port: integer, InitialDelaySeconds: integer, TimeoutSeconds: integer, PeriodSeconds: integer}",
             },
             ParamSpec {
                 wire: "DeployStrategyConf",
@@ -1000,7 +1244,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Configuration of batch release policies",
-                long_help: "Configuration of batch release policies\n\nJSON: {TotalBatchCount: integer, BetaBatchNum: integer, DeployStrategyType: integer, BatchInterval: integer, MinAvailable: integer, Force: boolean}\n\nExample: 1",
+                long_help: "Configuration of batch release policies\n\nJSON: {TotalBatchCount: integer, BetaBatchNum: integer, DeployStrategyType: integer, BatchInterval: integer, MinAvailable: integer, Force: boolean}",
+                help_zh: "分批发布策略配置",
+                long_help_zh: "分批发布策略配置\n\nJSON：{TotalBatchCount: integer, BetaBatchNum: integer, DeployStrategyType: integer, BatchInterval: integer, MinAvailable: integer, Force: boolean}",
             },
             ParamSpec {
                 wire: "HorizontalAutoscaler",
@@ -1008,7 +1254,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Auto scaling policy. (Disused. Please use APIs for auto scaling policy combinations)",
-                long_help: "Auto scaling policy. (Disused. Please use APIs for auto scaling policy combinations)\n\nJSON: [{MinReplicas: integer, MaxReplicas: integer, Metrics: string, Threshold: integer, Enabled: boolean, DoubleThreshold: number}]\n\nExample: 1",
+                long_help: "Auto scaling policy. (Disused. Please use APIs for auto scaling policy combinations)\n\nJSON: [{MinReplicas: integer, MaxReplicas: integer, Metrics: string, Threshold: integer, Enabled: boolean, DoubleThreshold: number}]",
+                help_zh: "弹性策略（已弃用，请使用弹性伸缩策略组合相关接口）",
+                long_help_zh: "弹性策略（已弃用，请使用弹性伸缩策略组合相关接口）\n\nJSON：[{MinReplicas: integer, MaxReplicas: integer, Metrics: string, Threshold: integer, Enabled: boolean, DoubleThreshold: number}]",
             },
             ParamSpec {
                 wire: "CronHorizontalAutoscaler",
@@ -1016,7 +1264,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Scheduled scaling policy (Disused. Please use APIs for auto scaling policy combinations)",
-                long_help: "Scheduled scaling policy (Disused. Please use APIs for auto scaling policy combinations)\n\nJSON: [{Name: string, Period: string, Schedules: [{StartAt: string, TargetReplicas: integer}], Enabled: boolean, Priority: integer}]\n\nExample: 1",
+                long_help: "Scheduled scaling policy (Disused. Please use APIs for auto scaling policy combinations)\n\nJSON: [{Name: string, Period: string, Schedules: [{StartAt: string, TargetReplicas: integer}], Enabled: boolean, Priority: integer}]",
+                help_zh: "定时弹性策略（已弃用，请使用弹性伸缩策略组合相关接口）",
+                long_help_zh: "定时弹性策略（已弃用，请使用弹性伸缩策略组合相关接口）\n\nJSON：[{Name: string, Period: string, Schedules: [{StartAt: string, TargetReplicas: integer}], Enabled: boolean, Priority: integer}]",
             },
             ParamSpec {
                 wire: "LogEnable",
@@ -1025,6 +1275,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Specifies whether to enable logging. `1`: enable; `0`: do not enable",
                 long_help: "Specifies whether to enable logging. `1`: enable; `0`: do not enable\n\nExample: 1",
+                help_zh: "是否启用log，1为启用，0为不启用",
+                long_help_zh: "是否启用log，1为启用，0为不启用\n\n示例：1",
             },
             ParamSpec {
                 wire: "ConfEdited",
@@ -1033,6 +1285,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Whether the configuration is modified (except for the image configuration)",
                 long_help: "Whether the configuration is modified (except for the image configuration)\n\nExample: true",
+                help_zh: "（除开镜像配置）配置是否修改",
+                long_help_zh: "（除开镜像配置）配置是否修改\n\n示例：true",
             },
             ParamSpec {
                 wire: "SpeedUp",
@@ -1041,6 +1295,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Whether the application acceleration is enabled",
                 long_help: "Whether the application acceleration is enabled\n\nExample: true",
+                help_zh: "是否开启应用加速",
+                long_help_zh: "是否开启应用加速\n\n示例：true",
             },
             ParamSpec {
                 wire: "StartupProbe",
@@ -1048,7 +1304,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Whether to enable probing",
-                long_help: "Whether to enable probing\n\nJSON: {Type: string, Protocol: string, Path: string, Exec: string, Port: integer, InitialDelaySeconds: integer, TimeoutSeconds: integer, PeriodSeconds: integer}\n\nExample: 1",
+                long_help: "Whether to enable probing\n\nJSON: {Type: string, Protocol: string, Path: string, Exec: string, Port: integer, InitialDelaySeconds: integer, TimeoutSeconds: integer, PeriodSeconds: integer}",
+                help_zh: "启动探针配置",
+                long_help_zh: "启动探针配置\n\nJSON：{Type: string, Protocol: string, Path: string, Exec: string, Port: integer, InitialDelaySeconds: integer, TimeoutSeconds: integer, PeriodSeconds: integer}",
             },
             ParamSpec {
                 wire: "OsFlavour",
@@ -1057,6 +1315,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "The version of the operating system",
                 long_help: "The version of the operating system\nIf `openjdk` is selected, the value can be:\n- ALPINE\n- CENTOS\nIf `konajdk` is selected, the value can be:\n- ALPINE\n- TENCENTOS\n\nExample: 1",
+                help_zh: "操作系统版本；",
+                long_help_zh: "操作系统版本；\n当选择openjdk时，可选参数：\n- ALPINE\n- CENTOS\n当选择konajdk时，可选参数：\n- ALPINE\n- TENCENTOS\n\n示例：1",
             },
             ParamSpec {
                 wire: "EnablePrometheusConf",
@@ -1064,7 +1324,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Configuration of metrics of this application",
-                long_help: "Configuration of metrics of this application\n\nJSON: {Port: integer, Path: string}\n\nExample: {\"Port\":9090,\"Path:\"/data\"}",
+                long_help: "Configuration of metrics of this application\n\nJSON: {Port: integer, Path: string}",
+                help_zh: "metrics业务指标监控配置",
+                long_help_zh: "metrics业务指标监控配置\n\nJSON：{Port: integer, Path: string}",
             },
             ParamSpec {
                 wire: "EnableTracing",
@@ -1073,6 +1335,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "`1`: Automatically enable APM tracing (Skywalking)",
                 long_help: "`1`: Automatically enable APM tracing (Skywalking)\n`0`: Disable APM tracing\n\nExample: 0",
+                help_zh: "1：开始自动apm采集（skywalking）；",
+                long_help_zh: "1：开始自动apm采集（skywalking）；\n0：关闭apm采集；\n\n示例：0",
             },
             ParamSpec {
                 wire: "EnableMetrics",
@@ -1081,6 +1345,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "`1`: Automatically enable metrics collection (open-telemetry)",
                 long_help: "`1`: Automatically enable metrics collection (open-telemetry)\n`0`: Disable metrics collection\n\nExample: 0",
+                help_zh: "1：开始自动metrics采集（open-telemetry）；",
+                long_help_zh: "1：开始自动metrics采集（open-telemetry）；\n0：关闭metrics采集；\n\n示例：0",
             },
             ParamSpec {
                 wire: "TcrInstanceId",
@@ -1089,6 +1355,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "ID of the TCR instance used for image deployment",
                 long_help: "ID of the TCR instance used for image deployment\n\nExample: tcr-123",
+                help_zh: "镜像部署时，选择的tcr实例id",
+                long_help_zh: "镜像部署时，选择的tcr实例id\n\n示例：tcr-123",
             },
             ParamSpec {
                 wire: "RepoServer",
@@ -1097,6 +1365,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Image server address for image deployment",
                 long_help: "Image server address for image deployment\n\nExample: ccr.ccs.tencentcryun.com",
+                help_zh: "镜像部署时，选择的镜像服务器地址",
+                long_help_zh: "镜像部署时，选择的镜像服务器地址\n\n示例：ccr.ccs.tencentcryun.com",
             },
             ParamSpec {
                 wire: "RepoType",
@@ -1105,22 +1375,28 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Type of the repository. `0`: TCR Personal; `1`: TCR Enterprise; `2`: Public repository; `3`: TEM hosted repository; `4`: Demo repository",
                 long_help: "Type of the repository. `0`: TCR Personal; `1`: TCR Enterprise; `2`: Public repository; `3`: TEM hosted repository; `4`: Demo repository\n\nExample: 0",
+                help_zh: "镜像部署时，仓库类型：0：个人仓库；1：企业版；2：公共仓库；3：tem托管仓库；4：demo仓库",
+                long_help_zh: "镜像部署时，仓库类型：0：个人仓库；1：企业版；2：公共仓库；3：tem托管仓库；4：demo仓库\n\n示例：0",
             },
             ParamSpec {
                 wire: "PostStartEncoded",
                 flag: "post-start-encoded",
                 kind: Kind::String,
                 required: false,
-                help: "启动后执行的脚本，base64 编码",
-                long_help: "启动后执行的脚本，base64 编码\n\nExample: post-start-encoded-xxx",
+                help: "The script to run after startup, Base64-encoded",
+                long_help: "The script to run after startup, Base64-encoded\n\nExample: post-start-encoded-xxx",
+                help_zh: "启动后执行的脚本，base64 编码",
+                long_help_zh: "启动后执行的脚本，base64 编码\n\n示例：post-start-encoded-xxx",
             },
             ParamSpec {
                 wire: "PreStopEncoded",
                 flag: "pre-stop-encoded",
                 kind: Kind::String,
                 required: false,
-                help: "停止前执行的脚本，base64 编码",
-                long_help: "停止前执行的脚本，base64 编码\n\nExample: pre-stop-encoded-xxx",
+                help: "The script to run before stop, Base64-encoded",
+                long_help: "The script to run before stop, Base64-encoded\n\nExample: pre-stop-encoded-xxx",
+                help_zh: "停止前执行的脚本，base64 编码",
+                long_help_zh: "停止前执行的脚本，base64 编码\n\n示例：pre-stop-encoded-xxx",
             },
         ],
     },
@@ -1129,6 +1405,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-application-autoscaler-list",
         about: "Queries the scaling rules of an application.",
         long_about: "This API is used to query the scaling rules of an application.",
+        about_zh: "获取应用弹性策略组合",
+        long_about_zh: "获取应用弹性策略组合",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1138,6 +1416,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "服务id",
+                long_help_zh: "服务id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -1146,6 +1426,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1154,6 +1436,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -1162,6 +1446,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-application-info",
         about: "Checks the basic information of an application.",
         long_about: "This API is used to check the basic information of an application.",
+        about_zh: "服务基本信息查看",
+        long_about_zh: "服务基本信息查看",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1171,6 +1457,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "服务版本ID",
+                long_help_zh: "服务版本ID\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1179,6 +1467,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -1187,6 +1477,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
         ],
     },
@@ -1195,6 +1487,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-application-pods",
         about: "Gets the list of application pods",
         long_about: "This API is used to get the list of application pods.",
+        about_zh: "获取应用实例列表",
+        long_about_zh: "获取应用实例列表",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1204,6 +1498,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境id",
+                long_help_zh: "环境id\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "ApplicationId",
@@ -1212,6 +1508,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "应用id",
+                long_help_zh: "应用id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "Limit",
@@ -1220,6 +1518,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Number of items per page. Default value: 20",
                 long_help: "Number of items per page. Default value: 20\n\nExample: 10",
+                help_zh: "单页条数，默认值20",
+                long_help_zh: "单页条数，默认值20\n\n示例：10",
             },
             ParamSpec {
                 wire: "Offset",
@@ -1228,6 +1528,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Page number. Default value: 0",
                 long_help: "Page number. Default value: 0\n\nExample: 1",
+                help_zh: "分页下标，默认值0",
+                long_help_zh: "分页下标，默认值0\n\n示例：1",
             },
             ParamSpec {
                 wire: "Status",
@@ -1236,6 +1538,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Pod status",
                 long_help: "Pod status\n- Running\n- Pending\n- Error\n\nExample: Running",
+                help_zh: "实例状态",
+                long_help_zh: "实例状态\n- Running\n- Pending\n- Error\n\n示例：Running",
             },
             ParamSpec {
                 wire: "PodName",
@@ -1244,6 +1548,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Pod name",
                 long_help: "Pod name\n\nExample: pod-a",
+                help_zh: "实例名字",
+                long_help_zh: "实例名字\n\n示例：pod-a",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1252,6 +1558,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -1260,6 +1568,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-application-service-list",
         about: "Queries the list of access policies",
         long_about: "This API is used to query the list of access policies.",
+        about_zh: "查询应用访问方式列表",
+        long_about_zh: "查询应用访问方式列表",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1269,6 +1579,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "ID of the environment",
                 long_help: "ID of the environment\n\nExample: en-xxxxxx",
+                help_zh: "namespace id",
+                long_help_zh: "namespace id\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "ApplicationId",
@@ -1277,6 +1589,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "ID of the application",
                 long_help: "ID of the application\n\nExample: app-xxxxxx",
+                help_zh: "服务ID",
+                long_help_zh: "服务ID\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1285,6 +1599,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "xx",
                 long_help: "xx\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -1293,6 +1609,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-applications",
         about: "Queries the list of running applications.",
         long_about: "This API is to query the list of running applications.",
+        about_zh: "获取运行服务列表",
+        long_about_zh: "获取运行服务列表",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1302,6 +1620,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "ID of the environment",
                 long_help: "ID of the environment\n\nExample: en-xxxxxx",
+                help_zh: "命名空间ID",
+                long_help_zh: "命名空间ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "Limit",
@@ -1310,6 +1630,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Pagination limit",
                 long_help: "Pagination limit\n\nExample: 20",
+                help_zh: "分页Limit，默认值：20",
+                long_help_zh: "分页Limit，默认值：20\n\n示例：20",
             },
             ParamSpec {
                 wire: "Offset",
@@ -1318,6 +1640,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Pagination offset",
                 long_help: "Pagination offset\n\nExample: 0",
+                help_zh: "分页offset,默认值：0",
+                long_help_zh: "分页offset,默认值：0\n\n示例：0",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1326,6 +1650,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
             ParamSpec {
                 wire: "ApplicationId",
@@ -1334,6 +1660,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "服务id",
+                long_help_zh: "服务id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "Keyword",
@@ -1342,6 +1670,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Keyword for searching.",
                 long_help: "Keyword for searching.\n\nExample: 1",
+                help_zh: "搜索关键字",
+                long_help_zh: "搜索关键字\n\n示例：1",
             },
             ParamSpec {
                 wire: "Filters",
@@ -1349,7 +1679,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Filters for query",
-                long_help: "Filters for query\n\nJSON: [{Name: string, Value: [string]}]\n\nExample: 1",
+                long_help: "Filters for query\n\nJSON: [{Name: string, Value: [string]}]",
+                help_zh: "查询过滤器",
+                long_help_zh: "查询过滤器\n\nJSON：[{Name: string, Value: [string]}]",
             },
             ParamSpec {
                 wire: "SortInfo",
@@ -1357,7 +1689,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Sorting field",
-                long_help: "Sorting field\n\nJSON: {Key: string, Type: integer}\n\nExample: {}",
+                long_help: "Sorting field\n\nJSON: {Key: string, Type: integer}",
+                help_zh: "排序字段",
+                long_help_zh: "排序字段\n\nJSON：{Key: string, Type: integer}",
             },
         ],
     },
@@ -1366,6 +1700,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-applications-status",
         about: "Queries the status of all applications in an environment",
         long_about: "This API is used to query the status of all applications in an envrionment.",
+        about_zh: "单环境下所有应用状态查看",
+        long_about_zh: "单环境下所有应用状态查看",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1375,6 +1711,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1383,6 +1721,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -1391,6 +1731,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-config-data",
         about: "Queries details of a configuration.",
         long_about: "This API is used to query details of a configuration.",
+        about_zh: "查询配置详情",
+        long_about_zh: "查询配置详情",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1400,6 +1742,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境 ID",
+                long_help_zh: "环境 ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "Name",
@@ -1408,6 +1752,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Configuration name",
                 long_help: "Configuration name\n\nExample: abc-xxxx",
+                help_zh: "配置名",
+                long_help_zh: "配置名\n\n示例：abc-xxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1416,6 +1762,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -1424,6 +1772,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-config-data-list",
         about: "Queries the list of configurations.",
         long_about: "This API is used to query the list of configurations.",
+        about_zh: "查询配置列表",
+        long_about_zh: "查询配置列表",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1433,6 +1783,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境 ID",
+                long_help_zh: "环境 ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1441,6 +1793,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
             ParamSpec {
                 wire: "ContinueToken",
@@ -1449,6 +1803,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Paging cursor",
                 long_help: "Paging cursor\n\nExample: token-xxxxxx",
+                help_zh: "查询游标",
+                long_help_zh: "查询游标\n\n示例：token-xxxxxx",
             },
             ParamSpec {
                 wire: "Limit",
@@ -1457,14 +1813,18 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Pagination limit",
                 long_help: "Pagination limit\n\nExample: 10",
+                help_zh: "分页 limit",
+                long_help_zh: "分页 limit\n\n示例：10",
             },
         ],
     },
     ActionSpec {
         name: "DescribeDeployApplicationDetail",
         command: "describe-deploy-application-detail",
-        about: "获取分批发布详情",
-        long_about: "获取分批发布详情",
+        about: "Queries the details of a batch deployment",
+        long_about: "This API is used to query the details of a batch deployment.",
+        about_zh: "获取分批发布详情",
+        long_about_zh: "获取分批发布详情",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1472,24 +1832,30 @@ pub static ACTIONS: &[ActionSpec] = &[
                 flag: "application-id",
                 kind: Kind::String,
                 required: true,
-                help: "服务id",
-                long_help: "服务id\n\nExample: app-xxxxxx",
+                help: "Application ID",
+                long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "服务id",
+                long_help_zh: "服务id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
                 flag: "environment-id",
                 kind: Kind::String,
                 required: true,
-                help: "环境id",
-                long_help: "环境id\n\nExample: en-xxxxxx",
+                help: "Environment ID",
+                long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境id",
+                long_help_zh: "环境id\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "VersionId",
                 flag: "version-id",
                 kind: Kind::String,
                 required: false,
-                help: "版本部署id",
-                long_help: "版本部署id\n\nExample: version-123",
+                help: "ID of the version deployment",
+                long_help: "ID of the version deployment\n\nExample: version-123",
+                help_zh: "版本部署id",
+                long_help_zh: "版本部署id\n\n示例：version-123",
             },
         ],
     },
@@ -1498,6 +1864,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-environment",
         about: "Obtains the basic information of an environment",
         long_about: "This API is used to obtain the basic information of an environment.",
+        about_zh: "获取环境基础信息",
+        long_about_zh: "获取环境基础信息",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1507,6 +1875,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Namespace ID",
                 long_help: "Namespace ID\n\nExample: en-xxxxxx",
+                help_zh: "命名空间id",
+                long_help_zh: "命名空间id\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1515,6 +1885,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源Channel",
+                long_help_zh: "来源Channel\n\n示例：0",
             },
         ],
     },
@@ -1523,6 +1895,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-environment-status",
         about: "Obtains the environment status.",
         long_about: "This API is used to obtain the environment status.",
+        about_zh: "获取环境状态",
+        long_about_zh: "获取环境状态",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1531,7 +1905,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: true,
                 help: "ID of the environment",
-                long_help: "ID of the environment\n\nJSON: [string]\n\nExample: en-xxxxxx",
+                long_help: "ID of the environment\n\nJSON: [string]\n\nExample: [\"en-xxxxxx\"]",
+                help_zh: "命名空间id",
+                long_help_zh: "命名空间id\n\nJSON：[string]\n\n示例：[\"en-xxxxxx\"]",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1540,6 +1916,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源Channel",
+                long_help_zh: "来源Channel\n\n示例：0",
             },
         ],
     },
@@ -1548,6 +1926,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-environments",
         about: "Obtains the list of environments.",
         long_about: "This API is used to obtain the list of environments.",
+        about_zh: "获取环境列表",
+        long_about_zh: "获取环境列表",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1557,6 +1937,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Pagination limit",
                 long_help: "Pagination limit\n\nExample: 20",
+                help_zh: "分页limit，默认：20",
+                long_help_zh: "分页limit，默认：20\n\n示例：20",
             },
             ParamSpec {
                 wire: "Offset",
@@ -1565,6 +1947,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Page offset",
                 long_help: "Page offset\n\nExample: 0",
+                help_zh: "分页下标，默认：0",
+                long_help_zh: "分页下标，默认：0\n\n示例：0",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1573,6 +1957,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source",
                 long_help: "Source\n\nExample: 0",
+                help_zh: "来源source",
+                long_help_zh: "来源source\n\n示例：0",
             },
             ParamSpec {
                 wire: "Filters",
@@ -1580,7 +1966,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Filters for query",
-                long_help: "Filters for query\n\nJSON: [{Name: string, Value: [string]}]\n\nExample: 1",
+                long_help: "Filters for query\n\nJSON: [{Name: string, Value: [string]}]",
+                help_zh: "查询过滤器",
+                long_help_zh: "查询过滤器\n\nJSON：[{Name: string, Value: [string]}]",
             },
             ParamSpec {
                 wire: "SortInfo",
@@ -1589,6 +1977,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Sorting field",
                 long_help: "Sorting field\n\nJSON: {Key: string, Type: integer}\n\nExample: {\"Key\":\"UpdateTime\",\"Type\":1}",
+                help_zh: "排序字段",
+                long_help_zh: "排序字段\n\nJSON：{Key: string, Type: integer}\n\n示例：{\"Key\":\"UpdateTime\",\"Type\":1}",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -1597,6 +1987,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境id",
+                long_help_zh: "环境id\n\n示例：en-xxxxxx",
             },
         ],
     },
@@ -1605,6 +1997,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-ingress",
         about: "Queries an ingress rule",
         long_about: "This API is used to query an ingress rule.",
+        about_zh: "查询 Ingress 规则",
+        long_about_zh: "查询 Ingress 规则",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1614,6 +2008,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "ClusterNamespace",
@@ -1622,6 +2018,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment namespace",
                 long_help: "Environment namespace\n\nExample: default",
+                help_zh: "环境namespace",
+                long_help_zh: "环境namespace\n\n示例：default",
             },
             ParamSpec {
                 wire: "IngressName",
@@ -1630,6 +2028,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Ingress rule name",
                 long_help: "Ingress rule name\n\nExample: name-xxx",
+                help_zh: "ingress 规则名",
+                long_help_zh: "ingress 规则名\n\n示例：name-xxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1638,6 +2038,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -1646,6 +2048,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-ingresses",
         about: "Queries the list of ingress rules",
         long_about: "This API is used to query the list of ingress rules.",
+        about_zh: "查询 Ingress 规则列表",
+        long_about_zh: "查询 Ingress 规则列表",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1655,6 +2059,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境 id",
+                long_help_zh: "环境 id\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "ClusterNamespace",
@@ -1663,6 +2069,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment namespace",
                 long_help: "Environment namespace\n\nExample: default",
+                help_zh: "环境 namespace",
+                long_help_zh: "环境 namespace\n\n示例：default",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1671,6 +2079,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
             ParamSpec {
                 wire: "IngressNames",
@@ -1679,6 +2089,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Ingress rule name list",
                 long_help: "Ingress rule name list\n\nJSON: [string]\n\nExample: [\"aa\"]",
+                help_zh: "ingress 规则名列表",
+                long_help_zh: "ingress 规则名列表\n\nJSON：[string]\n\n示例：[\"aa\"]",
             },
         ],
     },
@@ -1687,6 +2099,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-log-config",
         about: "Queries details of a log collecting configuration.",
         long_about: "This API is used to query details of a log collecting configuration.",
+        about_zh: "查询日志收集配置详情",
+        long_about_zh: "查询日志收集配置详情",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1696,6 +2110,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境 ID",
+                long_help_zh: "环境 ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "Name",
@@ -1704,6 +2120,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Configuration name",
                 long_help: "Configuration name\n\nExample: abc-xxx",
+                help_zh: "配置名",
+                long_help_zh: "配置名\n\n示例：abc-xxx",
             },
             ParamSpec {
                 wire: "ApplicationId",
@@ -1712,6 +2130,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxx",
+                help_zh: "应用 ID",
+                long_help_zh: "应用 ID\n\n示例：app-xxx",
             },
         ],
     },
@@ -1720,6 +2140,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-paged-log-config-list",
         about: "Queries the list of log collecting configurations",
         long_about: "This API is used to querying the list of log collecting configurations.",
+        about_zh: "查询分页的日志收集配置列表",
+        long_about_zh: "查询分页的日志收集配置列表",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1729,6 +2151,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxx",
+                help_zh: "环境 ID",
+                long_help_zh: "环境 ID\n\n示例：en-xxx",
             },
             ParamSpec {
                 wire: "ApplicationId",
@@ -1737,6 +2161,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxx",
+                help_zh: "应用 ID",
+                long_help_zh: "应用 ID\n\n示例：app-xxx",
             },
             ParamSpec {
                 wire: "ApplicationName",
@@ -1745,6 +2171,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Application name",
                 long_help: "Application name\n\nExample: app-name-xxx",
+                help_zh: "应用名",
+                long_help_zh: "应用名\n\n示例：app-name-xxx",
             },
             ParamSpec {
                 wire: "Name",
@@ -1753,6 +2181,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Name of the rule",
                 long_help: "Name of the rule\n\nExample: rule-name",
+                help_zh: "规则名",
+                long_help_zh: "规则名\n\n示例：rule-name",
             },
             ParamSpec {
                 wire: "Limit",
@@ -1761,6 +2191,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Number of entries per page. Default value: 20",
                 long_help: "Number of entries per page. Default value: 20\n\nExample: 20",
+                help_zh: "分页大小，默认 20",
+                long_help_zh: "分页大小，默认 20\n\n示例：20",
             },
             ParamSpec {
                 wire: "ContinueToken",
@@ -1769,6 +2201,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Paging cursor",
                 long_help: "Paging cursor\n\nExample: some-token-value",
+                help_zh: "翻页游标",
+                long_help_zh: "翻页游标\n\n示例：some-token-value",
             },
         ],
     },
@@ -1777,6 +2211,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "describe-related-ingresses",
         about: "Queries the list of ingress rules associated with the application",
         long_about: "This API is used to query the list of ingress rules associated with the application.",
+        about_zh: "查询应用关联的 Ingress 规则列表",
+        long_about_zh: "查询应用关联的 Ingress 规则列表",
         read_only: true,
         params: &[
             ParamSpec {
@@ -1786,6 +2222,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境 id",
+                long_help_zh: "环境 id\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "ClusterNamespace",
@@ -1794,6 +2232,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment namespace",
                 long_help: "Environment namespace\n\nExample: default",
+                help_zh: "环境 namespace",
+                long_help_zh: "环境 namespace\n\n示例：default",
             },
             ParamSpec {
                 wire: "ApplicationId",
@@ -1802,6 +2242,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "应用 ID",
+                long_help_zh: "应用 ID\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1810,6 +2252,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -1818,6 +2262,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "destroy-config-data",
         about: "Terminates a configuration.",
         long_about: "This API is used to terminate a configuration.",
+        about_zh: "销毁配置",
+        long_about_zh: "销毁配置",
         read_only: false,
         params: &[
             ParamSpec {
@@ -1827,6 +2273,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境 ID",
+                long_help_zh: "环境 ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "Name",
@@ -1835,6 +2283,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Configuration name",
                 long_help: "Configuration name\n\nExample: abc-xxx",
+                help_zh: "配置名",
+                long_help_zh: "配置名\n\n示例：abc-xxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1843,6 +2293,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -1851,6 +2303,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "destroy-environment",
         about: "Terminates an environment.",
         long_about: "This API is used to terminate an environment.",
+        about_zh: "销毁环境",
+        long_about_zh: "销毁环境",
         read_only: false,
         params: &[
             ParamSpec {
@@ -1860,6 +2314,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Namespace ID.",
                 long_help: "Namespace ID.\n\nExample: en-xxxxxx",
+                help_zh: "命名空间ID",
+                long_help_zh: "命名空间ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1868,6 +2324,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Namespace",
                 long_help: "Namespace\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -1876,6 +2334,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "destroy-log-config",
         about: "Terminates a log collecting configuration.",
         long_about: "This API is used to terminate a log collecting configuration.",
+        about_zh: "销毁日志收集配置",
+        long_about_zh: "销毁日志收集配置",
         read_only: false,
         params: &[
             ParamSpec {
@@ -1885,6 +2345,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境 ID",
+                long_help_zh: "环境 ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "Name",
@@ -1893,6 +2355,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Configuration name",
                 long_help: "Configuration name\n\nExample: name-xxx",
+                help_zh: "配置名",
+                long_help_zh: "配置名\n\n示例：name-xxx",
             },
             ParamSpec {
                 wire: "ApplicationId",
@@ -1901,6 +2365,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "应用 ID",
+                long_help_zh: "应用 ID\n\n示例：app-xxxxxx",
             },
         ],
     },
@@ -1909,6 +2375,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "disable-application-autoscaler",
         about: "Disables a scaling rule",
         long_about: "This API is used to disable a scaling rule.",
+        about_zh: "关闭应用弹性策略组合",
+        long_about_zh: "关闭应用弹性策略组合",
         read_only: false,
         params: &[
             ParamSpec {
@@ -1918,6 +2386,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "服务id",
+                long_help_zh: "服务id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -1926,6 +2396,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "AutoscalerId",
@@ -1934,6 +2406,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Scaling rule ID",
                 long_help: "Scaling rule ID\n\nExample: scaler-xxxxxx",
+                help_zh: "弹性伸缩策略ID",
+                long_help_zh: "弹性伸缩策略ID\n\n示例：scaler-xxxxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1942,6 +2416,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -1950,6 +2426,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "enable-application-autoscaler",
         about: "Enables a scaling rule",
         long_about: "This API is used to enable a scaling rule.",
+        about_zh: "启用应用弹性策略组合",
+        long_about_zh: "启用应用弹性策略组合",
         read_only: false,
         params: &[
             ParamSpec {
@@ -1959,6 +2437,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Service ID",
                 long_help: "Service ID\n\nExample: app-xxxxxx",
+                help_zh: "服务id",
+                long_help_zh: "服务id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -1967,6 +2447,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "AutoscalerId",
@@ -1975,6 +2457,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Scaling rule ID",
                 long_help: "Scaling rule ID\n\nExample: scaler-xxxxxx",
+                help_zh: "弹性伸缩策略ID",
+                long_help_zh: "弹性伸缩策略ID\n\n示例：scaler-xxxxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -1983,6 +2467,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -1991,6 +2477,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "generate-application-package-download-url",
         about: "Generates the pre-signed download URL for the specified application package",
         long_about: "This API is used to generate the pre-signed download URL for the specified application package.",
+        about_zh: "生成应用程序包预签名下载链接",
+        long_about_zh: "生成应用程序包预签名下载链接",
         read_only: false,
         params: &[
             ParamSpec {
@@ -2000,6 +2488,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "应用ID",
+                long_help_zh: "应用ID\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "PkgName",
@@ -2008,6 +2498,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Package name",
                 long_help: "Package name\n\nExample: test.jar",
+                help_zh: "包名",
+                long_help_zh: "包名\n\n示例：test.jar",
             },
             ParamSpec {
                 wire: "DeployVersion",
@@ -2016,6 +2508,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Version of the package to download",
                 long_help: "Version of the package to download\n\nExample: v1",
+                help_zh: "需要下载的包版本",
+                long_help_zh: "需要下载的包版本\n\n示例：v1",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -2024,6 +2518,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源 channel",
+                long_help_zh: "来源 channel\n\n示例：0",
             },
         ],
     },
@@ -2032,6 +2528,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "modify-application-autoscaler",
         about: "Modifies a scaling rule.",
         long_about: "This API is used to modify a scaling rule.",
+        about_zh: "修改弹性伸缩策略组合",
+        long_about_zh: "修改弹性伸缩策略组合",
         read_only: false,
         params: &[
             ParamSpec {
@@ -2041,6 +2539,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "服务id",
+                long_help_zh: "服务id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -2049,6 +2549,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "AutoscalerId",
@@ -2057,6 +2559,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Scaling rule ID",
                 long_help: "Scaling rule ID\n\nExample: scaler-xxxxxx",
+                help_zh: "弹性伸缩策略ID",
+                long_help_zh: "弹性伸缩策略ID\n\n示例：scaler-xxxxxx",
             },
             ParamSpec {
                 wire: "Autoscaler",
@@ -2064,7 +2568,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: true,
                 help: "Auto scaling policy",
-                long_help: "Auto scaling policy\n\nJSON: {MinReplicas: integer, MaxReplicas: integer, HorizontalAutoscaler: [{MinReplicas: integer, MaxReplicas: integer, Metrics: string, Threshold: integer, Enabled: boolean, DoubleThreshold: number}], CronHorizontalAutoscaler: [{Name: string, Period: string, Schedules: [CronHorizontalAutoscalerSchedule], Enabled: boolean, Priority: integer}], AutoscalerId: string, AutoscalerName: string, Description: string, CreateDate: string, ModifyDate: string, EnableDate: string, Enabled: boolean}\n\nExample: 无",
+                long_help: "Auto scaling policy\n\nJSON: {MinReplicas: integer, MaxReplicas: integer, HorizontalAutoscaler: [{MinReplicas: integer, MaxReplicas: integer, Metrics: string, Threshold: integer, Enabled: boolean, DoubleThreshold: number}], CronHorizontalAutoscaler: [{Name: string, Period: string, Schedules: [CronHorizontalAutoscalerSchedule], Enabled: boolean, Priority: integer}], AutoscalerId: string, AutoscalerName: string, Description: string, CreateDate: string, ModifyDate: string, EnableDate: string, Enabled: boolean}",
+                help_zh: "弹性伸缩策略",
+                long_help_zh: "弹性伸缩策略\n\nJSON：{MinReplicas: integer, MaxReplicas: integer, HorizontalAutoscaler: [{MinReplicas: integer, MaxReplicas: integer, Metrics: string, Threshold: integer, Enabled: boolean, DoubleThreshold: number}], CronHorizontalAutoscaler: [{Name: string, Period: string, Schedules: [CronHorizontalAutoscalerSchedule], Enabled: boolean, Priority: integer}], AutoscalerId: string, AutoscalerName: string, Description: string, CreateDate: string, ModifyDate: string, EnableDate: string, Enabled: boolean}",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -2073,6 +2579,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -2081,6 +2589,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "modify-application-info",
         about: "Modifies the basic information of an application",
         long_about: "This API is used to modify the basic information of an application.",
+        about_zh: "修改应用基本信息",
+        long_about_zh: "修改应用基本信息",
         read_only: false,
         params: &[
             ParamSpec {
@@ -2090,6 +2600,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "应用ID",
+                long_help_zh: "应用ID\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "Description",
@@ -2097,7 +2609,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::String,
                 required: true,
                 help: "Description",
-                long_help: "Description\n\nExample: 服务a",
+                long_help: "Description\n\nExample: service a",
+                help_zh: "描述",
+                long_help_zh: "描述\n\n示例：服务a",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -2106,6 +2620,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
             ParamSpec {
                 wire: "EnableTracing",
@@ -2114,55 +2630,18 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "(Disused) Whether to enable the call chain.",
                 long_help: "(Disused) Whether to enable the call chain.\n\nExample: 1",
+                help_zh: "是否开启调用链,（此参数已弃用）",
+                long_help_zh: "是否开启调用链,（此参数已弃用）\n\n示例：1",
             },
         ],
     },
     ActionSpec {
         name: "ModifyApplicationReplicas",
         command: "modify-application-replicas",
-        about: "修改应用实例数量",
-        long_about: "修改应用实例数量",
-        read_only: false,
-        params: &[
-            ParamSpec {
-                wire: "ApplicationId",
-                flag: "application-id",
-                kind: Kind::String,
-                required: true,
-                help: "应用id",
-                long_help: "应用id\n\nExample: app-xxxxxx",
-            },
-            ParamSpec {
-                wire: "EnvironmentId",
-                flag: "environment-id",
-                kind: Kind::String,
-                required: true,
-                help: "环境ID",
-                long_help: "环境ID\n\nExample: en-xxxxxx",
-            },
-            ParamSpec {
-                wire: "Replicas",
-                flag: "replicas",
-                kind: Kind::Int,
-                required: true,
-                help: "实例数量",
-                long_help: "实例数量\n\nExample: 1",
-            },
-            ParamSpec {
-                wire: "SourceChannel",
-                flag: "source-channel",
-                kind: Kind::Int,
-                required: false,
-                help: "来源渠道",
-                long_help: "来源渠道\n\nExample: 0",
-            },
-        ],
-    },
-    ActionSpec {
-        name: "ModifyApplicationService",
-        command: "modify-application-service",
-        about: "Modifies an access policy",
-        long_about: "This API is used to modify an access policy.",
+        about: "Modifies the number of instances of an application",
+        long_about: "This API is used to modify the number of instances of an application.",
+        about_zh: "修改应用实例数量",
+        long_about_zh: "修改应用实例数量",
         read_only: false,
         params: &[
             ParamSpec {
@@ -2172,6 +2651,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "应用id",
+                long_help_zh: "应用id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -2180,6 +2661,59 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
+            },
+            ParamSpec {
+                wire: "Replicas",
+                flag: "replicas",
+                kind: Kind::Int,
+                required: true,
+                help: "Number of instances",
+                long_help: "Number of instances\n\nExample: 1",
+                help_zh: "实例数量",
+                long_help_zh: "实例数量\n\n示例：1",
+            },
+            ParamSpec {
+                wire: "SourceChannel",
+                flag: "source-channel",
+                kind: Kind::Int,
+                required: false,
+                help: "Source channel",
+                long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
+            },
+        ],
+    },
+    ActionSpec {
+        name: "ModifyApplicationService",
+        command: "modify-application-service",
+        about: "Modifies an access policy",
+        long_about: "This API is used to modify an access policy.",
+        about_zh: "修改服务访问方式列表",
+        long_about_zh: "修改服务访问方式列表",
+        read_only: false,
+        params: &[
+            ParamSpec {
+                wire: "ApplicationId",
+                flag: "application-id",
+                kind: Kind::String,
+                required: true,
+                help: "Application ID",
+                long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "服务id",
+                long_help_zh: "服务id\n\n示例：app-xxxxxx",
+            },
+            ParamSpec {
+                wire: "EnvironmentId",
+                flag: "environment-id",
+                kind: Kind::String,
+                required: true,
+                help: "Environment ID",
+                long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -2188,6 +2722,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
             ParamSpec {
                 wire: "Service",
@@ -2195,7 +2731,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Full access mode settings",
-                long_help: "Full access mode settings\n\nJSON: {Name: string, Ports: [integer], Yaml: string, ApplicationName: string, VersionName: string, ClusterIp: [string], ExternalIp: string, Type: string, SubnetId: string, LoadBalanceId: string, PortMappings: [{Port: integer, TargetPort: integer, Protocol: string, ServiceName: string}], ServicePortMappingList: [{Type: string, ServiceName: string, ClusterIp: string, ExternalIp: string, SubnetId: string, VpcId: string, LoadBalanceId: string, Yaml: string, Ports: [integer], PortMappingItemList: [ServicePortMappingItem], ExternalDomain: string}], FlushAll: boolean, EnableRegistryNextDeploy: integer, ApplicationId: string, AllIpDone: boolean, ExternalDomain: string}\n\nExample: 无",
+                long_help: "Full access mode settings\n\nJSON: {Name: string, Ports: [integer], Yaml: string, ApplicationName: string, VersionName: string, ClusterIp: [string], ExternalIp: string, Type: string, SubnetId: string, LoadBalanceId: string, PortMappings: [{Port: integer, TargetPort: integer, Protocol: string, ServiceName: string}], ServicePortMappingList: [{Type: string, ServiceName: string, ClusterIp: string, ExternalIp: string, SubnetId: string, VpcId: string, LoadBalanceId: string, Yaml: string, Ports: [integer], PortMappingItemList: [ServicePortMappingItem], ExternalDomain: string}], FlushAll: boolean, EnableRegistryNextDeploy: integer, ApplicationId: string, AllIpDone: boolean, ExternalDomain: string}",
+                help_zh: "全量访问方式设置",
+                long_help_zh: "全量访问方式设置\n\nJSON：{Name: string, Ports: [integer], Yaml: string, ApplicationName: string, VersionName: string, ClusterIp: [string], ExternalIp: string, Type: string, SubnetId: string, LoadBalanceId: string, PortMappings: [{Port: integer, TargetPort: integer, Protocol: string, ServiceName: string}], ServicePortMappingList: [{Type: string, ServiceName: string, ClusterIp: string, ExternalIp: string, SubnetId: string, VpcId: string, LoadBalanceId: string, Yaml: string, Ports: [integer], PortMappingItemList: [ServicePortMappingItem], ExternalDomain: string}], FlushAll: boolean, EnableRegistryNextDeploy: integer, ApplicationId: string, AllIpDone: boolean, ExternalDomain: string}",
             },
             ParamSpec {
                 wire: "Data",
@@ -2203,7 +2741,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Single entry access mode settings",
-                long_help: "Single entry access mode settings\n\nJSON: {Type: string, ServiceName: string, ClusterIp: string, ExternalIp: string, SubnetId: string, VpcId: string, LoadBalanceId: string, Yaml: string, Ports: [integer], PortMappingItemList: [{Port: integer, TargetPort: integer, Protocol: string}], ExternalDomain: string}\n\nExample: 无",
+                long_help: "Single entry access mode settings\n\nJSON: {Type: string, ServiceName: string, ClusterIp: string, ExternalIp: string, SubnetId: string, VpcId: string, LoadBalanceId: string, Yaml: string, Ports: [integer], PortMappingItemList: [{Port: integer, TargetPort: integer, Protocol: string}], ExternalDomain: string}",
+                help_zh: "单条访问方式设置",
+                long_help_zh: "单条访问方式设置\n\nJSON：{Type: string, ServiceName: string, ClusterIp: string, ExternalIp: string, SubnetId: string, VpcId: string, LoadBalanceId: string, Yaml: string, Ports: [integer], PortMappingItemList: [{Port: integer, TargetPort: integer, Protocol: string}], ExternalDomain: string}",
             },
         ],
     },
@@ -2212,6 +2752,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "modify-config-data",
         about: "Modify a configuration.",
         long_about: "This API is used to modify a configuration.",
+        about_zh: "编辑配置",
+        long_about_zh: "编辑配置",
         read_only: false,
         params: &[
             ParamSpec {
@@ -2221,6 +2763,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境 ID",
+                long_help_zh: "环境 ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "Name",
@@ -2229,6 +2773,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Configuration name",
                 long_help: "Configuration name\n\nExample: abc-xxxx",
+                help_zh: "配置名",
+                long_help_zh: "配置名\n\n示例：abc-xxxx",
             },
             ParamSpec {
                 wire: "Data",
@@ -2237,6 +2783,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Configuration information",
                 long_help: "Configuration information\n\nJSON: [{Key: string, Value: string, Type: string, Config: string, Secret: string}]\n\nExample: [{\"Key\":\"key-xxx\",\"Value\":\"val-xxx\",\"Type\":\"\",\"Config\":\"\",\"Secret\":\"\"}]",
+                help_zh: "配置信息",
+                long_help_zh: "配置信息\n\nJSON：[{Key: string, Value: string, Type: string, Config: string, Secret: string}]\n\n示例：[{\"Key\":\"key-xxx\",\"Value\":\"val-xxx\",\"Type\":\"\",\"Config\":\"\",\"Secret\":\"\"}]",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -2245,6 +2793,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel. Please keep the default value.",
                 long_help: "Source channel. Please keep the default value.\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -2253,6 +2803,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "modify-environment",
         about: "Edits an environment",
         long_about: "This API is used to edit an environment.",
+        about_zh: "编辑环境",
+        long_about_zh: "编辑环境",
         read_only: false,
         params: &[
             ParamSpec {
@@ -2262,6 +2814,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-36pm4p8r",
+                help_zh: "环境id",
+                long_help_zh: "环境id\n\n示例：en-36pm4p8r",
             },
             ParamSpec {
                 wire: "EnvironmentName",
@@ -2270,6 +2824,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Environment name",
                 long_help: "Environment name\n\nExample: namespace-a",
+                help_zh: "环境名称。环境名称不可修改",
+                long_help_zh: "环境名称。环境名称不可修改\n\n示例：namespace-a",
             },
             ParamSpec {
                 wire: "Description",
@@ -2277,7 +2833,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::String,
                 required: false,
                 help: "Environment description",
-                long_help: "Environment description\n\nExample: 命名空间",
+                long_help: "Environment description\n\nExample: namespace",
+                help_zh: "环境描述",
+                long_help_zh: "环境描述\n\n示例：命名空间",
             },
             ParamSpec {
                 wire: "Vpc",
@@ -2286,6 +2844,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "VPC name",
                 long_help: "VPC name\n\nExample: vpc-1n5javez",
+                help_zh: "私有网络名称",
+                long_help_zh: "私有网络名称\n\n示例：vpc-1n5javez",
             },
             ParamSpec {
                 wire: "SubnetIds",
@@ -2293,7 +2853,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: false,
                 help: "Subnets",
-                long_help: "Subnets\n\nJSON: [string]\n\nExample: subnet-m48cb76m",
+                long_help: "Subnets\n\nJSON: [string]\n\nExample: [\"subnet-m48cb76m\"]",
+                help_zh: "子网网络",
+                long_help_zh: "子网网络\n\nJSON：[string]\n\n示例：[\"subnet-m48cb76m\"]",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -2302,6 +2864,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
             ParamSpec {
                 wire: "EnvType",
@@ -2310,14 +2874,18 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Environment type. Values: `test`, `pre`, `prod`",
                 long_help: "Environment type. Values: `test`, `pre`, `prod`\n\nExample: prod",
+                help_zh: "环境类型：test、pre、prod",
+                long_help_zh: "环境类型：test、pre、prod\n\n示例：prod",
             },
         ],
     },
     ActionSpec {
         name: "ModifyGatewayIngress",
         command: "modify-gateway-ingress",
-        about: "修改网关的转发配置",
-        long_about: "修改网关的转发配置",
+        about: "Modifies the forwarding configuration of a gateway",
+        long_about: "This API is used to modify the forwarding configuration of a gateway.",
+        about_zh: "修改网关的转发配置",
+        long_about_zh: "修改网关的转发配置",
         read_only: false,
         params: &[
             ParamSpec {
@@ -2325,64 +2893,80 @@ pub static ACTIONS: &[ActionSpec] = &[
                 flag: "environment-id",
                 kind: Kind::String,
                 required: false,
-                help: "环境 ID",
-                long_help: "环境 ID\n\nExample: en-xxx",
+                help: "Environment ID",
+                long_help: "Environment ID\n\nExample: en-xxx",
+                help_zh: "环境 ID",
+                long_help_zh: "环境 ID\n\n示例：en-xxx",
             },
             ParamSpec {
                 wire: "GatewayName",
                 flag: "gateway-name",
                 kind: Kind::String,
                 required: false,
-                help: "网关名称",
-                long_help: "网关名称\n\nExample: gateway",
+                help: "Gateway name",
+                long_help: "Gateway name\n\nExample: gateway",
+                help_zh: "网关名称",
+                long_help_zh: "网关名称\n\n示例：gateway",
             },
             ParamSpec {
                 wire: "GatewayType",
                 flag: "gateway-type",
                 kind: Kind::String,
                 required: false,
-                help: "网关类型，如 clb",
-                long_help: "网关类型，如 clb\n\nExample: clb",
+                help: "Gateway type, such as `clb`",
+                long_help: "Gateway type, such as `clb`\n\nExample: clb",
+                help_zh: "网关类型，如 clb",
+                long_help_zh: "网关类型，如 clb\n\n示例：clb",
             },
             ParamSpec {
                 wire: "Name",
                 flag: "name",
                 kind: Kind::String,
                 required: false,
-                help: "转发配置名称",
-                long_help: "转发配置名称\n\nExample: xxx",
+                help: "Name of the forwarding configuration",
+                long_help: "Name of the forwarding configuration\n\nExample: xxx",
+                help_zh: "转发配置名称",
+                long_help_zh: "转发配置名称\n\n示例：xxx",
             },
             ParamSpec {
                 wire: "Rules",
                 flag: "rules",
                 kind: Kind::Json,
                 required: false,
-                help: "rules 配置",
-                long_help: "rules 配置\n\nJSON: [{Http: {Paths: [IngressRulePath]}, Host: string, Protocol: string}]\n\nExample: {}",
+                help: "Rules configuration",
+                long_help: "Rules configuration\n\nJSON: [{Http: {Paths: [IngressRulePath]}, Host: string, Protocol: string}]",
+                help_zh: "rules 配置",
+                long_help_zh: "rules 配置\n\nJSON：[{Http: {Paths: [IngressRulePath]}, Host: string, Protocol: string}]",
             },
             ParamSpec {
                 wire: "Mixed",
                 flag: "mixed",
                 kind: Kind::Bool,
                 required: false,
-                help: "是否混合 https，默认 false，可选值 true 代表有 https 协议监听",
-                long_help: "是否混合 https，默认 false，可选值 true 代表有 https 协议监听\n\nExample: false",
+                help: "Whether to listen on both the HTTP 80 port and HTTPS 443 port. The default value is `false`. The optional value `true` means listening on both the HTTP 80 port and HTTPS 443 port.",
+                long_help: "Whether to listen on both the HTTP 80 port and HTTPS 443 port. The default value is `false`. The optional value `true` means listening on both the HTTP 80 port and HTTPS 443 port.\n\nExample: false",
+                help_zh: "是否混合 https，默认 false，可选值 true 代表有 https 协议监听",
+                long_help_zh: "是否混合 https，默认 false，可选值 true 代表有 https 协议监听\n\n示例：false",
             },
             ParamSpec {
                 wire: "Tls",
                 flag: "tls",
                 kind: Kind::Json,
                 required: false,
-                help: "tls 配置",
-                long_help: "tls 配置\n\nJSON: [{Hosts: [string], SecretName: string, CertificateId: string}]\n\nExample: {}",
+                help: "TLS configuration",
+                long_help: "TLS configuration\n\nJSON: [{Hosts: [string], SecretName: string, CertificateId: string}]",
+                help_zh: "tls 配置",
+                long_help_zh: "tls 配置\n\nJSON：[{Hosts: [string], SecretName: string, CertificateId: string}]",
             },
             ParamSpec {
                 wire: "RewriteType",
                 flag: "rewrite-type",
                 kind: Kind::String,
                 required: false,
-                help: "重定向模式，可选值：",
-                long_help: "重定向模式，可选值：\n- AUTO（自动重定向http到https）\n- NONE（不使用重定向）\n\nExample: NONE",
+                help: "Redirection mode. Values:",
+                long_help: "Redirection mode. Values:\n- `AUTO` (automatically redirect HTTP to HTTPS)\n- `NONE` (no redirection)\n\nExample: NONE",
+                help_zh: "重定向模式，可选值：",
+                long_help_zh: "重定向模式，可选值：\n- AUTO（自动重定向http到https）\n- NONE（不使用重定向）\n\n示例：NONE",
             },
         ],
     },
@@ -2391,6 +2975,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "modify-ingress",
         about: "Creates or updates an ingress rule",
         long_about: "This API is used to create or update an ingress rule.",
+        about_zh: "创建或者更新 Ingress 规则",
+        long_about_zh: "此接口没有被使用了\n\n创建或者更新 Ingress 规则",
         read_only: false,
         params: &[
             ParamSpec {
@@ -2399,7 +2985,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Json,
                 required: true,
                 help: "Ingress rule configuration",
-                long_help: "Ingress rule configuration\n\nJSON: {EnvironmentId: string, AddressIPVersion: string, IngressName: string, Rules: [{Http: IngressRuleValue, Host: string, Protocol: string}], ClbId: string, ClusterNamespace: string, Tls: [{Hosts: [string], SecretName: string, CertificateId: string}], ClusterId: string, Vip: string, CreateTime: string, Mixed: boolean, RewriteType: string, Domain: string}\n\nExample: 无",
+                long_help: "Ingress rule configuration\n\nJSON: {EnvironmentId: string, AddressIPVersion: string, IngressName: string, Rules: [{Http: IngressRuleValue, Host: string, Protocol: string}], ClbId: string, ClusterNamespace: string, Tls: [{Hosts: [string], SecretName: string, CertificateId: string}], ClusterId: string, Vip: string, CreateTime: string, Mixed: boolean, RewriteType: string, Domain: string}",
+                help_zh: "Ingress 规则配置",
+                long_help_zh: "Ingress 规则配置\n\nJSON：{EnvironmentId: string, AddressIPVersion: string, IngressName: string, Rules: [{Http: IngressRuleValue, Host: string, Protocol: string}], ClbId: string, ClusterNamespace: string, Tls: [{Hosts: [string], SecretName: string, CertificateId: string}], ClusterId: string, Vip: string, CreateTime: string, Mixed: boolean, RewriteType: string, Domain: string}",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -2408,6 +2996,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -2416,6 +3006,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "modify-log-config",
         about: "Modifies a log collecting configuration.",
         long_about: "This API is used to modify a log collecting configuration.",
+        about_zh: "编辑日志收集配置",
+        long_about_zh: "编辑日志收集配置",
         read_only: false,
         params: &[
             ParamSpec {
@@ -2425,6 +3017,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境 ID",
+                long_help_zh: "环境 ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "Name",
@@ -2433,6 +3027,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Configuration name",
                 long_help: "Configuration name\n\nExample: abc-xxxx",
+                help_zh: "配置名",
+                long_help_zh: "配置名\n\n示例：abc-xxxx",
             },
             ParamSpec {
                 wire: "Data",
@@ -2441,6 +3037,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Log collector configuration",
                 long_help: "Log collector configuration\n\nJSON: {Name: string, InputType: string, LogsetId: string, TopicId: string, LogType: string, BeginningRegex: string, LogPath: string, FilePattern: string, CreateDate: string, ModifyDate: string, ApplicationId: string, ApplicationName: string, ExtractRule: {BeginningRegex: string, Keys: [string], FilterKeys: [string], FilterRegex: [string], LogRegex: string, TimeKey: string, TimeFormat: string, UnMatchUpload: string, UnMatchedKey: string, Backtracking: string, Delimiter: string}}\n\nExample: {\"LogsetId\":\"4d43fac5-fc0a-42bf-92a9-ef5b5b245e6a\",\"TopicId\":\"dbebda3e-0a9a-4888-9d5c-642bf2ffa183\",\"InputType\":\"container_stdout\",\"LogType\":\"json_log\",\"ExtractRule\":{\"FilterKeys\":[],\"FilterRegex\":[],\"UnMatchUpload\":\"true\",\"UnMatchedKey\":\"LogParseFailure\"}}",
+                help_zh: "日志收集配置信息",
+                long_help_zh: "日志收集配置信息\n\nJSON：{Name: string, InputType: string, LogsetId: string, TopicId: string, LogType: string, BeginningRegex: string, LogPath: string, FilePattern: string, CreateDate: string, ModifyDate: string, ApplicationId: string, ApplicationName: string, ExtractRule: {BeginningRegex: string, Keys: [string], FilterKeys: [string], FilterRegex: [string], LogRegex: string, TimeKey: string, TimeFormat: string, UnMatchUpload: string, UnMatchedKey: string, Backtracking: string, Delimiter: string}}\n\n示例：{\"LogsetId\":\"4d43fac5-fc0a-42bf-92a9-ef5b5b245e6a\",\"TopicId\":\"dbebda3e-0a9a-4888-9d5c-642bf2ffa183\",\"InputType\":\"container_stdout\",\"LogType\":\"json_log\",\"ExtractRule\":{\"FilterKeys\":[],\"FilterRegex\":[],\"UnMatchUpload\":\"true\",\"UnMatchedKey\":\"LogParseFailure\"}}",
             },
             ParamSpec {
                 wire: "ApplicationId",
@@ -2449,6 +3047,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "应用 ID",
+                long_help_zh: "应用 ID\n\n示例：app-xxxxxx",
             },
         ],
     },
@@ -2457,6 +3057,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "restart-application",
         about: "Restarts an application",
         long_about: "This API is used to restart an application.",
+        about_zh: "服务重启",
+        long_about_zh: "服务重启",
         read_only: false,
         params: &[
             ParamSpec {
@@ -2466,6 +3068,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "服务id",
+                long_help_zh: "服务id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -2474,6 +3078,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID/命名空间ID",
+                long_help_zh: "环境ID/命名空间ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -2482,6 +3088,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Retain as default",
                 long_help: "Retain as default\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
@@ -2490,6 +3098,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "restart-application-pod",
         about: "Restarts an application pod",
         long_about: "This API is used to restart an application pod.",
+        about_zh: "重启应用实例",
+        long_about_zh: "重启应用实例",
         read_only: false,
         params: &[
             ParamSpec {
@@ -2499,6 +3109,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境id",
+                long_help_zh: "环境id\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "ApplicationId",
@@ -2507,6 +3119,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "应用id",
+                long_help_zh: "应用id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "PodName",
@@ -2515,6 +3129,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Name",
                 long_help: "Name\n\nExample: pod-a",
+                help_zh: "名字",
+                long_help_zh: "名字\n\n示例：pod-a",
             },
             ParamSpec {
                 wire: "Limit",
@@ -2523,6 +3139,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Number of items per page",
                 long_help: "Number of items per page\n\nExample: 10",
+                help_zh: "单页条数",
+                long_help_zh: "单页条数\n\n示例：10",
             },
             ParamSpec {
                 wire: "Offset",
@@ -2531,6 +3149,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Page offset",
                 long_help: "Page offset\n\nExample: 1",
+                help_zh: "分页下标",
+                long_help_zh: "分页下标\n\n示例：1",
             },
             ParamSpec {
                 wire: "Status",
@@ -2539,6 +3159,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Pod status",
                 long_help: "Pod status\n\nExample: Running",
+                help_zh: "pod状态",
+                long_help_zh: "pod状态\n\n示例：Running",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -2547,14 +3169,18 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Source channel",
                 long_help: "Source channel\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },
     ActionSpec {
         name: "ResumeDeployApplication",
         command: "resume-deploy-application",
-        about: "开始下一批次发布",
-        long_about: "开始下一批次发布",
+        about: "Starts the next batch of a deployment",
+        long_about: "This API is used to start the next batch of a batch deployment.",
+        about_zh: "开始下一批次发布",
+        long_about_zh: "开始下一批次发布",
         read_only: false,
         params: &[
             ParamSpec {
@@ -2562,24 +3188,30 @@ pub static ACTIONS: &[ActionSpec] = &[
                 flag: "application-id",
                 kind: Kind::String,
                 required: true,
-                help: "需要开始下一批次的服务id",
-                long_help: "需要开始下一批次的服务id\n\nExample: app-xxxxxx",
+                help: "ID of the application whose next batch starts",
+                long_help: "ID of the application whose next batch starts\n\nExample: app-xxxxxx",
+                help_zh: "需要开始下一批次的服务id",
+                long_help_zh: "需要开始下一批次的服务id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
                 flag: "environment-id",
                 kind: Kind::String,
                 required: true,
-                help: "环境id",
-                long_help: "环境id\n\nExample: en-xxxxxx",
+                help: "Environment ID",
+                long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境id",
+                long_help_zh: "环境id\n\n示例：en-xxxxxx",
             },
         ],
     },
     ActionSpec {
         name: "RevertDeployApplication",
         command: "revert-deploy-application",
-        about: "回滚分批发布",
-        long_about: "回滚分批发布",
+        about: "Rolls back a batch deployment",
+        long_about: "This API is used to roll back a batch deployment.",
+        about_zh: "回滚分批发布",
+        long_about_zh: "回滚分批发布",
         read_only: false,
         params: &[
             ParamSpec {
@@ -2587,16 +3219,20 @@ pub static ACTIONS: &[ActionSpec] = &[
                 flag: "application-id",
                 kind: Kind::String,
                 required: true,
-                help: "需要回滚的服务id",
-                long_help: "需要回滚的服务id\n\nExample: app-xxxxxx",
+                help: "ID of the application to roll back",
+                long_help: "ID of the application to roll back\n\nExample: app-xxxxxx",
+                help_zh: "需要回滚的服务id",
+                long_help_zh: "需要回滚的服务id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
                 flag: "environment-id",
                 kind: Kind::String,
                 required: true,
-                help: "需要回滚的服务所在环境id",
-                long_help: "需要回滚的服务所在环境id\n\nExample: en-xxxxxx",
+                help: "ID of the environment of the application to roll back",
+                long_help: "ID of the environment of the application to roll back\n\nExample: en-xxxxxx",
+                help_zh: "需要回滚的服务所在环境id",
+                long_help_zh: "需要回滚的服务所在环境id\n\n示例：en-xxxxxx",
             },
         ],
     },
@@ -2605,6 +3241,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "rolling-update-application-by-version",
         about: "Configures the rolling update policy for an application",
         long_about: "This API is used to configure the rolling update policy for an application.",
+        about_zh: "更新应用部署版本",
+        long_about_zh: "更新应用部署版本",
         read_only: false,
         params: &[
             ParamSpec {
@@ -2614,6 +3252,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "应用ID",
+                long_help_zh: "应用ID\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -2622,6 +3262,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID",
+                long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "DeployVersion",
@@ -2630,6 +3272,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Update version. For image-based deployment, it is the value. For deployment with JAR/WAR files, it is `Version`.",
                 long_help: "Update version. For image-based deployment, it is the value. For deployment with JAR/WAR files, it is `Version`.\n\nExample: v1",
+                help_zh: "更新版本，IMAGE 部署为 tag 值；JAR/WAR 部署 为 Version",
+                long_help_zh: "更新版本，IMAGE 部署为 tag 值；JAR/WAR 部署 为 Version\n\n示例：v1",
             },
             ParamSpec {
                 wire: "PackageName",
@@ -2638,6 +3282,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "JAR/WAR package name. It’s only required for deployment with JAR/WAR files.",
                 long_help: "JAR/WAR package name. It’s only required for deployment with JAR/WAR files.\n\nExample: package-name-xxx.jar",
+                help_zh: "JAR/WAR 包名，仅 JAR/WAR 部署时必填",
+                long_help_zh: "JAR/WAR 包名，仅 JAR/WAR 部署时必填\n\n示例：package-name-xxx.jar",
             },
             ParamSpec {
                 wire: "From",
@@ -2646,6 +3292,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Request source. Options: `IntelliJ`, `Coding`",
                 long_help: "Request source. Options: `IntelliJ`, `Coding`\n\nExample: IntelliJ",
+                help_zh: "请求来源平台，含 IntelliJ，Coding",
+                long_help_zh: "请求来源平台，含 IntelliJ，Coding\n\n示例：IntelliJ",
             },
             ParamSpec {
                 wire: "DeployStrategyType",
@@ -2654,6 +3302,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "The deployment policy. Values: `AUTO` (automatically deploy), `BETA` (deploy a small batch first to test the result, and deploy the rest automatically) and `MANUAL` (manually deploy)",
                 long_help: "The deployment policy. Values: `AUTO` (automatically deploy), `BETA` (deploy a small batch first to test the result, and deploy the rest automatically) and `MANUAL` (manually deploy)\n\nExample: AUTO",
+                help_zh: "部署策略，AUTO 为全自动；BETA 为小批量验证后自动；MANUAL 为全手动；",
+                long_help_zh: "部署策略，AUTO 为全自动；BETA 为小批量验证后自动；MANUAL 为全手动；\n\n示例：AUTO",
             },
             ParamSpec {
                 wire: "TotalBatchCount",
@@ -2662,6 +3312,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Total number of batches",
                 long_help: "Total number of batches\n\nExample: 2",
+                help_zh: "发布批次数",
+                long_help_zh: "发布批次数\n\n示例：2",
             },
             ParamSpec {
                 wire: "BatchInterval",
@@ -2670,6 +3322,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Interval between the batches",
                 long_help: "Interval between the batches\n\nExample: 60",
+                help_zh: "批次间隔时间",
+                long_help_zh: "批次间隔时间\n\n示例：60",
             },
             ParamSpec {
                 wire: "BetaBatchNum",
@@ -2678,6 +3332,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Number of instances in a beta batch",
                 long_help: "Number of instances in a beta batch\n\nExample: 1",
+                help_zh: "小批量验证批次的实例数",
+                long_help_zh: "小批量验证批次的实例数\n\n示例：1",
             },
             ParamSpec {
                 wire: "MinAvailable",
@@ -2686,6 +3342,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Minimum number of available instances during the deployment",
                 long_help: "Minimum number of available instances during the deployment\n\nExample: 1",
+                help_zh: "发布过程中保障的最小可用实例数",
+                long_help_zh: "发布过程中保障的最小可用实例数\n\n示例：1",
             },
             ParamSpec {
                 wire: "Force",
@@ -2693,7 +3351,9 @@ pub static ACTIONS: &[ActionSpec] = &[
                 kind: Kind::Bool,
                 required: false,
                 help: "Whether to enable force release",
-                long_help: "Whether to enable force release\n\nExample: force",
+                long_help: "Whether to enable force release",
+                help_zh: "是否强制发布",
+                long_help_zh: "是否强制发布",
             },
         ],
     },
@@ -2702,6 +3362,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         command: "stop-application",
         about: "Stops an application",
         long_about: "This API is used to stop an application.",
+        about_zh: "服务停止",
+        long_about_zh: "服务停止",
         read_only: false,
         params: &[
             ParamSpec {
@@ -2711,6 +3373,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Application ID",
                 long_help: "Application ID\n\nExample: app-xxxxxx",
+                help_zh: "服务id",
+                long_help_zh: "服务id\n\n示例：app-xxxxxx",
             },
             ParamSpec {
                 wire: "EnvironmentId",
@@ -2719,6 +3383,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: true,
                 help: "Environment ID",
                 long_help: "Environment ID\n\nExample: en-xxxxxx",
+                help_zh: "环境ID/命名空间ID",
+                long_help_zh: "环境ID/命名空间ID\n\n示例：en-xxxxxx",
             },
             ParamSpec {
                 wire: "SourceChannel",
@@ -2727,6 +3393,8 @@ pub static ACTIONS: &[ActionSpec] = &[
                 required: false,
                 help: "Retain as default",
                 long_help: "Retain as default\n\nExample: 0",
+                help_zh: "来源渠道",
+                long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
     },

@@ -21,6 +21,7 @@ mod body;
 mod client;
 mod deploy;
 mod emulator;
+pub mod manifest;
 mod output;
 pub mod spec;
 
@@ -29,7 +30,7 @@ use std::io::IsTerminal;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
-use crate::spec::{ActionSpec, Kind, ParamSpec};
+use crate::spec::{ActionSpec, Kind, Language, ParamSpec};
 
 /// The exit statuses of `tem`; see the crate documentation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +75,7 @@ pub fn command() -> Command {
     for spec in actions::ACTIONS {
         command = command.subcommand(action_command(spec));
     }
+    command = command.subcommand(manifest::plan_command()).subcommand(manifest::apply_command());
     command.subcommand(deploy::command()).subcommand(
         Command::new("completions").about("Prints a shell completion script").arg(
             Arg::new("shell")
@@ -103,6 +105,13 @@ fn global_args() -> Vec<Arg> {
         flag("dry-run", "Print the signed request as a curl command instead of sending it"),
         flag("show-secrets", "With --dry-run: do not mask the signature and token"),
         flag("emulator", "Run against an in-process TEM emulator, seeded with an environment and an application"),
+        value(
+            "language",
+            "LANG",
+            "Language of the actions' help: en-US or zh-CN (else zh when LC_ALL or LANG starts with zh)",
+        )
+        .value_parser(clap::builder::PossibleValuesParser::new(Language::VALUES))
+        .ignore_case(true),
         // For tests: rollouts in milliseconds.
         value("emulator-speed", "FACTOR", "With --emulator: how much faster than real time it runs")
             .value_parser(clap::value_parser!(f64))
@@ -126,21 +135,25 @@ pub fn action_command(spec: &'static ActionSpec) -> Command {
 /// A parameter's flag. Required parameters are checked after `--cli-input-json` is merged,
 /// so clap does not require them.
 pub fn param_arg(param: &'static ParamSpec) -> Arg {
-    let help = if param.required { format!("{} [required]", param.help) } else { param.help.to_owned() };
-    let arg = Arg::new(param.wire).long(param.flag).value_name(param.kind.value_name()).help(help).long_help(format!(
-        "{}{}",
-        param.long_help,
-        if param.required { "\n\n[required]" } else { "" }
-    ));
+    let arg = Arg::new(param.wire)
+        .long(param.flag)
+        .value_name(param.kind.value_name())
+        .help(param.help_in(Language::English))
+        .long_help(param.long_help_in(Language::English));
     match param.kind {
         Kind::Bool => arg.num_args(0..=1).default_missing_value("true"),
-        _ => arg,
+        // `-1` is a value (checked by `body::flag_value` or the server), not a flag.
+        Kind::Int | Kind::UInt | Kind::Float => arg.allow_negative_numbers(true),
+        // Values such as `-Xms128m` (DeployApplication's `--jvm-opts`).
+        Kind::String => arg.allow_hyphen_values(true),
+        Kind::Json => arg,
     }
 }
 
 /// Runs `tem` with `args` (the first is the program name); returns the exit status.
 pub fn run(args: Vec<OsString>) -> i32 {
-    let matches = match command().try_get_matches_from(args) {
+    let language = Language::choose(&args, |name| std::env::var_os(name));
+    let matches = match spec::localize(command(), actions::ACTIONS, language).try_get_matches_from(args) {
         Ok(matches) => matches,
         Err(e) => {
             let _ = e.print();
@@ -172,6 +185,8 @@ async fn dispatch(matches: &ArgMatches) -> Result<(), Failure> {
             Ok(())
         }
         "deploy" => deploy::run(sub).await,
+        "plan" => manifest::run_plan(sub).await,
+        "apply" => manifest::run_apply(sub).await,
         _ => {
             let spec = actions::ACTIONS.iter().find(|a| a.command == name).expect("every subcommand has a row");
             call_action(spec, sub).await

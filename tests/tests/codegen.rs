@@ -29,12 +29,17 @@ fn seed_action_matches_its_golden_file() {
     assert_eq!(files[SEED_MODULE], golden);
 }
 
+/// Generating twice gives the same files, for every default target and the command line's table.
 #[test]
 fn generation_is_deterministic() {
     let root = workspace_root();
-    let first = generate_target(&root, &tem_target()).unwrap();
-    let second = generate_target(&root, &tem_target()).unwrap();
-    assert!(first == second, "two generations from one schema differ");
+    for target in default_targets() {
+        let first = generate_target(&root, &target).unwrap();
+        let second = generate_target(&root, &target).unwrap();
+        assert!(first == second, "two generations of {} from one schema differ", target.crate_name);
+        let service = xtask::load_target(&root, &target).unwrap();
+        assert_eq!(codegen::generate_cli_table(&service), codegen::generate_cli_table(&service));
+    }
 }
 
 #[test]
@@ -174,4 +179,34 @@ fn import_writes_official_files_under_service_and_version() {
     let error = xtask::import(&scratch, &broken, None, None, None).unwrap_err().to_string();
     std::fs::remove_dir_all(&scratch).unwrap();
     assert!(error.contains("broken-api.json") && error.contains("cannot parse"), "{error}");
+}
+
+/// A crate generated outside the workspace (README "Another service") forwards tem-core's TLS
+/// features as tem-api does: the default `rustls`, and `native-roots` alone with
+/// `default-features = false`.
+#[test]
+fn an_out_of_tree_crate_forwards_tem_cores_tls_features() {
+    let root = workspace_root();
+    let scratch = std::env::temp_dir().join(format!("tem-out-of-tree-{}", std::process::id()));
+    let target = Target {
+        schema_dir: root.join("tests/fixtures/oddities/schema"),
+        crate_dir: scratch.join("oddities"),
+        crate_name: "oddities-out-api".into(),
+        action_list: None,
+        hand_written_modules: Vec::new(),
+        cli_table: None,
+    };
+    xtask::codegen(&root, &[target], Mode::Write).unwrap();
+    let manifest = std::fs::read_to_string(scratch.join("oddities/Cargo.toml")).unwrap();
+    std::fs::remove_dir_all(&scratch).unwrap();
+    for line in [
+        "default-features = false }",
+        "[features]",
+        "default = [\"rustls\"]",
+        "rustls = [\"tem-core/rustls\"]",
+        "native-roots = [\"tem-core/native-roots\"]",
+        "[workspace]",
+    ] {
+        assert!(manifest.contains(line), "{line} in:\n{manifest}");
+    }
 }

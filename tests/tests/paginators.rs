@@ -232,3 +232,45 @@ async fn a_reply_that_is_itself_the_page_pages_too() {
     assert_eq!(names, ["n0", "n1", "n2", "n3", "n4", "n5", "n6"]);
     assert_eq!(server.request_count(), 3);
 }
+
+/// An optional total that is already `i64` (scf's ListAsyncEvents in the oddities fixture) is
+/// read as it is; without it, the listing ends at the first empty page.
+#[tokio::test]
+async fn an_optional_integer_total_ends_the_listing_and_its_absence_an_empty_page() {
+    for with_total in [true, false] {
+        let server = FrontDoor::start(
+            FrontDoorOptions::default()
+                .with_service(oddities_api::SERVICE.name, oddities_api::SERVICE.version)
+                .with_responder(move |request| {
+                    let offset = body(request)["Offset"].as_u64().unwrap_or(0);
+                    let events: Vec<Value> = (offset..5.min(offset + 2))
+                        .map(|i| json!({"InvokeRequestId": format!("e{i}"), "Status": "FINISHED"}))
+                        .collect();
+                    let mut reply = json!({"EventList": events});
+                    if with_total {
+                        reply["TotalCount"] = json!(5);
+                    }
+                    Response::ok(reply)
+                }),
+        )
+        .await;
+        let config = Config::new(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+            .with_region("ap-guangzhou")
+            .and_then(|config| config.with_endpoint(&server.endpoint()))
+            .unwrap();
+        let client = oddities_api::Client::new(config).unwrap();
+        let events = client
+            .list_async_events()
+            .function_name("f")
+            .limit(2)
+            .into_paginator()
+            .items()
+            .try_collect()
+            .await
+            .unwrap();
+        let ids: Vec<&str> = events.iter().filter_map(|e| e.invoke_request_id.as_deref()).collect();
+        assert_eq!(ids, ["e0", "e1", "e2", "e3", "e4"], "with_total: {with_total}");
+        // Pages of 2, 2 and 1; without the total, one more (empty) page ends the listing.
+        assert_eq!(server.request_count(), if with_total { 3 } else { 4 }, "with_total: {with_total}");
+    }
+}

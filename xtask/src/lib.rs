@@ -296,12 +296,32 @@ fn standalone_manifest(root: &Path, target: &Target) -> Result<String, TaskError
     let crate_dir = crate_dir.canonicalize().map_err(|e| TaskError(format!("{}: {e}", crate_dir.display())))?;
     let core_path = relative(&crate_dir, &core);
     let inside = crate_dir.starts_with(root.canonicalize().unwrap_or_else(|_| root.to_owned()));
+    let name = &target.crate_name;
+    let core_path = core_path.display();
+    let workspace =
+        if inside { "" } else { "\n# Generated outside the SDK's workspace: a workspace of its own.\n[workspace]\n" };
     Ok(format!(
-        "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"Apache-2.0\"\npublish = false\n\n\
-         [dependencies]\ntem-core = {{ path = \"{}\" }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n{}",
-        target.crate_name,
-        core_path.display(),
-        if inside { "" } else { "\n# Generated outside the SDK's workspace: a workspace of its own.\n[workspace]\n" }
+        r#"[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2021"
+license = "Apache-2.0"
+publish = false
+
+[dependencies]
+tem-core = {{ path = "{core_path}", default-features = false }}
+serde = {{ version = "1", features = ["derive"] }}
+
+# tem-core's features, forwarded as tem-api forwards them.
+[features]
+default = ["rustls"]
+# TLS trusting the Mozilla roots bundled in the program.
+rustls = ["tem-core/rustls"]
+# TLS trusting the platform's certificate store; with `default-features = false`, the only roots.
+native-roots = ["tem-core/native-roots"]
+# The transport seam for tests of code that calls this crate.
+test-util = ["tem-core/test-util"]
+{workspace}"#
     ))
 }
 

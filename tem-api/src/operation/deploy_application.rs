@@ -562,6 +562,8 @@ pub struct DeployApplicationRequest {
     pub repo_type: ::std::option::Option<i64>,
     /// 启动后执行的脚本，base64 编码
     ///
+    /// The script to run after startup, Base64-encoded
+    ///
     /// Optional. Example: `post-start-encoded-xxx`
     #[serde(
         rename = "PostStartEncoded",
@@ -571,6 +573,8 @@ pub struct DeployApplicationRequest {
     )]
     pub post_start_encoded: ::std::option::Option<::std::string::String>,
     /// 停止前执行的脚本，base64 编码
+    ///
+    /// The script to run before stop, Base64-encoded
     ///
     /// Optional. Example: `pre-stop-encoded-xxx`
     #[serde(
@@ -1193,6 +1197,8 @@ impl<S> DeployApplicationRequestBuilder<S> {
     }
     /// 启动后执行的脚本，base64 编码
     ///
+    /// The script to run after startup, Base64-encoded
+    ///
     /// Optional. Example: `post-start-encoded-xxx`
     pub fn post_start_encoded(
         mut self,
@@ -1202,6 +1208,8 @@ impl<S> DeployApplicationRequestBuilder<S> {
         self
     }
     /// 停止前执行的脚本，base64 编码
+    ///
+    /// The script to run before stop, Base64-encoded
     ///
     /// Optional. Example: `pre-stop-encoded-xxx`
     pub fn pre_stop_encoded(

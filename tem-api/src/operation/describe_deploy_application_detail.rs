@@ -16,15 +16,21 @@
 pub struct DescribeDeployApplicationDetailRequest {
     /// 服务id
     ///
+    /// Application ID
+    ///
     /// Required. Example: `app-xxxxxx`
     #[serde(rename = "ApplicationId", deserialize_with = "::tem_core::de::lenient")]
     pub application_id: ::std::string::String,
     /// 环境id
     ///
+    /// Environment ID
+    ///
     /// Required. Example: `en-xxxxxx`
     #[serde(rename = "EnvironmentId", deserialize_with = "::tem_core::de::lenient")]
     pub environment_id: ::std::string::String,
     /// 版本部署id
+    ///
+    /// ID of the version deployment
     ///
     /// Optional. Example: `version-123`
     #[serde(
@@ -50,6 +56,8 @@ pub struct DescribeDeployApplicationDetailRequestBuilder<S = ()> {
 impl<S> DescribeDeployApplicationDetailRequestBuilder<S> {
     /// 服务id
     ///
+    /// Application ID
+    ///
     /// Required. Example: `app-xxxxxx`
     pub fn application_id(
         mut self,
@@ -60,6 +68,8 @@ impl<S> DescribeDeployApplicationDetailRequestBuilder<S> {
     }
     /// 环境id
     ///
+    /// Environment ID
+    ///
     /// Required. Example: `en-xxxxxx`
     pub fn environment_id(
         mut self,
@@ -69,6 +79,8 @@ impl<S> DescribeDeployApplicationDetailRequestBuilder<S> {
         self
     }
     /// 版本部署id
+    ///
+    /// ID of the version deployment
     ///
     /// Optional. Example: `version-123`
     pub fn version_id(
@@ -246,6 +258,10 @@ impl ::tem_core::OperationError for DescribeDeployApplicationDetailError {
 );
 impl crate::Client {
     /// 获取分批发布详情
+    ///
+    /// Queries the details of a batch deployment
+    ///
+    /// This API is used to query the details of a batch deployment.
     ///
     /// # Parameters
     /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`DescribeDeployApplicationDetailRequest`] and passing it to [`Client::send`](crate::Client::send):

@@ -16,20 +16,28 @@
 pub struct ModifyApplicationReplicasRequest {
     /// 应用id
     ///
+    /// Application ID
+    ///
     /// Required. Example: `app-xxxxxx`
     #[serde(rename = "ApplicationId", deserialize_with = "::tem_core::de::lenient")]
     pub application_id: ::std::string::String,
     /// 环境ID
+    ///
+    /// Environment ID
     ///
     /// Required. Example: `en-xxxxxx`
     #[serde(rename = "EnvironmentId", deserialize_with = "::tem_core::de::lenient")]
     pub environment_id: ::std::string::String,
     /// 实例数量
     ///
+    /// Number of instances
+    ///
     /// Required. Example: `1`
     #[serde(rename = "Replicas", deserialize_with = "::tem_core::de::lenient")]
     pub replicas: i64,
     /// 来源渠道
+    ///
+    /// Source channel
     ///
     /// Optional. Example: `0`
     #[serde(
@@ -56,6 +64,8 @@ pub struct ModifyApplicationReplicasRequestBuilder<S = ()> {
 impl<S> ModifyApplicationReplicasRequestBuilder<S> {
     /// 应用id
     ///
+    /// Application ID
+    ///
     /// Required. Example: `app-xxxxxx`
     pub fn application_id(
         mut self,
@@ -65,6 +75,8 @@ impl<S> ModifyApplicationReplicasRequestBuilder<S> {
         self
     }
     /// 环境ID
+    ///
+    /// Environment ID
     ///
     /// Required. Example: `en-xxxxxx`
     pub fn environment_id(
@@ -76,12 +88,16 @@ impl<S> ModifyApplicationReplicasRequestBuilder<S> {
     }
     /// 实例数量
     ///
+    /// Number of instances
+    ///
     /// Required. Example: `1`
     pub fn replicas(mut self, value: i64) -> Self {
         self.replicas = ::std::option::Option::Some(value);
         self
     }
     /// 来源渠道
+    ///
+    /// Source channel
     ///
     /// Optional. Example: `0`
     pub fn source_channel(mut self, value: i64) -> Self {
@@ -209,6 +225,10 @@ impl ::tem_core::OperationError for ModifyApplicationReplicasError {
 );
 impl crate::Client {
     /// 修改应用实例数量
+    ///
+    /// Modifies the number of instances of an application
+    ///
+    /// This API is used to modify the number of instances of an application.
     ///
     /// # Parameters
     /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyApplicationReplicasRequest`] and passing it to [`Client::send`](crate::Client::send):

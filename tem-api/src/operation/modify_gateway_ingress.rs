@@ -16,6 +16,8 @@
 pub struct ModifyGatewayIngressRequest {
     /// 环境 ID
     ///
+    /// Environment ID
+    ///
     /// Optional. Example: `en-xxx`
     #[serde(
         rename = "EnvironmentId",
@@ -25,6 +27,8 @@ pub struct ModifyGatewayIngressRequest {
     )]
     pub environment_id: ::std::option::Option<::std::string::String>,
     /// 网关名称
+    ///
+    /// Gateway name
     ///
     /// Optional. Example: `gateway`
     #[serde(
@@ -36,6 +40,8 @@ pub struct ModifyGatewayIngressRequest {
     pub gateway_name: ::std::option::Option<::std::string::String>,
     /// 网关类型，如 clb
     ///
+    /// Gateway type, such as `clb`
+    ///
     /// Optional. Example: `clb`
     #[serde(
         rename = "GatewayType",
@@ -45,6 +51,8 @@ pub struct ModifyGatewayIngressRequest {
     )]
     pub gateway_type: ::std::option::Option<::std::string::String>,
     /// 转发配置名称
+    ///
+    /// Name of the forwarding configuration
     ///
     /// Optional. Example: `xxx`
     #[serde(
@@ -56,6 +64,8 @@ pub struct ModifyGatewayIngressRequest {
     pub name: ::std::option::Option<::std::string::String>,
     /// rules 配置
     ///
+    /// Rules configuration
+    ///
     /// Optional. Example: `{}`
     #[serde(
         rename = "Rules",
@@ -64,6 +74,8 @@ pub struct ModifyGatewayIngressRequest {
     )]
     pub rules: ::std::option::Option<::std::vec::Vec<crate::types::IngressRule>>,
     /// 是否混合 https，默认 false，可选值 true 代表有 https 协议监听
+    ///
+    /// Whether to listen on both the HTTP 80 port and HTTPS 443 port. The default value is `false`. The optional value `true` means listening on both the HTTP 80 port and HTTPS 443 port.
     ///
     /// Optional. Example: `false`
     #[serde(
@@ -75,6 +87,8 @@ pub struct ModifyGatewayIngressRequest {
     pub mixed: ::std::option::Option<bool>,
     /// tls 配置
     ///
+    /// TLS configuration
+    ///
     /// Optional. Example: `{}`
     #[serde(
         rename = "Tls",
@@ -85,6 +99,10 @@ pub struct ModifyGatewayIngressRequest {
     /// 重定向模式，可选值：
     /// - AUTO（自动重定向http到https）
     /// - NONE（不使用重定向）
+    ///
+    /// Redirection mode. Values:
+    /// - `AUTO` (automatically redirect HTTP to HTTPS)
+    /// - `NONE` (no redirection)
     ///
     /// Optional. Example: `NONE`
     #[serde(
@@ -115,6 +133,8 @@ pub struct ModifyGatewayIngressRequestBuilder<S = ()> {
 impl<S> ModifyGatewayIngressRequestBuilder<S> {
     /// 环境 ID
     ///
+    /// Environment ID
+    ///
     /// Optional. Example: `en-xxx`
     pub fn environment_id(
         mut self,
@@ -124,6 +144,8 @@ impl<S> ModifyGatewayIngressRequestBuilder<S> {
         self
     }
     /// 网关名称
+    ///
+    /// Gateway name
     ///
     /// Optional. Example: `gateway`
     pub fn gateway_name(
@@ -135,6 +157,8 @@ impl<S> ModifyGatewayIngressRequestBuilder<S> {
     }
     /// 网关类型，如 clb
     ///
+    /// Gateway type, such as `clb`
+    ///
     /// Optional. Example: `clb`
     pub fn gateway_type(
         mut self,
@@ -144,6 +168,8 @@ impl<S> ModifyGatewayIngressRequestBuilder<S> {
         self
     }
     /// 转发配置名称
+    ///
+    /// Name of the forwarding configuration
     ///
     /// Optional. Example: `xxx`
     pub fn name(
@@ -155,6 +181,8 @@ impl<S> ModifyGatewayIngressRequestBuilder<S> {
     }
     /// rules 配置
     ///
+    /// Rules configuration
+    ///
     /// Optional. Example: `{}`
     pub fn rules(
         mut self,
@@ -165,12 +193,16 @@ impl<S> ModifyGatewayIngressRequestBuilder<S> {
     }
     /// 是否混合 https，默认 false，可选值 true 代表有 https 协议监听
     ///
+    /// Whether to listen on both the HTTP 80 port and HTTPS 443 port. The default value is `false`. The optional value `true` means listening on both the HTTP 80 port and HTTPS 443 port.
+    ///
     /// Optional. Example: `false`
     pub fn mixed(mut self, value: bool) -> Self {
         self.mixed = ::std::option::Option::Some(value);
         self
     }
     /// tls 配置
+    ///
+    /// TLS configuration
     ///
     /// Optional. Example: `{}`
     pub fn tls(
@@ -183,6 +215,10 @@ impl<S> ModifyGatewayIngressRequestBuilder<S> {
     /// 重定向模式，可选值：
     /// - AUTO（自动重定向http到https）
     /// - NONE（不使用重定向）
+    ///
+    /// Redirection mode. Values:
+    /// - `AUTO` (automatically redirect HTTP to HTTPS)
+    /// - `NONE` (no redirection)
     ///
     /// Optional. Example: `NONE`
     pub fn rewrite_type(
@@ -305,6 +341,10 @@ impl ::tem_core::OperationError for ModifyGatewayIngressError {
 );
 impl crate::Client {
     /// 修改网关的转发配置
+    ///
+    /// Modifies the forwarding configuration of a gateway
+    ///
+    /// This API is used to modify the forwarding configuration of a gateway.
     ///
     /// # Parameters
     /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ModifyGatewayIngressRequest`] and passing it to [`Client::send`](crate::Client::send):

@@ -16,10 +16,14 @@
 pub struct ResumeDeployApplicationRequest {
     /// 需要开始下一批次的服务id
     ///
+    /// ID of the application whose next batch starts
+    ///
     /// Required. Example: `app-xxxxxx`
     #[serde(rename = "ApplicationId", deserialize_with = "::tem_core::de::lenient")]
     pub application_id: ::std::string::String,
     /// 环境id
+    ///
+    /// Environment ID
     ///
     /// Required. Example: `en-xxxxxx`
     #[serde(rename = "EnvironmentId", deserialize_with = "::tem_core::de::lenient")]
@@ -39,6 +43,8 @@ pub struct ResumeDeployApplicationRequestBuilder<S = ()> {
 impl<S> ResumeDeployApplicationRequestBuilder<S> {
     /// 需要开始下一批次的服务id
     ///
+    /// ID of the application whose next batch starts
+    ///
     /// Required. Example: `app-xxxxxx`
     pub fn application_id(
         mut self,
@@ -48,6 +54,8 @@ impl<S> ResumeDeployApplicationRequestBuilder<S> {
         self
     }
     /// 环境id
+    ///
+    /// Environment ID
     ///
     /// Required. Example: `en-xxxxxx`
     pub fn environment_id(
@@ -168,6 +176,10 @@ impl ::tem_core::OperationError for ResumeDeployApplicationError {
 );
 impl crate::Client {
     /// 开始下一批次发布
+    ///
+    /// Starts the next batch of a deployment
+    ///
+    /// This API is used to start the next batch of a batch deployment.
     ///
     /// # Parameters
     /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`ResumeDeployApplicationRequest`] and passing it to [`Client::send`](crate::Client::send):

@@ -16,10 +16,14 @@
 pub struct RevertDeployApplicationRequest {
     /// 需要回滚的服务id
     ///
+    /// ID of the application to roll back
+    ///
     /// Required. Example: `app-xxxxxx`
     #[serde(rename = "ApplicationId", deserialize_with = "::tem_core::de::lenient")]
     pub application_id: ::std::string::String,
     /// 需要回滚的服务所在环境id
+    ///
+    /// ID of the environment of the application to roll back
     ///
     /// Required. Example: `en-xxxxxx`
     #[serde(rename = "EnvironmentId", deserialize_with = "::tem_core::de::lenient")]
@@ -39,6 +43,8 @@ pub struct RevertDeployApplicationRequestBuilder<S = ()> {
 impl<S> RevertDeployApplicationRequestBuilder<S> {
     /// 需要回滚的服务id
     ///
+    /// ID of the application to roll back
+    ///
     /// Required. Example: `app-xxxxxx`
     pub fn application_id(
         mut self,
@@ -48,6 +54,8 @@ impl<S> RevertDeployApplicationRequestBuilder<S> {
         self
     }
     /// 需要回滚的服务所在环境id
+    ///
+    /// ID of the environment of the application to roll back
     ///
     /// Required. Example: `en-xxxxxx`
     pub fn environment_id(
@@ -162,6 +170,10 @@ impl ::tem_core::OperationError for RevertDeployApplicationError {
 );
 impl crate::Client {
     /// 回滚分批发布
+    ///
+    /// Rolls back a batch deployment
+    ///
+    /// This API is used to roll back a batch deployment.
     ///
     /// # Parameters
     /// Set them with the returned builder's methods, then call `send()` (or `send_with(options)`); the same as building a [`RevertDeployApplicationRequest`] and passing it to [`Client::send`](crate::Client::send):

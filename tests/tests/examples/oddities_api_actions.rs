@@ -22,6 +22,7 @@ for_each_action! {
     describe_task_detail_ds => oddities_api::operation::describe_task_detail_ds::DescribeTaskDetailDsRequest,
     extract_doc_basic => oddities_api::operation::extract_doc_basic::ExtractDocBasicRequest,
     get_metric_label_values => oddities_api::operation::get_metric_label_values::GetMetricLabelValuesRequest,
+    list_async_events => oddities_api::operation::list_async_events::ListAsyncEventsRequest,
     modify_cloud_native_api_gateway_mcp_tool => oddities_api::operation::modify_cloud_native_api_gateway_mcp_tool::ModifyCloudNativeAPIGatewayMCPToolRequest,
     modify_keyword_members => oddities_api::operation::modify_keyword_members::ModifyKeywordMembersRequest,
     modify_scalar_kinds => oddities_api::operation::modify_scalar_kinds::ModifyScalarKindsRequest,
