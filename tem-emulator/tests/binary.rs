@@ -1,7 +1,7 @@
 //! The `tem-emulator` binary as a user runs it, and its control API over HTTP.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use pretty_assertions::assert_eq;
 use serde_json::{json, Value};
@@ -9,35 +9,10 @@ use tem_api::operation::describe_environments::DescribeEnvironmentsRequest;
 use tem_api::{Client, Config, Credentials};
 use tem_emulator::{Emulator, EmulatorOptions, DEFAULT_REGION};
 
-/// The child process, killed when dropped (a failing test must not leave it running).
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the binary and reads its banner up to the secret key: `(child, lines)`.
-fn start(args: &[&str]) -> (Running, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tem-emulator"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let running = Running(child);
-    let mut lines = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        let done = line.starts_with("control:");
-        lines.push(line);
-        if done {
-            break;
-        }
-    }
+/// Starts the binary and reads its banner (within 30 s): `(child, lines)`.
+fn start(args: &[&str]) -> (common::Running, Vec<String>) {
+    let running = common::Running::start(args);
+    let lines = running.banner.clone();
     (running, lines)
 }
 
@@ -263,28 +238,27 @@ fn a_control_token_guards_every_control_route_but_health() {
 
 #[test]
 fn a_non_loopback_address_without_a_token_is_warned_about_and_log_lines_go_to_stderr() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tem-emulator"))
-        .args(["--port", "0", "--host", "0.0.0.0", "--log"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let running = Running(child);
-    let banner: Vec<String> = stdout.lines().map_while(Result::ok).take_while(|l| !l.starts_with("control:")).collect();
-    let endpoint = field(&banner, "endpoint:").to_owned();
+    let mut running = common::Running::start_with(&["--port", "0", "--host", "0.0.0.0", "--log"], Stdio::piped());
+    let endpoint = running.field("endpoint:");
     assert!(endpoint.starts_with("http://127.0.0.1:"), "a client can connect to it: {endpoint}");
-    let mut warning = String::new();
-    stderr.read_line(&mut warning).unwrap();
+    // Stderr read on a thread, each line awaited at most 10 s.
+    let stderr = BufReader::new(running.child.stderr.take().unwrap());
+    let (sender, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || lines.recv_timeout(std::time::Duration::from_secs(10)).expect("a line on stderr within 10 s");
+    let warning = next();
     assert!(warning.contains("WARNING") && warning.contains("no authentication"), "{warning}");
-    let addr: std::net::SocketAddr = endpoint.trim_start_matches("http://").parse().unwrap();
+    let addr = running.addr();
     let request = common::post(addr, "application/json", "X-TC-Action: DescribeEnvironments\r\n", b"{}");
     common::exchange(addr, &request).unwrap();
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
+    let line = next();
     let words: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(words[..3], ["0", "DescribeEnvironments", "MissingParameter"], "{line}");
     assert!(words[3].ends_with("ms"), "{line}");
-    drop(running);
 }

@@ -5,18 +5,10 @@
 //! `TEM_PYTHON_SDK_VENV` (default: `target/py-venv` of the workspace). Without it the test is
 //! skipped with a message, unless `TEM_REQUIRE_PYTHON_SDK=1` (CI sets it): then it fails.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+mod common;
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -41,26 +33,8 @@ fn run_script(script: &str, expect: &str) {
         );
         return;
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tem-emulator"))
-        .args(["--port", "0", "--speed", "100"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _running = Running(child);
-    let mut banner = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        let done = line.starts_with("control:");
-        banner.push(line);
-        if done {
-            break;
-        }
-    }
-    let field = |name: &str| {
-        banner.iter().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_owned()).expect("the banner names it")
-    };
+    let emulator = common::Running::start_with(&["--port", "0", "--speed", "100"], Stdio::inherit());
+    let field = |name: &str| emulator.field(name);
     let endpoint = field("endpoint:");
     let output = Command::new(python)
         .arg(workspace().join("tests/python").join(script))

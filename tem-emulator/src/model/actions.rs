@@ -246,8 +246,28 @@ impl State {
             "EnvironmentId": env_id, "EnvironmentName": self.environments.get(env_id).map(|e| e.name.clone()).unwrap_or_default(),
             "ApplicationId": app.id, "ApplicationName": app.name, "UnderDeploying": under,
             "BatchDeployStatus": dep.rollout.as_ref().map_or("", |r| r.status.as_str()),
-            "Zones": ["ap-guangzhou-3"], "NodeInfos": [], "PodList": null, "WorkloadInfo": null,
+            "Zones": ["ap-guangzhou-3"], "NodeInfos": [],
+            "PodList": {
+                "Offset": 0, "Limit": dep.pods.len(), "TotalCount": dep.pods.len(), "RequestId": "",
+                "PodList": dep.pods.iter().map(|p| run_version_pod(p, &app.name)).collect::<Vec<_>>(),
+            },
+            "WorkloadInfo": self.workload(app, env_id, dep),
             "CreateDate": tem_time(dep.created_ms), "RegionId": "",
+        })
+    }
+
+    /// The Kubernetes workload of a deployment: its replicas, ready and updated (of the version
+    /// rolling out, or running).
+    fn workload(&self, app: &Application, env_id: &str, dep: &Deployment) -> Value {
+        let target = dep.rollout.as_ref().map_or(dep.version_id.as_str(), |r| r.version_id.as_str());
+        let updated: Vec<&Pod> = dep.pods.iter().filter(|p| p.version_id == target).collect();
+        json!({
+            "ClusterId": self.environments.get(env_id).map(|e| e.cluster_id.clone()).unwrap_or_default(),
+            "ApplicationName": app.name, "VersionName": dep.version,
+            "ReadyReplicas": dep.pods.iter().filter(|p| p.status == "Running").count(),
+            "Replicas": dep.replicas, "UpdatedReplicas": updated.len(),
+            "UpdatedReadyReplicas": updated.iter().filter(|p| p.status == "Running").count(),
+            "UpdateRevision": target, "CurrentRevision": dep.version_id,
         })
     }
 

@@ -133,16 +133,27 @@ impl Running {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        let mut banner = Vec::new();
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
+        // Read on a thread so that a binary that never prints its banner fails the test in 30 s.
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut running = Self { child, banner: Vec::new() };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line =
+                lines.recv_timeout(left).unwrap_or_else(|_| panic!("no banner within 30 s: {:?}", running.banner));
             let done = line.starts_with("control:");
-            banner.push(line);
+            running.banner.push(line);
             if done {
-                break;
+                return running;
             }
         }
-        Self { child, banner }
     }
 
     /// The value of banner line `name` (e.g. `endpoint:`).
