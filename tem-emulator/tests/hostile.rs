@@ -107,6 +107,17 @@ fn the_binary_survives_every_reproduction_and_stays_small() {
     assert_eq!(open, 0, "idle keep-alive connections still open");
     assert_healthy(&mut emulator, "100 idle keep-alive connections");
 
+    // 3b. 300 connections that never send, over the cap of 256: the extra ones are closed at
+    // once, the others after the idle timeout, and then the emulator answers again.
+    let silent: Vec<TcpStream> = (0..300).filter_map(|_| TcpStream::connect(addr).ok()).collect();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while get(addr, "/_emulator/health").is_none() {
+        assert!(Instant::now() < deadline, "no health within 10 s of 300 silent connections");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(silent);
+    assert_healthy(&mut emulator, "300 silent connections");
+
     // 4. A state whose id counter cannot grow.
     let (status, _) = control(&emulator, "state", &json!({"NextId": u64::MAX}));
     assert_eq!(status, 400);
