@@ -6,7 +6,12 @@ use serde_json::{json, Map, Value};
 use super::error::ServiceError;
 use super::render::{deploy_detail, namespace_info, paged, run_version_pod, strategy_conf, tem_time};
 use super::rollout::RolloutPlan;
-use super::state::{Application, Deployment, Environment, Pod, State, Strategy, MAX_REPLICAS};
+use super::state::{Application, Deployment, Environment, Pod, RolloutStatus, State, Strategy, MAX_REPLICAS};
+
+/// The account the emulator answers as: `AppId` (a Tencent Cloud APPID) and `Uin`s of creators.
+pub const ACCOUNT_APP_ID: &str = "1250000000";
+/// The `Uin` of the emulated account, as creator and modifier.
+pub const ACCOUNT_UIN: &str = "100000000001";
 
 /// The result of an action the model handles.
 pub enum Outcome {
@@ -156,9 +161,9 @@ impl State {
                 json!({
                     "EnvironmentId": e.id, "Channel": "", "EnvironmentName": e.name, "Region": e.region,
                     "Description": e.description, "Status": 1, "Vpc": e.vpc, "CreateDate": tem_time(e.created_ms),
-                    "ModifyDate": tem_time(e.modified_ms), "Modifier": "", "Creator": "", "ApplicationNum": apps.len(),
+                    "ModifyDate": tem_time(e.modified_ms), "Modifier": ACCOUNT_UIN, "Creator": ACCOUNT_UIN, "ApplicationNum": apps.len(),
                     "RunInstancesNum": pods, "SubnetId": e.subnet_ids.join(","), "ClusterStatus": "NORMAL",
-                    "EnableTswTraceService": false, "Locked": 0, "AppId": "", "Uin": "", "SubAccountUin": "",
+                    "EnableTswTraceService": false, "Locked": 0, "AppId": ACCOUNT_APP_ID, "Uin": ACCOUNT_UIN, "SubAccountUin": ACCOUNT_UIN,
                     "ClusterId": e.cluster_id, "Tags": [], "HasAuthority": true, "EnvType": "test", "RegionId": e.region,
                 })
             })
@@ -226,7 +231,7 @@ impl State {
                 json!({
                     "ApplicationId": a.id, "ApplicationName": a.name, "Description": a.description,
                     "EnvironmentId": env_id, "CreateDate": tem_time(a.created_ms), "ModifyDate": tem_time(a.modified_ms),
-                    "Modifier": "", "Creator": "", "RepoType": 3, "InstanceId": "", "RepoName": "",
+                    "Modifier": ACCOUNT_UIN, "Creator": ACCOUNT_UIN, "RepoType": 3, "InstanceId": "", "RepoName": "",
                     "CodingLanguage": a.coding_language, "DeployMode": a.deploy_mode,
                     "EnvironmentName": self.environments.get(&env_id).map(|e| e.name.clone()).unwrap_or_default(),
                     "ActiveVersions": versions, "EnableTracing": 0, "Tags": [], "HasAuthority": true,
@@ -286,9 +291,23 @@ impl State {
         };
         let (app, dep) = self.deployment(&app.id, &env_id)?;
         let env = &self.environments[&env_id];
+        let brief = self.version_brief(app, &env_id, dep);
+        let last_success = dep
+            .rollout
+            .iter()
+            .chain(dep.history.iter().rev())
+            .find(|r| r.status == RolloutStatus::Success)
+            .and_then(|r| r.ended_ms);
+        let autoscalers: Vec<Value> = self
+            .resources
+            .autoscalers
+            .get(&format!("{}/{env_id}", app.id))
+            .into_iter()
+            .flat_map(|m| m.values().cloned())
+            .collect();
         let ready = dep.pods.iter().filter(|p| p.status == "Running").count();
         let under = dep.rollout.as_ref().is_some_and(|r| !r.status.is_final());
-        Ok(json!({"Result": {
+        let mut info = json!({
             "VersionId": dep.version_id, "ApplicationId": app.id, "DeployMode": app.deploy_mode, "JdkVersion": "",
             "Description": app.description, "DeployVersion": dep.version, "PublishMode": "", "JvmOpts": "",
             "InitPodNum": dep.replicas, "CpuSpec": dep.cpu, "MemorySpec": dep.memory, "ImgRepo": "", "ImgName": "",
@@ -302,7 +321,20 @@ impl State {
             "UnderDeploying": under, "StoppedManually": dep.stopped,
             "BatchDeployStatus": dep.rollout.as_ref().map_or("", |r| r.status.as_str()),
             "DeployStrategyConf": dep.rollout.as_ref().map(strategy_conf),
-        }}))
+        });
+        let more = json!({
+            // The account (made up, one for the whole emulator) and where it runs.
+            "AppId": ACCOUNT_APP_ID, "Uin": ACCOUNT_UIN, "SubAccountUin": ACCOUNT_UIN,
+            "Creator": ACCOUNT_UIN, "Modifier": ACCOUNT_UIN, "Region": env.region, "Zones": ["ap-guangzhou-3"],
+            "RepoType": 3, "ImageTag": dep.version, "ImageType": 1, "Tags": [],
+            "LastDeploySuccessDate": last_success.map(tem_time).unwrap_or_default(),
+            "AutoscalerList": autoscalers,
+            "PodList": brief["PodList"], "WorkloadInfo": brief["WorkloadInfo"],
+        });
+        if let (Value::Object(info), Value::Object(more)) = (&mut info, more) {
+            info.extend(more);
+        }
+        Ok(json!({"Result": info}))
     }
 
     fn modify_application_info(&mut self, p: &Params<'_>, now_ms: i64) -> Result<Value, ServiceError> {
