@@ -120,3 +120,35 @@ fn missing_in(schema: &Schema, object: &str, example: &Value, reply: &Value, pre
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn members_the_model_lacks_are_added_of_their_type_and_documented_nulls_stay() {
+        // EsInfo may be null (value_allowed_null); Service may not; AppId is a string.
+        let mut reply = json!({"Result": {"ApplicationId": "app-1", "EsInfo": null, "Service": null}});
+        assert!(!missing_paths("DescribeApplicationInfo", &reply).is_empty());
+        complete("DescribeApplicationInfo", &mut reply);
+        let result = &reply["Result"];
+        assert_eq!(
+            (&result["ApplicationId"], &result["AppId"], &result["EsInfo"]),
+            (&json!("app-1"), &json!(""), &Value::Null)
+        );
+        assert!(result["Service"].is_object(), "{}", result["Service"]);
+        assert_eq!(result["Service"]["PortMappings"], json!([]));
+        assert_eq!(missing_paths("DescribeApplicationInfo", &reply), Vec::<String>::new());
+        assert_eq!(crate::schema::check_reply("DescribeApplicationInfo", reply.as_object().unwrap()), Ok(()));
+    }
+
+    #[test]
+    fn list_elements_are_completed_from_the_examples_first_element() {
+        let mut reply = json!({"Result": {"PodList": [{"PodId": "p-1"}], "TotalCount": 1}});
+        complete("DescribeApplicationPods", &mut reply);
+        let pod = &reply["Result"]["PodList"][0];
+        assert_eq!((&pod["PodId"], &pod["Status"]), (&json!("p-1"), &json!("")));
+        assert_eq!(missing_paths("DescribeApplicationPods", &reply), Vec::<String>::new());
+    }
+}
