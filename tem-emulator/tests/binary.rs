@@ -262,3 +262,36 @@ fn a_non_loopback_address_without_a_token_is_warned_about_and_log_lines_go_to_st
     assert_eq!(words[..3], ["0", "DescribeEnvironments", "MissingParameter"], "{line}");
     assert!(words[3].ends_with("ms"), "{line}");
 }
+
+#[test]
+fn a_state_file_of_unknown_members_is_refused_and_left_alone_never_read_as_empty() {
+    // E.g. a state file of the earlier snake_case layout: read as empty, it would be overwritten.
+    let path = temp_path("old-layout");
+    let old = r#"{"environments": {"en-aaaaaaaa": {}}, "next_id": 3}"#;
+    std::fs::write(&path, old).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tem-emulator"))
+        .args(["--port", "0", "--state"])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the emulator started with a state file it could not read");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("unknown field `environments`"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), old, "the file is left as it was");
+    std::fs::remove_file(&path).unwrap();
+}

@@ -9,7 +9,7 @@ use serde_json::Value;
 /// The documents, by owner.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Resources {
     /// Environment id → name → `ConfigData`.
     pub config_data: BTreeMap<String, BTreeMap<String, Value>>,

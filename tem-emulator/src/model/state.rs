@@ -304,7 +304,7 @@ pub struct Rollout {
 /// Everything the emulator knows; serializable as the state file.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct State {
     /// Environments by id.
     pub environments: BTreeMap<String, Environment>,
