@@ -50,6 +50,22 @@ struct Args {
     idle_timeout: u64,
 }
 
+/// A line on stderr; a closed stderr loses it (eprintln! would panic).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// A line of the banner on stdout; a closed stdout loses it (println! would panic).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 /// How often the state file is brought up to date (changes in between are saved together).
 const SAVE_EVERY: Duration = Duration::from_millis(200);
 
@@ -57,7 +73,7 @@ const SAVE_EVERY: Duration = Duration::from_millis(200);
 async fn main() -> ExitCode {
     let args = Args::parse();
     if !(args.speed.is_finite() && args.speed > 0.0) {
-        eprintln!("tem-emulator: --speed must be a positive number, not {}", args.speed);
+        say!("tem-emulator: --speed must be a positive number, not {}", args.speed);
         return ExitCode::from(2);
     }
     let mut options = EmulatorOptions::new()
@@ -82,7 +98,7 @@ async fn main() -> ExitCode {
             _ => match tem_emulator::read_state_file(path) {
                 Ok(state) => options = options.with_state(state),
                 Err(why) => {
-                    eprintln!("tem-emulator: {why}");
+                    say!("tem-emulator: {why}");
                     return ExitCode::from(2);
                 }
             },
@@ -91,47 +107,47 @@ async fn main() -> ExitCode {
     let emulator = match Emulator::start(options).await {
         Ok(emulator) => emulator,
         Err(e) => {
-            eprintln!("tem-emulator: cannot listen on {}:{}: {e}", args.host, args.port);
+            say!("tem-emulator: cannot listen on {}:{}: {e}", args.host, args.port);
             return ExitCode::from(1);
         }
     };
     if !args.host.is_loopback() && args.control_token.is_none() {
-        eprintln!(
+        say!(
             "tem-emulator: WARNING: listening on {} with no --control-token: anyone who can reach it can \
              reset, load and read the state through /_emulator/ (the control API has no authentication)",
             args.host
         );
     }
     let endpoint = emulator.endpoint();
-    println!("tem-emulator {} listening on {}", env!("CARGO_PKG_VERSION"), emulator.addr());
-    println!("endpoint:   {endpoint}");
-    println!("secret id:  {}", emulator.secret_id());
-    println!("secret key: {}", emulator.secret_key());
+    out!("tem-emulator {} listening on {}", env!("CARGO_PKG_VERSION"), emulator.addr());
+    out!("endpoint:   {endpoint}");
+    out!("secret id:  {}", emulator.secret_id());
+    out!("secret key: {}", emulator.secret_key());
     if let Some(token) = &args.token {
-        println!("token:      {token}");
+        out!("token:      {token}");
     }
-    println!("region:     {DEFAULT_REGION} (any region name is accepted)");
-    println!("speed:      {}x", args.speed);
+    out!("region:     {DEFAULT_REGION} (any region name is accepted)");
+    out!("speed:      {}x", args.speed);
     if args.seed {
         let seeded = emulator
             .seed_environment("dev")
             .and_then(|env| emulator.seed_application(&env, "demo", "v1", 2).map(|app| (env, app)));
         match seeded {
-            Ok((env, app)) => println!("seeded:     environment {env}, application {app} (v1, 2 pods)"),
-            Err(e) => eprintln!("tem-emulator: cannot seed: {e}"),
+            Ok((env, app)) => out!("seeded:     environment {env}, application {app} (v1, 2 pods)"),
+            Err(e) => say!("tem-emulator: cannot seed: {e}"),
         }
     }
     if let Some(path) = &args.state {
         if created || args.seed {
             if let Err(why) = emulator.save_state_file(path) {
-                eprintln!("tem-emulator: {why}");
+                say!("tem-emulator: {why}");
                 return ExitCode::from(1);
             }
         }
-        println!("state:      {}{}", path.display(), if created { " (created)" } else { "" });
+        out!("state:      {}{}", path.display(), if created { " (created)" } else { "" });
     }
-    println!("health:     {endpoint}/_emulator/health");
-    println!(
+    out!("health:     {endpoint}/_emulator/health");
+    out!(
         "control:    {endpoint}/_emulator/ (routes: GET it){}",
         if args.control_token.is_some() { "; needs the control token" } else { "" }
     );
@@ -142,7 +158,7 @@ async fn main() -> ExitCode {
     let code = serve_until_stopped(&emulator, args.state.as_deref()).await;
     if let Some(path) = &args.state {
         if let Err(why) = emulator.save_state_file(path) {
-            eprintln!("tem-emulator: {why}");
+            say!("tem-emulator: {why}");
             return ExitCode::from(1);
         }
     }
@@ -154,7 +170,7 @@ async fn serve_until_stopped(emulator: &Emulator, state: Option<&Path>) -> ExitC
     let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(signal) => signal,
         Err(e) => {
-            eprintln!("tem-emulator: cannot watch for SIGTERM: {e}");
+            say!("tem-emulator: cannot watch for SIGTERM: {e}");
             return ExitCode::from(1);
         }
     };
@@ -170,7 +186,7 @@ async fn serve_until_stopped(emulator: &Emulator, state: Option<&Path>) -> ExitC
                 if now != saved {
                     match emulator.save_state_file(path) {
                         Ok(()) => saved = now,
-                        Err(why) => eprintln!("tem-emulator: {why}"),
+                        Err(why) => say!("tem-emulator: {why}"),
                     }
                 }
             }

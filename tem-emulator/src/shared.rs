@@ -1,6 +1,7 @@
 //! What every connection of a running emulator shares: the front door's policy, the clock, the
 //! state, the fault rules, the request log and the counters.
 
+use std::io::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -61,7 +62,9 @@ impl Shared {
             let action = crate::request_log::capped(&entry.action, 64);
             let verdict = entry.verdict.as_deref().unwrap_or("OK");
             let fault = entry.fault.as_deref().map(|f| format!(" (fault {f})")).unwrap_or_default();
-            eprintln!(
+            // A closed stderr loses the line; it never fails the request (eprintln! would panic).
+            let _ = writeln!(
+                std::io::stderr().lock(),
                 "{} {} {verdict}{fault} {}ms",
                 entry.sequence,
                 if action.is_empty() { "-" } else { &action },
