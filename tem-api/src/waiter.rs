@@ -26,15 +26,32 @@
 //! **Statuses.** Batch statuses are documented (`NotStart`, `Deploying`, `WaitForResume`,
 //! `WaitForTimeExceed`, `Finish`); the rollout's own `Status` is not, so [`RolloutStatus`]
 //! lists the values known from TEM and its official example. A value outside these is
-//! reported as [`RolloutEvent::UnknownStatus`] and the wait goes on: it ends only on a known
-//! success or failure, or at the deadline. It never counts an unknown value as success.
+//! reported as [`RolloutEvent::UnknownStatus`] and the wait goes on, to a known success or
+//! failure, or the deadline. One exception, so that a rollout that plainly succeeded does not
+//! wait for the deadline: when every batch shows `Finish` and `ErrorMessage` is empty, the
+//! pods are asked (`DescribeApplicationPods`); if every pod runs the new version, running and
+//! ready, and none of the old version is left, the wait ends in success, after a
+//! [`RolloutEvent::SucceededByPods`] warning naming the unknown value.
+//!
+//! **Batches** are numbered as TEM numbers them: the beta batch (`BetaBatchDetail`,
+//! `BatchIndex` 0), then batches 1 to `TotalBatchCount` (`OtherBatchDetail`). A reply whose
+//! `OtherBatchDetail` counts from 0 (no beta batch) is shifted by one, so batches are always
+//! 1..=N: show them as "batch i/N".
 //!
 //! **Polling.** The first poll is immediate; then the interval starts at
 //! [`RolloutWaiter::poll_interval`]'s minimum (never faster than the action's documented rate
 //! limit, or 20 a second where none is documented), doubles while nothing changes, up to the
 //! maximum, and returns to the minimum when something does. A throttled, timed out or
 //! dropped poll (after the client's own retries) is reported as [`RolloutEvent::PollFailed`]
-//! and retried after a longer wait; any other error ends the wait.
+//! and retried after a longer wait; any other error ends the wait. Interval arithmetic
+//! saturates: any durations may be given.
+//!
+//! **The deadline** bounds the poll in flight too: each poll may take at most the time left
+//! (the client's own per-call timeout may be longer), so a hanging reply ends the wait at the
+//! deadline (or a second after it, for the poll that falls on the deadline itself), not a
+//! call timeout later. tem-core's `CallOptions` has no per-call timeout, so the bound is a
+//! timeout around the call, in real time (a test clock whose sleeps return at once must not
+//! end every poll).
 //!
 //! **Time** is the [`WaitClock`]'s: [`TokioClock`] by default, or a test's own, such as an
 //! emulator's manual clock whose sleeps advance it (`tests/tests/waiter_emulator.rs`). Tokio's
@@ -65,6 +82,8 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30 * 60);
 pub const DEFAULT_MIN_INTERVAL: Duration = Duration::from_secs(2);
 /// Default longest wait between two polls.
 pub const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(20);
+/// The least time a poll is given, even at the deadline (see [`crate::waiter`]).
+const LAST_POLL_FLOOR: Duration = Duration::from_secs(1);
 /// TEM's usual default rate limit, for actions whose limit is not documented.
 const UNDOCUMENTED_RATE_LIMIT_PER_SECOND: u32 = 20;
 
@@ -110,7 +129,8 @@ impl WaitClock for TokioClock {
 pub struct BatchRef {
     /// The beta batch (`BetaBatchDetail`) rather than one of `OtherBatchDetail`.
     pub beta: bool,
-    /// `BatchIndex` as the server numbers it (from 0).
+    /// The batch's number: `BatchIndex`, which is 0 for the beta batch and 1 to
+    /// `TotalBatchCount` for the others (plus one where the server counts those from 0).
     pub index: i64,
 }
 
@@ -119,7 +139,7 @@ impl fmt::Display for BatchRef {
         if self.beta {
             write!(f, "beta batch")
         } else {
-            write!(f, "batch {}", self.index + 1)
+            write!(f, "batch {}", self.index)
         }
     }
 }
@@ -249,6 +269,15 @@ pub enum RolloutEvent {
         error: String,
         /// When the next poll is.
         retry_in: Duration,
+    },
+    /// A warning before [`RolloutEvent::Succeeded`]: `Status` has a value this SDK does not
+    /// know, but every batch finished without an error message and the pods show the new
+    /// version serving alone (all running and ready, no old one left); taken as success.
+    SucceededByPods {
+        /// `Status`, verbatim.
+        status: String,
+        /// The new version's pods, all running and ready.
+        pods: usize,
     },
     /// The rollout succeeded: the last event.
     Succeeded(RolloutSummary),
@@ -541,8 +570,9 @@ impl RolloutWaiter {
                 });
             }
             // The last poll falls on the deadline itself.
-            self.clock.sleep(self.interval.min(self.deadline - elapsed)).await;
+            self.clock.sleep(self.interval.min(self.deadline.saturating_sub(elapsed))).await;
         }
+        let time_left = self.time_left(started_at);
         self.polls += 1;
         let mut request = DescribeDeployApplicationDetailRequest::builder()
             .application_id(self.application_id.clone())
@@ -551,7 +581,11 @@ impl RolloutWaiter {
             request = request.version_id(version.clone());
         }
         let request = request.build().expect("both required parameters are set");
-        match self.client.send(&request).await {
+        // The poll in flight ends at the deadline too (see the module's documentation).
+        let Ok(reply) = tokio::time::timeout(time_left, self.client.send(&request)).await else {
+            return Err(WaitError::DeadlineExceeded { deadline: self.deadline, last_status: self.last_status.clone() });
+        };
+        match reply {
             Ok(response) => {
                 let before = self.events.len();
                 self.observe(&response.result).await?;
@@ -559,12 +593,13 @@ impl RolloutWaiter {
                 self.interval = if self.events.len() > before {
                     self.min_interval
                 } else {
-                    (self.interval * 2).min(self.max_interval)
+                    self.interval.saturating_mul(2).min(self.max_interval)
                 };
                 Ok(())
             }
             Err(e) if is_transient(&e) => {
-                self.interval = (self.interval * 2).min(self.max_interval).max(self.min_interval * 2);
+                self.interval =
+                    self.interval.saturating_mul(2).min(self.max_interval).max(self.min_interval.saturating_mul(2));
                 self.events.push_back(RolloutEvent::PollFailed { error: error_line(&e), retry_in: self.interval });
                 Ok(())
             }
@@ -585,11 +620,17 @@ impl RolloutWaiter {
                 strategy: strategy.and_then(|s| s.deploy_strategy_type),
             });
         }
+        // Batches 1..=N after the beta batch (0): a reply counting them from 0 is shifted.
+        let shift = i64::from(info.other_batch_detail.iter().any(|b| b.batch_index == 0));
         let batches: Vec<(BatchRef, &DeployServiceBatchDetail)> = info
             .beta_batch_detail
             .iter()
             .map(|b| (BatchRef { beta: true, index: b.batch_index }, b))
-            .chain(info.other_batch_detail.iter().map(|b| (BatchRef { beta: false, index: b.batch_index }, b)))
+            .chain(
+                info.other_batch_detail
+                    .iter()
+                    .map(|b| (BatchRef { beta: false, index: b.batch_index.saturating_add(shift) }, b)),
+            )
             .collect();
         let mut paused: Option<(Option<BatchRef>, Option<BatchRef>, Option<i64>)> = None;
         let mut current: Option<BatchRef> = None;
@@ -643,17 +684,15 @@ impl RolloutWaiter {
         match status {
             RolloutStatus::Succeeded => {
                 self.done = true;
-                self.events.push_back(RolloutEvent::Succeeded(RolloutSummary {
-                    new_version: self.versions.0.clone(),
-                    old_version: self.versions.1.clone(),
-                    batches: self.batches.values().filter(|b| b.finished).count(),
-                    polls: self.polls,
-                }));
+                self.events.push_back(RolloutEvent::Succeeded(self.summary()));
                 return Ok(());
             }
             RolloutStatus::Failed => {
                 let batch = current
-                    .or_else(|| info.current_batch_index.map(|index| BatchRef { beta: false, index }))
+                    .or_else(|| {
+                        info.current_batch_index
+                            .map(|index| BatchRef { beta: false, index: index.saturating_add(shift) })
+                    })
                     .or_else(|| batches.iter().find(|(b, _)| !self.batches[b].finished).map(|(b, _)| *b))
                     .or_else(|| batches.last().map(|(b, _)| *b));
                 return Err(WaitError::Failed {
@@ -663,7 +702,19 @@ impl RolloutWaiter {
                 });
             }
             RolloutStatus::Reverted => return Err(WaitError::Reverted { status: info.status.clone() }),
-            RolloutStatus::Unknown(value) => self.unknown("Status", &value),
+            RolloutStatus::Unknown(value) => {
+                self.unknown("Status", &value);
+                let all_finished = !batches.is_empty()
+                    && batches.iter().all(|(_, b)| BatchStatus::parse(&b.batch_status) == BatchStatus::Finish);
+                if all_finished && info.error_message.trim().is_empty() {
+                    if let Some(pods) = self.new_version_serves_alone(info).await {
+                        self.done = true;
+                        self.events.push_back(RolloutEvent::SucceededByPods { status: value, pods });
+                        self.events.push_back(RolloutEvent::Succeeded(self.summary()));
+                        return Ok(());
+                    }
+                }
+            }
             RolloutStatus::Paused if paused.is_none() => {
                 // Paused with no batch saying where: the rollout's own next batch time.
                 let start = info.next_batch_start_time.filter(|t| *t > 0);
@@ -697,6 +748,47 @@ impl RolloutWaiter {
             None => self.waiting = None,
         }
         Ok(())
+    }
+
+    /// How long the call under way may take: until the deadline, and at least a moment, so
+    /// that the poll falling on the deadline itself can still answer.
+    fn time_left(&self, started_at: Duration) -> Duration {
+        self.deadline.saturating_sub(self.clock.now().saturating_sub(started_at)).max(LAST_POLL_FLOOR)
+    }
+
+    fn summary(&self) -> RolloutSummary {
+        RolloutSummary {
+            new_version: self.versions.0.clone(),
+            old_version: self.versions.1.clone(),
+            batches: self.batches.values().filter(|b| b.finished).count(),
+            polls: self.polls,
+        }
+    }
+
+    /// The number of the new version's pods when the application's pods show it serving
+    /// alone: at least one pod, every pod of the new version (by `DeployVersion`, or
+    /// `VersionId` where the reply names no version), running and ready. `None` otherwise, or
+    /// when the pods cannot be listed before the deadline (the wait goes on).
+    async fn new_version_serves_alone(&self, info: &TemDeployApplicationDetailInfo) -> Option<usize> {
+        let listing = self
+            .client
+            .describe_application_pods()
+            .environment_id(self.environment_id.clone())
+            .application_id(self.application_id.clone())
+            .into_paginator()
+            .items()
+            .try_collect();
+        let time_left = self.time_left(self.started_at.unwrap_or_default());
+        let pods = tokio::time::timeout(time_left, listing).await.ok()?.ok()?;
+        let new_version = |pod: &crate::types::RunVersionPod| {
+            if info.new_deploy_version.is_empty() {
+                self.version_id.as_deref().is_some_and(|v| v == pod.version_id)
+            } else {
+                pod.deploy_version == info.new_deploy_version
+            }
+        };
+        let serving = |pod: &crate::types::RunVersionPod| pod.status.eq_ignore_ascii_case("running") && pod.ready;
+        (!pods.is_empty() && pods.iter().all(|p| new_version(p) && serving(p))).then_some(pods.len())
     }
 
     fn unknown(&mut self, field: &'static str, value: &str) {

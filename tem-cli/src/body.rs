@@ -1,5 +1,6 @@
-//! A request body from an action's flags and `--cli-input-json`: one generic function for
-//! every action, driven by its table row.
+//! A request body from an action's flags and `--cli-input-json` (inline JSON, `file://PATH`,
+//! a path, or `-`): one generic function for every action, driven by its table row; and
+//! `--generate-cli-skeleton`, the object `--cli-input-json` takes.
 
 use std::io::Read;
 
@@ -12,10 +13,41 @@ use crate::Failure;
 /// Largest `--cli-input-json` read, so a wrong file cannot take all memory.
 const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
 
+/// How a command names itself and its flags in messages: an action's subcommand by default;
+/// `deploy` its own name and `--version`.
+pub struct Names {
+    command: &'static str,
+    renamed: Vec<(&'static str, &'static str)>,
+}
+
+impl Names {
+    /// The names of `spec`'s own subcommand.
+    pub fn of(spec: &ActionSpec) -> Self {
+        Self { command: spec.command, renamed: Vec::new() }
+    }
+
+    /// The command's name.
+    pub fn command(mut self, command: &'static str) -> Self {
+        self.command = command;
+        self
+    }
+
+    /// The flag the parameter `wire` is named by.
+    pub fn flag(mut self, wire: &'static str, flag: &'static str) -> Self {
+        self.renamed.push((wire, flag));
+        self
+    }
+
+    fn flag_of<'a>(&'a self, param: &'a ParamSpec) -> &'a str {
+        self.renamed.iter().find(|(wire, _)| *wire == param.wire).map_or(param.flag, |(_, flag)| flag)
+    }
+}
+
 /// The JSON object to send: `--cli-input-json` if given, then each flag given, converted by
 /// its kind; every required parameter must be in it, and no unknown one.
 pub fn request_body(
     spec: &ActionSpec,
+    names: &Names,
     matches: &ArgMatches,
     stdin: &mut dyn Read,
 ) -> Result<Map<String, Value>, Failure> {
@@ -28,20 +60,28 @@ pub fn request_body(
             body.insert(param.wire.to_owned(), flag_value(param, text)?);
         }
     }
-    check_required(spec, &body)?;
+    check_required(spec, names, &body)?;
     Ok(body)
 }
 
-/// `--cli-input-json FILE|-`: an object whose keys are the action's parameters.
+/// `--cli-input-json`: an object whose keys are the action's parameters, given inline (a
+/// text starting with `{`), as `file://PATH` (as tccli and the AWS CLI take it), as a path, or
+/// `-` for standard input.
 fn read_input_json(spec: &ActionSpec, source: &str, stdin: &mut dyn Read) -> Result<Map<String, Value>, Failure> {
-    let mut text = String::new();
-    let read = if source == "-" {
-        stdin.take(MAX_INPUT_BYTES).read_to_string(&mut text)
+    let (name, text) = if source.trim_start().starts_with('{') {
+        ("the inline JSON".to_owned(), source.to_owned())
+    } else if source == "-" {
+        let name = "standard input".to_owned();
+        let text = read_limited(stdin, &name)?;
+        (name, text)
     } else {
-        std::fs::File::open(source).and_then(|f| f.take(MAX_INPUT_BYTES).read_to_string(&mut text))
+        let path = source.strip_prefix("file://").unwrap_or(source);
+        let file = std::fs::File::open(path)
+            .map_err(|e| Failure::input(format!("error: --cli-input-json: cannot read {path}: {e}")))?;
+        let text = read_limited(&mut &file, path)?;
+        (path.to_owned(), text)
     };
-    let name = if source == "-" { "standard input" } else { source };
-    read.map_err(|e| Failure::input(format!("error: --cli-input-json: cannot read {name}: {e}")))?;
+    let name = name.as_str();
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| Failure::input(format!("error: --cli-input-json: {name} is not valid JSON: {e}")))?;
     let Value::Object(object) = value else {
@@ -56,6 +96,43 @@ fn read_input_json(spec: &ActionSpec, source: &str, stdin: &mut dyn Read) -> Res
         )));
     }
     Ok(object)
+}
+
+/// All of `input` as text, refusing more than [`MAX_INPUT_BYTES`] with a message of its own.
+fn read_limited(input: &mut dyn Read, name: &str) -> Result<String, Failure> {
+    let mut bytes = Vec::new();
+    input
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::input(format!("error: --cli-input-json: cannot read {name}: {e}")))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(Failure::input(format!(
+            "error: --cli-input-json: {name} is over the {} MiB limit of an input",
+            MAX_INPUT_BYTES / (1024 * 1024)
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| Failure::input(format!("error: --cli-input-json: {name} is not UTF-8 text")))
+}
+
+/// `--generate-cli-skeleton`: every parameter of the action with an empty value of its kind,
+/// as the object `--cli-input-json` takes (pretty JSON).
+pub fn skeleton(spec: &ActionSpec) -> String {
+    let mut object = Map::new();
+    for param in spec.params {
+        let value = match param.kind {
+            Kind::String => Value::String(String::new()),
+            Kind::Int | Kind::UInt => Value::from(0),
+            Kind::Float => Value::from(0.0),
+            Kind::Bool => Value::Bool(false),
+            Kind::Json => match json_hint(param).trim_start_matches("expected: ").chars().next() {
+                Some('[') => Value::Array(Vec::new()),
+                Some('{') => Value::Object(Map::new()),
+                _ => Value::Null,
+            },
+        };
+        object.insert(param.wire.to_owned(), value);
+    }
+    format!("{}\n", serde_json::to_string_pretty(&Value::Object(object)).expect("a JSON value serializes"))
 }
 
 /// A flag's text as the JSON value of its kind.
@@ -90,19 +167,19 @@ fn json_hint(param: &ParamSpec) -> String {
     }
 }
 
-fn check_required(spec: &ActionSpec, body: &Map<String, Value>) -> Result<(), Failure> {
+fn check_required(spec: &ActionSpec, names: &Names, body: &Map<String, Value>) -> Result<(), Failure> {
     let missing: Vec<String> = spec
         .params
         .iter()
         .filter(|p| p.required && !body.contains_key(p.wire))
-        .map(|p| format!("--{}", p.flag))
+        .map(|p| format!("--{}", names.flag_of(p)))
         .collect();
     if missing.is_empty() {
         Ok(())
     } else {
         Err(Failure::input(format!(
             "error: {} needs {} (or the same in --cli-input-json)",
-            spec.command,
+            names.command,
             missing.join(", ")
         )))
     }

@@ -37,6 +37,11 @@ impl Running {
             .expect("the emulator's region and endpoint are valid")
     }
 
+    /// The emulator's Unix time, in seconds (ahead of the system's when it runs faster).
+    pub fn unix_now(&self) -> i64 {
+        self.emulator.clock().now_ms().div_euclid(1000)
+    }
+
     /// Waiting on the emulator's clock, which runs faster than real time.
     pub fn wait_clock(&self) -> Arc<dyn WaitClock> {
         Arc::new(EmulatorClock { clock: self.emulator.clock().clone(), origin_ms: self.emulator.clock().now_ms() })
@@ -58,11 +63,11 @@ pub async fn start(speed: f64) -> Result<Running, Failure> {
         message: format!("error: cannot seed the emulator: {e:?}"),
     })?;
     emulator.crash_loop(CRASH_LOOP_VERSION, CRASH_LOOP_MESSAGE);
-    eprintln!(
+    crate::diagnostics::note(&format!(
         "emulator: {} ({speed}x real time); environment {environment}, application {application} \
          ({SEEDED_PODS} pods of {SEEDED_VERSION}); version {CRASH_LOOP_VERSION} crash-loops",
         emulator.endpoint()
-    );
+    ));
     Ok(Running { emulator })
 }
 

@@ -4,6 +4,8 @@
 
 use std::process::{Command, Output, Stdio};
 
+mod common;
+
 use tem_emulator::{Emulator, EmulatorOptions, Fault, FaultRule};
 
 async fn tem(emulator: &Emulator, args: &[&str]) -> Output {
@@ -14,9 +16,12 @@ async fn tem(emulator: &Emulator, args: &[&str]) -> Output {
         .env_clear()
         .env("TENCENTCLOUD_SECRET_ID", emulator.secret_id())
         .env("TENCENTCLOUD_SECRET_KEY", emulator.secret_key())
-        .stdin(Stdio::null());
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = command.spawn().expect("the tem binary runs");
     // The emulator serves on this runtime's workers while the binary runs.
-    tokio::task::spawn_blocking(move || command.output().expect("the tem binary runs")).await.unwrap()
+    tokio::task::spawn_blocking(move || common::bounded(child)).await.unwrap()
 }
 
 fn attempts(emulator: &Emulator, action: &str) -> usize {

@@ -11,6 +11,9 @@ use tem_api::waiter::{BatchRef, RolloutEvent, RolloutWaiter, WaitClock, WaitErro
 use tem_api::{Client, Config, Credentials};
 use tem_emulator::{Clock, Emulator, EmulatorOptions};
 
+/// A hang guard: no wait here takes more than this in real time.
+const BOUND: Duration = Duration::from_secs(20);
+
 const CRASH_MESSAGE: &str = "Back-off restarting failed container";
 
 /// The emulator's manual clock as the waiter's: sleeping advances it.
@@ -83,16 +86,21 @@ impl Setup {
     }
 }
 
-/// Every event until the end, and the end.
+/// Every event until the end, and the end; a hang guard bounds it in real time.
 async fn drain(mut waiter: RolloutWaiter) -> (Vec<RolloutEvent>, Option<WaitError>) {
     let mut events = Vec::new();
-    while let Some(item) = waiter.next_event().await {
-        match item {
-            Ok(event) => events.push(event),
-            Err(e) => return (events, Some(e)),
+    let end = tokio::time::timeout(BOUND, async {
+        while let Some(item) = waiter.next_event().await {
+            match item {
+                Ok(event) => events.push(event),
+                Err(e) => return Some(e),
+            }
         }
-    }
-    (events, None)
+        None
+    })
+    .await
+    .expect("the wait ends within the test's bound");
+    (events, end)
 }
 
 const fn batch(index: i64) -> BatchRef {
@@ -124,7 +132,8 @@ async fn an_auto_rollout_is_followed_batch_by_batch_to_success() {
         })
         .collect();
     assert_eq!(order, ["start batch 1", "finish batch 1", "start batch 2", "finish batch 2"]);
-    for index in [0, 1] {
+    // Numbered 1 and 2 (the emulator's BatchIndex 0 and 1: no beta batch).
+    for index in [1, 2] {
         assert!(
             events.iter().any(|e| matches!(e, RolloutEvent::Pods { batch: b, new_ready: 2, new_total: 2, planned: 2, .. } if *b == batch(index))),
             "batch {index} reports its 2 new pods ready: {events:#?}"
@@ -147,7 +156,7 @@ async fn a_beta_rollout_reports_waiting_and_finishes_once_resumed() {
     let beta = BatchRef { beta: true, index: 0 };
     let mut waited = false;
     let mut events = Vec::new();
-    while let Some(item) = waiter.next_event().await {
+    while let Some(item) = tokio::time::timeout(BOUND, waiter.next_event()).await.expect("within the test's bound") {
         let event = item.expect("the rollout succeeds once resumed");
         if let RolloutEvent::WaitingForConfirmation { after, next_batch, next_batch_start_time } = &event {
             assert_eq!((*after, *next_batch, *next_batch_start_time), (Some(beta), Some(batch(1)), None));
@@ -175,7 +184,8 @@ async fn auto_resume_resumes_a_beta_rollout_itself() {
     let setup = setup().await;
     setup.deploy("v2", "BETA", 2, None).await;
     let mut events = Vec::new();
-    let summary = setup.waiter().auto_resume(true).wait(|e| events.push(e.clone())).await.unwrap();
+    let wait = setup.waiter().auto_resume(true).wait(|e| events.push(e.clone()));
+    let summary = tokio::time::timeout(BOUND, wait).await.expect("ends within the test's bound").unwrap();
     assert_eq!(summary.batches, 3);
     let waiting = events.iter().position(|e| matches!(e, RolloutEvent::WaitingForConfirmation { .. })).unwrap();
     assert_eq!(events[waiting + 1], RolloutEvent::Resumed);
@@ -195,7 +205,7 @@ async fn a_batch_interval_is_a_timed_pause_that_ends_by_itself() {
         _ => None,
     });
     let (next, start) = pause.expect("the interval is reported");
-    assert_eq!(next, Some(batch(1)));
+    assert_eq!(next, Some(batch(2)), "the pause is before the second batch");
     assert!(start.is_some_and(|t| t > 1_000_000_000), "a Unix time: {start:?}");
 }
 
@@ -208,7 +218,7 @@ async fn a_crash_looping_version_fails_with_the_servers_message_and_its_batch() 
         Some(WaitError::Failed { message, batch: failed, status }) => {
             assert_eq!(message, CRASH_MESSAGE);
             assert_eq!(status, "Error");
-            assert_eq!(failed, Some(batch(0)));
+            assert_eq!(failed, Some(batch(1)));
         }
         other => panic!("expected the rollout to fail, got {other:?} after {events:#?}"),
     }
@@ -240,7 +250,10 @@ async fn the_events_are_also_a_stream_that_ends_after_the_success() {
     setup.deploy("v2", "AUTO", 2, None).await;
     let mut stream = Box::pin(setup.waiter().into_stream());
     let mut items = Vec::new();
-    while let Some(item) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+    while let Some(item) = tokio::time::timeout(BOUND, std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)))
+        .await
+        .expect("within the test's bound")
+    {
         items.push(item.expect("no error"));
     }
     assert!(matches!(items.first(), Some(RolloutEvent::Started { .. })));

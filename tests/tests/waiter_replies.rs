@@ -1,7 +1,8 @@
 //! The rollout waiter against scripted `DescribeDeployApplicationDetail` replies (the
 //! documented shapes, served by `FrontDoor`): what the emulator does not produce — unknown
 //! status values, throttling, the official example's error reply, a poll that fails for good.
-//! Time is a test clock: no real sleeps.
+//! Time is a test clock: no real sleeps. Every wait is bounded in real time too
+//! ([`collect`]), so a waiter that never ends fails in seconds instead of hanging.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -67,9 +68,14 @@ fn detail(status: &str, batch_status: &str, pod_status: &str) -> Response {
     }}))
 }
 
+/// A hang guard: no waiter test takes more than this in real time.
+const TEST_BOUND: Duration = Duration::from_secs(20);
+
 async fn collect(waiter: tem_api::waiter::RolloutWaiter) -> (Vec<RolloutEvent>, Result<(), WaitError>) {
     let mut events = Vec::new();
-    let result = waiter.wait(|e| events.push(e.clone())).await.map(|_| ());
+    let wait = waiter.wait(|e| events.push(e.clone()));
+    let result =
+        tokio::time::timeout(TEST_BOUND, wait).await.expect("the wait ends within the test's bound").map(|_| ());
     (events, result)
 }
 
@@ -120,7 +126,8 @@ async fn throttling_is_reported_and_waited_out() {
         }
         other => panic!("expected a failed poll first, got {other:?}"),
     }
-    let batch = BatchRef { beta: false, index: 0 };
+    // BatchIndex 0 without a beta batch: batch 1.
+    let batch = BatchRef { beta: false, index: 1 };
     assert!(events.contains(&RolloutEvent::BatchStarted { batch }));
     assert!(events.contains(&RolloutEvent::Pods {
         batch,
@@ -145,7 +152,8 @@ async fn the_official_example_reply_is_a_failure_in_its_batch() {
         Err(WaitError::Failed { message, batch, status }) => {
             assert_eq!(message, "Back-off restarting failed container");
             assert_eq!(status, "Error");
-            assert_eq!(batch, Some(BatchRef { beta: false, index: 0 }));
+            // The example counts its one batch from 0: shown as batch 1 (of 1).
+            assert_eq!(batch, Some(BatchRef { beta: false, index: 1 }));
         }
         other => panic!("expected a failure, got {other:?}"),
     }
@@ -178,4 +186,95 @@ async fn the_poll_interval_never_beats_the_rate_limit() {
     // 20 a second where the schema documents no limit: 50 ms between polls at the least.
     assert!(clock.sleeps.lock().unwrap().iter().all(|s| *s == Duration::from_millis(50)));
     assert_eq!(polls.load(Ordering::SeqCst), 21, "one at once, then one every 50 ms for a second");
+}
+
+#[tokio::test]
+async fn after_backing_off_the_interval_drops_to_the_minimum_once_something_changes() {
+    let unchanged = detail("Running", "Deploying", "Pending");
+    let (server, _) = serving(vec![
+        unchanged.clone(),
+        unchanged.clone(),
+        unchanged.clone(),
+        unchanged,
+        detail("Running", "Deploying", "Running"),
+        detail("Running", "Deploying", "Running"),
+        detail("Success", "Finish", "Running"),
+    ])
+    .await;
+    let clock = Arc::new(TestClock::default());
+    let waiter = client(&server)
+        .wait_for_rollout("app-1", "en-1")
+        .poll_interval(Duration::from_secs(2), Duration::from_secs(20))
+        .clock(clock.clone());
+    let (_, result) = collect(waiter).await;
+    result.unwrap();
+    // Nothing changes after polls 1 to 4: 2, 4, 8 s; the pods change at poll 5: 2 s again.
+    let sleeps = clock.sleeps.lock().unwrap().clone();
+    assert_eq!(sleeps, [2, 4, 8, 16, 2, 4].map(Duration::from_secs));
+}
+
+#[tokio::test]
+async fn huge_poll_intervals_saturate_instead_of_panicking() {
+    let (server, _) = serving(vec![detail("Running", "Deploying", "Pending")]).await;
+    let clock = Arc::new(TestClock::default());
+    let waiter = client(&server)
+        .wait_for_rollout("app-1", "en-1")
+        .poll_interval(Duration::from_secs(1 << 63), Duration::MAX)
+        .deadline(Duration::from_secs(3600))
+        .clock(clock.clone());
+    let (_, result) = collect(waiter).await;
+    assert!(matches!(result, Err(WaitError::DeadlineExceeded { .. })), "{result:?}");
+    assert_eq!(clock.sleeps.lock().unwrap().clone(), [Duration::from_secs(3600)], "one sleep, to the deadline");
+}
+
+/// A front door answering `DescribeDeployApplicationDetail` with `detail` and
+/// `DescribeApplicationPods` with `pods`.
+async fn serving_detail_and_pods(detail: Response, pods: Value) -> FrontDoor {
+    FrontDoor::serving(move |request| match request.action() {
+        Some("DescribeDeployApplicationDetail") => detail.clone(),
+        Some("DescribeApplicationPods") => Response::ok(json!({"Result": {
+            "Offset": 0, "Limit": 20, "TotalCount": pods.as_array().unwrap().len(), "PodList": pods.clone()
+        }})),
+        other => panic!("unexpected action {other:?}"),
+    })
+    .await
+}
+
+fn run_pod(version: &str, status: &str, ready: bool) -> Value {
+    json!({"PodId": format!("p-{version}-{status}"), "Status": status, "Ready": ready, "DeployVersion": version,
+           "VersionId": format!("revision-{version}")})
+}
+
+#[tokio::test]
+async fn an_unknown_status_with_every_batch_finished_and_only_new_pods_ready_is_success_with_a_warning() {
+    let server = serving_detail_and_pods(
+        detail("Completed", "Finish", "Running"),
+        json!([run_pod("v2", "Running", true), run_pod("v2", "Running", true)]),
+    )
+    .await;
+    let waiter = client(&server).wait_for_rollout("app-1", "en-1").clock(Arc::new(TestClock::default()));
+    let (events, result) = collect(waiter).await;
+    result.unwrap();
+    let n = events.len();
+    assert_eq!(events[n - 2], RolloutEvent::SucceededByPods { status: "Completed".into(), pods: 2 });
+    assert!(matches!(&events[n - 1], RolloutEvent::Succeeded(s) if s.new_version == "v2"));
+    assert!(events.contains(&RolloutEvent::UnknownStatus { field: "Status", value: "Completed".into() }));
+}
+
+#[tokio::test]
+async fn an_unknown_status_is_not_success_while_an_old_pod_is_left_or_a_new_one_is_not_ready() {
+    for pods in [
+        json!([run_pod("v2", "Running", true), run_pod("v1", "Running", true)]),
+        json!([run_pod("v2", "Running", true), run_pod("v2", "Running", false)]),
+        json!([]),
+    ] {
+        let server = serving_detail_and_pods(detail("Completed", "Finish", "Running"), pods.clone()).await;
+        let waiter = client(&server)
+            .wait_for_rollout("app-1", "en-1")
+            .deadline(Duration::from_secs(30))
+            .clock(Arc::new(TestClock::default()));
+        let (events, result) = collect(waiter).await;
+        assert!(matches!(result, Err(WaitError::DeadlineExceeded { .. })), "{pods}: {result:?}");
+        assert!(!events.iter().any(|e| matches!(e, RolloutEvent::SucceededByPods { .. })), "{pods}");
+    }
 }

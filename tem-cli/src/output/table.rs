@@ -1,23 +1,23 @@
-//! A reply's `Response` as JSON (pretty on a terminal, one line otherwise) or a table.
+//! `--output table`: a page of records as aligned columns, padded by display width (a CJK
+//! character takes two columns), or a reply's scalars as `name value` lines.
 
 use serde_json::Value;
-
-/// Prints `response` in `format` (`json` by default, or `table`).
-pub fn print(response: &Value, format: Option<&str>) {
-    match format {
-        Some("table") => print!("{}", table(response)),
-        _ if crate::stdout_is_terminal() => {
-            println!("{}", serde_json::to_string_pretty(response).expect("a JSON value serializes"))
-        }
-        _ => println!("{response}"),
-    }
-}
+use unicode_width::UnicodeWidthStr;
 
 /// A table of the reply: the first list of objects found (a page of records) as rows and
 /// columns, each column a scalar member; otherwise the reply's scalar members as
 /// `name value` lines, nested ones named by their path. `RequestId` comes last.
 pub fn table(response: &Value) -> String {
     let mut out = String::new();
+    // What a --query may leave: a list of records, a list of values, one value.
+    match response {
+        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => {
+            return table(&serde_json::json!({ "": items }));
+        }
+        Value::Array(items) => return items.iter().map(|item| format!("{}\n", compact(item))).collect(),
+        Value::Object(_) => {}
+        scalar => return format!("{}\n", compact(scalar)),
+    }
     if let Some((path, rows)) = find_rows(response, String::new(), 0) {
         let mut columns: Vec<String> = Vec::new();
         for row in rows.iter().filter_map(Value::as_object) {
@@ -45,11 +45,16 @@ pub fn table(response: &Value) -> String {
     }
     let mut facts = Vec::new();
     flatten(response, String::new(), &mut facts, None);
-    let width = facts.iter().map(|(n, _)| n.chars().count()).max().unwrap_or(0);
+    let width = facts.iter().map(|(n, _)| n.width()).max().unwrap_or(0);
     for (name, value) in facts {
-        out.push_str(&format!("{name:<width$}  {value}\n"));
+        out.push_str(&format!("{}  {value}\n", pad(&name, width)));
     }
     out
+}
+
+/// `text` followed by spaces up to `width` display columns.
+fn pad(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }
 
 /// The first list of objects, breadth-first, at most three levels down.
@@ -93,10 +98,10 @@ fn render(columns: &[String], rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = columns
         .iter()
         .enumerate()
-        .map(|(i, c)| rows.iter().map(|r| r[i].chars().count()).chain([c.chars().count()]).max().unwrap_or(0))
+        .map(|(i, c)| rows.iter().map(|r| r[i].width()).chain([c.width()]).max().unwrap_or(0))
         .collect();
     let line = |cells: &[String]| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect();
         format!("{}\n", padded.join("  ").trim_end())
     };
     let mut out = line(columns);
@@ -157,5 +162,26 @@ mod tests {
     fn scalars_are_name_value_lines() {
         let response = serde_json::json!({"RequestId": "r-1", "Result": "revision-1"});
         assert_eq!(table(&response), "Result     revision-1\nRequestId  r-1\n");
+    }
+
+    #[test]
+    fn what_a_query_leaves_is_a_table_too() {
+        let records = serde_json::json!([{"Id": "app-1", "Name": "web"}, {"Id": "app-22", "Name": "api"}]);
+        assert_eq!(table(&records), "Id      Name\n------  ----\napp-1   web\napp-22  api\n");
+        assert_eq!(table(&serde_json::json!(["app-1", 2])), "app-1\n2\n");
+        assert_eq!(table(&serde_json::json!("app-1")), "app-1\n");
+    }
+
+    #[test]
+    fn cjk_text_is_padded_by_display_width() {
+        let response = serde_json::json!({"Result": {"Records": [
+            {"Name": "服务a", "Zone": "z-1"},
+            {"Name": "web", "Zone": "z-2"}]}});
+        let table = table(&response);
+        let lines: Vec<&str> = table.lines().collect();
+        // "服务a" takes 5 columns: "web" gets 2 more spaces, and the second column lines up.
+        assert_eq!(lines[2], "-----  ----", "{table}");
+        assert_eq!(lines[3], "服务a  z-1", "{table}");
+        assert_eq!(lines[4], "web    z-2", "{table}");
     }
 }
