@@ -295,3 +295,16 @@ fn a_state_file_of_unknown_members_is_refused_and_left_alone_never_read_as_empty
     assert_eq!(std::fs::read_to_string(&path).unwrap(), old, "the file is left as it was");
     std::fs::remove_file(&path).unwrap();
 }
+
+#[test]
+fn log_lines_to_a_closed_stderr_are_lost_and_requests_still_answered() {
+    let mut running = common::Running::start_with(&["--port", "0", "--log"], Stdio::piped());
+    drop(running.child.stderr.take());
+    let addr = running.addr();
+    for _ in 0..3 {
+        let request = common::post(addr, "application/json", "X-TC-Action: DescribeEnvironments\r\n", b"{}");
+        let (status, body) = common::exchange(addr, &request).expect("a reply although stderr is closed");
+        assert_eq!(status, 200, "{body}");
+    }
+    assert!(running.alive());
+}
