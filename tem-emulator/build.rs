@@ -4,7 +4,7 @@
 //!
 //! Output (`$OUT_DIR/schema.json`):
 //! `{"actions": {Action: {"input": Obj, "output": Obj, "example": output text or null}},
-//!   "objects": {Obj: [[member, type, element or object, required], ...]}}`.
+//!   "objects": {Obj: [[member, type, element or object, required, nullable], ...]}}`.
 
 use std::path::PathBuf;
 
@@ -37,7 +37,15 @@ fn main() {
             .as_array()
             .into_iter()
             .flatten()
-            .map(|m| json!([m["name"], m["type"], m["member"], m["required"].as_bool().unwrap_or(false)]))
+            .map(|m| {
+                json!([
+                    m["name"],
+                    m["type"],
+                    m["member"],
+                    m["required"].as_bool().unwrap_or(false),
+                    m["value_allowed_null"].as_bool().unwrap_or(false)
+                ])
+            })
             .collect();
         objects.insert(name.clone(), Value::from(members));
     }

@@ -71,7 +71,7 @@ impl Clock {
     /// Moves the clock forward by `by` (either kind of clock).
     pub fn advance(&self, by: Duration) {
         let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX / 4).min(i64::MAX / 4);
-        self.0.advanced_ms.fetch_add(ms, Ordering::SeqCst);
+        let _ = self.0.advanced_ms.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |at| Some(at.saturating_add(ms)));
     }
 
     /// How long `emulated` lasts in real time on this clock (`None` for a manual clock).

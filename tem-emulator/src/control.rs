@@ -1,8 +1,12 @@
-//! The control API: `/_emulator/...` on the emulator's own port, JSON in and out, no
-//! signature (the emulator listens on 127.0.0.1 only).
+//! The control API: `/_emulator/...` on the emulator's own port, JSON in and out (PascalCase
+//! names, as the TEM API and the state file), no signature. It has no authentication unless the
+//! emulator was started with a control token (`--control-token`): then every route but
+//! `health` needs `Authorization: Bearer <token>` (401 otherwise).
 //!
 //! | request | does |
 //! | --- | --- |
+//! | `GET /_emulator/` | lists these routes |
+//! | `GET /_emulator/health` | `{"Ready": true, "Version", "UptimeSeconds"}` |
 //! | `POST /_emulator/reset` | forgets state, faults and the request log |
 //! | `POST /_emulator/advance` `{"Seconds": n}` | moves the rollout clock forward |
 //! | `POST /_emulator/faults` a [`FaultRule`] | adds a fault |
@@ -20,7 +24,33 @@ use serde_json::{json, Value};
 
 use crate::faults::FaultRule;
 use crate::model::{State, VersionBehaviour};
-use crate::server::{ReplyBody, Shared};
+use crate::reply::ReplyBody;
+use crate::shared::Shared;
+
+/// The routes, as `GET /_emulator/` lists them: method, path, what it does.
+pub const ROUTES: [(&str, &str, &str); 13] = [
+    ("GET", "/_emulator/", "lists these routes"),
+    ("GET", "/_emulator/health", "Ready, Version and UptimeSeconds (no token needed)"),
+    ("POST", "/_emulator/reset", "forgets state, faults, clock skew and the request log"),
+    ("POST", "/_emulator/advance", "{\"Seconds\": n}: moves the rollout clock forward"),
+    ("POST", "/_emulator/faults", "a fault rule: {\"Action\", \"Fault\": {\"Kind\", ...}, \"Count\", \"Probability\"}"),
+    ("POST", "/_emulator/faults/clear", "removes every fault rule"),
+    ("POST", "/_emulator/clock-skew", "{\"Seconds\": n}: runs the front door's clock n s off"),
+    (
+        "POST",
+        "/_emulator/versions",
+        "{\"DeployVersion\", \"Behaviour\": \"CrashLoop\"|\"Healthy\", \"ErrorMessage\"}: scripts a version",
+    ),
+    (
+        "POST",
+        "/_emulator/seed",
+        "{\"EnvironmentName\", \"ApplicationName\", \"DeployVersion\", \"Replicas\"}: seeds a running application",
+    ),
+    ("GET", "/_emulator/state", "the state (the state file's JSON)"),
+    ("POST", "/_emulator/state", "replaces the state (checked first: 400 if it cannot run)"),
+    ("GET", "/_emulator/requests", "the request log, each with its verdict"),
+    ("GET", "/_emulator/faults", "the fault rules in force"),
+];
 
 type Reply = Box<hyper::Response<ReplyBody>>;
 
@@ -37,7 +67,23 @@ fn bad(why: impl std::fmt::Display) -> Reply {
     answer(400, json!({"Error": why.to_string()}))
 }
 
-pub(crate) fn handle(shared: &Shared, method: &str, route: &str, body: &[u8]) -> hyper::Response<ReplyBody> {
+pub(crate) fn handle(
+    shared: &Shared,
+    method: &str,
+    route: &str,
+    authorization: Option<&str>,
+    body: &[u8],
+) -> hyper::Response<ReplyBody> {
+    if let Some(token) = &shared.control_token {
+        let sent = authorization.and_then(|a| a.strip_prefix("Bearer ")).unwrap_or_default();
+        if route != "health" && !crate::signing::same_signature(token, sent) {
+            return *answer(401, json!({"Error": "the control API needs Authorization: Bearer <control token>"}));
+        }
+    }
+    if method == "POST" {
+        // Any control POST may change what a state file holds.
+        shared.generation.fetch_add(1, Ordering::SeqCst);
+    }
     let input = || -> Result<Value, Reply> {
         if body.is_empty() {
             return Ok(json!({}));
@@ -46,6 +92,16 @@ pub(crate) fn handle(shared: &Shared, method: &str, route: &str, body: &[u8]) ->
     };
     let seconds = |v: &Value| v.get("Seconds").and_then(Value::as_f64).filter(|s| s.is_finite());
     let result = match (method, route) {
+        ("GET", "") => Ok(json!({"Routes": ROUTES
+            .iter()
+            .map(|(method, path, does)| json!({"Method": method, "Path": path, "Does": does}))
+            .collect::<Vec<_>>()})),
+        ("GET", "health") => Ok(json!({
+            "Ready": true,
+            "Version": env!("CARGO_PKG_VERSION"),
+            "UptimeSeconds": shared.started.elapsed().as_secs(),
+        })),
+        ("GET", "faults") => serde_json::to_value(&*shared.faults()).map_err(bad),
         ("POST", "reset") => {
             crate::reset(shared);
             Ok(json!({"Result": true}))
@@ -107,6 +163,9 @@ pub(crate) fn handle(shared: &Shared, method: &str, route: &str, body: &[u8]) ->
             serde_json::to_value(&*state).map_err(bad)
         }
         ("POST", "state") => match serde_json::from_slice::<State>(body) {
+            Ok(state) if state.check().is_err() => {
+                Err(bad(format!("not a state to run: {}", state.check().err().unwrap_or_default())))
+            }
             Ok(mut state) => {
                 state.sanitize();
                 *shared.state() = state;

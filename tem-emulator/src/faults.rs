@@ -1,4 +1,20 @@
 //! Faults on demand: rules that make the emulator answer badly for some requests.
+//!
+//! A rule as JSON (the control API's `POST /_emulator/faults`): `{"Action": "DescribeApplicationPods"
+//! (optional: every action), "Fault": {"Kind": ..., ...}, "Count": n (optional: for ever),
+//! "Probability": p (optional: 1)}`. The kinds:
+//!
+//! | `Kind` | members | the reply |
+//! | --- | --- | --- |
+//! | `Throttle` | | `RequestLimitExceeded` (HTTP 200), Tencent Cloud's throttling |
+//! | `ServiceError` | `Code`, `Message` | an error reply (HTTP 200) with this code, e.g. `InternalError`, `ResourceUnavailable` |
+//! | `HttpStatus` | `Status` | this HTTP status (e.g. 502, 503) with a JSON error body |
+//! | `Html` | `Status` | this HTTP status with an HTML page, as a proxy in the way sends |
+//! | `Delay` | `Millis` | the normal reply, late |
+//! | `ResetBeforeBody` | | a TCP reset before the request body is read |
+//! | `ResetAfterBody` | | a TCP reset after the request is read (not acted on) |
+//! | `TruncatedJson` | | a reply declaring its full length and sending half |
+//! | `MalformedJson` | | a complete reply whose body is not JSON |
 
 use serde::{Deserialize, Serialize};
 
@@ -6,6 +22,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "Kind")]
 pub enum Fault {
+    /// `RequestLimitExceeded` (HTTP 200): Tencent Cloud's throttling.
+    Throttle,
     /// An error reply (HTTP 200) with this code, e.g. `RequestLimitExceeded`, `InternalError`.
     ServiceError {
         #[serde(rename = "Code")]
@@ -47,6 +65,7 @@ impl Fault {
     /// The fault's name as the request log shows it.
     pub fn name(&self) -> &'static str {
         match self {
+            Self::Throttle => "Throttle",
             Self::ServiceError { .. } => "ServiceError",
             Self::HttpStatus { .. } => "HttpStatus",
             Self::Html { .. } => "Html",
@@ -157,5 +176,7 @@ mod tests {
         assert_eq!(rule.count, Some(2));
         assert!(rule.matches("DescribeApplicationPods") && !rule.matches("DeployApplication"));
         assert_eq!(rule.probability, 1.0);
+        let throttle: FaultRule = serde_json::from_str(r#"{"Fault":{"Kind":"Throttle"}}"#).unwrap();
+        assert_eq!(throttle.fault, Fault::Throttle);
     }
 }

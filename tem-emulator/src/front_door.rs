@@ -4,7 +4,7 @@
 //!
 //! | check | code |
 //! | --- | --- |
-//! | method `POST` | `UnsupportedProtocol` |
+//! | method `POST` or `GET` (parameters in the query) | `UnsupportedProtocol` |
 //! | path `/` | `InvalidParameter` |
 //! | `Content-Type` present: `application/json` (TC3) or `application/x-www-form-urlencoded` (legacy) | `MissingParameter` / `InvalidParameter` |
 //! | `Host` present | `MissingParameter` |
@@ -34,6 +34,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::limits;
 use crate::signing::{self, LegacyMethod};
 
 /// The service name expected in the credential scope by default.
@@ -41,9 +42,9 @@ pub const DEFAULT_SERVICE: &str = "tem";
 /// The API version expected by default.
 pub const DEFAULT_VERSION: &str = "2021-07-01";
 /// How far the request's timestamp may be from the server's clock, as Tencent Cloud allows.
-pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(300);
+pub const DEFAULT_MAX_CLOCK_SKEW: Duration = limits::MAX_CLOCK_SKEW;
 /// The largest request body accepted, Tencent Cloud's limit for a TC3 POST.
-pub const DEFAULT_MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = limits::MAX_REQUEST_BYTES;
 
 const JSON_CONTENT_TYPE: &str = "application/json";
 const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
@@ -263,7 +264,7 @@ fn check_timestamp(text: &str, now: i64, policy: &Policy) -> Result<i64, Rejecti
     let timestamp = match text.parse::<i64>() {
         Ok(t) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => t,
         _ => {
-            let why = format!("The timestamp {text:?} is not a Unix timestamp in seconds.");
+            let why = format!("The timestamp {} is not a Unix timestamp in seconds.", quoted(text));
             return Err(Rejection::new("InvalidParameter", why));
         }
     };
@@ -287,7 +288,7 @@ fn check_region(region: &str) -> Result<(), Rejection> {
     if valid {
         Ok(())
     } else {
-        Err(Rejection::new("InvalidParameter", format!("The region {region:?} is not a region name.")))
+        Err(Rejection::new("InvalidParameter", format!("The region {} is not a region name.", quoted(region))))
     }
 }
 
@@ -296,27 +297,50 @@ fn missing(name: &str) -> Rejection {
 }
 
 /// Checks `request` as the gateway does, with `now` the server's clock (Unix seconds).
+///
+/// A `POST` carries the parameters in its body: JSON (TC3) or a form (legacy). A `GET`
+/// carries them in its query string, flattened as a form (`Filters.0.Name=x`): TC3-signed
+/// (`Authorization`, `Content-Type: application/x-www-form-urlencoded`, the query string as the
+/// canonical query string, the hash of an empty payload) or legacy-signed (every fact in the query).
 pub fn verify(policy: &Policy, request: &Incoming<'_>, now: i64) -> Result<Accepted, Rejection> {
-    if request.method != "POST" {
-        return Err(Rejection::new(
-            "UnsupportedProtocol",
-            format!("Only POST is served here, not {}.", request.method),
-        ));
-    }
-    if request.path != "/" {
+    let get = match request.method {
+        "POST" => false,
+        "GET" => true,
+        other => {
+            return Err(Rejection::new(
+                "UnsupportedProtocol",
+                format!("Only GET and POST are served here, not {}.", quoted(other)),
+            ))
+        }
+    };
+    let (path, query) = match request.path.split_once('?') {
+        Some((path, query)) if get => (path, query),
+        _ => (request.path, ""),
+    };
+    if path != "/" {
         return Err(Rejection::new(
             "InvalidParameter",
-            format!("The request path must be `/`, not {:?}.", request.path),
+            format!("The request path must be `/`, not {}.", quoted(request.path)),
         ));
+    }
+    if get && request.header("Authorization").is_none() {
+        return verify_legacy(policy, request, query.as_bytes(), now);
     }
     let content_type =
         request.header("Content-Type").filter(|v| !v.is_empty()).ok_or_else(|| missing("Content-Type"))?;
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
-    if media_type.eq_ignore_ascii_case(FORM_CONTENT_TYPE) {
-        return verify_legacy(policy, request, now);
-    }
-    if !media_type.eq_ignore_ascii_case(JSON_CONTENT_TYPE) {
-        let why = format!("Content-Type {content_type:?} is not supported; expected application/json.");
+    if get {
+        if !media_type.eq_ignore_ascii_case(FORM_CONTENT_TYPE) {
+            let why = format!(
+                "Content-Type {} is not supported for GET; expected {FORM_CONTENT_TYPE}.",
+                quoted(content_type)
+            );
+            return Err(Rejection::new("InvalidParameter", why));
+        }
+    } else if media_type.eq_ignore_ascii_case(FORM_CONTENT_TYPE) {
+        return verify_legacy(policy, request, request.body, now);
+    } else if !media_type.eq_ignore_ascii_case(JSON_CONTENT_TYPE) {
+        let why = format!("Content-Type {} is not supported; expected application/json.", quoted(content_type));
         return Err(Rejection::new("InvalidParameter", why));
     }
     let required = |name: &str| match request.header(name) {
@@ -366,12 +390,20 @@ pub fn verify(policy: &Policy, request: &Incoming<'_>, now: i64) -> Result<Accep
     check_token(accepted, request.header("X-TC-Token"))?;
 
     let unsigned = request.header("X-TC-Content-SHA256") == Some(signing::UNSIGNED_PAYLOAD);
-    let payload_hash = signing::sha256_hex(if unsigned { signing::UNSIGNED_PAYLOAD.as_bytes() } else { request.body });
+    let payload: &[u8] = if unsigned {
+        signing::UNSIGNED_PAYLOAD.as_bytes()
+    } else if get {
+        b""
+    } else {
+        request.body
+    };
+    let payload_hash = signing::sha256_hex(payload);
     let canonical_headers: String = names
         .iter()
         .map(|name| format!("{name}:{}\n", request.header(name).unwrap_or_default().trim().to_ascii_lowercase()))
         .collect();
-    let canonical_request = format!("POST\n/\n\n{canonical_headers}\n{}\n{payload_hash}", auth.signed_headers);
+    let canonical_request =
+        format!("{}\n/\n{query}\n{canonical_headers}\n{}\n{payload_hash}", request.method, auth.signed_headers);
     let scope = format!("{}/{}/tc3_request", auth.date, auth.service);
     let string_to_sign = signing::tc3_string_to_sign(timestamp, &scope, &canonical_request);
     let expected = signing::tc3_signature(&accepted.secret_key, auth.date, auth.service, &string_to_sign);
@@ -383,9 +415,17 @@ pub fn verify(policy: &Policy, request: &Incoming<'_>, now: i64) -> Result<Accep
         ));
         return Err(rejection);
     }
-    let params = match serde_json::from_slice::<Value>(request.body) {
-        Ok(Value::Object(params)) => params,
-        _ => return Err(Rejection::new("InvalidParameter", "The request body is not a JSON object.")),
+    let params = if get {
+        unflatten(
+            &form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect::<Vec<_>>(),
+        )?
+    } else {
+        match serde_json::from_slice::<Value>(request.body) {
+            Ok(Value::Object(params)) => params,
+            _ => return Err(Rejection::new("InvalidParameter", "The request body is not a JSON object.")),
+        }
     };
     Ok(Accepted {
         action: action.to_owned(),
@@ -396,11 +436,21 @@ pub fn verify(policy: &Policy, request: &Incoming<'_>, now: i64) -> Result<Accep
     })
 }
 
+/// `text` quoted for a message, cut to its first 64 characters: a message never grows with the
+/// request.
+pub fn quoted(text: &str) -> String {
+    const SHOWN: usize = 64;
+    match text.char_indices().nth(SHOWN) {
+        None => format!("{text:?}"),
+        Some((end, _)) => format!("{:?}… ({} bytes)", &text[..end], text.len()),
+    }
+}
+
 fn check_action_name(action: &str) -> Result<(), Rejection> {
-    if action.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if action.len() <= 128 && action.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Ok(())
     } else {
-        Err(Rejection::new("InvalidParameter", format!("The action {action:?} is not an action name.")))
+        Err(Rejection::new("InvalidParameter", format!("The action {} is not an action name.", quoted(action))))
     }
 }
 
@@ -408,7 +458,8 @@ fn check_version(policy: &Policy, version: &str) -> Result<(), Rejection> {
     if version == policy.version {
         Ok(())
     } else {
-        let why = format!("Version {version:?} of {} does not exist; expected {:?}.", policy.service, policy.version);
+        let why =
+            format!("Version {} of {} does not exist; expected {:?}.", quoted(version), policy.service, policy.version);
         Err(Rejection::new("NoSuchVersion", why))
     }
 }
@@ -417,7 +468,7 @@ fn check_language(language: &str) -> Result<(), Rejection> {
     if matches!(language, "zh-CN" | "en-US") {
         Ok(())
     } else {
-        Err(Rejection::new("InvalidParameter", format!("The language {language:?} is not zh-CN or en-US.")))
+        Err(Rejection::new("InvalidParameter", format!("The language {} is not zh-CN or en-US.", quoted(language))))
     }
 }
 
@@ -425,15 +476,16 @@ fn secret<'p>(policy: &'p Policy, secret_id: &str) -> Result<&'p AcceptedKey, Re
     policy.credentials.get(secret_id).ok_or_else(|| {
         Rejection::new(
             "AuthFailure.SecretIdNotFound",
-            format!("The SecretId {secret_id:?} is not found; check that it is correct."),
+            format!("The SecretId {} is not found; check that it is correct.", quoted(secret_id)),
         )
     })
 }
 
-/// Signature method v1: every fact is a form parameter of the body.
-fn verify_legacy(policy: &Policy, request: &Incoming<'_>, now: i64) -> Result<Accepted, Rejection> {
+/// Signature method v1: every fact is a form parameter of `form` (the body of a POST, the query
+/// of a GET).
+fn verify_legacy(policy: &Policy, request: &Incoming<'_>, form: &[u8], now: i64) -> Result<Accepted, Rejection> {
     let params: Vec<(String, String)> =
-        form_urlencoded::parse(request.body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        form_urlencoded::parse(form).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let required = |name: &str| get(name).filter(|v| !v.is_empty()).ok_or_else(|| missing(name));
     let host = request.header("Host").filter(|v| !v.is_empty()).ok_or_else(|| missing("Host"))?;
@@ -455,7 +507,7 @@ fn verify_legacy(policy: &Policy, request: &Incoming<'_>, now: i64) -> Result<Ac
     };
     let accepted = secret(policy, secret_id)?;
     check_token(accepted, get("Token"))?;
-    let string_to_sign = signing::legacy_string_to_sign("POST", host, "/", &params);
+    let string_to_sign = signing::legacy_string_to_sign(request.method, host, "/", &params);
     let expected = signing::legacy_signature(method, &accepted.secret_key, &string_to_sign);
     if !signing::same_signature(&expected, signature) {
         return Err(signature_failure());
@@ -477,6 +529,16 @@ fn unflatten(params: &[(String, String)]) -> Result<Map<String, Value>, Rejectio
     for (key, value) in params {
         let mut node = &mut root;
         let parts: Vec<&str> = key.split('.').collect();
+        // A deeper key would build a value whose drop and validation recurse past the stack.
+        if parts.len() > limits::MAX_KEY_DEPTH {
+            let shown: String = key.chars().take(40).collect();
+            let why = format!(
+                "The parameter `{shown}…` has {} levels; at most {} are allowed.",
+                parts.len(),
+                limits::MAX_KEY_DEPTH
+            );
+            return Err(Rejection::new("InvalidParameter", why));
+        }
         for (i, part) in parts.iter().enumerate() {
             let last = i + 1 == parts.len();
             let bad = || Rejection::new("InvalidParameter", format!("The parameter `{key}` is not well formed."));
@@ -494,7 +556,7 @@ fn unflatten(params: &[(String, String)]) -> Result<Map<String, Value>, Rejectio
                 Value::Array(list) => {
                     let index: usize = part.parse().map_err(|_| bad())?;
                     // Indexes come in order from the SDKs; a gap is not a list the SDK made.
-                    if index > list.len() || index > 10_000 {
+                    if index > list.len() || index > limits::MAX_LIST_INDEX {
                         return Err(bad());
                     }
                     if index == list.len() {

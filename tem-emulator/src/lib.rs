@@ -1,7 +1,7 @@
 //! # tem-emulator: a local TEM
 //!
-//! A stand-in for Tencent Cloud's Elastic Microservice (TEM) API 2021-07-01 on `127.0.0.1`,
-//! for tests and demos. It checks every request as Tencent Cloud's front door does (TC3-HMAC-SHA256
+//! A stand-in for Tencent Cloud's Elastic Microservice (TEM) API 2021-07-01 on `127.0.0.1` (or
+//! an address of your choice), for tests and demos. It checks every request as Tencent Cloud's front door does (TC3-HMAC-SHA256
 //! and the legacy `HmacSHA1`/`HmacSHA256` signatures, the `X-TC-*` headers, clock skew, body
 //! size: see [`front_door`]), validates the parameters against the schema ([`schema`]), and
 //! keeps the state a deployment touches: environments, applications, their pods, and
@@ -38,8 +38,12 @@
 //! [`with_speed`](EmulatorOptions::with_speed) (real time × factor; default 1), [`with_port`](EmulatorOptions::with_port)
 //! (default 0: any free port), [`with_credential`](EmulatorOptions::with_credential) (default:
 //! [`DEFAULT_SECRET_ID`]/[`DEFAULT_SECRET_KEY`]), [`with_pod_start`](EmulatorOptions::with_pod_start)
-//! (how long a batch's pods take to start, default 10 s of emulated time). The emulator accepts any
-//! region name; [`DEFAULT_REGION`] is a good one to use.
+//! (how long a batch's pods take to start, default 10 s of emulated time),
+//! [`with_host`](EmulatorOptions::with_host) and [`with_control_token`](EmulatorOptions::with_control_token),
+//! and the bounds of [`limits`] that tests may tighten ([`with_max_request_bytes`](EmulatorOptions::with_max_request_bytes),
+//! [`with_max_log`](EmulatorOptions::with_max_log), [`with_max_log_bytes`](EmulatorOptions::with_max_log_bytes),
+//! [`with_idle_timeout`](EmulatorOptions::with_idle_timeout), [`with_max_connections`](EmulatorOptions::with_max_connections)).
+//! The emulator accepts any region name; [`DEFAULT_REGION`] is a good one to use.
 //!
 //! ## Rollouts
 //!
@@ -49,10 +53,19 @@
 //! version id (`revision-xxxxxxxx`). A second one while one runs is
 //! `ResourceInUse.ServiceDeploying`. `DescribeDeployApplicationDetail` reports it:
 //!
-//! - The pods are split into batches: for `BETA`, a beta batch of `BetaBatchNum` pods
-//!   (`BetaBatchDetail`, `BatchIndex` 0) and then `TotalBatchCount` batches of the rest
-//!   (`OtherBatchDetail`, indexes from 1); otherwise `TotalBatchCount` batches (indexes from 0),
-//!   as evenly as possible. `CurrentBatchIndex` counts over all of them.
+//! - The pods are split into batches, numbered as TEM's fields number them:
+//!
+//!   | strategy | `BetaBatchDetail` | `OtherBatchDetail` | `TotalBatchCount` |
+//!   | --- | --- | --- | --- |
+//!   | `BETA` | the beta batch: `BatchIndex` 0, `PodNum` = `BetaBatchNum` | `BatchIndex` 1..=`TotalBatchCount`, the rest of the pods | the batches after the beta batch |
+//!   | `AUTO`, `MANUAL` | `null` | `BatchIndex` 0..`TotalBatchCount` | all the batches |
+//!   | first deployment (`DeployStrategyType` 3) | `null` | one batch, `BatchIndex` 0, every pod | 1 |
+//!
+//!   `CurrentBatchIndex` is the `BatchIndex` of the batch deploying or waiting, so for `BETA` it
+//!   runs 0 (beta), 1, …, `TotalBatchCount`: a client shows "beta batch", then "batch i/N" with
+//!   i = `BatchIndex` and N = `TotalBatchCount` (never "batch 4 of 3"), and announces "a beta
+//!   batch, then N batches" (the waiter and `tem deploy --wait` do). Pods are spread as evenly
+//!   as possible, earlier batches taking the remainder; `BetaBatchNum` is at most the replicas.
 //! - Each batch: `NotStart` → `Deploying` (its new pods `Pending` for the pod-start time; then
 //!   `Running`, and its old pods are gone) → `Finish`. The batch after it then is
 //!   `WaitForResume` (`MANUAL`: after every batch; `BETA`: after the beta batch) until
@@ -77,18 +90,21 @@
 //!
 //! ## Other actions
 //!
-//! Modelled: environments (`CreateEnvironment`, `DescribeEnvironment(s)`, `ModifyEnvironment`,
-//! `DestroyEnvironment`, `DescribeEnvironmentStatus`), applications (`CreateApplication`,
+//! All 51 actions of the API are modelled: environments (`CreateEnvironment`,
+//! `DescribeEnvironment(s)`, `ModifyEnvironment`, `DestroyEnvironment`,
+//! `DescribeEnvironmentStatus`, `CreateResource`), applications (`CreateApplication`,
 //! `DescribeApplications`, `DescribeApplicationInfo`, `ModifyApplicationInfo`,
 //! `DeleteApplication`, `DescribeApplicationsStatus`), pods (`DescribeApplicationPods` with
-//! `Offset`/`Limit`), the rollout actions above, and the documents around a deployment (see
-//! [`resources`]): config data, log configs (listings paged by `Limit` and `ContinueToken`),
-//! application services, autoscalers (create, modify, enable, disable, delete) and ingresses.
-//! Unknown ids give the documented codes
-//! (`ResourceNotFound.ServiceNotFound`, `ResourceNotFound.NamespaceNotFound`,
-//! `ResourceNotFound.ServiceRunningVersionNotFound`). Every other action answers, after the
-//! same checks, with its official example reply and the response header
-//! `X-Emulator-Modelled: false; the official example reply`.
+//! `Offset`/`Limit`), the rollout actions above, packages (`CreateCosToken`,
+//! `GenerateApplicationPackageDownloadUrl`: made-up credentials and URLs, nothing is stored) and
+//! the documents around a deployment (see [`model::resources`]): config data, log configs
+//! (listings paged by `Limit` and `ContinueToken`), application services, autoscalers (create,
+//! modify, enable, disable, delete), ingresses and gateway ingresses. Unknown ids give the
+//! documented codes (`ResourceNotFound.ServiceNotFound`, `ResourceNotFound.NamespaceNotFound`,
+//! `ResourceNotFound.ServiceRunningVersionNotFound`). Every reply has each member its official
+//! example shows ([`replies`]): what the model computes, the others empty of their type (or
+//! `null` where the API documents they may be). An action the model did not know would answer
+//! `UnsupportedOperation` with `X-Emulator-Modelled: false`, never a canned reply.
 //!
 //! ## Faults, control, observation
 //!
@@ -96,14 +112,29 @@
 //! requests fail: [`Fault`] lists throttling and other error codes, HTTP 5xx, HTML pages,
 //! resets before and after the body is read, slow replies, truncated and malformed JSON;
 //! [`Emulator::set_clock_skew`] runs the front door's clock off. [`Emulator::requests`] is the
-//! request log (at most [`DEFAULT_MAX_LOG`] entries, oldest dropped) with each verdict. The same
+//! request log (at most [`DEFAULT_MAX_LOG`] entries and [`limits::MAX_LOG_BYTES`] bytes, oldest
+//! dropped) with each verdict. The same
 //! is available over HTTP (see [`control`]); the state can be saved and loaded as JSON
 //! ([`Emulator::state`], [`Emulator::load_state`], `--state FILE` of the binary).
 //!
 //! ## The binary
 //!
-//! `cargo run -p tem-emulator -- [--port P] [--secret-id ID --secret-key KEY [--token T]] [--speed X] [--state FILE] [--seed]`
-//! serves on `127.0.0.1` and prints its endpoint and credentials.
+//! ```text
+//! tem-emulator [--port P] [--host ADDR] [--control-token T] [--secret-id ID --secret-key KEY [--token T]]
+//!              [--speed X] [--state FILE] [--seed] [--log] [--idle-timeout SECS]
+//! ```
+//!
+//! listens on `127.0.0.1:4577` by default ([`DEFAULT_PORT`]; `--port 0`: any free port) and
+//! prints its endpoint, credentials, `/_emulator/health` and the control API's address. On an
+//! address other than loopback without `--control-token` it warns that the control API has no
+//! authentication. `--state FILE` loads the state (or creates the file when there is none) and
+//! saves it atomically after changes and on SIGTERM or Ctrl-C. `--log` writes a line per request
+//! to stderr. What it accepts (sizes, counts, timeouts) is in [`limits`].
+//!
+//! Clients that can only name a real endpoint (the official Node SDK signs for the service named
+//! by the endpoint's first label) keep `tem.tencentcloudapi.com` as their endpoint, `http://` as
+//! their protocol and the emulator as their HTTP proxy: it answers `CONNECT
+//! tem.tencentcloudapi.com:PORT` itself (any other host: 403).
 
 #![warn(missing_docs)]
 
@@ -111,47 +142,58 @@ pub mod clock;
 pub mod control;
 pub mod faults;
 pub mod front_door;
+pub mod limits;
 pub mod model;
-pub mod resources;
+pub mod replies;
+mod reply;
+pub mod request_log;
 pub mod schema;
 mod server;
+mod shared;
 pub mod signing;
 
-use std::collections::VecDeque;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
-use serde_json::Value;
 use tokio::task::JoinHandle;
 
 pub use clock::Clock;
 pub use faults::{Fault, FaultRule};
 pub use front_door::{Policy, Rejection};
 pub use model::{BatchStatus, RolloutStatus, ServiceError, State, VersionBehaviour};
-pub use server::{ReplyBody, ResettableStream, NOT_MODELLED_HEADER};
+pub use reply::ReplyBody;
+pub use request_log::LoggedRequest;
+pub use server::{ResettableStream, NOT_MODELLED_HEADER};
 
 /// The secret id the emulator accepts unless told otherwise.
 pub const DEFAULT_SECRET_ID: &str = "AKIDtemEMULATOR00000000000000000000";
 /// The secret key of [`DEFAULT_SECRET_ID`].
 pub const DEFAULT_SECRET_KEY: &str = "temEMULATORkey000000000000000000";
+/// The port the binary listens on by default (LocalStack's is 4566; this one is its own).
+pub const DEFAULT_PORT: u16 = 4577;
 /// A region to configure clients with (any region name is accepted).
 pub const DEFAULT_REGION: &str = "ap-guangzhou";
 /// How many requests the log keeps.
-pub const DEFAULT_MAX_LOG: usize = 10_000;
+pub const DEFAULT_MAX_LOG: usize = limits::MAX_LOG_ENTRIES;
 
 /// How to start an [`Emulator`].
 #[derive(Clone, Debug)]
 pub struct EmulatorOptions {
+    host: IpAddr,
     port: u16,
+    control_token: Option<String>,
+    log_to_stderr: bool,
     policy: Policy,
     default_credentials: bool,
     clock: Option<Clock>,
     speed: f64,
     pod_start: Duration,
     max_log: usize,
+    max_log_bytes: usize,
+    idle_timeout: Duration,
+    max_connections: usize,
     state: Option<State>,
 }
 
@@ -165,20 +207,47 @@ impl EmulatorOptions {
     /// Any free port, the default credentials, real time, pods starting in 10 s.
     pub fn new() -> Self {
         Self {
+            host: IpAddr::from([127, 0, 0, 1]),
             port: 0,
+            control_token: None,
+            log_to_stderr: false,
             policy: Policy::default(),
             default_credentials: true,
             clock: None,
             speed: 1.0,
             pod_start: Duration::from_secs(model::DEFAULT_POD_START_SECS),
             max_log: DEFAULT_MAX_LOG,
+            max_log_bytes: limits::MAX_LOG_BYTES,
+            idle_timeout: limits::IDLE_TIMEOUT,
+            max_connections: limits::MAX_CONNECTIONS,
             state: None,
         }
     }
 
-    /// Listens on this port of 127.0.0.1 (0: any free one).
+    /// Listens on this port (0: any free one; the default).
     pub fn with_port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// Listens on this address (default `127.0.0.1`). The control API has no authentication
+    /// unless [`with_control_token`](Self::with_control_token) is set: bind another address only
+    /// on a network you trust.
+    pub fn with_host(mut self, host: IpAddr) -> Self {
+        self.host = host;
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>` on every control request but
+    /// `/_emulator/health`.
+    pub fn with_control_token(mut self, token: &str) -> Self {
+        self.control_token = Some(token.to_owned());
+        self
+    }
+
+    /// Writes one line per request to stderr: sequence, action, verdict, milliseconds.
+    pub fn with_request_lines(mut self, on: bool) -> Self {
+        self.log_to_stderr = on;
         self
     }
 
@@ -238,6 +307,24 @@ impl EmulatorOptions {
         self
     }
 
+    /// How many bytes the request log may hold (default [`limits::MAX_LOG_BYTES`]).
+    pub fn with_max_log_bytes(mut self, bytes: usize) -> Self {
+        self.max_log_bytes = bytes;
+        self
+    }
+
+    /// How long a keep-alive connection may stay idle (default [`limits::IDLE_TIMEOUT`]).
+    pub fn with_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// How many connections are served at once (default [`limits::MAX_CONNECTIONS`]).
+    pub fn with_max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.max(1);
+        self
+    }
+
     /// Starts from this state (e.g. read from a state file).
     pub fn with_state(mut self, state: State) -> Self {
         self.state = Some(state);
@@ -245,36 +332,12 @@ impl EmulatorOptions {
     }
 }
 
-/// One request the emulator received (control requests excepted), and what it answered.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct LoggedRequest {
-    /// Order of arrival, from 0.
-    pub sequence: u64,
-    /// The `RequestId` answered.
-    pub request_id: String,
-    /// `X-TC-Action` (or the legacy `Action`), `""` if absent.
-    pub action: String,
-    /// `None`: a success reply; otherwise the error code answered (front door, validation,
-    /// the model or a fault).
-    pub verdict: Option<String>,
-    /// The error message, when there was one.
-    pub reason: Option<String>,
-    /// The fault applied, if any ([`Fault::name`]).
-    pub fault: Option<String>,
-    /// Whether the model computed the reply (false for rejected requests and example replies).
-    pub modelled: bool,
-    /// The validated parameters (`null` if the request did not get that far; a string saying
-    /// their size when the body was over 64 KiB, to keep the log's memory bounded).
-    pub params: Value,
-}
-
 /// A running emulator; it stops when dropped.
 pub struct Emulator {
     addr: SocketAddr,
     secret_id: String,
     secret_key: String,
-    shared: Arc<server::Shared>,
+    shared: Arc<shared::Shared>,
     task: JoinHandle<()>,
 }
 
@@ -296,29 +359,64 @@ impl Emulator {
         }
         let (secret_id, key) =
             policy.credentials.iter().next().map(|(id, k)| (id.clone(), k.secret_key.clone())).unwrap_or_default();
-        let (listener, addr) = server::bind(options.port).await?;
+        let (listener, addr) = server::bind(options.host, options.port).await?;
         let mut state = options.state.unwrap_or_default();
         state.sanitize();
         state.pod_start_secs = options.pod_start.as_secs().max(1);
-        let shared = Arc::new(server::Shared {
+        let shared = Arc::new(shared::Shared {
             policy,
             clock: options.clock.unwrap_or_else(|| Clock::scaled(options.speed)),
             state: Mutex::new(state),
             faults: Mutex::new(Vec::new()),
-            log: Mutex::new(VecDeque::new()),
-            max_log: options.max_log,
+            log: Mutex::new(request_log::RequestLog::new(options.max_log, options.max_log_bytes)),
+            idle_timeout: options.idle_timeout,
+            connections: Arc::new(tokio::sync::Semaphore::new(options.max_connections)),
             sequence: AtomicU64::new(0),
             fault_draws: AtomicU64::new(0),
             skew_secs: AtomicI64::new(0),
             port: addr.port(),
+            control_token: options.control_token,
+            log_to_stderr: options.log_to_stderr,
+            started: std::time::Instant::now(),
+            generation: AtomicU64::new(0),
         });
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared)));
         Ok(Self { addr, secret_id, secret_key: key, shared, task })
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://HOST:PORT` (`127.0.0.1` when listening on every address).
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(IpAddr::from([127, 0, 0, 1]));
+        }
+        format!("http://{addr}")
+    }
+
+    /// Counts the changes to the state so far (requests that may change it, control requests
+    /// that do): a saver compares it with the count it last saved at.
+    pub fn generation(&self) -> u64 {
+        self.shared.generation.load(Ordering::SeqCst)
+    }
+
+    /// Writes the state (brought up to the clock's time) to `path` atomically: to a temporary
+    /// file beside it, then renamed over it, so a reader or a crash never sees half a file.
+    pub fn save_state_file(&self, path: &std::path::Path) -> Result<(), String> {
+        let text = serde_json::to_vec_pretty(&self.state()).map_err(|e| format!("cannot serialize the state: {e}"))?;
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(format!(".tmp-{}", std::process::id()));
+        let temporary = std::path::PathBuf::from(temporary);
+        let write = || -> std::io::Result<()> {
+            use std::io::Write as _;
+            let mut file = std::fs::File::create(&temporary)?;
+            file.write_all(&text)?;
+            file.sync_all()?;
+            std::fs::rename(&temporary, path)
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&temporary);
+            format!("cannot write {}: {e}", path.display())
+        })
     }
 
     /// The address listened on.
@@ -438,16 +536,19 @@ impl Drop for Emulator {
 
 /// Reads a state file: at most 64 MiB of JSON, a regular file.
 pub fn read_state_file(path: &std::path::Path) -> Result<State, String> {
-    const LIMIT: u64 = 64 * 1024 * 1024;
+    const LIMIT: u64 = limits::MAX_STATE_FILE_BYTES;
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if !meta.is_file() || meta.len() > LIMIT {
         return Err(format!("{} is not a regular file of at most {LIMIT} bytes", path.display()));
     }
     let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_slice(&text).map_err(|e| format!("{} is not a state file: {e}", path.display()))
+    let state: State =
+        serde_json::from_slice(&text).map_err(|e| format!("{} is not a state file: {e}", path.display()))?;
+    state.check().map_err(|why| format!("{} is not a state to run: {why}", path.display()))?;
+    Ok(state)
 }
 
-fn reset(shared: &server::Shared) {
+fn reset(shared: &shared::Shared) {
     let pod_start = shared.state().pod_start_secs;
     *shared.state() = State { pod_start_secs: pod_start, ..State::new() };
     shared.faults().clear();

@@ -32,6 +32,8 @@ pub struct Member {
     pub of: String,
     /// Whether a request must have it.
     pub required: bool,
+    /// Whether the API documents that a reply may hold `null` for it.
+    pub nullable: bool,
 }
 
 /// One action: its request and response structures and its first documented reply.
@@ -91,6 +93,7 @@ pub fn schema() -> &'static Schema {
                         kind: text(&m[1]),
                         of: text(&m[2]),
                         required: m[3].as_bool().unwrap_or(false),
+                        nullable: m[4].as_bool().unwrap_or(false),
                     })
                     .collect();
                 (name.clone(), members)

@@ -1,14 +1,13 @@
 //! The HTTP side: hyper serving the front door, the model, faults and the control API.
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
@@ -16,94 +15,39 @@ use hyper::body::Incoming as IncomingBody;
 use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, DATE};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinSet;
 
-use crate::clock::{system_ms, Clock};
-use crate::faults::{Fault, FaultRule};
-use crate::front_door::{self, Incoming, Policy, Rejection};
-use crate::model::{Outcome, State};
+use crate::faults::Fault;
+use crate::front_door::{self, Incoming, Rejection};
+use crate::limits;
+use crate::model::Outcome;
+use crate::reply::ReplyBody;
+use crate::request_log::{logged_params, LoggedRequest};
 use crate::schema;
-use crate::LoggedRequest;
+use crate::shared::Shared;
 
-/// The header that marks a reply the model did not compute (the action's official example).
+/// The header that marks a reply the model did not compute (an `UnsupportedOperation` error;
+/// every action of the schema is modelled today).
 pub const NOT_MODELLED_HEADER: &str = "x-emulator-modelled";
 
-pub(crate) struct Shared {
-    pub policy: Policy,
-    pub clock: Clock,
-    pub state: Mutex<State>,
-    pub faults: Mutex<Vec<FaultRule>>,
-    pub log: Mutex<VecDeque<LoggedRequest>>,
-    pub max_log: usize,
-    pub sequence: AtomicU64,
-    pub fault_draws: AtomicU64,
-    /// Seconds added to the system clock for the front door (a clock-skew fault).
-    pub skew_secs: AtomicI64,
-    pub port: u16,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl Shared {
-    pub fn state(&self) -> MutexGuard<'_, State> {
-        lock(&self.state)
-    }
-    pub fn faults(&self) -> MutexGuard<'_, Vec<FaultRule>> {
-        lock(&self.faults)
-    }
-    pub fn log(&self) -> MutexGuard<'_, VecDeque<LoggedRequest>> {
-        lock(&self.log)
-    }
-
-    /// The front door's time: the system clock plus any skew fault, in Unix seconds.
-    pub fn front_door_now(&self) -> i64 {
-        system_ms().div_euclid(1000).saturating_add(self.skew_secs.load(Ordering::SeqCst))
-    }
-
-    fn record(&self, entry: LoggedRequest) {
-        let mut log = self.log();
-        if log.len() >= self.max_log {
-            log.pop_front();
-        }
-        log.push_back(entry);
-    }
-
-    /// The first rule matching `action` that fires now (count and probability), consumed:
-    /// among the rules that act before the body is read when `before_body`, else the others
-    /// (so that a request refused by the front door does not use up a rule it never showed).
-    fn draw_fault(&self, action: &str, before_body: bool) -> Option<Fault> {
-        let mut faults = self.faults();
-        let draw = self.fault_draws.fetch_add(1, Ordering::SeqCst);
-        let index = faults.iter().position(|rule| {
-            (rule.fault == Fault::ResetBeforeBody) == before_body && rule.matches(action) && rule.fires(draw)
-        })?;
-        let rule = &mut faults[index];
-        let fault = rule.fault.clone();
-        if let Some(count) = rule.count.as_mut() {
-            *count -= 1;
-            if *count == 0 {
-                faults.remove(index);
-            }
-        }
-        Some(fault)
-    }
-}
-
-/// Accepts connections until the task is aborted; each connection is served by hyper.
+/// Accepts connections until the task is aborted; each connection is served by hyper. Past the
+/// connection cap a new connection is closed at once.
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    let _ = stream.set_nodelay(true);
-                    connections.spawn(serve_connection(stream, Arc::clone(&shared)));
-                }
+                Ok((stream, _)) => match Arc::clone(&shared.connections).try_acquire_owned() {
+                    Ok(permit) => {
+                        let _ = stream.set_nodelay(true);
+                        connections.spawn(serve_connection(stream, Arc::clone(&shared), permit));
+                    }
+                    Err(_) => drop(stream),
+                },
                 // E.g. out of file descriptors: wait rather than spin.
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
             },
@@ -112,21 +56,122 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
+/// When a connection last started or finished a request, and how many it is handling: a
+/// connection idle for the idle timeout is closed.
+struct Activity {
+    since: Instant,
+    last_ms: AtomicU64,
+    in_flight: AtomicUsize,
+}
+
+impl Activity {
+    fn touch(&self) {
+        let ms = u64::try_from(self.since.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, Ordering::SeqCst);
+    }
+
+    fn idle_for(&self) -> Option<Duration> {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        let now = u64::try_from(self.since.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Some(Duration::from_millis(now.saturating_sub(self.last_ms.load(Ordering::SeqCst))))
+    }
+}
+
+async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, permit: OwnedSemaphorePermit) {
     let reset = Arc::new(AtomicBool::new(false));
     let io = TokioIo::new(ResettableStream::new(stream, Arc::clone(&reset)));
-    let service = hyper::service::service_fn(move |request| {
-        let shared = Arc::clone(&shared);
-        let reset = Arc::clone(&reset);
-        async move { Ok::<_, Infallible>(handle(request, &shared, &reset).await) }
+    serve_http(io, shared, reset, permit).await;
+}
+
+/// The host a `CONNECT` may tunnel to: clients that reach Tencent Cloud through an HTTP proxy
+/// (the Node SDK's `httpProfile.proxy`) can name the emulator as their proxy and keep the real
+/// endpoint, so they sign for the service `tem` as they would in the cloud.
+pub const TUNNEL_HOST: &str = "tem.tencentcloudapi.com";
+
+/// Serves HTTP/1.1 on `io` until the client closes, the connection idles out or it becomes a
+/// tunnel (`CONNECT`).
+fn serve_http<I>(
+    io: I,
+    shared: Arc<Shared>,
+    reset: Arc<AtomicBool>,
+    permit: OwnedSemaphorePermit,
+) -> Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    Box::pin(async move {
+        // Held until the connection ends: the connection cap.
+        let _permit = permit;
+        let activity =
+            Arc::new(Activity { since: Instant::now(), last_ms: AtomicU64::new(0), in_flight: AtomicUsize::new(0) });
+        let idle_timeout = shared.idle_timeout;
+        let service = {
+            let activity = Arc::clone(&activity);
+            hyper::service::service_fn(move |request: Request<IncomingBody>| {
+                let shared = Arc::clone(&shared);
+                let reset = Arc::clone(&reset);
+                let activity = Arc::clone(&activity);
+                activity.in_flight.fetch_add(1, Ordering::SeqCst);
+                activity.touch();
+                async move {
+                    let response = if request.method() == hyper::Method::CONNECT {
+                        tunnel(request, shared)
+                    } else {
+                        handle(request, &shared, &reset).await
+                    };
+                    activity.touch();
+                    activity.in_flight.fetch_sub(1, Ordering::SeqCst);
+                    Ok::<_, Infallible>(response)
+                }
+            })
+        };
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            // A client that sends half a head and stalls does not hold the connection for ever.
+            .header_read_timeout(limits::HEADER_READ_TIMEOUT)
+            .max_buf_size(limits::MAX_HEAD_BYTES)
+            .serve_connection(io, service)
+            .with_upgrades();
+        tokio::pin!(connection);
+        let tick = (idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                () = tokio::time::sleep(tick) => {
+                    if activity.idle_for().is_some_and(|idle| idle >= idle_timeout) {
+                        break;
+                    }
+                }
+            }
+        }
+        // Idle: close once any reply in progress is written, within a bound.
+        connection.as_mut().graceful_shutdown();
+        let _ = tokio::time::timeout(limits::BODY_TIMEOUT, connection).await;
+    })
+}
+
+/// `CONNECT tem.tencentcloudapi.com:PORT`: answers 200 and serves the emulator inside the
+/// tunnel (any other host: 403). The tunnel is a connection of its own under the cap.
+fn tunnel(request: Request<IncomingBody>, shared: Arc<Shared>) -> Reply {
+    let now = shared.front_door_now();
+    let host = request.uri().host().unwrap_or_default().to_ascii_lowercase();
+    if host != TUNNEL_HOST {
+        let why = format!("this emulator tunnels only to {TUNNEL_HOST}, not {}", front_door::quoted(&host));
+        return reply(403, "text/plain", why, now);
+    }
+    let Ok(permit) = Arc::clone(&shared.connections).try_acquire_owned() else {
+        return reply(503, "text/plain", "too many connections", now);
+    };
+    tokio::spawn(async move {
+        if let Ok(upgraded) = hyper::upgrade::on(request).await {
+            serve_http(upgraded, shared, Arc::new(AtomicBool::new(false)), permit).await;
+        }
     });
-    let _ = hyper::server::conn::http1::Builder::new()
-        .timer(hyper_util::rt::TokioTimer::new())
-        // A client that sends half a head and stalls does not hold the connection for ever.
-        .header_read_timeout(Duration::from_secs(30))
-        .max_buf_size(256 * 1024)
-        .serve_connection(io, service)
-        .await;
+    let mut response = Response::new(ReplyBody::new(Bytes::new()));
+    *response.status_mut() = StatusCode::OK;
+    response
 }
 
 /// A TCP stream that, once `reset` is set, refuses to write and closes with a TCP reset
@@ -175,51 +220,9 @@ impl AsyncWrite for ResettableStream {
 
 type Reply = Response<ReplyBody>;
 
-/// A reply body sent in one piece. Its length is declared to hyper only when `exact`: a fault
-/// that sets its own (lying) `Content-Length` needs hyper to trust the header instead.
-pub struct ReplyBody {
-    data: Option<Bytes>,
-    exact: bool,
-}
-
-impl ReplyBody {
-    /// A body of exactly these bytes.
-    pub fn new(data: impl Into<Bytes>) -> Self {
-        Self { data: Some(data.into()), exact: true }
-    }
-    /// A body whose length hyper takes from the reply's headers.
-    pub fn undeclared(data: impl Into<Bytes>) -> Self {
-        Self { data: Some(data.into()), exact: false }
-    }
-}
-
-impl hyper::body::Body for ReplyBody {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
-        Poll::Ready(self.data.take().filter(|d| !d.is_empty()).map(|d| Ok(hyper::body::Frame::data(d))))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.data.as_ref().is_none_or(Bytes::is_empty)
-    }
-
-    fn size_hint(&self) -> hyper::body::SizeHint {
-        match (&self.data, self.exact) {
-            (Some(d), true) => hyper::body::SizeHint::with_exact(d.len() as u64),
-            (None, true) => hyper::body::SizeHint::with_exact(0),
-            _ => hyper::body::SizeHint::default(),
-        }
-    }
-}
-
 /// A uuid-shaped request id, unique per emulator: its port and the request's sequence number.
 fn request_id(port: u16, sequence: u64) -> String {
-    format!("{port:08x}-e3e1-4000-8000-{:012x}", sequence + 1)
+    format!("{port:08x}-e3e1-4000-8000-{:012x}", sequence.wrapping_add(1))
 }
 
 fn reply(status: u16, content_type: &str, body: impl Into<Bytes>, now: i64) -> Reply {
@@ -249,16 +252,21 @@ fn error_envelope(code: &str, message: &str, request_id: &str, now: i64) -> Repl
 async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicBool) -> Reply {
     let now = shared.front_door_now();
     let path = request.uri().path().to_owned();
-    if let Some(route) = path.strip_prefix("/_emulator/") {
+    if let Some(route) = path.strip_prefix("/_emulator/").or(if path == "/_emulator" { Some("") } else { None }) {
         let route = route.to_owned();
         let method = request.method().as_str().to_owned();
+        let authorization = request
+            .headers()
+            .get(hyper::header::AUTHORIZATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let body = match read_body(request, shared.policy.max_request_bytes).await {
             Ok(body) => body,
             Err(_) => return reply(413, "text/plain", "the control request is too large or was cut", now),
         };
-        return crate::control::handle(shared, &method, &route, &body);
+        return crate::control::handle(shared, &method, &route, authorization.as_deref(), &body);
     }
 
+    let started = Instant::now();
     let sequence = shared.sequence.fetch_add(1, Ordering::SeqCst);
     let request_id = request_id(shared.port, sequence);
     let method = request.method().as_str().to_owned();
@@ -273,26 +281,32 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
     let mut entry = LoggedRequest {
         sequence,
         request_id: request_id.clone(),
+        method: method.clone(),
         action: action_header.clone(),
         verdict: None,
         reason: None,
         fault: None,
         modelled: false,
         params: Value::Null,
+        millis: 0,
     };
 
     // Faults that act before the body is read.
     if let Some(Fault::ResetBeforeBody) = shared.draw_fault(&action_header, true) {
         entry.fault = Some("ResetBeforeBody".into());
-        shared.record(entry);
+        shared.record(entry, started);
         reset.store(true, Ordering::SeqCst);
         return reply(200, "text/plain", "", now);
     }
 
     let declared = header("Content-Length").and_then(|v| v.parse::<u64>().ok());
     let limit = shared.policy.max_request_bytes;
-    let too_large = |entry: &mut LoggedRequest, size: String| {
-        let message = format!("The request body is {size} bytes; the limit is {limit}.");
+    let too_large = |entry: &mut LoggedRequest, size: Option<u64>| {
+        let message = match size {
+            Some(size) => format!("The request body is {size} bytes; the limit is {limit}."),
+            // A chunked body: its size is known only to be over the limit.
+            None => format!("The request body is larger than the limit of {limit} bytes."),
+        };
         entry.verdict = Some("RequestSizeLimitExceeded".into());
         entry.reason = Some(message.clone());
         let mut response = error_envelope("RequestSizeLimitExceeded", &message, &request_id, now);
@@ -301,21 +315,21 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
         response
     };
     if declared.is_some_and(|d| d > limit as u64) {
-        let response = too_large(&mut entry, declared.unwrap_or_default().to_string());
-        shared.record(entry);
+        let response = too_large(&mut entry, declared);
+        shared.record(entry, started);
         return response;
     }
     let body = match read_body(request, limit).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => {
-            let response = too_large(&mut entry, "more than the limit of".to_owned());
-            shared.record(entry);
+            let response = too_large(&mut entry, None);
+            shared.record(entry, started);
             return response;
         }
         // The client went away mid-body: nothing to answer.
         Err(BodyError::Cut) => {
             entry.verdict = Some("ConnectionClosed".into());
-            shared.record(entry);
+            shared.record(entry, started);
             return reply(400, "text/plain", "the request body was cut short", now);
         }
     };
@@ -330,7 +344,7 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
         Err(Rejection { code, message }) => {
             entry.verdict = Some(code.to_owned());
             entry.reason = Some(message.clone());
-            shared.record(entry);
+            shared.record(entry, started);
             return error_envelope(code, &message, &request_id, now);
         }
     };
@@ -345,19 +359,25 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
                 tokio::time::sleep(Duration::from_millis(millis)).await;
             }
             other => {
-                if let Fault::ServiceError { code, .. } = &other {
-                    entry.verdict = Some(code.clone());
+                match &other {
+                    Fault::ServiceError { code, .. } => entry.verdict = Some(code.clone()),
+                    Fault::Throttle => entry.verdict = Some("RequestLimitExceeded".into()),
+                    _ => {}
                 }
-                shared.record(entry);
+                shared.record(entry, started);
                 return fault_reply(other, &request_id, now, reset);
             }
         }
     }
 
     let outcome = shared.state().handle(&accepted.action, &params, &accepted.region, shared.clock.now_ms());
+    if !accepted.action.starts_with("Describe") {
+        shared.generation.fetch_add(1, Ordering::SeqCst);
+    }
     let response = match outcome {
-        Outcome::Done(Ok(fields)) => {
+        Outcome::Done(Ok(mut fields)) => {
             entry.modelled = true;
+            crate::replies::complete(&accepted.action, &mut fields);
             envelope(fields, &request_id, now)
         }
         Outcome::Done(Err(error)) => {
@@ -367,32 +387,17 @@ async fn handle(request: Request<IncomingBody>, shared: &Shared, reset: &AtomicB
             error_envelope(&error.code, &error.message, &request_id, now)
         }
         Outcome::NotModelled => {
-            let example = schema::schema().actions.get(&accepted.action).and_then(|a| a.example.as_deref());
-            let fields = example
-                .and_then(|text| serde_json::from_str::<Value>(text).ok())
-                .and_then(|v| v.get("Response").cloned())
-                .unwrap_or_else(|| Value::Object(Map::new()));
-            let mut response = envelope(fields, &request_id, now);
-            response
-                .headers_mut()
-                .insert(NOT_MODELLED_HEADER, HeaderValue::from_static("false; the official example reply"));
+            // Never the canned example: a client must not mistake it for the model's answer.
+            let message = format!("tem-emulator does not model {}.", accepted.action);
+            entry.verdict = Some("UnsupportedOperation".into());
+            entry.reason = Some(message.clone());
+            let mut response = error_envelope("UnsupportedOperation", &message, &request_id, now);
+            response.headers_mut().insert(NOT_MODELLED_HEADER, HeaderValue::from_static("false"));
             response
         }
     };
-    shared.record(entry);
+    shared.record(entry, started);
     response
-}
-
-/// Most bytes of parameters the log keeps per request: with the log's entry cap this bounds its
-/// memory (10,000 × 64 KiB at worst).
-const MAX_LOGGED_PARAMS_BYTES: usize = 64 * 1024;
-
-fn logged_params(params: &Map<String, Value>, body_len: usize) -> Value {
-    if body_len <= MAX_LOGGED_PARAMS_BYTES {
-        Value::Object(params.clone())
-    } else {
-        Value::from(format!("({body_len} bytes of parameters, not kept)"))
-    }
 }
 
 enum BodyError {
@@ -400,12 +405,8 @@ enum BodyError {
     Cut,
 }
 
-/// How long a request body may take to arrive: a client that stalls mid-body does not hold a
-/// connection and its task for ever.
-const BODY_TIMEOUT: Duration = Duration::from_secs(30);
-
 async fn read_body(request: Request<IncomingBody>, limit: usize) -> Result<Bytes, BodyError> {
-    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(request.into_body(), limit).collect()).await {
+    match tokio::time::timeout(limits::BODY_TIMEOUT, Limited::new(request.into_body(), limit).collect()).await {
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
         Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(BodyError::TooLarge),
         Ok(Err(_)) | Err(_) => Err(BodyError::Cut),
@@ -415,6 +416,9 @@ async fn read_body(request: Request<IncomingBody>, limit: usize) -> Result<Bytes
 fn fault_reply(fault: Fault, request_id: &str, now: i64, reset: &AtomicBool) -> Reply {
     match fault {
         Fault::ServiceError { code, message } => error_envelope(&code, &message, request_id, now),
+        Fault::Throttle => {
+            error_envelope("RequestLimitExceeded", "Your request rate exceeds the limit (a fault).", request_id, now)
+        }
         Fault::HttpStatus { status } => {
             let body = json!({"Response": {"Error": {"Code": "InternalError", "Message": format!("HTTP {status} (a fault)")}, "RequestId": request_id}});
             reply(status, "application/json", body.to_string(), now)
@@ -446,8 +450,8 @@ fn fault_reply(fault: Fault, request_id: &str, now: i64, reset: &AtomicBool) -> 
 }
 
 /// The address a listener bound to, for the caller's endpoint.
-pub(crate) async fn bind(port: u16) -> io::Result<(TcpListener, SocketAddr)> {
-    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+pub(crate) async fn bind(host: std::net::IpAddr, port: u16) -> io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind((host, port)).await?;
     let addr = listener.local_addr()?;
     Ok((listener, addr))
 }

@@ -5,18 +5,10 @@
 //! `TEM_PYTHON_SDK_VENV` (default: `target/py-venv` of the workspace). Without it the test is
 //! skipped with a message, unless `TEM_REQUIRE_PYTHON_SDK=1` (CI sets it): then it fails.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+mod common;
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -29,8 +21,9 @@ fn python() -> Option<PathBuf> {
     python.exists().then_some(python)
 }
 
-#[test]
-fn the_official_python_sdk_runs_a_rollout_against_the_binary() {
+/// Runs `tests/python/<script>` against a fresh binary; `None` when the SDK is absent (and
+/// not required).
+fn run_script(script: &str, expect: &str) {
     let Some(python) = python() else {
         let required = std::env::var("TEM_REQUIRE_PYTHON_SDK").is_ok_and(|v| v == "1");
         assert!(!required, "TEM_REQUIRE_PYTHON_SDK=1 but there is no venv with the official SDK (see .ci/run)");
@@ -40,36 +33,28 @@ fn the_official_python_sdk_runs_a_rollout_against_the_binary() {
         );
         return;
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tem-emulator"))
-        .args(["--port", "0", "--speed", "100"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _running = Running(child);
-    let mut banner = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        let done = line.starts_with("control:");
-        banner.push(line);
-        if done {
-            break;
-        }
-    }
-    let field = |name: &str| {
-        banner.iter().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_owned()).expect("the banner names it")
-    };
+    let emulator = common::Running::start_with(&["--port", "0", "--speed", "100"], Stdio::inherit());
+    let field = |name: &str| emulator.field(name);
     let endpoint = field("endpoint:");
     let output = Command::new(python)
-        .arg(workspace().join("tests/python/test_rollout.py"))
+        .arg(workspace().join("tests/python").join(script))
         .env("TEM_ENDPOINT", endpoint.trim_start_matches("http://"))
         .env("TEM_SECRET_ID", field("secret id:"))
         .env("TEM_SECRET_KEY", field("secret key:"))
         .output()
         .unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "the Python SDK rollout failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("python sdk rollout: ok"), "{stdout}");
+    assert!(output.status.success(), "{script} failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains(expect), "{stdout}");
     println!("{stdout}");
+}
+
+#[test]
+fn the_official_python_sdk_runs_a_rollout_against_the_binary() {
+    run_script("test_rollout.py", "python sdk rollout: ok");
+}
+
+#[test]
+fn the_official_python_sdk_calls_with_get_signed_tc3_and_legacy() {
+    run_script("test_get.py", "python sdk get: ok");
 }

@@ -320,3 +320,33 @@ async fn a_crash_looping_step_under_min_available_leaves_enough_old_pods_ready()
     s.emulator.advance(POD_START);
     assert_eq!(s.ready("v1", "v2").await, (4, 0));
 }
+
+#[tokio::test]
+async fn the_sdks_own_get_calls_are_served() {
+    use tem_api::operation::create_environment::CreateEnvironmentRequest;
+    use tem_api::CallOptions;
+
+    let s = setup(3).await;
+    let get = || CallOptions::new().with_get(true);
+    let create = CreateEnvironmentRequest::builder()
+        .environment_name("by-get")
+        .description("a GET, & its query")
+        .vpc("vpc-get")
+        .subnet_ids(vec!["subnet-a".to_owned(), "subnet-b".to_owned()])
+        .build()
+        .unwrap();
+    let env = s.client.send_with(&create, get()).await.unwrap().result;
+    assert!(env.starts_with("en-"), "{env}");
+    let environment = s.emulator.state().environments[&env].clone();
+    assert_eq!((environment.description.as_str(), environment.subnet_ids.len()), ("a GET, & its query", 2));
+    let pods = DescribeApplicationPodsRequest::builder()
+        .application_id(&s.app)
+        .environment_id(&s.env)
+        .limit(1)
+        .build()
+        .unwrap();
+    let page = s.client.send_with(&pods, get()).await.unwrap().result;
+    assert_eq!((page.total_count, page.pod_list.len()), (3, 1));
+    let log = s.emulator.requests();
+    assert!(log.iter().all(|r| r.method == "GET" && r.verdict.is_none()), "{log:?}");
+}

@@ -6,31 +6,14 @@
 //! by `Limit` (default 20, at most 100) and answer an opaque token for the next page (`""` at
 //! the end); a token that this emulator did not issue is `InvalidParameterValue`.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::model::{tem_time, ServiceError, State};
-
-/// The documents, by owner.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Resources {
-    /// Environment id → name → `ConfigData`.
-    pub config_data: BTreeMap<String, BTreeMap<String, Value>>,
-    /// Environment id → `"<application id>/<name>"` → `LogConfig`.
-    pub log_configs: BTreeMap<String, BTreeMap<String, Value>>,
-    /// `"<application id>/<environment id>"` → service name → `ServicePortMapping`.
-    pub services: BTreeMap<String, BTreeMap<String, Value>>,
-    /// `"<application id>/<environment id>"` → autoscaler id → `Autoscaler`.
-    pub autoscalers: BTreeMap<String, BTreeMap<String, Value>>,
-    /// `"<environment id>/<cluster namespace>"` → ingress name → `IngressInfo`.
-    pub ingresses: BTreeMap<String, BTreeMap<String, Value>>,
-}
+use super::error::ServiceError;
+use super::render::tem_time;
+use super::state::{State, MAX_REPLICAS};
 
 /// Most documents of one kind under one owner, so that requests cannot grow memory without bound.
-const MAX_PER_OWNER: usize = 1_000;
+const MAX_PER_OWNER: usize = crate::limits::MAX_DOCUMENTS_PER_OWNER;
 
 fn text<'a>(p: &'a Map<String, Value>, name: &str) -> &'a str {
     p.get(name).and_then(Value::as_str).unwrap_or_default()
@@ -219,9 +202,60 @@ impl State {
                 let removed = self.resources.ingresses.get_mut(&key).and_then(|m| m.remove(name));
                 removed.map(|_| json!({"Result": true})).ok_or_else(|| not_found("ResourceNotFound", format!("The ingress {name:?}")))
             }),
+            "CreateCosToken" => self.cos_token(p, now_ms),
+            "GenerateApplicationPackageDownloadUrl" => {
+                let (app, pkg, version) = (text(p, "ApplicationId"), text(p, "PkgName"), text(p, "DeployVersion"));
+                self.need_app(app).map(|_| {
+                    json!({"Result": format!(
+                        "https://tem-emulator-1250000000.cos.ap-guangzhou.myqcloud.com/{app}/{version}/{pkg}?sign=emulated&t={}",
+                        now_ms / 1000 + 3600
+                    )})
+                })
+            }
+            "CreateResource" => self.need_environment(text(p, "EnvironmentId")).and_then(|()| {
+                let resources = self.resources.environment_resources.entry(text(p, "EnvironmentId").to_owned()).or_default();
+                let key = format!("{}/{}", text(p, "ResourceType"), text(p, "ResourceId"));
+                if !resources.contains_key(&key) && resources.len() >= MAX_PER_OWNER {
+                    return Err(full("resources per environment"));
+                }
+                resources.insert(key, Value::Object(p.clone()));
+                Ok(json!({"Result": true}))
+            }),
+            "ModifyGatewayIngress" => self.need_environment(text(p, "EnvironmentId")).and_then(|()| {
+                let gateways = self.resources.gateway_ingresses.entry(text(p, "EnvironmentId").to_owned()).or_default();
+                let name = text(p, "Name");
+                if !gateways.contains_key(name) && gateways.len() >= MAX_PER_OWNER {
+                    return Err(full("gateway ingresses per environment"));
+                }
+                gateways.insert(name.to_owned(), Value::Object(p.clone()));
+                Ok(json!({"Result": true}))
+            }),
             _ => return None,
         };
         Some(result)
+    }
+
+    fn need_app(&self, app_id: &str) -> Result<String, ServiceError> {
+        self.applications
+            .get(app_id)
+            .map(|a| a.name.clone())
+            .ok_or_else(|| not_found("ResourceNotFound.ServiceNotFound", format!("The application {app_id:?}")))
+    }
+
+    /// Temporary credentials for the package bucket (made up: nothing is stored), valid an hour.
+    fn cos_token(&mut self, p: &Map<String, Value>, now_ms: i64) -> Result<Value, ServiceError> {
+        let (app, pkg) = (text(p, "ApplicationId"), text(p, "PkgName"));
+        self.need_app(app)?;
+        let start = now_ms / 1000;
+        let secret = self.fresh_id("AKIDtmp", 24);
+        let key = self.fresh_id("", 32);
+        let token = self.fresh_id("token-", 40);
+        Ok(json!({"Result": {
+            "RequestId": "", "Bucket": "tem-emulator-1250000000", "Region": "ap-guangzhou",
+            "TmpSecretId": secret, "TmpSecretKey": key, "SessionToken": token,
+            "StartTime": start.to_string(), "ExpiredTime": (start + 3600).to_string(),
+            "FullPath": format!("/{app}/{}/{pkg}", text(p, "TimeVersion")),
+        }}))
     }
 
     /// A config data document as described: `RelatedApplications` is not tracked (empty).
@@ -435,6 +469,8 @@ impl State {
     /// Forgets what belonged to an environment.
     pub(crate) fn forget_environment(&mut self, env_id: &str) {
         self.resources.config_data.remove(env_id);
+        self.resources.environment_resources.remove(env_id);
+        self.resources.gateway_ingresses.remove(env_id);
         self.resources.log_configs.remove(env_id);
         self.resources.ingresses.retain(|key, _| !key.starts_with(&format!("{env_id}/")));
     }
@@ -443,13 +479,10 @@ impl State {
 fn check_min_max(scaler: &Map<String, Value>) -> Result<(), ServiceError> {
     let min = scaler.get("MinReplicas").and_then(Value::as_i64).unwrap_or(0);
     let max = scaler.get("MaxReplicas").and_then(Value::as_i64).unwrap_or(0);
-    if min < 0 || max < min || max > crate::model::MAX_REPLICAS as i64 {
+    if min < 0 || max < min || max > MAX_REPLICAS as i64 {
         return Err(ServiceError::new(
             "InvalidParameterValue.HpaMinMaxInvalid",
-            format!(
-                "MinReplicas {min} and MaxReplicas {max} must satisfy 0 <= min <= max <= {}.",
-                crate::model::MAX_REPLICAS
-            ),
+            format!("MinReplicas {min} and MaxReplicas {max} must satisfy 0 <= min <= max <= {}.", MAX_REPLICAS),
         ));
     }
     Ok(())
