@@ -582,7 +582,7 @@ async fn a_beta_rollout_nobody_resumes_exits_5_and_auto_resume_carries_it_throug
     assert_eq!(apply.status.code(), Some(5), "{stderr}");
     // The rollout's events as `deploy --wait` describes them, one line each, named.
     assert!(stderr.contains("\nweb: rolling out v2 from v1: a beta batch, then 2 batches\n"), "{stderr}");
-    assert!(stderr.contains("\nweb: beta batch: new pods 1/1 ready (of 1), old pods 1/1 ready\n"), "{stderr}");
+    assert!(stderr.contains("\nweb: beta batch: new pods 1/1 ready (of 1), old pods 0/1 ready\n"), "{stderr}");
     let (app, env) = {
         let apps = client(&emulator).describe_applications().keyword("web").send().await.unwrap().result.records;
         (apps[0].application_id.clone(), apps[0].environment_id.clone())
