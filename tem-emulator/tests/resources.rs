@@ -292,3 +292,31 @@ async fn a_deploy_s_settings_are_described_back() {
     assert!(info["ImgName"].as_str().unwrap().ends_with("/img"), "{}", info["ImgName"]);
     assert_eq!((&info["Liveness"], &info["CpuSpec"]), (&Value::Null, &json!(0.5)));
 }
+
+/// A revert brings back the previous deploy's pod template (CPU, memory, package, variables,
+/// image...) with its version, as Kubernetes' rollback does; the pod count stays.
+#[tokio::test]
+async fn a_revert_restores_the_previous_deploy_s_settings() {
+    let s = setup().await;
+    s._emulator.crash_loop("v-bad", "Back-off restarting failed container");
+    let deploy = |version: &str, cpu: f64, value: &str| {
+        json!({
+            "ApplicationId": s.app, "EnvironmentId": s.env, "DeployVersion": version, "InitPodNum": 2,
+            "CpuSpec": cpu, "MemorySpec": 1, "ImgRepo": format!("team/{value}"), "EnvConf": [{"Key": "K", "Value": value}],
+        })
+    };
+    let ids = json!({"ApplicationId": s.app, "EnvironmentId": s.env});
+    s.call("DeployApplication", deploy("v2", 1.0, "good")).await.unwrap();
+    s._emulator.advance(std::time::Duration::from_secs(60));
+    s.call("DeployApplication", deploy("v-bad", 2.0, "bad")).await.unwrap();
+    s._emulator.advance(std::time::Duration::from_secs(60));
+    let detail = s.call("DescribeDeployApplicationDetail", ids.clone()).await.unwrap();
+    assert_eq!(detail["Result"]["Status"], "Error");
+    s.call("RevertDeployApplication", ids.clone()).await.unwrap();
+    s._emulator.advance(std::time::Duration::from_secs(60));
+    let info = s.call("DescribeApplicationInfo", ids).await.unwrap()["Result"].clone();
+    assert_eq!(
+        [&info["DeployVersion"], &info["CpuSpec"], &info["ImgName"], &info["EnvConf"][0]["Value"]],
+        [&json!("v2"), &json!(1.0), &json!("team/good"), &json!("good")]
+    );
+}

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 
 use super::error::ServiceError;
 use super::state::{
-    Batch, BatchStatus, DeploySettings, Deployment, Pod, Rollout, RolloutStatus, State, Strategy, VersionBehaviour,
-    HISTORY, MAX_REPLICAS,
+    Batch, BatchStatus, DeploySettings, Deployment, Pod, PodTemplate, Rollout, RolloutStatus, State, Strategy,
+    VersionBehaviour, HISTORY, MAX_REPLICAS,
 };
 
 impl State {
@@ -86,6 +86,7 @@ impl State {
             last_deploy_ms: now_ms,
             settings: DeploySettings::default(),
         });
+        let old_template = PodTemplate::of(&dep);
         if let Some(replicas) = plan.replicas {
             dep.replicas = replicas.min(MAX_REPLICAS);
         }
@@ -134,6 +135,7 @@ impl State {
             batches,
             current: 0,
             reverting_since_ms: None,
+            old_template: Some(old_template),
         };
         if let Some(previous) = dep.rollout.replace(rollout) {
             dep.history.push(previous);
@@ -408,6 +410,9 @@ pub(crate) fn advance_deployment(
             dep.pods = pods;
             dep.version = old;
             dep.version_id = old_id;
+            if let Some(template) = rollout.old_template.clone() {
+                template.restore(dep);
+            }
             return;
         }
         let current = rollout.current;

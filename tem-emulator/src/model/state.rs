@@ -399,6 +399,41 @@ pub struct Rollout {
     pub current: usize,
     /// When `RevertDeployApplication` was called, Unix milliseconds.
     pub reverting_since_ms: Option<i64>,
+    /// What the deployment ran before this rollout, restored by a revert (absent from state
+    /// files written before it was kept: a revert then keeps the new template).
+    #[serde(default)]
+    pub old_template: Option<PodTemplate>,
+}
+
+/// What a deploy sets for every pod (a rollout replaces it, a revert brings the old one back,
+/// as Kubernetes' rollback restores the pod template and keeps the pod count).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[serde(deny_unknown_fields)]
+pub struct PodTemplate {
+    /// `CpuSpec`.
+    pub cpu: f64,
+    /// `MemorySpec`.
+    pub memory: f64,
+    /// `PkgName`.
+    pub package: String,
+    /// The rest of what `DeployApplication` set.
+    pub settings: DeploySettings,
+}
+
+impl PodTemplate {
+    /// The template `dep` runs now.
+    pub fn of(dep: &Deployment) -> Self {
+        Self { cpu: dep.cpu, memory: dep.memory, package: dep.package.clone(), settings: dep.settings.clone() }
+    }
+
+    /// Makes it the one `dep` runs.
+    pub fn restore(self, dep: &mut Deployment) {
+        dep.cpu = self.cpu;
+        dep.memory = self.memory;
+        dep.package = self.package;
+        dep.settings = self.settings;
+    }
 }
 
 /// Everything the emulator knows; serializable as the state file.
@@ -606,12 +641,10 @@ impl State {
                 if dep.replicas > MAX_REPLICAS {
                     return Err(format!("{} in {env}: Replicas {} is above {MAX_REPLICAS}", app.id, dep.replicas));
                 }
-                if dep.settings.env_conf.len() > MAX_ENV_VARS {
-                    return Err(format!(
-                        "{} in {env}: {} EnvConf variables, more than {MAX_ENV_VARS}",
-                        app.id,
-                        dep.settings.env_conf.len()
-                    ));
+                let templates = dep.rollout.iter().chain(&dep.history).filter_map(|r| r.old_template.as_ref());
+                let most = templates.map(|t| t.settings.env_conf.len()).chain([dep.settings.env_conf.len()]).max();
+                if let Some(count) = most.filter(|&n| n > MAX_ENV_VARS) {
+                    return Err(format!("{} in {env}: {count} EnvConf variables, more than {MAX_ENV_VARS}", app.id));
                 }
             }
         }
