@@ -459,7 +459,7 @@ impl State {
             replicas: Some(init as u64),
             cpu: p.float("CpuSpec"),
             memory: p.float("MemorySpec"),
-            settings: Some(deploy_settings(&p)?),
+            settings: Some(deploy_settings(p)?),
             ..RolloutPlan::default()
         };
         if let Some(conf) = p.object("DeployStrategyConf") {
