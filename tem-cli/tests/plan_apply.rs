@@ -443,6 +443,56 @@ async fn a_closed_stdout_ends_plan_and_apply_quietly_with_141_after_the_rollouts
     assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
 }
 
+const IMAGED: &str = r#"
+[environments.prod]
+
+[applications.web]
+environment = "prod"
+image = "team/web"
+version = "1.4.2"
+replicas = 2
+env = { LOG_LEVEL = "info", REGION = "gz" }
+
+[applications.api]
+environment = "prod"
+package = "/api-1.0.jar"
+version = "1.0"
+replicas = 1
+env = { MODE = "jar" }
+"#;
+
+/// An image and environment variables are read back as they were deployed: once applied, plan
+/// has nothing to change; a changed variable is one rollout, and then nothing again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manifest_with_image_and_env_plans_no_changes_once_applied() {
+    let emulator = fast_emulator().await;
+    let file = ManifestFile::new("imaged", IMAGED);
+    let apply = tem(&emulator, &["apply", "-f", file.path(), "--auto-approve"]).await;
+    assert_eq!(apply.status.code(), Some(0), "{}", text(&apply.stderr));
+    let plan = tem(&emulator, &["plan", "-f", file.path()]).await;
+    assert_eq!(plan.status.code(), Some(0), "{}\n{}", text(&plan.stdout), text(&plan.stderr));
+    assert!(
+        text(&plan.stdout).ends_with("Plan: 0 to create, 0 to roll out, 0 to update, 3 unchanged, 0 not managed.\n")
+    );
+
+    let changed = ManifestFile::new("imaged-debug", &IMAGED.replace("LOG_LEVEL = \"info\"", "LOG_LEVEL = \"debug\""));
+    let plan = tem(&emulator, &["plan", "-f", changed.path()]).await;
+    let stdout = text(&plan.stdout);
+    assert_eq!(plan.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("application web (environment prod): roll out to 1.4.2\n  ~ env.LOG_LEVEL: info → debug\n"),
+        "{stdout}"
+    );
+    let before = emulator.requests().len();
+    let apply = tem(&emulator, &["apply", "-f", changed.path(), "--auto-approve"]).await;
+    assert_eq!(apply.status.code(), Some(0), "{}", text(&apply.stderr));
+    let log = &emulator.requests()[before..];
+    assert_eq!(writes(log), ["DeployApplication"]);
+    let params = &log.iter().find(|r| r.action == "DeployApplication").unwrap().params;
+    assert_eq!(params["ImgRepo"], "team/web");
+    assert_eq!(tem(&emulator, &["plan", "-f", changed.path()]).await.status.code(), Some(0));
+}
+
 /// The example manifest plans against `--emulator` (seeded with `demo` and `demo-app`), and
 /// is idempotent once applied.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -582,6 +632,7 @@ async fn a_beta_rollout_nobody_resumes_exits_5_and_auto_resume_carries_it_throug
     assert_eq!(apply.status.code(), Some(5), "{stderr}");
     // The rollout's events as `deploy --wait` describes them, one line each, named.
     assert!(stderr.contains("\nweb: rolling out v2 from v1: a beta batch, then 2 batches\n"), "{stderr}");
+    // The old pod stops once the new one is ready (no MinAvailable: see the emulator's model).
     assert!(stderr.contains("\nweb: beta batch: new pods 1/1 ready (of 1), old pods 0/1 ready\n"), "{stderr}");
     let (app, env) = {
         let apps = client(&emulator).describe_applications().keyword("web").send().await.unwrap().result.records;

@@ -40,6 +40,8 @@ pub const MAX_REPLICAS: u64 = 200;
 pub const MAX_RESOURCES: usize = 10_000;
 /// Documents of one kind under one owner (config data per environment, ...).
 pub const MAX_DOCUMENTS_PER_OWNER: usize = 1_000;
+/// Environment variables (`EnvConf`) of a deployment.
+pub const MAX_ENV_VARS: usize = 1_000;
 /// Finished rollouts per deployment that stay queryable by `VersionId`.
 pub const ROLLOUT_HISTORY: usize = 8;
 /// Batches of a rollout (`TotalBatchCount` at most 100, and a beta batch).

@@ -214,3 +214,109 @@ async fn every_modelled_environment_application_and_rollout_reply_is_schema_vali
     let gone = s.call("DescribeApplicationInfo", json!({"ApplicationId": app})).await.unwrap_err();
     assert_eq!(gone, "ResourceNotFound.ServiceNotFound");
 }
+
+/// What a deploy sets is what `DescribeApplicationInfo` answers (as TEM shapes it: the image
+/// repository in `ImgName`, the tag in `ImgVersion`), a rolling update keeps it, and the next
+/// `DeployApplication` replaces it whole.
+#[tokio::test]
+async fn a_deploy_s_settings_are_described_back() {
+    let s = setup().await;
+    let created = s
+        .call("CreateApplication", json!({"ApplicationName": "img", "Description": "", "DeployMode": "IMAGE"}))
+        .await
+        .unwrap();
+    let app = created["Result"].as_str().unwrap().to_owned();
+    let ids = json!({"ApplicationId": app, "EnvironmentId": s.env});
+    let probe = json!({"Type": "HttpGet", "Protocol": "HTTP", "Path": "/healthz", "Port": 8080, "InitialDelaySeconds": 5, "TimeoutSeconds": 1, "PeriodSeconds": 10});
+    let deploy = json!({
+        "ApplicationId": app, "EnvironmentId": s.env, "DeployVersion": "1.4.2", "InitPodNum": 2,
+        "CpuSpec": 1, "MemorySpec": 2, "DeployMode": "IMAGE", "ImgRepo": "team/web",
+        "RepoServer": "ccr.ccs.tencentyun.com", "RepoType": 0, "JvmOpts": "-Xmx1g",
+        "EnvConf": [{"Key": "LOG_LEVEL", "Value": "info"}, {"Key": "REGION", "Value": "gz", "Type": "default"}],
+        "PostStart": "echo up", "PreStop": "sleep 5", "Liveness": probe, "Readiness": probe,
+        "SecurityGroupIds": ["sg-1"],
+    });
+    s.call("DeployApplication", deploy).await.unwrap();
+    s._emulator.advance(std::time::Duration::from_secs(60));
+    let info = s.call("DescribeApplicationInfo", ids.clone()).await.unwrap()["Result"].clone();
+    let pair =
+        |key: &str, value: &str| json!({"Key": key, "Value": value, "Type": "default", "Config": "", "Secret": ""});
+    assert_eq!(info["EnvConf"], json!([pair("LOG_LEVEL", "info"), pair("REGION", "gz")]));
+    assert_eq!(
+        [
+            &info["ImgRepo"],
+            &info["ImgName"],
+            &info["ImgVersion"],
+            &info["ImageTag"],
+            &info["RepoServer"],
+            &info["RepoType"]
+        ],
+        [&json!(""), &json!("team/web"), &json!("1.4.2"), &json!("1.4.2"), &json!("ccr.ccs.tencentyun.com"), &json!(0)]
+    );
+    assert_eq!(
+        [&info["CpuSpec"], &info["MemorySpec"], &info["DeployMode"]],
+        [&json!(1.0), &json!(2.0), &json!("IMAGE")]
+    );
+    assert_eq!(
+        [&info["JvmOpts"], &info["PostStart"], &info["PreStop"]],
+        [&json!("-Xmx1g"), &json!("echo up"), &json!("sleep 5")]
+    );
+    assert_eq!((&info["Liveness"], &info["Readiness"], &info["StartupProbe"]), (&probe, &probe, &Value::Null));
+    assert_eq!(info["SecurityGroupIds"], json!(["sg-1"]));
+
+    // A rolling update changes the version only.
+    let update = json!({"ApplicationId": app, "EnvironmentId": s.env, "DeployVersion": "1.5.0"});
+    s.call("RollingUpdateApplicationByVersion", update).await.unwrap();
+    s._emulator.advance(std::time::Duration::from_secs(60));
+    let info = s.call("DescribeApplicationInfo", ids.clone()).await.unwrap()["Result"].clone();
+    assert_eq!((&info["ImgName"], &info["ImgVersion"]), (&json!("team/web"), &json!("1.5.0")));
+    assert_eq!(info["EnvConf"].as_array().unwrap().len(), 2);
+
+    // A deploy from a package: TEM builds the image into its own repository, and the next
+    // deploy's settings replace the last ones whole.
+    let deploy = json!({
+        "ApplicationId": app, "EnvironmentId": s.env, "DeployVersion": "2.0", "InitPodNum": 2,
+        "CpuSpec": 0.5, "MemorySpec": 1, "DeployMode": "JAR", "PkgName": "/web-2.0.jar", "JdkVersion": "KONA:11",
+    });
+    s.call("DeployApplication", deploy).await.unwrap();
+    s._emulator.advance(std::time::Duration::from_secs(60));
+    let info = s.call("DescribeApplicationInfo", ids).await.unwrap()["Result"].clone();
+    assert_eq!(
+        [&info["PkgName"], &info["DeployMode"], &info["JdkVersion"]],
+        [&json!("/web-2.0.jar"), &json!("JAR"), &json!("KONA:11")]
+    );
+    assert_eq!(
+        [&info["ImgRepo"], &info["ImgVersion"], &info["EnvConf"], &info["JvmOpts"]],
+        [&json!(""), &json!("2.0"), &json!([]), &json!("")]
+    );
+    assert!(info["ImgName"].as_str().unwrap().ends_with("/img"), "{}", info["ImgName"]);
+    assert_eq!((&info["Liveness"], &info["CpuSpec"]), (&Value::Null, &json!(0.5)));
+}
+
+/// A revert brings back the previous deploy's pod template (CPU, memory, package, variables,
+/// image...) with its version, as Kubernetes' rollback does; the pod count stays.
+#[tokio::test]
+async fn a_revert_restores_the_previous_deploy_s_settings() {
+    let s = setup().await;
+    s._emulator.crash_loop("v-bad", "Back-off restarting failed container");
+    let deploy = |version: &str, cpu: f64, value: &str| {
+        json!({
+            "ApplicationId": s.app, "EnvironmentId": s.env, "DeployVersion": version, "InitPodNum": 2,
+            "CpuSpec": cpu, "MemorySpec": 1, "ImgRepo": format!("team/{value}"), "EnvConf": [{"Key": "K", "Value": value}],
+        })
+    };
+    let ids = json!({"ApplicationId": s.app, "EnvironmentId": s.env});
+    s.call("DeployApplication", deploy("v2", 1.0, "good")).await.unwrap();
+    s._emulator.advance(std::time::Duration::from_secs(60));
+    s.call("DeployApplication", deploy("v-bad", 2.0, "bad")).await.unwrap();
+    s._emulator.advance(std::time::Duration::from_secs(60));
+    let detail = s.call("DescribeDeployApplicationDetail", ids.clone()).await.unwrap();
+    assert_eq!(detail["Result"]["Status"], "Error");
+    s.call("RevertDeployApplication", ids.clone()).await.unwrap();
+    s._emulator.advance(std::time::Duration::from_secs(60));
+    let info = s.call("DescribeApplicationInfo", ids).await.unwrap()["Result"].clone();
+    assert_eq!(
+        [&info["DeployVersion"], &info["CpuSpec"], &info["ImgName"], &info["EnvConf"][0]["Value"]],
+        [&json!("v2"), &json!(1.0), &json!("team/good"), &json!("good")]
+    );
+}

@@ -148,7 +148,7 @@ fn deployment_fields(info: &TemServiceVersionInfo) -> Deployment {
         memory: info.memory_spec,
         // The wanted count: ExpectedInstances where given (it follows scaling), else InitPodNum.
         replicas: info.expected_instances.unwrap_or(info.init_pod_num),
-        image: info.img_repo.clone(),
+        image: image(info),
         package: info.pkg_name.clone(),
         deploy_mode: info.deploy_mode.clone(),
         // Only the variables set by value: `reserved` ones are TEM's, `referenced` ones name
@@ -162,6 +162,21 @@ fn deployment_fields(info: &TemServiceVersionInfo) -> Deployment {
         deploying: info.under_deploying,
         autoscalers: Vec::new(),
         services: Vec::new(),
+    }
+}
+
+/// The image repository an IMAGE deployment was given (`ImgRepo` of `DeployApplication`): TEM
+/// answers it in `ImgName` (`ImgRepo` is `""` in the official example; the Terraform provider
+/// reads it back from `ImgName` too). A package's deployment has none of the user's: its
+/// `ImgName` is the image TEM built.
+fn image(info: &TemServiceVersionInfo) -> String {
+    if info.deploy_mode != "IMAGE" {
+        return String::new();
+    }
+    if info.img_name.is_empty() {
+        info.img_repo.clone()
+    } else {
+        info.img_name.clone()
     }
 }
 

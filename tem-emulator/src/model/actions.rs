@@ -6,7 +6,10 @@ use serde_json::{json, Map, Value};
 use super::error::ServiceError;
 use super::render::{deploy_detail, namespace_info, paged, run_version_pod, strategy_conf, tem_time};
 use super::rollout::RolloutPlan;
-use super::state::{Application, Deployment, Environment, Pod, RolloutStatus, State, Strategy, MAX_REPLICAS};
+use super::state::{
+    Application, DeploySettings, Deployment, EnvPair, Environment, Pod, RolloutStatus, State, Strategy, MAX_ENV_VARS,
+    MAX_REPLICAS,
+};
 
 /// The account the emulator answers as: `AppId` (a Tencent Cloud APPID) and `Uin`s of creators.
 pub const ACCOUNT_APP_ID: &str = "1250000000";
@@ -53,6 +56,60 @@ impl<'a> Params<'a> {
     fn object(&self, name: &str) -> Option<Params<'a>> {
         self.0.get(name).and_then(Value::as_object).map(Params)
     }
+}
+
+/// The registry TEM builds a package's image into (`RepoServer` of a JAR/WAR deployment).
+const HOSTED_REGISTRY: &str = "tem-emulator-registry.tencentcloudcr.com";
+
+/// `ImgName` as TEM answers it: the repository (`namespace/name`) the deploy's `ImgRepo` gave,
+/// or for a package, the repository TEM built its image into (`tem-<uin>-<suffix>/<name>` in the
+/// official example). `ImgRepo` itself is answered `""`, as in that example; the Terraform
+/// provider reads a workload's `img_repo` back from `ImgName` for the same reason.
+fn image_name(app: &Application, dep: &Deployment) -> String {
+    if !dep.settings.img_repo.is_empty() {
+        dep.settings.img_repo.clone()
+    } else if !dep.package.is_empty() {
+        format!("tem-{ACCOUNT_UIN}-emul/{}", app.name)
+    } else {
+        String::new()
+    }
+}
+
+/// What a `DeployApplication` request sets, read from its (validated) parameters.
+fn deploy_settings(p: &Params<'_>) -> Result<DeploySettings, ServiceError> {
+    fn typed<T: serde::de::DeserializeOwned>(p: &Params<'_>, name: &str) -> Result<Option<T>, ServiceError> {
+        p.0.get(name)
+            .filter(|v| !v.is_null())
+            .map(|v| serde_json::from_value(v.clone()))
+            .transpose()
+            .map_err(|e| ServiceError::new("InvalidParameterValue", format!("{name}: {e}")))
+    }
+    let env_conf: Vec<EnvPair> = typed(p, "EnvConf")?.unwrap_or_default();
+    if env_conf.len() > MAX_ENV_VARS {
+        return Err(ServiceError::new(
+            "InvalidParameterValue",
+            format!("EnvConf has {} variables, more than {MAX_ENV_VARS}.", env_conf.len()),
+        ));
+    }
+    Ok(DeploySettings {
+        img_repo: p.text("ImgRepo").to_owned(),
+        repo_server: p.text("RepoServer").to_owned(),
+        repo_type: p.int("RepoType"),
+        tcr_instance_id: p.text("TcrInstanceId").to_owned(),
+        jdk_version: p.text("JdkVersion").to_owned(),
+        jvm_opts: p.text("JvmOpts").to_owned(),
+        env_conf,
+        post_start: p.text("PostStart").to_owned(),
+        pre_stop: p.text("PreStop").to_owned(),
+        liveness: typed(p, "Liveness")?,
+        readiness: typed(p, "Readiness")?,
+        startup_probe: typed(p, "StartupProbe")?,
+        security_group_ids: p.strings("SecurityGroupIds"),
+        image_command: p.text("ImageCommand").to_owned(),
+        image_args: typed(p, "ImageArgs")?,
+        os_flavour: p.text("OsFlavour").to_owned(),
+        speed_up: p.bool("SpeedUp").unwrap_or(false),
+    })
 }
 
 /// `Offset`/`Limit` of a listing: defaults 0 and 20, `Limit` at most 100 (a negative value
@@ -306,12 +363,23 @@ impl State {
             .flat_map(|m| m.values().cloned())
             .collect();
         let ready = dep.pods.iter().filter(|p| p.status == "Running").count();
+        let set = &dep.settings;
+        // Every variable with all the members TEM answers; `Type` "default" (by value) if not given.
+        let env_conf: Vec<Value> = set
+            .env_conf
+            .iter()
+            .map(|v| {
+                let kind = if v.kind.is_empty() { "default" } else { v.kind.as_str() };
+                json!({"Key": v.key, "Value": v.value, "Type": kind, "Config": v.config, "Secret": v.secret})
+            })
+            .collect();
         let under = dep.rollout.as_ref().is_some_and(|r| !r.status.is_final());
         let mut info = json!({
-            "VersionId": dep.version_id, "ApplicationId": app.id, "DeployMode": app.deploy_mode, "JdkVersion": "",
-            "Description": app.description, "DeployVersion": dep.version, "PublishMode": "", "JvmOpts": "",
-            "InitPodNum": dep.replicas, "CpuSpec": dep.cpu, "MemorySpec": dep.memory, "ImgRepo": "", "ImgName": "",
-            "ImgVersion": dep.version, "EsInfo": null, "EnvConf": [], "StorageConfs": [],
+            "VersionId": dep.version_id, "ApplicationId": app.id, "DeployMode": app.deploy_mode,
+            "JdkVersion": set.jdk_version, "Description": app.description, "DeployVersion": dep.version,
+            "PublishMode": "", "JvmOpts": set.jvm_opts, "InitPodNum": dep.replicas, "CpuSpec": dep.cpu,
+            "MemorySpec": dep.memory, "ImgRepo": "", "ImgName": image_name(app, dep), "ImgVersion": dep.version,
+            "EsInfo": null, "EnvConf": env_conf, "StorageConfs": [],
             "Status": if dep.stopped { "STOPPED" } else if under { "DEPLOYING" } else { "RUNNING" },
             "Vpc": env.vpc, "SubnetId": env.subnet_ids.join(","), "CreateDate": tem_time(dep.created_ms),
             "ModifyDate": tem_time(app.modified_ms), "StorageMountConfs": [], "VersionName": dep.version,
@@ -326,7 +394,12 @@ impl State {
             // The account (made up, one for the whole emulator) and where it runs.
             "AppId": ACCOUNT_APP_ID, "Uin": ACCOUNT_UIN, "SubAccountUin": ACCOUNT_UIN,
             "Creator": ACCOUNT_UIN, "Modifier": ACCOUNT_UIN, "Region": env.region, "Zones": ["ap-guangzhou-3"],
-            "RepoType": 3, "ImageTag": dep.version, "ImageType": 1, "Tags": [],
+            "RepoType": set.repo_type.unwrap_or(3), "ImageTag": dep.version, "ImageType": 1, "Tags": [],
+            "RepoServer": if set.repo_server.is_empty() && !dep.package.is_empty() { HOSTED_REGISTRY } else { &set.repo_server },
+            "TcrInstanceId": set.tcr_instance_id, "PostStart": set.post_start, "PreStop": set.pre_stop,
+            "Liveness": set.liveness, "Readiness": set.readiness, "StartupProbe": set.startup_probe,
+            "SecurityGroupIds": set.security_group_ids, "ImageCommand": set.image_command,
+            "ImageArgs": set.image_args, "OsFlavour": set.os_flavour, "SpeedUp": set.speed_up,
             "LastDeploySuccessDate": last_success.map(tem_time).unwrap_or_default(),
             "AutoscalerList": autoscalers,
             "PodList": brief["PodList"], "WorkloadInfo": brief["WorkloadInfo"],
@@ -386,6 +459,7 @@ impl State {
             replicas: Some(init as u64),
             cpu: p.float("CpuSpec"),
             memory: p.float("MemorySpec"),
+            settings: Some(deploy_settings(p)?),
             ..RolloutPlan::default()
         };
         if let Some(conf) = p.object("DeployStrategyConf") {
@@ -399,15 +473,14 @@ impl State {
             plan.force = conf.bool("Force").unwrap_or(false);
         }
         let package = p.str("PkgName").unwrap_or_default();
-        self.start_rollout(
-            p.text("ApplicationId"),
-            p.text("EnvironmentId"),
-            p.text("DeployVersion"),
-            package,
-            plan,
-            now_ms,
-        )
-        .map(|id| json!({"Result": id}))
+        let app_id = p.text("ApplicationId");
+        let id = self.start_rollout(app_id, p.text("EnvironmentId"), p.text("DeployVersion"), package, plan, now_ms)?;
+        if let Some(mode) = p.str("DeployMode").filter(|m| !m.is_empty()) {
+            if let Some(app) = self.applications.get_mut(app_id) {
+                app.deploy_mode = mode.to_owned();
+            }
+        }
+        Ok(json!({"Result": id}))
     }
 
     fn rolling_update(&mut self, p: &Params<'_>, now_ms: i64) -> Result<Value, ServiceError> {

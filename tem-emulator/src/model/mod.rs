@@ -38,6 +38,6 @@ pub use error::ServiceError;
 pub use render::tem_time;
 pub use rollout::{batch_sizes, RolloutPlan};
 pub use state::{
-    Application, Batch, BatchStatus, Deployment, Environment, Pod, Rollout, RolloutStatus, State, Strategy,
-    VersionBehaviour, DEFAULT_POD_START_SECS, MAX_REPLICAS, MAX_RESOURCES,
+    Application, Batch, BatchStatus, DeploySettings, Deployment, EnvPair, Environment, HealthCheck, Pod, PodTemplate,
+    Rollout, RolloutStatus, State, Strategy, VersionBehaviour, DEFAULT_POD_START_SECS, MAX_REPLICAS, MAX_RESOURCES,
 };

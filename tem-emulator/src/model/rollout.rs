@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 
 use super::error::ServiceError;
 use super::state::{
-    Batch, BatchStatus, Deployment, Pod, Rollout, RolloutStatus, State, Strategy, VersionBehaviour, HISTORY,
-    MAX_REPLICAS,
+    Batch, BatchStatus, DeploySettings, Deployment, Pod, PodTemplate, Rollout, RolloutStatus, State, Strategy,
+    VersionBehaviour, HISTORY, MAX_REPLICAS,
 };
 
 impl State {
@@ -84,7 +84,9 @@ impl State {
             history: Vec::new(),
             created_ms: now_ms,
             last_deploy_ms: now_ms,
+            settings: DeploySettings::default(),
         });
+        let old_template = PodTemplate::of(&dep);
         if let Some(replicas) = plan.replicas {
             dep.replicas = replicas.min(MAX_REPLICAS);
         }
@@ -93,6 +95,9 @@ impl State {
         }
         if let Some(memory) = plan.memory {
             dep.memory = memory;
+        }
+        if let Some(settings) = plan.settings {
+            dep.settings = settings;
         }
         let strategy = if dep.version.is_empty() { Strategy::Initial } else { plan.strategy };
         let sizes = batch_sizes(strategy, dep.replicas, plan.total_batch_count, plan.beta_batch_num);
@@ -130,6 +135,7 @@ impl State {
             batches,
             current: 0,
             reverting_since_ms: None,
+            old_template: Some(old_template),
         };
         if let Some(previous) = dep.rollout.replace(rollout) {
             dep.history.push(previous);
@@ -222,6 +228,9 @@ pub struct RolloutPlan {
     pub cpu: Option<f64>,
     /// `MemorySpec`.
     pub memory: Option<f64>,
+    /// For `DeployApplication`: the settings it replaces the last ones with (a rolling update
+    /// keeps them).
+    pub settings: Option<DeploySettings>,
     /// Batches (beyond the beta batch), at least 1.
     pub total_batch_count: u64,
     /// Pods in the beta batch, at least 1.
@@ -241,6 +250,7 @@ impl Default for RolloutPlan {
             replicas: None,
             cpu: None,
             memory: None,
+            settings: None,
             total_batch_count: 1,
             beta_batch_num: 1,
             batch_interval_secs: 0,
@@ -400,6 +410,9 @@ pub(crate) fn advance_deployment(
             dep.pods = pods;
             dep.version = old;
             dep.version_id = old_id;
+            if let Some(template) = rollout.old_template.clone() {
+                template.restore(dep);
+            }
             return;
         }
         let current = rollout.current;

@@ -17,6 +17,8 @@ pub(crate) const HISTORY: usize = crate::limits::ROLLOUT_HISTORY;
 pub const MAX_REPLICAS: u64 = crate::limits::MAX_REPLICAS;
 /// Upper bound on environments and on applications.
 pub const MAX_RESOURCES: usize = crate::limits::MAX_RESOURCES;
+/// Upper bound on a deployment's environment variables.
+pub const MAX_ENV_VARS: usize = crate::limits::MAX_ENV_VARS;
 
 /// What a version's pods do when started.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,6 +110,104 @@ pub struct Deployment {
     pub created_ms: i64,
     /// Last deployment started, Unix milliseconds.
     pub last_deploy_ms: i64,
+    /// What the last `DeployApplication` set besides the version, pods, CPU, memory and
+    /// package (absent from state files written before it was kept).
+    #[serde(default)]
+    pub settings: DeploySettings,
+}
+
+/// What `DeployApplication` sets and `DescribeApplicationInfo` reports back, as the request
+/// gave it. Each `DeployApplication` replaces it whole; `RollingUpdateApplicationByVersion`
+/// keeps it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[serde(default, deny_unknown_fields)]
+pub struct DeploySettings {
+    /// `ImgRepo`: the image repository (`namespace/name`) of an IMAGE deployment; TEM reports
+    /// it back as `ImgName`.
+    pub img_repo: String,
+    /// `RepoServer`: the registry of the image.
+    pub repo_server: String,
+    /// `RepoType`: 0 personal, 1 enterprise, 2 public, 3 TEM-hosted, 4 demo.
+    pub repo_type: Option<i64>,
+    /// `TcrInstanceId`.
+    pub tcr_instance_id: String,
+    /// `JdkVersion` (`KONA:11`...).
+    pub jdk_version: String,
+    /// `JvmOpts`.
+    pub jvm_opts: String,
+    /// `EnvConf`, in the order given.
+    pub env_conf: Vec<EnvPair>,
+    /// `PostStart`.
+    pub post_start: String,
+    /// `PreStop`.
+    pub pre_stop: String,
+    /// `Liveness`.
+    pub liveness: Option<HealthCheck>,
+    /// `Readiness`.
+    pub readiness: Option<HealthCheck>,
+    /// `StartupProbe`.
+    pub startup_probe: Option<HealthCheck>,
+    /// `SecurityGroupIds`.
+    pub security_group_ids: Vec<String>,
+    /// `ImageCommand`.
+    pub image_command: String,
+    /// `ImageArgs`.
+    pub image_args: Option<Vec<String>>,
+    /// `OsFlavour`.
+    pub os_flavour: String,
+    /// `SpeedUp`.
+    pub speed_up: bool,
+}
+
+/// An environment variable (`Pair`): `Type` is `default` (by value), `reserved` (TEM's) or
+/// `referenced` (from config data `Config` or secret `Secret`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[serde(default, deny_unknown_fields)]
+pub struct EnvPair {
+    /// `Key`.
+    pub key: String,
+    /// `Value`.
+    pub value: String,
+    /// `Type`.
+    #[serde(rename = "Type")]
+    pub kind: String,
+    /// `Config`: the config data a `referenced` variable reads.
+    pub config: String,
+    /// `Secret`: the secret a `referenced` variable reads.
+    pub secret: String,
+}
+
+/// A probe (`HealthCheckConfig`); members the request left out stay out of the reply.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheck {
+    /// `HttpGet`, `TcpSocket` or `Exec`.
+    #[serde(rename = "Type")]
+    pub kind: String,
+    /// `Protocol` (HttpGet): `HTTP` or `HTTPS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// `Path` (HttpGet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// `Exec`: the script (Exec).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec: Option<String>,
+    /// `Port` (HttpGet, TcpSocket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+    /// `InitialDelaySeconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_delay_seconds: Option<i64>,
+    /// `TimeoutSeconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<i64>,
+    /// `PeriodSeconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_seconds: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -299,6 +399,41 @@ pub struct Rollout {
     pub current: usize,
     /// When `RevertDeployApplication` was called, Unix milliseconds.
     pub reverting_since_ms: Option<i64>,
+    /// What the deployment ran before this rollout, restored by a revert (absent from state
+    /// files written before it was kept: a revert then keeps the new template).
+    #[serde(default)]
+    pub old_template: Option<PodTemplate>,
+}
+
+/// What a deploy sets for every pod (a rollout replaces it, a revert brings the old one back,
+/// as Kubernetes' rollback restores the pod template and keeps the pod count).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[serde(deny_unknown_fields)]
+pub struct PodTemplate {
+    /// `CpuSpec`.
+    pub cpu: f64,
+    /// `MemorySpec`.
+    pub memory: f64,
+    /// `PkgName`.
+    pub package: String,
+    /// The rest of what `DeployApplication` set.
+    pub settings: DeploySettings,
+}
+
+impl PodTemplate {
+    /// The template `dep` runs now.
+    pub fn of(dep: &Deployment) -> Self {
+        Self { cpu: dep.cpu, memory: dep.memory, package: dep.package.clone(), settings: dep.settings.clone() }
+    }
+
+    /// Makes it the one `dep` runs.
+    pub fn restore(self, dep: &mut Deployment) {
+        dep.cpu = self.cpu;
+        dep.memory = self.memory;
+        dep.package = self.package;
+        dep.settings = self.settings;
+    }
 }
 
 /// Everything the emulator knows; serializable as the state file.
@@ -506,6 +641,11 @@ impl State {
                 if dep.replicas > MAX_REPLICAS {
                     return Err(format!("{} in {env}: Replicas {} is above {MAX_REPLICAS}", app.id, dep.replicas));
                 }
+                let templates = dep.rollout.iter().chain(&dep.history).filter_map(|r| r.old_template.as_ref());
+                let most = templates.map(|t| t.settings.env_conf.len()).chain([dep.settings.env_conf.len()]).max();
+                if let Some(count) = most.filter(|&n| n > MAX_ENV_VARS) {
+                    return Err(format!("{} in {env}: {count} EnvConf variables, more than {MAX_ENV_VARS}", app.id));
+                }
             }
         }
         Ok(())
@@ -564,5 +704,43 @@ mod tests {
         assert!(env.starts_with("en-") && env.len() == 11, "{env}");
         assert!(app.starts_with("app-") && app.len() == 12, "{app}");
         assert!(env[3..].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    }
+
+    /// A deploy's settings are in the state file, PascalCase, and are checked when it is read.
+    #[test]
+    fn deploy_settings_persist_and_are_checked_on_load() {
+        let mut state = State::new();
+        let env = state.create_environment("dev", "", "ap-guangzhou", 0).unwrap();
+        let app = state.create_application("web", "", 0).unwrap();
+        let settings = DeploySettings {
+            img_repo: "team/web".into(),
+            env_conf: vec![EnvPair { key: "A".into(), value: "1".into(), ..EnvPair::default() }],
+            liveness: Some(HealthCheck { kind: "TcpSocket".into(), port: Some(80), ..HealthCheck::default() }),
+            ..DeploySettings::default()
+        };
+        let plan = crate::model::RolloutPlan {
+            replicas: Some(1),
+            settings: Some(settings.clone()),
+            ..crate::model::RolloutPlan::default()
+        };
+        state.start_rollout(&app, &env, "v1", "", plan, 0).unwrap();
+        let mut file = serde_json::to_value(&state).unwrap();
+        let stored = &mut file["Applications"][&app]["Deployments"][&env]["Settings"];
+        assert_eq!(stored["ImgRepo"], "team/web");
+        assert_eq!(
+            stored["EnvConf"][0],
+            serde_json::json!({"Key": "A", "Value": "1", "Type": "", "Config": "", "Secret": ""})
+        );
+        assert_eq!(stored["Liveness"], serde_json::json!({"Type": "TcpSocket", "Port": 80}));
+        let read: State = serde_json::from_value(file.clone()).unwrap();
+        assert_eq!(read.applications[&app].deployments[&env].settings, settings);
+
+        file["Applications"][&app]["Deployments"][&env]["Settings"]["EnvConf"][0]["Colour"] = "red".into();
+        assert!(serde_json::from_value::<State>(file.clone()).is_err(), "an unknown member is refused");
+        let pairs: Vec<serde_json::Value> =
+            (0..=MAX_ENV_VARS).map(|i| serde_json::json!({"Key": format!("K{i}")})).collect();
+        file["Applications"][&app]["Deployments"][&env]["Settings"]["EnvConf"] = pairs.into();
+        let too_many: State = serde_json::from_value(file).unwrap();
+        assert!(too_many.check().unwrap_err().contains("EnvConf"));
     }
 }
