@@ -488,7 +488,7 @@ impl Client {
         };
         let mut headers = HeaderMap::with_capacity(prepared.headers.len() + 1);
         for (name, value) in prepared.headers {
-            let mut value = HeaderValue::try_from(value).map_err(|_| {
+            let mut value = header_value(value).map_err(|_| {
                 local(format!("the request cannot be built (the {name} header has a character HTTP forbids); not sent"))
             })?;
             value.set_sensitive(name == "Authorization" || name == "X-TC-Token");
@@ -729,6 +729,16 @@ fn header_name(name: &str) -> HeaderName {
         "X-TC-Content-SHA256" => const { HeaderName::from_static("x-tc-content-sha256") },
         "X-TC-RequestClient" => const { HeaderName::from_static("x-tc-requestclient") },
         _ => const { HeaderName::from_static("x-unknown") },
+    }
+}
+
+/// The value `value` is sent as. The constant ones are static: reqwest copies every request's
+/// headers, and copying a value made from a `String` allocates (two allocations a call).
+fn header_value(value: String) -> Result<HeaderValue, reqwest::header::InvalidHeaderValue> {
+    match value.as_str() {
+        JSON_CONTENT_TYPE => Ok(HeaderValue::from_static(JSON_CONTENT_TYPE)),
+        REQUEST_CLIENT => Ok(HeaderValue::from_static(REQUEST_CLIENT)),
+        _ => HeaderValue::try_from(value),
     }
 }
 
