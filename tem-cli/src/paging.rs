@@ -1,12 +1,11 @@
 //! Every page of a listing by default, as the AWS CLI does: `--max-items`, `--page-size`,
 //! `--starting-token`, `--no-paginate`.
 //!
-//! tem-core's paginators ([`tem_core::paginator`]) serve typed requests only, so the command
-//! line follows the same rules on its untyped calls (the generator's `paginate` module): an
-//! action pages when it is read-only and takes integer `Offset` and `Limit` (the next page
-//! starts at the previous offset plus the items received; the listing ends at its
-//! `TotalCount`/`Total` or an empty page) or a string `ContinueToken` (the listing ends at an
-//! empty or repeated token, or an empty page). The items are the one list of the reply or of
+//! tem-core's paginators ([`tem_core::paginator`]) serve typed requests, so the command line
+//! finds the pages of its untyped calls itself: an action pages when it is read-only and takes
+//! integer `Offset` and `Limit`, or a string `ContinueToken` (as the generator's `paginate`
+//! module decides for the SDK). Which page comes next, and when the listing ends, is tem-core's
+//! one rule ([`Progress`]). The items are the one list of the reply or of
 //! its one structure member (`Result`); the output is the first reply with that list holding
 //! every item. A result cut short by `--max-items` carries `NextToken`, the
 //! `--starting-token` to go on from.
@@ -14,6 +13,7 @@
 use base64::Engine;
 use clap::{Arg, ArgAction, ArgMatches};
 use serde_json::{json, Map, Value};
+use tem_core::paginator::{self, Next, Progress};
 
 use crate::client::Target;
 use crate::spec::{ActionSpec, Kind};
@@ -143,9 +143,12 @@ pub async fn call_all(
     if let Some(size) = settings.page_size {
         body.insert("Limit".to_owned(), Value::from(size));
     }
+    let mut progress = Progress::new(&match &cursor {
+        Cursor::Offset(offset) => paginator::Cursor::Offset(*offset),
+        Cursor::Token { token, .. } => paginator::Cursor::Token(token.clone()),
+    });
     let mut first: Option<Value> = None;
     let mut items: Vec<Value> = Vec::new();
-    let mut previous_token: Option<String> = None;
     loop {
         match &cursor {
             Cursor::Offset(offset) => {
@@ -174,19 +177,14 @@ pub async fn call_all(
         let room = settings.max_items.map_or(usize::MAX, |max| max.saturating_sub(items.len()));
         let taken = (received - skip).min(room);
         items.extend(page.items.iter().skip(skip).take(taken).cloned());
-        let next = match (&cursor, style) {
-            (Cursor::Offset(offset), _) => {
-                let next = offset.saturating_add(received as i64);
-                let ended = received == 0 || page.total.is_some_and(|total| next >= total);
-                (!ended).then_some(Cursor::Offset(next))
-            }
-            (Cursor::Token { token, .. }, _) => {
-                let next = page.token.filter(|t| !t.is_empty());
-                let repeated = next.is_some() && (next == *token || next == previous_token);
-                previous_token = token.clone();
-                (received > 0 && !repeated).then_some(next).flatten().map(|t| Cursor::Token { token: Some(t), skip: 0 })
-            }
+        let said = match style {
+            Style::Offset => Next::Total(page.total),
+            Style::Token => Next::Token(page.token),
         };
+        let next = progress.advance(received, said).map(|next| match next {
+            paginator::Cursor::Offset(offset) => Cursor::Offset(offset),
+            paginator::Cursor::Token(token) => Cursor::Token { token, skip: 0 },
+        });
         let first = first.get_or_insert(reply.clone());
         // Cut short inside this page, or at its end with more to come.
         let cut = skip + taken < received || (room == taken && next.is_some() && settings.max_items.is_some());

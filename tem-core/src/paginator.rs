@@ -38,6 +38,57 @@ pub enum Next {
     Token(Option<String>),
 }
 
+/// Where a listing stands after the pages received so far: the one rule for the page after
+/// (typed paginators here, and any untyped caller, such as `tem`, that pages by hand).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// The first page's offset (offset paging).
+    start: i64,
+    /// Items received since the first page.
+    received: i64,
+    /// The token the last page was asked with, to stop if the service repeats it.
+    previous_token: Option<String>,
+}
+
+impl Progress {
+    /// A listing whose first page is asked for at `first`.
+    pub fn new(first: &Cursor) -> Self {
+        match first {
+            Cursor::Offset(start) => Self { start: *start, ..Self::default() },
+            Cursor::Token(token) => Self { previous_token: token.clone(), ..Self::default() },
+        }
+    }
+
+    /// The cursor of the page after one that held `count` items and said `next`, or `None`
+    /// when the listing has ended: at the total, at an empty page, at an empty or repeated
+    /// token.
+    pub fn advance(&mut self, count: usize, next: Next) -> Option<Cursor> {
+        self.received = self.received.saturating_add(i64::try_from(count).unwrap_or(i64::MAX));
+        // An empty page ends the listing whatever the total or token says, so a wrong total
+        // or a token that never runs out cannot make the loop endless.
+        if count == 0 {
+            return None;
+        }
+        match next {
+            Next::Total(total) => {
+                // From the first page's offset and what came since, not from `Limit`: the
+                // service may send fewer items than asked for.
+                let reached = self.start.saturating_add(self.received);
+                total.is_none_or(|total| reached < total).then_some(Cursor::Offset(reached))
+            }
+            Next::Token(Some(token)) if !token.is_empty() => {
+                // The same token again would fetch the same page forever.
+                if self.previous_token.as_deref() == Some(token.as_str()) {
+                    return None;
+                }
+                self.previous_token = Some(token.clone());
+                Some(Cursor::Token(Some(token)))
+            }
+            Next::Token(_) => None,
+        }
+    }
+}
+
 /// An action whose request pages through a list. Generated.
 pub trait Paginate: Action + Clone + Send + Sync + Unpin + 'static
 where
@@ -101,20 +152,14 @@ where
             Ok(request) => (Some(request), None),
             Err(e) => (None, Some(Error::from(e).with_action(R::NAME))),
         };
-        let (start, previous_token) = match next.as_ref().map(R::cursor) {
-            Some(Cursor::Offset(start)) => (start, None),
-            Some(Cursor::Token(token)) => (0, token),
-            None => (0, None),
-        };
+        let progress = next.as_ref().map(|request| Progress::new(&request.cursor())).unwrap_or_default();
         Pages {
             client: self.client,
             options: self.options,
             pages_left: self.max_pages,
             next,
             failed,
-            previous_token,
-            start,
-            received: 0,
+            progress,
             in_flight: None,
         }
     }
@@ -137,12 +182,8 @@ pub struct Pages<R: Action> {
     next: Option<R>,
     /// The error to yield before ending (a request that could not be built).
     failed: Option<Error<R::Error>>,
-    /// The token the last page was asked with, to stop if the service repeats it.
-    previous_token: Option<String>,
-    /// The first page's offset (offset paging).
-    start: i64,
-    /// Items received since the first page.
-    received: i64,
+    /// What decides the page after the last one received.
+    progress: Progress,
     in_flight: Option<PageCall<R>>,
 }
 
@@ -151,7 +192,7 @@ impl<R: Action> std::fmt::Debug for Pages<R> {
         f.debug_struct("Pages")
             .field("action", &R::NAME)
             .field("pages_left", &self.pages_left)
-            .field("received", &self.received)
+            .field("progress", &self.progress)
             .field("done", &(self.next.is_none() && self.in_flight.is_none()))
             .finish()
     }
@@ -174,34 +215,11 @@ where
     /// Decides the request of the page after `response`, which `request` asked for.
     fn advance(&mut self, mut request: R, response: &R::Response) {
         let (count, next) = R::page_info(response);
-        self.received = self.received.saturating_add(i64::try_from(count).unwrap_or(i64::MAX));
-        if self.pages_left == Some(0) {
-            return;
+        let cursor = self.progress.advance(count, next);
+        if let (Some(cursor), false) = (cursor, self.pages_left == Some(0)) {
+            request.set_cursor(cursor);
+            self.next = Some(request);
         }
-        let cursor = match next {
-            Next::Total(total) => {
-                // From the first page's offset and what came since, not from `Limit`: the
-                // service may send fewer items than asked for.
-                let reached = self.start.saturating_add(self.received);
-                // An empty page ends the listing whatever the total says, so a wrong total
-                // cannot make the loop endless.
-                if count == 0 || total.is_some_and(|total| reached >= total) {
-                    return;
-                }
-                Cursor::Offset(reached)
-            }
-            Next::Token(Some(token)) if !token.is_empty() => {
-                // The same token again would fetch the same page forever.
-                if self.previous_token.as_deref() == Some(token.as_str()) {
-                    return;
-                }
-                self.previous_token = Some(token.clone());
-                Cursor::Token(Some(token))
-            }
-            Next::Token(_) => return,
-        };
-        request.set_cursor(cursor);
-        self.next = Some(request);
     }
 }
 
@@ -327,4 +345,38 @@ where
         all.push(element?);
     }
     Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offset_paging_goes_on_from_what_was_received_until_the_total() {
+        let mut progress = Progress::new(&Cursor::Offset(10));
+        // Fewer than asked for: the next page starts after what came, not at offset + Limit.
+        assert_eq!(progress.advance(7, Next::Total(Some(30))), Some(Cursor::Offset(17)));
+        assert_eq!(progress.advance(13, Next::Total(Some(30))), None);
+        let mut unknown_total = Progress::new(&Cursor::Offset(0));
+        assert_eq!(unknown_total.advance(5, Next::Total(None)), Some(Cursor::Offset(5)));
+        assert_eq!(unknown_total.advance(0, Next::Total(None)), None);
+    }
+
+    #[test]
+    fn an_empty_page_ends_the_listing_whatever_its_total_or_token_says() {
+        assert_eq!(Progress::new(&Cursor::Offset(0)).advance(0, Next::Total(Some(100))), None);
+        // A service that keeps giving new tokens with no items would otherwise page forever.
+        assert_eq!(Progress::new(&Cursor::Token(None)).advance(0, Next::Token(Some("t2".into()))), None);
+    }
+
+    #[test]
+    fn token_paging_ends_at_an_empty_or_repeated_token() {
+        let mut progress = Progress::new(&Cursor::Token(None));
+        assert_eq!(progress.advance(2, Next::Token(Some("a".into()))), Some(Cursor::Token(Some("a".into()))));
+        assert_eq!(progress.advance(2, Next::Token(Some("a".into()))), None);
+        assert_eq!(Progress::new(&Cursor::Token(None)).advance(2, Next::Token(Some(String::new()))), None);
+        assert_eq!(Progress::new(&Cursor::Token(None)).advance(2, Next::Token(None)), None);
+        // A listing resumed from a token does not ask for that token's page again.
+        assert_eq!(Progress::new(&Cursor::Token(Some("b".into()))).advance(1, Next::Token(Some("b".into()))), None);
+    }
 }
