@@ -2,7 +2,6 @@
 //! equivalent `curl` command with its secrets masked.
 
 use std::convert::Infallible;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::call::client::{Action, Client, PreparedRequest};
 use crate::error::{Error, ErrorKind};
@@ -22,8 +21,9 @@ impl Client {
     /// the current time (and the learnt clock offset). Nothing is sent.
     pub async fn dry_run(&self, action: &str, body: Vec<u8>) -> Result<PreparedRequest, Error<Infallible>> {
         let credentials = self.credentials().await?;
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        Ok(self.prepare(&credentials, action, body, now + self.clock_offset()))
+        // The configuration's clock, as `send` signs with it.
+        let now = self.config().time_source().unix_seconds();
+        Ok(self.prepare(&credentials, action, body, now.saturating_add(self.clock_offset())))
     }
 }
 

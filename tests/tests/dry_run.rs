@@ -49,3 +49,15 @@ async fn a_legacy_signed_body_has_its_signature_and_token_masked() {
     assert!(!masked.contains(TOKEN), "{masked}");
     assert!(prepared.to_curl(true).contains(&format!("Token={TOKEN}")));
 }
+
+/// A dry run shows the request `send` would send now, so it is signed on the client's clock
+/// (`Config::with_time_source`), not the system's.
+#[tokio::test]
+async fn a_dry_run_is_signed_with_the_configurations_clock() {
+    let clock = tem_core::time::ManualClock::at_unix_seconds(1_551_113_065);
+    let config = Config::new(Credentials::new("AKIDdryRUN", SECRET_KEY)).with_time_source(clock);
+    let prepared = client(config).dry_run_request(&rolling_update_request()).await.unwrap();
+    let curl = prepared.to_curl(false);
+    assert!(curl.contains("-H 'X-TC-Timestamp: 1551113065'"), "{curl}");
+    assert!(curl.contains("Credential=AKIDdryRUN/2019-02-25/tem/tc3_request"), "{curl}");
+}
