@@ -53,20 +53,21 @@
 //! timeout around the call, in real time (a test clock whose sleeps return at once must not
 //! end every poll).
 //!
-//! **Time** is the [`WaitClock`]'s: the client's time source and sleep by default
-//! (`Config::with_time_source`, `Config::with_sleep`), [`TokioClock`], or a test's own, such as an
-//! emulator's manual clock whose sleeps advance it (`tests/tests/waiter_emulator.rs`). Tokio's
-//! paused time (`tokio::time::pause`) drives [`TokioClock`] too, but it also jumps ahead while
-//! a request waits on the network, firing the client's timeouts: against a server, inject a
-//! clock instead.
+//! **Time** is tem-core's one time source ([`tem_core::time`]): the client's clock and sleep
+//! (`Config::with_time_source`, `Config::with_sleep`), or others given to this wait alone
+//! ([`RolloutWaiter::time_source`], [`RolloutWaiter::sleep`]), such as an emulator's clock that
+//! runs faster than the one requests are signed with. A manual clock (`ManualClock`, feature
+//! `test-util`) makes a rollout of minutes a test of milliseconds. Tokio's paused time
+//! (`tokio::time::pause`) would also jump ahead while a request waits on the network, firing
+//! the client's timeouts: against a server, inject a clock instead.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use tem_core::time::{AsyncSleep, SharedAsyncSleep, SharedTimeSource, TimeSource};
 use tem_core::{Action, ErrorKind};
 
 use crate::operation::describe_deploy_application_detail::{
@@ -87,70 +88,6 @@ pub const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(20);
 const LAST_POLL_FLOOR: Duration = Duration::from_secs(1);
 /// TEM's usual default rate limit, for actions whose limit is not documented.
 const UNDOCUMENTED_RATE_LIMIT_PER_SECOND: u32 = 20;
-
-/// A source of time for waiting: a monotonic reading and a sleep.
-pub trait WaitClock: Send + Sync {
-    /// Time since an arbitrary, fixed origin.
-    fn now(&self) -> Duration;
-    /// Waits for `duration` of this clock's time.
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
-}
-
-/// Tokio's clock: real time, or paused and advanced by `tokio::time::pause`/`advance`.
-#[derive(Clone, Copy, Debug)]
-pub struct TokioClock {
-    origin: tokio::time::Instant,
-}
-
-impl TokioClock {
-    /// A clock whose origin is now.
-    pub fn new() -> Self {
-        Self { origin: tokio::time::Instant::now() }
-    }
-}
-
-impl Default for TokioClock {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// The client's time source and sleep (`Config::with_time_source`, `Config::with_sleep`): the
-/// waiter's default clock.
-#[derive(Clone, Debug)]
-struct ClientClock {
-    time: tem_core::time::SharedTimeSource,
-    sleep: tem_core::time::SharedAsyncSleep,
-    origin: std::time::SystemTime,
-}
-
-impl ClientClock {
-    fn of(client: &Client) -> Self {
-        let config = client.core().config();
-        let time = config.time_source().clone();
-        Self { origin: tem_core::time::TimeSource::now(&time), time, sleep: config.sleep_impl().clone() }
-    }
-}
-
-impl WaitClock for ClientClock {
-    fn now(&self) -> Duration {
-        self.time.since(self.origin)
-    }
-
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        tem_core::time::AsyncSleep::sleep(&self.sleep, duration)
-    }
-}
-
-impl WaitClock for TokioClock {
-    fn now(&self) -> Duration {
-        self.origin.elapsed()
-    }
-
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        Box::pin(tokio::time::sleep(duration))
-    }
-}
 
 /// A batch of a rollout: the beta batch, or one of the others by its index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -454,9 +391,10 @@ pub struct RolloutWaiter {
     min_interval: Duration,
     max_interval: Duration,
     auto_resume: bool,
-    clock: Arc<dyn WaitClock>,
+    time: SharedTimeSource,
+    sleep: SharedAsyncSleep,
     // Progress.
-    started_at: Option<Duration>,
+    started_at: Option<SystemTime>,
     interval: Duration,
     polls: u32,
     events: VecDeque<RolloutEvent>,
@@ -483,7 +421,8 @@ impl fmt::Debug for RolloutWaiter {
 
 impl RolloutWaiter {
     fn new(client: Client, application_id: String, environment_id: String) -> Self {
-        let clock = Arc::new(ClientClock::of(&client));
+        let config = client.core().config();
+        let (time, sleep) = (config.time_source().clone(), config.sleep_impl().clone());
         let mut waiter = Self {
             client,
             application_id,
@@ -493,7 +432,8 @@ impl RolloutWaiter {
             min_interval: DEFAULT_MIN_INTERVAL,
             max_interval: DEFAULT_MAX_INTERVAL,
             auto_resume: false,
-            clock,
+            time,
+            sleep,
             started_at: None,
             interval: DEFAULT_MIN_INTERVAL,
             polls: 0,
@@ -542,9 +482,17 @@ impl RolloutWaiter {
         self
     }
 
-    /// The clock to wait with (default: the client's time source and sleep).
-    pub fn clock(mut self, clock: Arc<dyn WaitClock>) -> Self {
-        self.clock = clock;
+    /// The clock this wait's deadline is measured on (default: the client's,
+    /// `Config::with_time_source`). Requests are still signed with the client's.
+    pub fn time_source(mut self, time: impl TimeSource + 'static) -> Self {
+        self.time = SharedTimeSource::new(time);
+        self
+    }
+
+    /// How this wait sleeps between polls (default: the client's, `Config::with_sleep`). It
+    /// goes with [`RolloutWaiter::time_source`]: a sleep of a duration lasts that long on it.
+    pub fn sleep(mut self, sleep: impl AsyncSleep + 'static) -> Self {
+        self.sleep = SharedAsyncSleep::new(sleep);
         self
     }
 
@@ -588,10 +536,9 @@ impl RolloutWaiter {
 
     /// One poll (after waiting, except for the first), queueing what it shows.
     async fn step(&mut self) -> Result<(), WaitError> {
-        let now = self.clock.now();
-        let started_at = *self.started_at.get_or_insert(now);
+        let started_at = *self.started_at.get_or_insert_with(|| self.time.now());
         if self.polls > 0 {
-            let elapsed = now.saturating_sub(started_at);
+            let elapsed = self.time.since(started_at);
             if elapsed >= self.deadline {
                 return Err(WaitError::DeadlineExceeded {
                     deadline: self.deadline,
@@ -599,7 +546,7 @@ impl RolloutWaiter {
                 });
             }
             // The last poll falls on the deadline itself.
-            self.clock.sleep(self.interval.min(self.deadline.saturating_sub(elapsed))).await;
+            self.sleep.sleep(self.interval.min(self.deadline.saturating_sub(elapsed))).await;
         }
         let time_left = self.time_left(started_at);
         self.polls += 1;
@@ -781,8 +728,8 @@ impl RolloutWaiter {
 
     /// How long the call under way may take: until the deadline, and at least a moment, so
     /// that the poll falling on the deadline itself can still answer.
-    fn time_left(&self, started_at: Duration) -> Duration {
-        self.deadline.saturating_sub(self.clock.now().saturating_sub(started_at)).max(LAST_POLL_FLOOR)
+    fn time_left(&self, started_at: SystemTime) -> Duration {
+        self.deadline.saturating_sub(self.time.since(started_at)).max(LAST_POLL_FLOOR)
     }
 
     fn summary(&self) -> RolloutSummary {
@@ -807,7 +754,7 @@ impl RolloutWaiter {
             .into_paginator()
             .items()
             .try_collect();
-        let time_left = self.time_left(self.started_at.unwrap_or_default());
+        let time_left = self.time_left(self.started_at.unwrap_or_else(|| self.time.now()));
         let pods = tokio::time::timeout(time_left, listing).await.ok()?.ok()?;
         let new_version = |pod: &crate::types::RunVersionPod| {
             if info.new_deploy_version.is_empty() {

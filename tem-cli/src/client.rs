@@ -8,12 +8,10 @@
 //! profile, tccli's `~/.tccli/<profile>.credential`; then the CVM role and TKE's OIDC. The region:
 //! `--region`, `TENCENTCLOUD_REGION`, then the profile's `region` (of whichever file had it).
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use clap::ArgMatches;
 use serde_json::{Map, Value};
-use tem_api::waiter::WaitClock;
 use tem_core::credentials::{
     ChainProvider, CvmRoleProvider, Environment, EnvironmentProvider, WebIdentityProvider, ENV_PROFILE,
 };
@@ -70,13 +68,10 @@ impl Target {
         tem_api::Client::new(self.config.clone()).map_err(config_failure)
     }
 
-    /// The clock rollouts are waited with: the emulator's (which may run faster than real
-    /// time), else real time.
-    pub fn wait_clock(&self) -> Arc<dyn WaitClock> {
-        match &self.emulator {
-            Some(running) => running.wait_clock(),
-            None => Arc::new(tem_api::waiter::TokioClock::new()),
-        }
+    /// The time rollouts are waited on when it is not the client's own: the emulator's, which
+    /// may run faster than real time.
+    pub fn wait_time(&self) -> Option<crate::EmulatorTime> {
+        self.emulator.as_ref().map(crate::emulator::Running::time)
     }
 
     /// The Unix time of the server's clock, in seconds: the emulator's, else the system's.

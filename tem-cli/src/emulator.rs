@@ -1,12 +1,9 @@
 //! `--emulator`: an in-process TEM emulator on 127.0.0.1, seeded so that `deploy` works at
 //! once. Only ever used when asked for: never a fallback for missing credentials.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tem_api::waiter::WaitClock;
+use tem_core::time::{AsyncSleep, Sleep, TimeSource};
 use tem_core::{Config, Credentials};
 use tem_emulator::{Clock, Emulator, EmulatorOptions, DEFAULT_REGION};
 
@@ -42,9 +39,9 @@ impl Running {
         self.emulator.clock().now_ms().div_euclid(1000)
     }
 
-    /// Waiting on the emulator's clock, which runs faster than real time.
-    pub fn wait_clock(&self) -> Arc<dyn WaitClock> {
-        Arc::new(EmulatorClock { clock: self.emulator.clock().clone(), origin_ms: self.emulator.clock().now_ms() })
+    /// The emulator's clock, which runs faster than real time, for waiting on its rollouts.
+    pub fn time(&self) -> EmulatorTime {
+        EmulatorTime::new(self.emulator.clock().clone())
     }
 }
 
@@ -71,18 +68,35 @@ pub async fn start(speed: f64) -> Result<Running, Failure> {
     Ok(Running { emulator })
 }
 
-/// The emulator's clock for the waiter: its time, and sleeps shortened by its speed.
-struct EmulatorClock {
-    clock: Clock,
-    origin_ms: i64,
+/// An emulator's clock as a time source and sleep ([`tem_core::time`]), for waiting on its
+/// rollouts: its time, and sleeps that last their emulated duration (shortened by its speed;
+/// on a manual clock a sleep advances the clock). Requests are still signed with the system's
+/// clock, which the emulator checks signatures against: this is the waiter's time alone.
+#[derive(Clone, Debug)]
+pub struct EmulatorTime(Clock);
+
+impl EmulatorTime {
+    /// Waits on `clock`.
+    pub fn new(clock: Clock) -> Self {
+        Self(clock)
+    }
 }
 
-impl WaitClock for EmulatorClock {
-    fn now(&self) -> Duration {
-        Duration::from_millis(self.clock.now_ms().saturating_sub(self.origin_ms).max(0) as u64)
+impl TimeSource for EmulatorTime {
+    fn now(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(u64::try_from(self.0.now_ms()).unwrap_or(0))
     }
+}
 
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        Box::pin(tokio::time::sleep(self.clock.real_duration(duration).unwrap_or(duration)))
+impl AsyncSleep for EmulatorTime {
+    fn sleep(&self, duration: Duration) -> Sleep {
+        match self.0.real_duration(duration) {
+            Some(real) => Box::pin(tokio::time::sleep(real)),
+            None => {
+                self.0.advance(duration);
+                // Lets other tasks (other rollouts of an apply) run, as a real sleep would.
+                Box::pin(tokio::task::yield_now())
+            }
+        }
     }
 }

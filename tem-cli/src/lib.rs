@@ -32,6 +32,8 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 
 use crate::spec::{ActionSpec, Kind, Language, ParamSpec};
 
+pub use crate::emulator::EmulatorTime;
+
 /// The exit statuses of `tem`, as [`EXIT_STATUSES`] lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {

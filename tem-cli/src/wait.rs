@@ -192,8 +192,10 @@ pub async fn follow(target: &Target, matches: &ArgMatches, rollout: Rollout, out
         .api()?
         .wait_for_rollout(rollout.application_id.clone(), rollout.environment_id.clone())
         .deadline(timeout)
-        .auto_resume(auto_resume)
-        .clock(target.wait_clock());
+        .auto_resume(auto_resume);
+    if let Some(time) = target.wait_time() {
+        waiter = waiter.time_source(time.clone()).sleep(time);
+    }
     if let Some(revision) = &rollout.revision {
         waiter = waiter.version_id(revision.clone());
     }

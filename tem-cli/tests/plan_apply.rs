@@ -3,17 +3,14 @@
 //! `apply` on the emulator's manual clock where the order of requests matters. The emulator's
 //! request log shows what was sent.
 
-use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tem_api::waiter::WaitClock;
 use tem_cli::manifest::{self, ApplyOptions, Progress};
-use tem_cli::Exit;
-use tem_emulator::{Clock, Emulator, EmulatorOptions, LoggedRequest};
+use tem_cli::{EmulatorTime, Exit};
+use tem_emulator::{Emulator, EmulatorOptions, LoggedRequest};
 
 const CRASH_MESSAGE: &str = "Back-off restarting failed container";
 
@@ -518,24 +515,6 @@ async fn the_example_manifest_plans_against_the_emulator_and_is_idempotent() {
     assert_eq!(plan.status.code(), Some(0), "{}", text(&plan.stdout));
 }
 
-/// The emulator's manual clock as the waiter's: sleeping advances it.
-struct ManualClock {
-    clock: Clock,
-    origin_ms: i64,
-}
-
-impl WaitClock for ManualClock {
-    fn now(&self) -> Duration {
-        Duration::from_millis((self.clock.now_ms() - self.origin_ms).max(0) as u64)
-    }
-
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        self.clock.advance(duration);
-        // Let the other rollouts' tasks run, as a real sleep would.
-        Box::pin(tokio::task::yield_now())
-    }
-}
-
 /// Three applications at v1 on a manual clock, and a manifest bumping all three to v2;
 /// applies it with `parallel`; the request log of the apply.
 async fn apply_three(parallel: usize) -> Vec<LoggedRequest> {
@@ -554,13 +533,13 @@ async fn apply_three(parallel: usize) -> Vec<LoggedRequest> {
     let plan = manifest::plan(&client, &manifest).await.unwrap();
     assert_eq!(manifest::plan_text(&plan).matches("roll out to v2").count(), 3);
     let before = emulator.requests().len();
-    let clock = emulator.clock().clone();
     let options = ApplyOptions {
         parallel,
         revert_on_failure: false,
         auto_resume: false,
         deadline: Duration::from_secs(600),
-        clock: Arc::new(ManualClock { origin_ms: clock.now_ms(), clock }),
+        // The waiter's sleeps advance the emulator's manual clock.
+        wait_time: Some(EmulatorTime::new(emulator.clock().clone())),
     };
     let outcomes = tokio::time::timeout(
         Duration::from_secs(30),

@@ -83,6 +83,40 @@ fn every_module_names_only_the_modules_below_it() {
     assert!(gone.is_empty(), "LAYERS lists modules that do not exist: {gone:?}");
 }
 
+/// One clock: the time of day is read, and waits are slept, only through `crate::time`
+/// (`TimeSource`, `AsyncSleep`, set on `Config`), in tem-core and in tem-api's waiter, so that a
+/// manual clock reaches every timestamp, expiry, backoff and poll. Tokio's monotonic `Instant`
+/// stays allowed: it times the per-attempt timeout, which is the HTTP layer's by design.
+#[test]
+fn time_is_read_and_slept_only_through_the_time_module() {
+    const READS: &[&str] = &["SystemTime::now", "tokio::time::sleep", "sleep_until(", "use tokio::time::{"];
+    // (module, what, why): each exception names its reason.
+    const ALLOWED: &[(&str, &str, &str)] = &[
+        ("time", "SystemTime::now", "the system clock itself"),
+        ("time", "tokio::time::sleep", "tokio's sleep itself"),
+        ("credentials::web_identity", "SystemTime::now", "a default session name's microseconds: a name, not a time"),
+    ];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut modules = modules(&root.join("src"));
+    for (name, text) in self::modules(&root.join("../tem-api/src")) {
+        modules.insert(format!("tem_api::{name}"), text);
+    }
+    let mut found = Vec::new();
+    for (module, text) in &modules {
+        for read in READS {
+            let allowed = ALLOWED.iter().any(|(m, what, _)| m == module && what == read);
+            if text.contains(read) && !allowed {
+                found.push(format!("{module}: {read}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "time read or slept outside crate::time (use the Config's TimeSource and AsyncSleep):\n{}",
+        found.join("\n")
+    );
+}
+
 /// Every module of `src`, by path (`call::client`; the root is ""), with its text minus its
 /// unit tests (`#[cfg(test)] mod tests` to the end of the file: not the design).
 fn modules(src: &Path) -> BTreeMap<String, String> {

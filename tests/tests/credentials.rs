@@ -14,6 +14,7 @@ use tem_core::credentials::{
     AssumeRoleProvider, AssumeRoleProviderBuilder, ChainProvider, CvmRoleProvider, Environment, EnvironmentProvider,
     ProfileProvider,
 };
+use tem_core::time::{ManualClock, TimeSource};
 use tem_core::{
     Client, Config, ConfigErrorKind, Credentials, CredentialsErrorKind, ErrorKind, ProvideCredentials, ServiceSpec,
 };
@@ -229,42 +230,29 @@ async fn slow_metadata_service_times_out_quickly_and_the_chain_does_not_hang() {
     assert_eq!(server.request_count(), 0);
 }
 
-/// A clock the test moves by hand, starting at the real time in whole seconds (so that expiry
-/// times computed from the real clock keep their meaning, and served ones are exact).
-#[derive(Clone)]
-struct ManualClock(Arc<Mutex<SystemTime>>);
+/// tem-core's manual clock, starting at the real time in whole seconds (so that expiry times
+/// computed from the real clock keep their meaning, and served ones are exact).
+fn manual_clock() -> ManualClock {
+    ManualClock::at_unix_seconds(now() as u64)
+}
 
-impl ManualClock {
-    fn new() -> Self {
-        Self(Arc::new(Mutex::new(UNIX_EPOCH + Duration::from_secs(now() as u64))))
-    }
-    fn now(&self) -> SystemTime {
-        *self.0.lock().unwrap()
-    }
-    fn secs(&self) -> i64 {
-        self.now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
-    }
-    fn advance(&self, by: Duration) {
-        *self.0.lock().unwrap() += by;
-    }
-    fn reader(&self) -> impl Fn() -> SystemTime + Send + Sync + 'static {
-        let clock = self.clone();
-        move || clock.now()
-    }
+/// The clock's Unix time in whole seconds.
+fn secs(clock: &ManualClock) -> i64 {
+    clock.now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn expiring_role_credentials_are_refreshed_once_under_fifty_concurrent_calls() {
-    let clock = ManualClock::new();
-    let soon = clock.secs() + 60;
-    let later = clock.secs() + 3600;
+    let clock = manual_clock();
+    let soon = secs(&clock) + 60;
+    let later = secs(&clock) + 3600;
     let (meta, fetches) = metadata(move |n| match n {
         0 => role_credentials("AKIDold", "old-key", "old-token", soon),
         _ => role_credentials("AKIDnew", "new-key", "new-token", later),
     })
     .await;
     let provider = CvmRoleProvider::with_environment(
-        &Environment::from_pairs([("", "")]).with_metadata_endpoint(meta.base()).with_clock(clock.reader()),
+        &Environment::from_pairs([("", "")]).with_metadata_endpoint(meta.base()).with_time_source(clock.clone()),
     );
     let server = FrontDoor::start(
         FrontDoorOptions::default()
@@ -306,10 +294,11 @@ async fn expiring_role_credentials_are_refreshed_once_under_fifty_concurrent_cal
 async fn refreshes_are_attempted_at_most_once_per_interval_and_expired_credentials_are_not_sent() {
     // Each fetch gives credentials valid for 3 s from the (manual) time of the fetch: shorter
     // than the interval between refreshes.
-    let clock = ManualClock::new();
+    let clock = manual_clock();
     let served = clock.clone();
-    let (meta, fetches) = metadata(move |n| role_credentials(&format!("AKID{n}"), "k", "t", served.secs() + 3)).await;
-    let provider = CvmRoleProvider::with_environment(&environment(&[], None, &meta.base()).with_clock(clock.reader()));
+    let (meta, fetches) = metadata(move |n| role_credentials(&format!("AKID{n}"), "k", "t", secs(&served) + 3)).await;
+    let provider =
+        CvmRoleProvider::with_environment(&environment(&[], None, &meta.base()).with_time_source(clock.clone()));
     let id = || async { provider.provide_credentials().await.map(|c| c.secret_id().to_owned()) };
     assert_eq!(id().await.unwrap(), "AKID0");
     clock.advance(Duration::from_secs(2)); // past half the lifetime, but fetched 2 s ago
@@ -416,9 +405,9 @@ async fn assume_role_is_signed_by_the_base_credentials_and_cached() {
 
 #[tokio::test]
 async fn assume_role_refreshes_before_expiry() {
-    let clock = ManualClock::new();
-    let server = sts(vec![clock.secs() + 100, clock.secs() + 7200]).await;
-    let provider = assume_role(&server).clock(clock.reader()).build().unwrap();
+    let clock = manual_clock();
+    let server = sts(vec![secs(&clock) + 100, secs(&clock) + 7200]).await;
+    let provider = assume_role(&server).time_source(clock.clone()).build().unwrap();
     // Expires in 100 s, within the 5-minute margin: used until 50 s are left, then refreshed;
     // then it is cached.
     assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDsts0");

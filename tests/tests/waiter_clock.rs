@@ -1,5 +1,5 @@
 //! The rollout waiter on the client's time source: with a manual clock set on the `Config`
-//! (no `.clock(...)` on the waiter), its polls, its backoff and the client's retries all wait
+//! (nothing set on the waiter itself), its polls, its backoff and the client's retries all wait
 //! on that clock, and the wait ends on the deadline without any real sleep.
 
 use std::sync::atomic::{AtomicUsize, Ordering};

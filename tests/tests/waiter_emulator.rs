@@ -1,14 +1,12 @@
 //! The rollout waiter against the emulator on its manual clock: the waiter's sleeps advance
 //! the emulator's clock, so a rollout of minutes takes milliseconds and nothing sleeps.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tem_api::operation::rolling_update_application_by_version::RollingUpdateApplicationByVersionRequest;
-use tem_api::waiter::{BatchRef, RolloutEvent, RolloutWaiter, WaitClock, WaitError};
+use tem_api::waiter::{BatchRef, RolloutEvent, RolloutWaiter, WaitError};
 use tem_api::{Client, Config, Credentials};
+use tem_core::time::{AsyncSleep, Sleep, TimeSource};
 use tem_emulator::{Clock, Emulator, EmulatorOptions};
 
 /// A hang guard: no wait here takes more than this in real time.
@@ -17,18 +15,18 @@ const BOUND: Duration = Duration::from_secs(20);
 const CRASH_MESSAGE: &str = "Back-off restarting failed container";
 
 /// The emulator's manual clock as the waiter's: sleeping advances it.
-struct ManualClock {
-    clock: Clock,
-    origin_ms: i64,
+#[derive(Clone, Debug)]
+struct ManualClock(Clock);
+
+impl TimeSource for ManualClock {
+    fn now(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(self.0.now_ms() as u64)
+    }
 }
 
-impl WaitClock for ManualClock {
-    fn now(&self) -> Duration {
-        Duration::from_millis((self.clock.now_ms() - self.origin_ms) as u64)
-    }
-
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        self.clock.advance(duration);
+impl AsyncSleep for ManualClock {
+    fn sleep(&self, duration: Duration) -> Sleep {
+        self.0.advance(duration);
         Box::pin(std::future::ready(()))
     }
 }
@@ -73,12 +71,12 @@ impl Setup {
     }
 
     fn waiter(&self) -> RolloutWaiter {
-        let clock = self.emulator.clock().clone();
-        let origin_ms = clock.now_ms();
+        let clock = ManualClock(self.emulator.clock().clone());
         self.client
             .wait_for_rollout(self.app.clone(), self.env.clone())
             .deadline(Duration::from_secs(600))
-            .clock(Arc::new(ManualClock { clock, origin_ms }))
+            .time_source(clock.clone())
+            .sleep(clock)
     }
 
     fn elapsed_since(&self, start_ms: i64) -> Duration {

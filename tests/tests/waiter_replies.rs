@@ -6,29 +6,43 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
-use tem_api::waiter::{BatchRef, RolloutEvent, WaitClock, WaitError};
+use tem_api::waiter::{BatchRef, RolloutEvent, RolloutWaiter, WaitError};
 use tem_api::{Client, Config, Credentials, RetryPolicy};
+use tem_core::time::{AsyncSleep, Sleep, TimeSource};
 use tem_tests::{example_outputs, FrontDoor, Response, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 
-/// A clock that moves only when slept on, and records each sleep.
-#[derive(Default)]
+/// A clock that moves only when slept on, and records each sleep; clones share both.
+#[derive(Clone, Debug, Default)]
 struct TestClock {
-    now_ms: AtomicU64,
-    sleeps: Mutex<Vec<Duration>>,
+    now_ms: Arc<AtomicU64>,
+    sleeps: Arc<Mutex<Vec<Duration>>>,
 }
 
-impl WaitClock for TestClock {
-    fn now(&self) -> Duration {
-        Duration::from_millis(self.now_ms.load(Ordering::SeqCst))
+impl TimeSource for TestClock {
+    fn now(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(self.now_ms.load(Ordering::SeqCst))
     }
+}
 
-    fn sleep(&self, duration: Duration) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+impl AsyncSleep for TestClock {
+    fn sleep(&self, duration: Duration) -> Sleep {
         self.now_ms.fetch_add(duration.as_millis() as u64, Ordering::SeqCst);
         self.sleeps.lock().unwrap().push(duration);
         Box::pin(std::future::ready(()))
+    }
+}
+
+/// A waiter waiting on a test clock (its time and its sleep).
+trait OnClock {
+    fn on(self, clock: &TestClock) -> Self;
+}
+
+impl OnClock for RolloutWaiter {
+    fn on(self, clock: &TestClock) -> Self {
+        self.time_source(clock.clone()).sleep(clock.clone())
     }
 }
 
@@ -82,12 +96,12 @@ async fn collect(waiter: tem_api::waiter::RolloutWaiter) -> (Vec<RolloutEvent>, 
 #[tokio::test]
 async fn an_unknown_status_is_reported_once_and_the_wait_goes_on_to_the_deadline() {
     let (server, polls) = serving(vec![detail("Frobnicating", "Deploying", "Pending")]).await;
-    let clock = Arc::new(TestClock::default());
+    let clock = TestClock::default();
     let waiter = client(&server)
         .wait_for_rollout("app-1", "en-1")
         .deadline(Duration::from_secs(60))
         .poll_interval(Duration::from_secs(2), Duration::from_secs(10))
-        .clock(clock.clone());
+        .on(&clock);
     let (events, result) = collect(waiter).await;
 
     let unknown: Vec<&RolloutEvent> =
@@ -115,8 +129,8 @@ async fn throttling_is_reported_and_waited_out() {
         detail("Success", "Finish", "Running"),
     ])
     .await;
-    let clock = Arc::new(TestClock::default());
-    let waiter = client(&server).wait_for_rollout("app-1", "en-1").clock(clock.clone());
+    let clock = TestClock::default();
+    let waiter = client(&server).wait_for_rollout("app-1", "en-1").on(&clock);
     let (events, result) = collect(waiter).await;
     result.unwrap();
     match &events[0] {
@@ -146,7 +160,7 @@ async fn the_official_example_reply_is_a_failure_in_its_batch() {
     let mut fields = example["Response"].clone();
     fields["Result"]["ErrorMessage"] = "Back-off restarting failed container".into();
     let (server, _) = serving(vec![Response::ok(fields)]).await;
-    let waiter = client(&server).wait_for_rollout("app-1", "en-1").clock(Arc::new(TestClock::default()));
+    let waiter = client(&server).wait_for_rollout("app-1", "en-1").on(&TestClock::default());
     let (_, result) = collect(waiter).await;
     match result {
         Err(WaitError::Failed { message, batch, status }) => {
@@ -163,7 +177,7 @@ async fn the_official_example_reply_is_a_failure_in_its_batch() {
 async fn a_poll_that_cannot_succeed_ends_the_wait_with_its_error() {
     let (server, polls) =
         serving(vec![Response::service_error("ResourceNotFound.ServiceNotFound", "no such application")]).await;
-    let waiter = client(&server).wait_for_rollout("app-404", "en-1").clock(Arc::new(TestClock::default()));
+    let waiter = client(&server).wait_for_rollout("app-404", "en-1").on(&TestClock::default());
     let (_, result) = collect(waiter).await;
     match result {
         Err(WaitError::Describe(e)) => assert_eq!(e.code(), Some("ResourceNotFound.ServiceNotFound")),
@@ -175,12 +189,12 @@ async fn a_poll_that_cannot_succeed_ends_the_wait_with_its_error() {
 #[tokio::test]
 async fn the_poll_interval_never_beats_the_rate_limit() {
     let (server, polls) = serving(vec![detail("Running", "Deploying", "Pending")]).await;
-    let clock = Arc::new(TestClock::default());
+    let clock = TestClock::default();
     let waiter = client(&server)
         .wait_for_rollout("app-1", "en-1")
         .poll_interval(Duration::ZERO, Duration::ZERO)
         .deadline(Duration::from_secs(1))
-        .clock(clock.clone());
+        .on(&clock);
     let (_, result) = collect(waiter).await;
     assert!(matches!(result, Err(WaitError::DeadlineExceeded { .. })));
     // 20 a second where the schema documents no limit: 50 ms between polls at the least.
@@ -201,11 +215,11 @@ async fn after_backing_off_the_interval_drops_to_the_minimum_once_something_chan
         detail("Success", "Finish", "Running"),
     ])
     .await;
-    let clock = Arc::new(TestClock::default());
+    let clock = TestClock::default();
     let waiter = client(&server)
         .wait_for_rollout("app-1", "en-1")
         .poll_interval(Duration::from_secs(2), Duration::from_secs(20))
-        .clock(clock.clone());
+        .on(&clock);
     let (_, result) = collect(waiter).await;
     result.unwrap();
     // Nothing changes after polls 1 to 4: 2, 4, 8 s; the pods change at poll 5: 2 s again.
@@ -216,12 +230,12 @@ async fn after_backing_off_the_interval_drops_to_the_minimum_once_something_chan
 #[tokio::test]
 async fn huge_poll_intervals_saturate_instead_of_panicking() {
     let (server, _) = serving(vec![detail("Running", "Deploying", "Pending")]).await;
-    let clock = Arc::new(TestClock::default());
+    let clock = TestClock::default();
     let waiter = client(&server)
         .wait_for_rollout("app-1", "en-1")
         .poll_interval(Duration::from_secs(1 << 63), Duration::MAX)
         .deadline(Duration::from_secs(3600))
-        .clock(clock.clone());
+        .on(&clock);
     let (_, result) = collect(waiter).await;
     assert!(matches!(result, Err(WaitError::DeadlineExceeded { .. })), "{result:?}");
     assert_eq!(clock.sleeps.lock().unwrap().clone(), [Duration::from_secs(3600)], "one sleep, to the deadline");
@@ -252,7 +266,7 @@ async fn an_unknown_status_with_every_batch_finished_and_only_new_pods_ready_is_
         json!([run_pod("v2", "Running", true), run_pod("v2", "Running", true)]),
     )
     .await;
-    let waiter = client(&server).wait_for_rollout("app-1", "en-1").clock(Arc::new(TestClock::default()));
+    let waiter = client(&server).wait_for_rollout("app-1", "en-1").on(&TestClock::default());
     let (events, result) = collect(waiter).await;
     result.unwrap();
     let n = events.len();
@@ -272,7 +286,7 @@ async fn an_unknown_status_is_not_success_while_an_old_pod_is_left_or_a_new_one_
         let waiter = client(&server)
             .wait_for_rollout("app-1", "en-1")
             .deadline(Duration::from_secs(30))
-            .clock(Arc::new(TestClock::default()));
+            .on(&TestClock::default());
         let (events, result) = collect(waiter).await;
         assert!(matches!(result, Err(WaitError::DeadlineExceeded { .. })), "{pods}: {result:?}");
         assert!(!events.iter().any(|e| matches!(e, RolloutEvent::SucceededByPods { .. })), "{pods}");

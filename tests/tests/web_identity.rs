@@ -6,8 +6,6 @@
 mod local_server;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use local_server::{LocalServer, Recorded};
@@ -16,6 +14,7 @@ use tem_core::credentials::{
     ChainProvider, Environment, WebIdentityProvider, ENV_TKE_PROVIDER_ID, ENV_TKE_REGION, ENV_TKE_ROLE_ARN,
     ENV_TKE_WEB_IDENTITY_TOKEN_FILE, MAX_WEB_IDENTITY_TOKEN_BYTES,
 };
+use tem_core::time::ManualClock;
 use tem_core::{Client, Config, ConfigErrorKind, CredentialsErrorKind, ProvideCredentials, ServiceSpec};
 use tem_tests::{FrontDoor, FrontDoorOptions};
 
@@ -137,21 +136,19 @@ async fn web_identity_is_sent_unsigned_as_the_official_sdks_send_it_and_cached()
 async fn web_identity_refreshes_before_expiry_and_reads_the_rotated_token_again() {
     // A manual clock: the credentials last an hour; the refresh comes within the last 5 minutes.
     let start = now();
-    let clock = Arc::new(AtomicI64::new(start));
+    let clock = ManualClock::at_unix_seconds(start as u64);
     let server = sts(vec![start + 3600, start + 7200]).await;
     let file = token_file("rotated", b"token-one");
-    let read = clock.clone();
-    let env = tke_environment(&file, &endpoint(&server))
-        .with_clock(move || UNIX_EPOCH + Duration::from_secs(read.load(Ordering::SeqCst) as u64));
+    let env = tke_environment(&file, &endpoint(&server)).with_time_source(clock.clone());
     let provider = WebIdentityProvider::with_environment(&env)
         .with_session_name("fixed-session")
         .with_duration(Duration::from_secs(3600));
     assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDoidc0");
-    clock.store(start + 3600 - 400, Ordering::SeqCst);
+    clock.advance(Duration::from_secs(3600 - 400));
     assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDoidc0", "not yet");
     // Kubernetes rotates the projected token: the refresh sends the new one.
     std::fs::write(&file, "token-two").unwrap();
-    clock.store(start + 3600 - 200, Ordering::SeqCst);
+    clock.advance(Duration::from_secs(200));
     assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDoidc1");
     assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDoidc1");
     let sent: Vec<serde_json::Value> = server.log.requests().iter().map(Recorded::body_json).collect();
@@ -161,6 +158,10 @@ async fn web_identity_refreshes_before_expiry_and_reads_the_rotated_token_again(
         (&json!("token-one"), &json!("token-two"))
     );
     assert!(sent.iter().all(|b| b["RoleSessionName"] == "fixed-session" && b["DurationSeconds"] == 3600));
+    // The STS requests carry the environment's time, as the cache reads it.
+    let timestamps: Vec<String> =
+        server.log.requests().iter().map(|r| r.header("X-TC-Timestamp").unwrap().to_owned()).collect();
+    assert_eq!(timestamps, [start.to_string(), (start + 3400).to_string()]);
 }
 
 #[tokio::test]

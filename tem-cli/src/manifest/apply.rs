@@ -10,7 +10,7 @@ use std::time::Duration;
 use tem_api::types::{
     Autoscaler, DeployStrategyConf, HorizontalAutoscaler, Pair, ServicePortMapping, ServicePortMappingItem,
 };
-use tem_api::waiter::{WaitClock, WaitError};
+use tem_api::waiter::WaitError;
 use tem_api::Client;
 
 use super::diff::{Action, ApplicationPlan, AutoscalerPlan, DeploySpec, Plan, ServicePlan};
@@ -29,8 +29,8 @@ pub struct ApplyOptions {
     pub auto_resume: bool,
     /// How long each rollout may take.
     pub deadline: Duration,
-    /// The clock rollouts are waited with.
-    pub clock: Arc<dyn WaitClock>,
+    /// The time rollouts are waited on, when not the client's own: an emulator's.
+    pub wait_time: Option<crate::EmulatorTime>,
 }
 
 /// How one application's changes went.
@@ -247,11 +247,11 @@ async fn rollout(
     let version_id = request.send().await.map_err(|e| step_failure(label, &e))?.result;
     progress.line(label, &format!("deployment of {} started: {version_id}", deploy.version));
     let waiter = |version_id: Option<&str>| {
-        let waiter = client
-            .wait_for_rollout(app_id, env_id)
-            .deadline(options.deadline)
-            .auto_resume(options.auto_resume)
-            .clock(Arc::clone(&options.clock));
+        let mut waiter =
+            client.wait_for_rollout(app_id, env_id).deadline(options.deadline).auto_resume(options.auto_resume);
+        if let Some(time) = &options.wait_time {
+            waiter = waiter.time_source(time.clone()).sleep(time.clone());
+        }
         match version_id {
             Some(id) => waiter.version_id(id),
             None => waiter,

@@ -191,7 +191,7 @@ pub async fn run_apply(matches: &ArgMatches) -> Result<(), Failure> {
         revert_on_failure: matches.get_flag("revert-on-failure"),
         auto_resume: matches.get_flag("auto-resume"),
         deadline: Duration::from_secs(*matches.get_one::<u64>("timeout").expect("has a default")),
-        clock: target.wait_clock(),
+        wait_time: target.wait_time(),
     };
     let target = Arc::new(target);
     let server = Arc::clone(&target);

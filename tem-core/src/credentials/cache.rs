@@ -2,10 +2,11 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{Credentials, CredentialsError, CredentialsFuture, ProvideCredentials};
+use crate::time::{SharedTimeSource, TimeSource};
 
 /// How long before their expiry cached credentials are refreshed at most: 5 minutes, as the
 /// official SDKs refresh CVM role credentials. Credentials that live shorter are refreshed
@@ -16,13 +17,6 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// succeeded or failed: a source of short-lived or expired credentials, or one that fails, is
 /// asked at most once per interval however many calls are made.
 pub const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
-
-/// Where a cache reads the time; a test substitutes its own.
-pub(crate) type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
-
-pub(crate) fn system_clock() -> Clock {
-    Arc::new(SystemTime::now)
-}
 
 /// The cache behind [`CachingProvider`], `CvmRoleProvider` and
 /// `AssumeRoleProvider`.
@@ -38,7 +32,9 @@ pub(crate) fn system_clock() -> Clock {
 /// while the cached credentials have not yet expired, they are served and the failure logged.
 pub(crate) struct CredentialsCache {
     margin: Duration,
-    clock: Clock,
+    /// The one time source (`crate::time`): the system clock unless a test or a
+    /// configuration gives another.
+    time: SharedTimeSource,
     state: RwLock<State>,
     refresh: tokio::sync::Mutex<()>,
 }
@@ -82,7 +78,7 @@ impl CredentialsCache {
     pub(crate) fn new(margin: Duration) -> Self {
         Self {
             margin,
-            clock: system_clock(),
+            time: SharedTimeSource::default(),
             state: RwLock::new(State::default()),
             refresh: tokio::sync::Mutex::new(()),
         }
@@ -92,12 +88,17 @@ impl CredentialsCache {
         self.margin = margin;
     }
 
-    pub(crate) fn set_clock(&mut self, clock: Clock) {
-        self.clock = clock;
+    pub(crate) fn set_time_source(&mut self, time: SharedTimeSource) {
+        self.time = time;
+    }
+
+    /// The clock expiry is checked against: the provider's, for the time it sends too.
+    pub(crate) fn time_source(&self) -> &SharedTimeSource {
+        &self.time
     }
 
     fn now(&self) -> SystemTime {
-        (self.clock)()
+        self.time.now()
     }
 
     fn state(&self) -> State {
@@ -221,9 +222,9 @@ impl<P: ProvideCredentials> CachingProvider<P> {
         self
     }
 
-    /// Reads the time from `clock` instead of the system clock (for tests).
-    pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
-        self.cache.set_clock(Arc::new(clock));
+    /// Reads the time from `time` instead of the system clock (for tests: `ManualClock`).
+    pub fn with_time_source(mut self, time: impl TimeSource + 'static) -> Self {
+        self.cache.set_time_source(SharedTimeSource::new(time));
         self
     }
 }

@@ -74,7 +74,7 @@ impl CvmRoleProvider {
             cache: CredentialsCache::new(DEFAULT_REFRESH_MARGIN),
         };
         this.base = normalize(env.metadata_endpoint());
-        this.cache.set_clock(env.clock());
+        this.cache.set_time_source(env.time_source());
         this.with_timeouts(DEFAULT_METADATA_CONNECT_TIMEOUT, DEFAULT_METADATA_TIMEOUT)
     }
 

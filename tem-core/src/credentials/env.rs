@@ -10,8 +10,8 @@ use super::{
     Credentials, CredentialsError, CredentialsFuture, ProvideCredentials, ENV_SECRET_ID, ENV_SECRET_KEY,
     ENV_SECURITY_TOKEN,
 };
-use crate::credentials::cache::{system_clock, Clock};
 use crate::error::{ConfigError, ConfigErrorKind};
+use crate::time::{SharedTimeSource, TimeSource};
 
 /// The metadata service's base URL.
 pub const DEFAULT_METADATA_ENDPOINT: &str = "http://metadata.tencentyun.com/latest/meta-data/";
@@ -32,7 +32,7 @@ pub struct Environment {
     system_credentials_file: Option<PathBuf>,
     metadata_endpoint: String,
     sts_endpoint: Option<String>,
-    clock: Clock,
+    time: SharedTimeSource,
 }
 
 impl Environment {
@@ -46,7 +46,7 @@ impl Environment {
             system_credentials_file: Some(PathBuf::from(SYSTEM_CREDENTIALS_FILE)),
             metadata_endpoint: DEFAULT_METADATA_ENDPOINT.to_owned(),
             sts_endpoint: None,
-            clock: system_clock(),
+            time: SharedTimeSource::default(),
         }
     }
 
@@ -64,7 +64,7 @@ impl Environment {
             system_credentials_file: None,
             metadata_endpoint: DEFAULT_METADATA_ENDPOINT.to_owned(),
             sts_endpoint: None,
-            clock: system_clock(),
+            time: SharedTimeSource::default(),
         }
     }
 
@@ -99,10 +99,10 @@ impl Environment {
         self
     }
 
-    /// Reads the time from `clock` instead of the system clock, for deciding when cached
-    /// credentials expire and are refreshed (for tests).
-    pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+    /// Reads the time from `time` instead of the system clock, for deciding when cached
+    /// credentials expire and are refreshed (for tests: `ManualClock`).
+    pub fn with_time_source(mut self, time: impl TimeSource + 'static) -> Self {
+        self.time = SharedTimeSource::new(time);
         self
     }
 
@@ -128,11 +128,11 @@ impl Environment {
 
     /// The current time, as cached credentials are checked against.
     pub fn now(&self) -> SystemTime {
-        (self.clock)()
+        self.time.now()
     }
 
-    pub(crate) fn clock(&self) -> Clock {
-        self.clock.clone()
+    pub(crate) fn time_source(&self) -> SharedTimeSource {
+        self.time.clone()
     }
 
     /// The home directory, if any.

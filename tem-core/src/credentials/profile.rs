@@ -304,7 +304,7 @@ fn load(env: &Environment) -> Result<Loaded, CredentialsError> {
     };
     let mut builder = AssumeRoleProvider::builder(arn, session)
         .base_credentials(profile.credentials.clone())
-        .shared_clock(env.clock());
+        .shared_time_source(env.time_source());
     if let Some(region) = profile.region() {
         builder = builder.region(region);
     }

@@ -1,15 +1,15 @@
 //! STS `AssumeRole`: temporary credentials of a CAM role, called through [`crate::Client`].
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::cache::{system_clock, Clock, CredentialsCache, DEFAULT_REFRESH_MARGIN};
+use super::cache::{CredentialsCache, DEFAULT_REFRESH_MARGIN};
 use super::{Credentials, CredentialsError, CredentialsFuture, ProvideCredentials, SharedCredentialsProvider};
 use crate::call::client::{Action, Client, ServiceSpec};
 use crate::config::Config;
 use crate::error::{ConfigError, ErrorKind};
+use crate::time::{SharedTimeSource, TimeSource};
 use crate::CommonError;
 
 /// STS, version 2018-08-13.
@@ -135,7 +135,7 @@ pub struct AssumeRoleProviderBuilder {
     margin: Duration,
     configure: Option<Config>,
     /// `None`: the time source of the configuration given, else the system clock.
-    clock: Option<Clock>,
+    time: Option<SharedTimeSource>,
 }
 
 impl std::fmt::Debug for AssumeRoleProviderBuilder {
@@ -167,7 +167,7 @@ impl AssumeRoleProvider {
             base: None,
             margin: DEFAULT_REFRESH_MARGIN,
             configure: None,
-            clock: None,
+            time: None,
         }
     }
 
@@ -254,15 +254,15 @@ impl AssumeRoleProviderBuilder {
         self
     }
 
-    /// Reads the time from `clock` instead of the configuration's time source
+    /// Reads the time from `time` instead of the configuration's time source
     /// ([`Config::with_time_source`]) or the system clock, for deciding when the
-    /// credentials are refreshed (for tests).
-    pub fn clock(self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
-        self.shared_clock(Arc::new(clock))
+    /// credentials are refreshed (for tests: `ManualClock`).
+    pub fn time_source(self, time: impl TimeSource + 'static) -> Self {
+        self.shared_time_source(SharedTimeSource::new(time))
     }
 
-    pub(crate) fn shared_clock(mut self, clock: Clock) -> Self {
-        self.clock = Some(clock);
+    pub(crate) fn shared_time_source(mut self, time: SharedTimeSource) -> Self {
+        self.time = Some(time);
         self
     }
 
@@ -280,13 +280,10 @@ impl AssumeRoleProviderBuilder {
         if self.role_arn.trim().is_empty() || self.session_name.trim().is_empty() {
             return Err(ConfigError::new("STS AssumeRole needs a role ARN and a session name"));
         }
-        let clock = match (self.clock, &self.configure) {
-            (Some(clock), _) => clock,
-            (None, Some(config)) => {
-                let source = config.time_source().clone();
-                Arc::new(move || crate::time::TimeSource::now(&source))
-            }
-            (None, None) => system_clock(),
+        let time = match (self.time, &self.configure) {
+            (Some(time), _) => time,
+            (None, Some(config)) => config.time_source().clone(),
+            (None, None) => SharedTimeSource::default(),
         };
         let mut config = match self.configure {
             Some(mut config) => {
@@ -302,7 +299,7 @@ impl AssumeRoleProviderBuilder {
         }
         let client = Client::new(STS, config.with_max_response_bytes(MAX_STS_REPLY_BYTES))?;
         let mut cache = CredentialsCache::new(self.margin);
-        cache.set_clock(clock);
+        cache.set_time_source(time);
         Ok(AssumeRoleProvider {
             client,
             role_arn: self.role_arn,

@@ -113,7 +113,7 @@ impl WebIdentityProvider {
     pub fn with_environment(env: &Environment) -> Self {
         let mut this = Self::with_source(Source::Tke(env.clone()), env.sts_endpoint());
         // The cache reads the environment's clock, as the other providers' do.
-        this.cache.set_clock(env.clock());
+        this.cache.set_time_source(env.time_source());
         this
     }
 
@@ -213,7 +213,8 @@ impl WebIdentityProvider {
             duration_seconds: self.duration.as_secs(),
         })
         .expect("strings and a number serialize");
-        let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        // The provider's clock (the environment's), which its cache reads too.
+        let timestamp = self.cache.time_source().unix_seconds();
         // The headers of the official SDKs' unsigned requests, in their order.
         let invalid = |what: &str| {
             CredentialsError::config(
