@@ -8,7 +8,8 @@
 #   3. runs them interleaved against one local keep-alive server that reports its own CPU
 #      (tests/benches/compare.rs), and plain reqwest and this SDK over HTTPS against a second,
 #      TLS server (a private CA made with rcgen; warm, and a fresh connection per call), then
-#      counts allocations per call (tests/benches/allocations.rs),
+#      counts allocations per call (tests/benches/allocations.rs); with 2 CPUs or more, the
+#      servers run on one CPU and the clients on another (see BENCHMARKS.md, issue 16),
 #   4. prints medians and same-run ratios.
 # Arguments are passed to the comparison: --rounds R (7), --calls N (2000), --python-calls M (200),
 # --tls-fresh-calls F (200: calls on a fresh TLS connection each).

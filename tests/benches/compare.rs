@@ -6,7 +6,8 @@
 //! starts one local keep-alive server (a process of its own, reporting its own CPU time), and
 //! runs every client in rounds, interleaved, each in a process of its own (`compare client
 //! KIND ADDRESS N`; one call from a fresh process: the `one_call` benchmark binary, small so that
-//! its peak memory is the client's); it prints medians and ratios within the run.
+//! its peak memory is the client's); it prints medians and ratios within the run. With two
+//! CPUs or more, the servers keep to one and the clients to another (`TEM_BENCH_CPU`).
 //! Without `--python` the Python columns are left out.
 //!
 //! Over TLS, a second server of the same kind serves HTTPS with a certificate of a private CA
@@ -32,6 +33,9 @@ const HOST: &str = "tem.tencentcloudapi.com";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    if let Some("server" | "client") = args.first().map(String::as_str) {
+        clients::keep_to_named_cpu();
+    }
     match args.first().map(String::as_str) {
         Some("server") => server(args.get(1).is_some_and(|a| a == "tls")),
         Some("client") => client(&args[1], &args[2], args[3].parse().unwrap()),
@@ -205,10 +209,14 @@ struct Usage {
 }
 
 impl Server {
-    fn start(tls: bool) -> Self {
+    /// On CPU `cpu`, if given.
+    fn start(tls: bool, cpu: Option<usize>) -> Self {
         let exe = std::env::current_exe().unwrap();
         let mut command = Command::new(exe);
         command.arg("server");
+        if let Some(cpu) = cpu {
+            command.env(clients::CPU_VARIABLE, cpu.to_string());
+        }
         if tls {
             command.arg("tls");
         }
@@ -367,8 +375,24 @@ fn run(args: &[String]) {
     }
 
     // ---- calls, each client in a process of its own, interleaved ----
-    let mut plain_server = Server::start(false);
-    let mut tls_server = Server::start(true);
+    // The servers on one CPU, the clients on another, as a client and a server on two machines.
+    // Left to the scheduler, a client process sometimes shares the server's CPU and sometimes
+    // not, and its CPU per call differs about 2x between the two (24 against 54 µs for plain
+    // reqwest over TLS): a ratio of medians then measured the placements drawn, not the code.
+    // `sdk-mt` is left free: it is there for its connections on a multi-thread runtime.
+    let cpus = clients::allowed_cpus();
+    let (server_cpu, client_cpu) = match cpus[..] {
+        [server, client, ..] => (Some(server), Some(client)),
+        _ => (None, None),
+    };
+    match (server_cpu, client_cpu) {
+        (Some(server), Some(client)) => {
+            println!("placement: the servers on CPU {server}, the clients on CPU {client} (sdk-mt: any CPU)")
+        }
+        _ => println!("placement: one CPU, shared by the servers and the clients"),
+    }
+    let mut plain_server = Server::start(false, server_cpu);
+    let mut tls_server = Server::start(true, server_cpu);
     let exe = std::env::current_exe().unwrap();
     let address = plain_server.address.clone();
     let mut kinds = vec![
@@ -406,16 +430,20 @@ fn run(args: &[String]) {
                 "reqwest-tls-fresh" | "sdk-tls-fresh" => options.tls_fresh_calls,
                 _ => options.calls,
             };
+            let pin = |command: &mut Command| {
+                if let (Some(cpu), false) = (client_cpu, *kind == "sdk-mt") {
+                    command.env(clients::CPU_VARIABLE, cpu.to_string());
+                }
+            };
             let text = if *kind == "python" {
-                output(Command::new(options.python.as_ref().unwrap()).args([
-                    python_script(),
-                    "calls".into(),
-                    address.clone(),
-                    calls.to_string(),
-                ]))
+                let mut command = Command::new(options.python.as_ref().unwrap());
+                command.args([python_script(), "calls".into(), address.clone(), calls.to_string()]);
+                pin(&mut command);
+                output(&mut command)
             } else {
                 let mut command = Command::new(&exe);
                 command.args(["client", kind, &server.address, &calls.to_string()]);
+                pin(&mut command);
                 if let Some(ca_pem) = &server.ca_pem {
                     command.env(CA_PEM_VARIABLE, ca_pem);
                 }

@@ -279,6 +279,34 @@ pub fn floor_sign(host: &str, body: &[u8], timestamp: i64) -> String {
     )
 }
 
+/// The environment variable naming the one CPU a benchmark process runs on (`compare.rs` puts
+/// the server on one CPU and the clients on another).
+pub const CPU_VARIABLE: &str = "TEM_BENCH_CPU";
+
+/// The CPUs this process may run on.
+pub fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: sched_getaffinity fills the zeroed set it is given, of the size given.
+    let set = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        assert_eq!(libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set), 0);
+        set
+    };
+    // SAFETY: CPU_ISSET reads the set within its size.
+    (0..libc::CPU_SETSIZE as usize).filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) }).collect()
+}
+
+/// Keeps this process on the CPU that [`CPU_VARIABLE`] names, if set. Called first thing, so
+/// that every thread started afterwards (the runtime's included) inherits it.
+pub fn keep_to_named_cpu() {
+    let Some(cpu) = std::env::var(CPU_VARIABLE).ok().and_then(|v| v.parse::<usize>().ok()) else { return };
+    // SAFETY: the set is zeroed, then one CPU below CPU_SETSIZE is added; the size is the set's.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        assert_eq!(libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set), 0, "CPU {cpu}");
+    }
+}
+
 /// CPU time of this process so far (user + system), and its peak resident memory in KiB.
 pub fn process_usage() -> (std::time::Duration, u64) {
     // SAFETY: getrusage fills the zeroed struct it is given.
