@@ -1234,3 +1234,52 @@ async fn a_users_reqwest_client_carries_the_api_calls_and_the_assume_role_call()
     }
     assert_eq!(sts_requests[0].action(), Some("AssumeRole"));
 }
+
+/// An unsigned call (`CallOptions::with_unsigned`, the official SDKs' `SkipSign`) asks the
+/// credentials provider for nothing, and sends `Authorization: SKIP` with no `X-TC-Token`; a
+/// signed call on the same client still asks it.
+#[tokio::test]
+async fn an_unsigned_call_asks_for_no_credentials_and_sends_no_token() {
+    struct Counting(Arc<AtomicUsize>);
+    impl ProvideCredentials for Counting {
+        fn provide_credentials(&self) -> tem_core::credentials::CredentialsFuture<'_> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async { Ok(Credentials::new("AKIDsession", "session-key").with_token("session-token")) })
+        }
+    }
+    impl std::fmt::Debug for Counting {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("Counting")
+        }
+    }
+    let asked = Arc::new(AtomicUsize::new(0));
+    let server = FrontDoor::start(FrontDoorOptions::default().with_temporary_credential(
+        "AKIDsession",
+        "session-key",
+        "session-token",
+    ))
+    .await;
+    let config = Config::new(Credentials::new("", ""))
+        .with_credentials_provider(Counting(asked.clone()))
+        .with_region("ap-guangzhou")
+        .unwrap()
+        .with_endpoint(&server.endpoint())
+        .unwrap();
+    let client = Client::new(TEM, config).unwrap();
+    let unsigned = tem_core::CallOptions::new().with_unsigned(true);
+    // The front door refuses it, as TEM would (only a few STS actions take no signature):
+    // what matters here is what was sent.
+    let refused = client.send_json("DescribeEnvironments", true, &serde_json::Map::new(), unsigned).await;
+    assert_eq!(refused.unwrap_err().code(), Some("AuthFailure.InvalidAuthorization"));
+    assert_eq!(asked.load(Ordering::SeqCst), 0);
+    let sent = &server.requests()[0];
+    assert_eq!((sent.header("Authorization"), sent.header("X-TC-Token")), (Some("SKIP"), None));
+    assert_eq!(sent.header("X-TC-Action"), Some("DescribeEnvironments"));
+
+    client
+        .send_json("DescribeEnvironments", true, &serde_json::Map::new(), tem_core::CallOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(asked.load(Ordering::SeqCst), 1);
+    assert_eq!(server.requests()[1].header("X-TC-Token"), Some("session-token"));
+}

@@ -276,6 +276,33 @@ async fn sts_refusing_the_token_is_a_provider_error_with_its_code_and_request_id
     assert!(!format!("{err:?}").contains("oops"), "{err:?}");
 }
 
+/// The STS call goes through the SDK's one call path, retries included: a pod starting while
+/// STS answers 503 once gets its credentials from the second attempt, not an error.
+#[tokio::test]
+async fn web_identity_retries_a_transient_sts_failure() {
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let expiry = now() + 7200;
+    let server = LocalServer::http(move |_| match calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+        0 => (503, "busy".to_owned()),
+        _ => {
+            let credentials = json!({"Token": "t", "TmpSecretId": "AKIDretried", "TmpSecretKey": "k"});
+            (
+                200,
+                json!({"Response": {"Credentials": credentials, "ExpiredTime": expiry, "RequestId": "r"}}).to_string(),
+            )
+        }
+    })
+    .await;
+    let provider = WebIdentityProvider::with_environment(&tke_environment(
+        &token_file("retried", TOKEN.as_bytes()),
+        &endpoint(&server),
+    ));
+    assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDretried");
+    let requests = server.log.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(requests.iter().all(|r| r.header("Authorization") == Some("SKIP")), "both unsigned");
+}
+
 #[tokio::test]
 async fn the_default_chain_ends_with_tke_oidc_after_the_cvm_role_and_then_asks_it_first() {
     let server = sts(vec![now() + 7200]).await;

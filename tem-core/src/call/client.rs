@@ -117,6 +117,8 @@ struct CallSpec {
     form: RequestForm,
     read_only: bool,
     rate_limit: Option<u32>,
+    /// `Authorization: SKIP` ([`CallOptions::unsigned`]).
+    unsigned: bool,
 }
 
 /// The last reply of a call and what it says, for the typed decoding.
@@ -144,6 +146,10 @@ const MIN_CLOCK_CORRECTION_SECS: i64 = 2;
 pub const MAX_CLOCK_OFFSET_SECS: i64 = 86_400;
 
 /// `X-TC-RequestClient` and `User-Agent`: this SDK and its version.
+/// The `Authorization` of an unsigned call ([`CallOptions::unsigned`]), as the official SDKs
+/// send it.
+const UNSIGNED_AUTHORIZATION: &str = "SKIP";
+
 pub(crate) const REQUEST_CLIENT: &str = concat!("tem-sdk-rust/", env!("CARGO_PKG_VERSION"));
 
 impl Client {
@@ -272,6 +278,7 @@ impl Client {
             form,
             read_only: A::READ_ONLY,
             rate_limit: options.rate_limit.or(A::RATE_LIMIT_PER_SECOND),
+            unsigned: options.unsigned,
         };
         self.call_and_decode(spec, body, options).await
     }
@@ -292,7 +299,7 @@ impl Client {
             Error::new(ErrorKind::InvalidRequest, "cannot serialize the request").with_source(e).with_action(action)
         })?;
         let rate_limit = options.rate_limit.or_else(|| self.inner.service.rate_limit(action));
-        let spec = CallSpec { action, form: RequestForm::Json, read_only, rate_limit };
+        let spec = CallSpec { action, form: RequestForm::Json, read_only, rate_limit, unsigned: options.unsigned };
         self.call_and_decode(spec, body, options).await
     }
 
@@ -361,7 +368,7 @@ impl Client {
             attempts += 1;
             span.record("attempt", attempts);
             let mut signed_offset = 0;
-            let attempt: Attempt = match self.send_once(spec.action, spec.form, body.clone(), deadline).await {
+            let attempt: Attempt = match self.send_once(spec, body.clone(), deadline).await {
                 Ok((reply, offset)) => {
                     signed_offset = offset;
                     let inspection = decode::inspect(spec.action, &reply);
@@ -456,7 +463,8 @@ impl Client {
     /// No retry, no rate limit; the learnt clock offset is applied.
     pub async fn send_raw(&self, action: &'static str, body: Vec<u8>) -> Result<Reply, Error<Infallible>> {
         let deadline = deadline_after(self.inner.config.timeout);
-        let sent = self.send_once(action, RequestForm::Json, Bytes::from(body), deadline).await;
+        let spec = CallSpec { action, form: RequestForm::Json, read_only: false, rate_limit: None, unsigned: false };
+        let sent = self.send_once(spec, Bytes::from(body), deadline).await;
         sent.map(|(reply, _)| reply).map_err(|(error, _)| error)
     }
 
@@ -464,12 +472,15 @@ impl Client {
     /// whether the request was received.
     async fn send_once(
         &self,
-        action: &'static str,
-        form: RequestForm,
+        spec: CallSpec,
         body: Bytes,
         deadline: Instant,
     ) -> Result<Sent, (Error<Infallible>, Failure<'static>)> {
-        let credentials = self.credentials().await.map_err(|e| (e, Failure::Local))?;
+        let CallSpec { action, form, .. } = spec;
+        let credentials = match spec.unsigned {
+            true => None,
+            false => Some(self.credentials().await.map_err(|e| (e, Failure::Local))?),
+        };
         // Signed with the time the credentials are in hand: a slow provider must not make the
         // request expire on arrival.
         let offset = self.clock_offset();
@@ -479,7 +490,7 @@ impl Client {
         let local =
             |message: String| (Error::new(ErrorKind::InvalidRequest, message).with_action(action), Failure::Local);
         // The request as `prepare_form` shows it, in every form and under every method.
-        let prepared = self.prepare_form(&credentials, action, form, body.to_vec(), timestamp);
+        let prepared = self.prepare_request(credentials.as_ref(), action, form, body.to_vec(), timestamp);
         let url = if prepared.url == self.inner.url.as_str() {
             self.inner.url.clone()
         } else {
@@ -578,7 +589,8 @@ impl Client {
             },
             credentials.secret_key().expose(),
         );
-        let headers = self.headers(credentials, None, signing::legacy::FORM_CONTENT_TYPE.to_owned(), action, timestamp);
+        let token = credentials.token().map(|token| token.expose());
+        let headers = self.headers(token, None, signing::legacy::FORM_CONTENT_TYPE.to_owned(), action, timestamp);
         let signature = signing::Signature {
             canonical_request: String::new(),
             string_to_sign: legacy.string_to_sign,
@@ -603,9 +615,24 @@ impl Client {
         body: Vec<u8>,
         timestamp: i64,
     ) -> PreparedRequest {
+        self.prepare_request(Some(credentials), action, form, body, timestamp)
+    }
+
+    /// As [`Client::prepare_form`]; with no credentials, unsigned ([`CallOptions::unsigned`]):
+    /// `Authorization: SKIP` and an empty [`signing::Signature`].
+    fn prepare_request(
+        &self,
+        credentials: Option<&Credentials>,
+        action: &str,
+        form: RequestForm,
+        body: Vec<u8>,
+        timestamp: i64,
+    ) -> PreparedRequest {
         let inner = &*self.inner;
         let config = &inner.config;
-        if form == RequestForm::Json && config.signature_method != signing::SignatureMethod::Tc3HmacSha256 {
+        if let (Some(credentials), RequestForm::Json, false) =
+            (credentials, form, config.signature_method == signing::SignatureMethod::Tc3HmacSha256)
+        {
             // A random positive `Nonce` up to `i64::MAX`, as the official SDKs draw one.
             let nonce = (inner.calls.jitter.next_u64() & i64::MAX as u64).max(1);
             return self.prepare_legacy(credentials, action, &body, timestamp, nonce);
@@ -633,9 +660,20 @@ impl Client {
         if form == RequestForm::Get {
             input = input.with_get_query(&query);
         }
-        let (id, key) = (credentials.secret_id(), credentials.secret_key().expose());
-        let signature = signing::sign_with(&input, id, key, Some(&inner.signing_keys));
-        let headers = self.headers(credentials, Some(&signature.authorization), content_type, action, timestamp);
+        let signature = match credentials {
+            Some(credentials) => {
+                let (id, key) = (credentials.secret_id(), credentials.secret_key().expose());
+                signing::sign_with(&input, id, key, Some(&inner.signing_keys))
+            }
+            None => signing::Signature {
+                canonical_request: String::new(),
+                string_to_sign: String::new(),
+                signature: String::new(),
+                authorization: UNSIGNED_AUTHORIZATION.to_owned(),
+            },
+        };
+        let token = credentials.and_then(Credentials::token).map(|token| token.expose());
+        let headers = self.headers(token, Some(&signature.authorization), content_type, action, timestamp);
         let body = if form == RequestForm::Get { Vec::new() } else { body };
         PreparedRequest { url, headers, body, signature }
     }
@@ -645,7 +683,7 @@ impl Client {
     /// request (no `authorization`) carries the rest in its signed form body.
     fn headers(
         &self,
-        credentials: &Credentials,
+        token: Option<&str>,
         authorization: Option<&str>,
         content_type: String,
         action: &str,
@@ -672,8 +710,8 @@ impl Client {
         if let Some(region) = &config.region {
             headers.push(("X-TC-Region", region.clone()));
         }
-        if let Some(token) = credentials.token() {
-            headers.push(("X-TC-Token", token.expose().to_owned()));
+        if let Some(token) = token {
+            headers.push(("X-TC-Token", token.to_owned()));
         }
         if let Some(language) = &config.language {
             headers.push(("X-TC-Language", language.clone()));

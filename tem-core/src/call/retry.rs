@@ -149,6 +149,10 @@ pub struct CallOptions {
     /// (`Client::send_json`), which has no documented limit of its own to read, or to
     /// override a typed action's. Default `None`.
     pub rate_limit: Option<u32>,
+    /// Send the call unsigned: `Authorization: SKIP`, no credentials fetched and no
+    /// `X-TC-Token`, as the official SDKs' `SkipSign` option sends the few actions that take no
+    /// signature (STS `AssumeRoleWithWebIdentity`, whose token is the proof). Default `false`.
+    pub unsigned: bool,
 }
 
 impl CallOptions {
@@ -176,6 +180,12 @@ impl CallOptions {
     /// Sends the call as `GET` with the parameters in the query (see [`CallOptions::get`]).
     pub fn with_get(mut self, get: bool) -> Self {
         self.get = get;
+        self
+    }
+
+    /// Sends the call unsigned (see [`CallOptions::unsigned`]).
+    pub fn with_unsigned(mut self, unsigned: bool) -> Self {
+        self.unsigned = unsigned;
         self
     }
 

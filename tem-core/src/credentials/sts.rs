@@ -13,7 +13,7 @@ use crate::time::{SharedTimeSource, TimeSource};
 use crate::CommonError;
 
 /// STS, version 2018-08-13.
-const STS: ServiceSpec = ServiceSpec::new("sts", "2018-08-13");
+pub(super) const STS: ServiceSpec = ServiceSpec::new("sts", "2018-08-13");
 /// The region STS calls name unless told otherwise, as the official SDKs.
 pub const DEFAULT_STS_REGION: &str = "ap-guangzhou";
 /// How long assumed credentials last unless told otherwise: 7200 s, as the official SDKs.

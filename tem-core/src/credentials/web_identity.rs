@@ -6,13 +6,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use super::cache::{CredentialsCache, DEFAULT_REFRESH_MARGIN};
-use super::sts::StsCredentialsReply;
+use super::sts::{StsCredentialsReply, STS};
 use super::{Credentials, CredentialsError, CredentialsFuture, Environment, ProvideCredentials, Secret};
-use crate::call::client::REQUEST_CLIENT;
-use crate::call::decode::Reply;
+use crate::call::client::{Action, Client};
+use crate::call::retry::CallOptions;
 use crate::config::{Config, Endpoint};
 use crate::error::{ConfigErrorKind, ErrorKind};
-use crate::transport::{self, HttpRequest, ReqwestTransport, SharedTransport, TransportErrorKind};
+use crate::transport::{ReqwestTransport, SharedTransport};
 use crate::CommonError;
 
 /// Environment variable naming the region of the `AssumeRoleWithWebIdentity` call.
@@ -31,7 +31,6 @@ const TKE_VARIABLES: [&str; 4] =
     [ENV_TKE_REGION, ENV_TKE_PROVIDER_ID, ENV_TKE_WEB_IDENTITY_TOKEN_FILE, ENV_TKE_ROLE_ARN];
 const PROVIDER: &str = "TKE OIDC";
 const ACTION: &str = "AssumeRoleWithWebIdentity";
-const STS_VERSION: &str = "2018-08-13";
 const STS_ENDPOINT: &str = "https://sts.tencentcloudapi.com";
 /// The largest STS reply read; credentials are a few KiB.
 const MAX_REPLY_BYTES: usize = 1024 * 1024;
@@ -67,6 +66,15 @@ struct AssumeRoleWithWebIdentity<'a> {
     duration_seconds: u64,
 }
 
+impl Action for AssumeRoleWithWebIdentity<'_> {
+    const NAME: &'static str = ACTION;
+    // Asking again for credentials is harmless: failures that may have reached STS are retried.
+    const READ_ONLY: bool = true;
+    const RATE_LIMIT_PER_SECOND: Option<u32> = None;
+    type Response = StsCredentialsReply;
+    type Error = CommonError;
+}
+
 /// Temporary credentials of a CAM role for an OIDC token, from STS `AssumeRoleWithWebIdentity`
 /// (service `sts`, version 2018-08-13), as TKE gives them to a pod.
 ///
@@ -96,10 +104,9 @@ pub struct WebIdentityProvider {
     endpoint: Result<Endpoint, CredentialsError>,
     session_name: Option<String>,
     duration: Duration,
-    /// Where the STS call goes: the configuration's transport, or reqwest built from it.
-    http: Result<SharedTransport, String>,
-    /// How long the STS call may take.
-    timeout: Duration,
+    /// The STS call's configuration (`with_config`'s, signing nothing), with its transport
+    /// built once; or why that transport cannot be built.
+    config: Result<Config, String>,
     cache: CredentialsCache,
 }
 
@@ -140,8 +147,7 @@ impl WebIdentityProvider {
             endpoint: parse_endpoint(endpoint.unwrap_or(STS_ENDPOINT)),
             session_name: None,
             duration: super::DEFAULT_ASSUME_ROLE_DURATION,
-            http: Err(String::new()),
-            timeout: crate::config::DEFAULT_TIMEOUT,
+            config: Err(String::new()),
             cache: CredentialsCache::new(DEFAULT_REFRESH_MARGIN),
         }
         .with_config(&Config::new(Credentials::new("", "")))
@@ -176,10 +182,15 @@ impl WebIdentityProvider {
     /// call, or its transport ([`Config::with_http_client`], a test double) if it has one (by
     /// default those of [`Config::new`]).
     pub fn with_config(mut self, config: &Config) -> Self {
-        self.timeout = config.timeout;
-        self.http = match config.shared_transport() {
-            Some(transport) => Ok(transport.clone()),
-            None => ReqwestTransport::from_settings(&config.http).map(SharedTransport::new).map_err(|e| e.to_string()),
+        // The call is unsigned: the configuration's credentials are not asked for.
+        let mut config = config.clone().with_credentials_provider(Credentials::new("", ""));
+        config.endpoint = None;
+        self.config = match config.shared_transport() {
+            Some(_) => Ok(config),
+            None => ReqwestTransport::from_settings(&config.http).map_err(|e| e.to_string()).map(|transport| {
+                config.transport = Some(SharedTransport::new(transport));
+                config
+            }),
         };
         self
     }
@@ -197,60 +208,33 @@ impl WebIdentityProvider {
     async fn fetch(&self) -> Result<Credentials, CredentialsError> {
         let (settings, token) = self.settings()?;
         let endpoint = self.endpoint.clone()?;
-        let http = self.http.as_ref().map_err(|e| {
-            CredentialsError::config(
-                ConfigErrorKind::InvalidValue,
-                PROVIDER,
-                format!("cannot build the HTTP client: {e}"),
-            )
-        })?;
+        let invalid = |message: String| CredentialsError::config(ConfigErrorKind::InvalidValue, PROVIDER, message);
+        let config = self.config.clone().map_err(|e| invalid(format!("cannot build the HTTP client: {e}")))?;
+        // Sent on the provider's clock (the environment's), which its cache reads too.
+        let config = config
+            .with_region(&settings.region)
+            .and_then(|config| config.with_endpoint(&endpoint.url()))
+            .map_err(|e| invalid(format!("STS {ACTION}: {e}")))?
+            .with_time_source(self.cache.time_source().clone())
+            .with_max_response_bytes(MAX_REPLY_BYTES);
+        let client = Client::new(STS, config).map_err(|e| invalid(format!("STS {ACTION}: {e}")))?;
         let session_name = self.session_name.clone().unwrap_or_else(default_session_name);
-        let body = serde_json::to_vec(&AssumeRoleWithWebIdentity {
+        let request = AssumeRoleWithWebIdentity {
             provider_id: &settings.provider_id,
             web_identity_token: token.expose(),
             role_arn: &settings.role_arn,
             role_session_name: &session_name,
             duration_seconds: self.duration.as_secs(),
-        })
-        .expect("strings and a number serialize");
-        // The provider's clock (the environment's), which its cache reads too.
-        let timestamp = self.cache.time_source().unix_seconds();
-        // The headers of the official SDKs' unsigned requests, in their order.
-        let invalid = |what: &str| {
-            CredentialsError::config(
-                ConfigErrorKind::InvalidValue,
-                PROVIDER,
-                format!("the {what} is not a valid header value"),
-            )
         };
-        let value = |what: &str, text: &str| reqwest::header::HeaderValue::from_str(text).map_err(|_| invalid(what));
-        let mut headers = reqwest::header::HeaderMap::with_capacity(10);
-        headers.insert(reqwest::header::CONTENT_TYPE, value("content type", crate::signing::JSON_CONTENT_TYPE)?);
-        headers.insert(reqwest::header::HOST, value("STS host", endpoint.host())?);
-        headers.insert("x-tc-action", value("action", ACTION)?);
-        headers.insert("x-tc-requestclient", value("request client", REQUEST_CLIENT)?);
-        headers.insert("x-tc-timestamp", timestamp.into());
-        headers.insert("x-tc-version", value("version", STS_VERSION)?);
-        headers.insert("x-tc-region", value("region", &settings.region)?);
-        headers.insert(reqwest::header::AUTHORIZATION, value("authorization", "SKIP")?);
-        headers.insert(reqwest::header::USER_AGENT, value("user agent", REQUEST_CLIENT)?);
-        let url = reqwest::Url::parse(&endpoint.url()).map_err(|_| invalid("STS endpoint"))?;
-        let request =
-            HttpRequest::new(reqwest::Method::POST, url, headers, body).with_max_response_bytes(MAX_REPLY_BYTES);
-        let reply = transport::exchange(http, request, self.timeout).await.map_err(|e| {
-            if e.kind() == TransportErrorKind::ResponseTooLarge {
-                return CredentialsError::provider_error(
-                    PROVIDER,
-                    format!("the reply of STS {ACTION} is larger than {MAX_REPLY_BYTES} bytes"),
-                );
-            }
-            let why = if e.is_timeout() { "timed out" } else { "failed" };
-            CredentialsError::provider_error(PROVIDER, format!("calling STS {ACTION} {why}")).with_source(e)
-        })?;
-        let (status, body) = (reply.status(), reply.body);
-        let reply = Reply { status, date: None, body };
-        let response: StsCredentialsReply = crate::decode_reply::<_, CommonError>(ACTION, &reply).map_err(|e| {
-            let error = CredentialsError::provider_error(PROVIDER, format!("assuming {}: {e}", settings.role_arn));
+        // Unsigned, as the official SDKs send it: the token is the proof.
+        let reply = client.send_with(&request, CallOptions::new().with_unsigned(true)).await.map_err(|e| {
+            let message = match e.kind() {
+                ErrorKind::ResponseTooLarge => {
+                    format!("the reply of STS {ACTION} is larger than {MAX_REPLY_BYTES} bytes")
+                }
+                _ => format!("assuming {}: {e}", settings.role_arn),
+            };
+            let error = CredentialsError::provider_error(PROVIDER, message);
             // A reply that does not decode keeps no source: serde would quote the offending value.
             if e.kind() == ErrorKind::Decode {
                 error
@@ -258,7 +242,7 @@ impl WebIdentityProvider {
                 error.with_source(e)
             }
         })?;
-        response.into_credentials().map_err(|field| {
+        reply.into_credentials().map_err(|field| {
             CredentialsError::provider_error(
                 PROVIDER,
                 format!("assuming {}: the reply is unusable: {field} contains a control character", settings.role_arn),
