@@ -303,6 +303,21 @@ async fn web_identity_retries_a_transient_sts_failure() {
     assert!(requests.iter().all(|r| r.header("Authorization") == Some("SKIP")), "both unsigned");
 }
 
+/// An STS reply over the provider's 1 MiB bound is refused, saying so, without being kept.
+#[tokio::test]
+async fn web_identity_refuses_an_sts_reply_over_its_bound() {
+    let server =
+        LocalServer::http(|_| (200, format!("{{\"Response\": {{\"Pad\": \"{}\"}}}}", "x".repeat(2 << 20)))).await;
+    let provider = WebIdentityProvider::with_environment(&tke_environment(
+        &token_file("huge-reply", TOKEN.as_bytes()),
+        &endpoint(&server),
+    ));
+    let err = provider.provide_credentials().await.unwrap_err();
+    assert_eq!(err.kind(), CredentialsErrorKind::Provider);
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("the limit is 1048576") && shown.contains(ROLE_ARN), "{shown}");
+}
+
 #[tokio::test]
 async fn the_default_chain_ends_with_tke_oidc_after_the_cvm_role_and_then_asks_it_first() {
     let server = sts(vec![now() + 7200]).await;

@@ -8,7 +8,7 @@ use super::cache::{CredentialsCache, DEFAULT_REFRESH_MARGIN};
 use super::{Credentials, CredentialsError, CredentialsFuture, ProvideCredentials, SharedCredentialsProvider};
 use crate::call::client::{Action, Client, ServiceSpec};
 use crate::config::Config;
-use crate::error::{ConfigError, ErrorKind};
+use crate::error::{ConfigError, Error, ErrorKind};
 use crate::time::{SharedTimeSource, TimeSource};
 use crate::CommonError;
 
@@ -178,27 +178,37 @@ impl AssumeRoleProvider {
             duration_seconds: self.duration.as_secs(),
             policy: self.policy.as_deref(),
         };
-        let reply = self.client.send(&request).await.map_err(|e| {
-            let message = format!("assuming {}: {e}", self.role_arn);
-            let error = if e.kind() == ErrorKind::Config {
-                CredentialsError::config(crate::error::ConfigErrorKind::InvalidValue, PROVIDER, message)
-            } else {
-                CredentialsError::provider_error(PROVIDER, message)
-            };
-            // A reply that does not decode keeps no source: serde would quote the offending value.
-            if e.kind() == ErrorKind::Decode {
-                error
-            } else {
-                error.with_source(e)
-            }
-        })?;
-        reply.into_credentials().map_err(|field| {
-            CredentialsError::provider_error(
-                PROVIDER,
-                format!("assuming {}: the reply is unusable: {field} contains a control character", self.role_arn),
-            )
-        })
+        credentials_of(PROVIDER, &self.role_arn, self.client.send(&request).await)
     }
+}
+
+/// What `provider`'s STS call assuming `role_arn` (`AssumeRole`, `AssumeRoleWithWebIdentity`)
+/// gives: the credentials, or the provider's error. A configuration error stays one; a reply
+/// that does not decode keeps no source, since serde would quote the offending value.
+pub(super) fn credentials_of(
+    provider: &'static str,
+    role_arn: &str,
+    reply: Result<StsCredentialsReply, Error<CommonError>>,
+) -> Result<Credentials, CredentialsError> {
+    let reply = reply.map_err(|e| {
+        let message = format!("assuming {role_arn}: {e}");
+        let error = if e.kind() == ErrorKind::Config {
+            CredentialsError::config(crate::error::ConfigErrorKind::InvalidValue, provider, message)
+        } else {
+            CredentialsError::provider_error(provider, message)
+        };
+        if e.kind() == ErrorKind::Decode {
+            error
+        } else {
+            error.with_source(e)
+        }
+    })?;
+    reply.into_credentials().map_err(|field| {
+        CredentialsError::provider_error(
+            provider,
+            format!("assuming {role_arn}: the reply is unusable: {field} contains a control character"),
+        )
+    })
 }
 
 impl ProvideCredentials for AssumeRoleProvider {

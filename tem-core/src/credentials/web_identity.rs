@@ -6,12 +6,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use super::cache::{CredentialsCache, DEFAULT_REFRESH_MARGIN};
-use super::sts::{StsCredentialsReply, STS};
+use super::sts::{credentials_of, StsCredentialsReply, STS};
 use super::{Credentials, CredentialsError, CredentialsFuture, Environment, ProvideCredentials, Secret};
 use crate::call::client::{Action, Client};
 use crate::call::retry::CallOptions;
 use crate::config::{Config, Endpoint};
-use crate::error::{ConfigErrorKind, ErrorKind};
+use crate::error::ConfigErrorKind;
 use crate::transport::{ReqwestTransport, SharedTransport};
 use crate::CommonError;
 
@@ -227,27 +227,8 @@ impl WebIdentityProvider {
             duration_seconds: self.duration.as_secs(),
         };
         // Unsigned, as the official SDKs send it: the token is the proof.
-        let reply = client.send_with(&request, CallOptions::new().with_unsigned(true)).await.map_err(|e| {
-            let message = match e.kind() {
-                ErrorKind::ResponseTooLarge => {
-                    format!("the reply of STS {ACTION} is larger than {MAX_REPLY_BYTES} bytes")
-                }
-                _ => format!("assuming {}: {e}", settings.role_arn),
-            };
-            let error = CredentialsError::provider_error(PROVIDER, message);
-            // A reply that does not decode keeps no source: serde would quote the offending value.
-            if e.kind() == ErrorKind::Decode {
-                error
-            } else {
-                error.with_source(e)
-            }
-        })?;
-        reply.into_credentials().map_err(|field| {
-            CredentialsError::provider_error(
-                PROVIDER,
-                format!("assuming {}: the reply is unusable: {field} contains a control character", settings.role_arn),
-            )
-        })
+        let reply = client.send_with(&request, CallOptions::new().with_unsigned(true)).await;
+        credentials_of(PROVIDER, &settings.role_arn, reply)
     }
 }
 
