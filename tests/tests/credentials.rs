@@ -417,6 +417,9 @@ async fn assume_role_refreshes_before_expiry() {
     assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDsts1");
     assert_eq!(provider.provide_credentials().await.unwrap().secret_id(), "AKIDsts1");
     assert_eq!(server.request_count(), 2);
+    // The refresh is signed on the provider's clock, the one its cache reads.
+    let refresh = &server.requests()[1];
+    assert_eq!(refresh.header("X-TC-Timestamp"), Some(secs(&clock).to_string().as_str()));
 }
 
 #[tokio::test]

@@ -145,11 +145,11 @@ const MIN_CLOCK_CORRECTION_SECS: i64 = 2;
 /// hostile `Date`, not a clock to sign with.
 pub const MAX_CLOCK_OFFSET_SECS: i64 = 86_400;
 
-/// `X-TC-RequestClient` and `User-Agent`: this SDK and its version.
 /// The `Authorization` of an unsigned call ([`CallOptions::unsigned`]), as the official SDKs
 /// send it.
 const UNSIGNED_AUTHORIZATION: &str = "SKIP";
 
+/// `X-TC-RequestClient` and `User-Agent`: this SDK and its version.
 pub(crate) const REQUEST_CLIENT: &str = concat!("tem-sdk-rust/", env!("CARGO_PKG_VERSION"));
 
 impl Client {
@@ -592,10 +592,9 @@ impl Client {
         let token = credentials.token().map(|token| token.expose());
         let headers = self.headers(token, None, signing::legacy::FORM_CONTENT_TYPE.to_owned(), action, timestamp);
         let signature = signing::Signature {
-            canonical_request: String::new(),
             string_to_sign: legacy.string_to_sign,
             signature: legacy.signature,
-            authorization: String::new(),
+            ..signing::Signature::default()
         };
         PreparedRequest { url: inner.url.as_str().to_owned(), headers, body: legacy.body.into_bytes(), signature }
     }
@@ -665,12 +664,9 @@ impl Client {
                 let (id, key) = (credentials.secret_id(), credentials.secret_key().expose());
                 signing::sign_with(&input, id, key, Some(&inner.signing_keys))
             }
-            None => signing::Signature {
-                canonical_request: String::new(),
-                string_to_sign: String::new(),
-                signature: String::new(),
-                authorization: UNSIGNED_AUTHORIZATION.to_owned(),
-            },
+            None => {
+                signing::Signature { authorization: UNSIGNED_AUTHORIZATION.to_owned(), ..signing::Signature::default() }
+            }
         };
         let token = credentials.and_then(Credentials::token).map(|token| token.expose());
         let headers = self.headers(token, Some(&signature.authorization), content_type, action, timestamp);

@@ -266,7 +266,7 @@ impl AssumeRoleProviderBuilder {
 
     /// Reads the time from `time` instead of the configuration's time source
     /// ([`Config::with_time_source`]) or the system clock, for deciding when the
-    /// credentials are refreshed (for tests: `ManualClock`).
+    /// credentials are refreshed and for signing the STS call (for tests: `ManualClock`).
     pub fn time_source(self, time: impl TimeSource + 'static) -> Self {
         self.shared_time_source(SharedTimeSource::new(time))
     }
@@ -307,7 +307,9 @@ impl AssumeRoleProviderBuilder {
         if let Some(endpoint) = &self.endpoint {
             config = config.with_endpoint(endpoint)?;
         }
-        let client = Client::new(STS, config.with_max_response_bytes(MAX_STS_REPLY_BYTES))?;
+        // One clock for the provider: its requests are signed on the time its cache reads.
+        let config = config.with_max_response_bytes(MAX_STS_REPLY_BYTES).with_time_source(time.clone());
+        let client = Client::new(STS, config)?;
         let mut cache = CredentialsCache::new(self.margin);
         cache.set_time_source(time);
         Ok(AssumeRoleProvider {

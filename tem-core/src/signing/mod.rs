@@ -132,7 +132,7 @@ impl<'a> SigningInput<'a> {
 
 /// The intermediate and final values of one signature, each inspectable. `Debug` leaves out
 /// the string to sign: under a legacy method it holds every parameter, `Token` included.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Signature {
     /// Step 1: the canonical request.
     pub canonical_request: String,
