@@ -5,7 +5,8 @@
 
 use crate::emit::HEADER;
 use crate::names::{rust_name, Case};
-use crate::schema::{Member, Service, Ty};
+use crate::paginate::{self, Style};
+use crate::schema::{Action, Member, Service, Ty};
 
 /// Flags the command line itself defines on every subcommand; a parameter whose natural flag
 /// is one of these gets the suffix `-param`.
@@ -46,7 +47,7 @@ pub fn generate_cli_table(service: &Service) -> String {
     let mut out = format!(
         "{HEADER}\n// Source: the API description of `{}` {}.\n\n\
          //! Every action of `{}` {} as a subcommand: its flags, their kinds and help.\n\n\
-         use crate::spec::{{ActionSpec, Kind, ParamSpec}};\n\n\
+         use crate::spec::{{ActionSpec, Kind, PageStyle, PagingSpec, ParamSpec}};\n\n\
          /// The actions, sorted by wire name.\n\
          pub static ACTIONS: &[ActionSpec] = &[\n",
         service.name, service.version, service.name, service.version
@@ -95,10 +96,29 @@ pub fn generate_cli_table(service: &Service) -> String {
                 long_help(&doc_zh, ["JSON：", "示例："], example.as_ref()),
             ));
         }
-        out.push_str("        ],\n    },\n");
+        out.push_str("        ],\n");
+        out.push_str(&paging_field(service, action));
+        out.push_str("    },\n");
     }
     out.push_str("];\n");
     out
+}
+
+/// The `paging:` field of `action`'s entry: the pagination tem-api's paginators follow.
+fn paging_field(service: &Service, action: &Action) -> String {
+    let Some(pagination) = paginate::recognize(service, action) else {
+        return "        paging: None,\n".to_owned();
+    };
+    let style = match pagination.style {
+        Style::Offset => "Offset",
+        Style::Token => "Token",
+    };
+    let page: Vec<&str> = pagination.page_path.iter().map(|m| m.wire.as_str()).collect();
+    format!(
+        "        paging: Some(PagingSpec {{\n            style: PageStyle::{style},\n            page: &{page:?},\n            \
+         items: {:?},\n            next: {:?},\n        }}),\n",
+        pagination.items.wire, pagination.next.wire
+    )
 }
 
 /// The English text, else the official (Chinese) one.

@@ -3,7 +3,7 @@
 
 //! Every action of `tem` 2021-07-01 as a subcommand: its flags, their kinds and help.
 
-use crate::spec::{ActionSpec, Kind, ParamSpec};
+use crate::spec::{ActionSpec, Kind, PageStyle, PagingSpec, ParamSpec};
 
 /// The actions, sorted by wire name.
 pub static ACTIONS: &[ActionSpec] = &[
@@ -157,6 +157,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "标签\n\nJSON：[{TagKey: string, TagValue: string}]",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "CreateApplicationAutoscaler",
@@ -208,6 +209,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "CreateApplicationService",
@@ -259,6 +261,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "CreateConfigData",
@@ -310,6 +313,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "CreateCosToken",
@@ -371,6 +375,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "充当deployVersion入参\n\n示例：1",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "CreateEnvironment",
@@ -522,6 +527,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "apm id\n\n示例：apm-xxx",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "CreateLogConfig",
@@ -643,6 +649,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "导出规则\n\nJSON：{BeginningRegex: string, Keys: [string], FilterKeys: [string], FilterRegex: [string], LogRegex: string, TimeKey: string, TimeFormat: string, UnMatchUpload: string, UnMatchedKey: string, Backtracking: string, Delimiter: string}\n\n示例：{\"FilterKeys\":[],\"FilterRegex\":[],\"UnMatchUpload\":\"true\",\"UnMatchedKey\":\"LogParseFailure\"}",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "CreateResource",
@@ -714,6 +721,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "设置 resource 的额外配置\n\n示例：resource-cfg-xxx",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DeleteApplication",
@@ -765,6 +773,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "当服务没有任何运行版本时，是否删除此服务\n\n示例：false",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DeleteApplicationAutoscaler",
@@ -816,6 +825,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DeleteApplicationService",
@@ -867,6 +877,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DeleteIngress",
@@ -918,6 +929,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DeployApplication",
@@ -1399,6 +1411,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "停止前执行的脚本，base64 编码\n\n示例：pre-stop-encoded-xxx",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DescribeApplicationAutoscalerList",
@@ -1440,6 +1453,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DescribeApplicationInfo",
@@ -1481,6 +1495,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "环境ID\n\n示例：en-xxxxxx",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DescribeApplicationPods",
@@ -1562,6 +1577,12 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: Some(PagingSpec {
+            style: PageStyle::Offset,
+            page: &["Result"],
+            items: "PodList",
+            next: "TotalCount",
+        }),
     },
     ActionSpec {
         name: "DescribeApplicationServiceList",
@@ -1603,6 +1624,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DescribeApplications",
@@ -1694,6 +1716,12 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "排序字段\n\nJSON：{Key: string, Type: integer}",
             },
         ],
+        paging: Some(PagingSpec {
+            style: PageStyle::Offset,
+            page: &["Result"],
+            items: "Records",
+            next: "Total",
+        }),
     },
     ActionSpec {
         name: "DescribeApplicationsStatus",
@@ -1725,6 +1753,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DescribeConfigData",
@@ -1766,6 +1795,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DescribeConfigDataList",
@@ -1817,6 +1847,12 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "分页 limit\n\n示例：10",
             },
         ],
+        paging: Some(PagingSpec {
+            style: PageStyle::Token,
+            page: &["Result"],
+            items: "Records",
+            next: "ContinueToken",
+        }),
     },
     ActionSpec {
         name: "DescribeDeployApplicationDetail",
@@ -1858,6 +1894,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "版本部署id\n\n示例：version-123",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DescribeEnvironment",
@@ -1889,6 +1926,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源Channel\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DescribeEnvironmentStatus",
@@ -1920,6 +1958,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源Channel\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DescribeEnvironments",
@@ -1991,6 +2030,12 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "环境id\n\n示例：en-xxxxxx",
             },
         ],
+        paging: Some(PagingSpec {
+            style: PageStyle::Offset,
+            page: &["Result"],
+            items: "Records",
+            next: "Total",
+        }),
     },
     ActionSpec {
         name: "DescribeIngress",
@@ -2042,6 +2087,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DescribeIngresses",
@@ -2093,6 +2139,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "ingress 规则名列表\n\nJSON：[string]\n\n示例：[\"aa\"]",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DescribeLogConfig",
@@ -2134,6 +2181,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "应用 ID\n\n示例：app-xxx",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DescribePagedLogConfigList",
@@ -2205,6 +2253,12 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "翻页游标\n\n示例：some-token-value",
             },
         ],
+        paging: Some(PagingSpec {
+            style: PageStyle::Token,
+            page: &["Result"],
+            items: "Records",
+            next: "ContinueToken",
+        }),
     },
     ActionSpec {
         name: "DescribeRelatedIngresses",
@@ -2256,6 +2310,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DestroyConfigData",
@@ -2297,6 +2352,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DestroyEnvironment",
@@ -2328,6 +2384,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DestroyLogConfig",
@@ -2369,6 +2426,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "应用 ID\n\n示例：app-xxxxxx",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "DisableApplicationAutoscaler",
@@ -2420,6 +2478,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "EnableApplicationAutoscaler",
@@ -2471,6 +2530,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "GenerateApplicationPackageDownloadUrl",
@@ -2522,6 +2582,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源 channel\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "ModifyApplicationAutoscaler",
@@ -2583,6 +2644,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "ModifyApplicationInfo",
@@ -2634,6 +2696,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "是否开启调用链,（此参数已弃用）\n\n示例：1",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "ModifyApplicationReplicas",
@@ -2685,6 +2748,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "ModifyApplicationService",
@@ -2746,6 +2810,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "单条访问方式设置\n\nJSON：{Type: string, ServiceName: string, ClusterIp: string, ExternalIp: string, SubnetId: string, VpcId: string, LoadBalanceId: string, Yaml: string, Ports: [integer], PortMappingItemList: [{Port: integer, TargetPort: integer, Protocol: string}], ExternalDomain: string}",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "ModifyConfigData",
@@ -2797,6 +2862,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "ModifyEnvironment",
@@ -2878,6 +2944,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "环境类型：test、pre、prod\n\n示例：prod",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "ModifyGatewayIngress",
@@ -2969,6 +3036,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "重定向模式，可选值：\n- AUTO（自动重定向http到https）\n- NONE（不使用重定向）\n\n示例：NONE",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "ModifyIngress",
@@ -3000,6 +3068,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "ModifyLogConfig",
@@ -3051,6 +3120,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "应用 ID\n\n示例：app-xxxxxx",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "RestartApplication",
@@ -3092,6 +3162,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "RestartApplicationPod",
@@ -3173,6 +3244,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "ResumeDeployApplication",
@@ -3204,6 +3276,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "环境id\n\n示例：en-xxxxxx",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "RevertDeployApplication",
@@ -3235,6 +3308,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "需要回滚的服务所在环境id\n\n示例：en-xxxxxx",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "RollingUpdateApplicationByVersion",
@@ -3356,6 +3430,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "是否强制发布",
             },
         ],
+        paging: None,
     },
     ActionSpec {
         name: "StopApplication",
@@ -3397,5 +3472,6 @@ pub static ACTIONS: &[ActionSpec] = &[
                 long_help_zh: "来源渠道\n\n示例：0",
             },
         ],
+        paging: None,
     },
 ];

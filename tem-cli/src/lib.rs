@@ -151,7 +151,7 @@ pub fn action_command(spec: &'static ActionSpec) -> Command {
         .long_about(spec.long_about)
         .args(input_args())
         .args(spec.params.iter().map(param_arg));
-    let command = match paging::Style::of(spec) {
+    let command = match &spec.paging {
         Some(_) => command.args(paging::args()),
         None => command,
     };
@@ -297,9 +297,9 @@ async fn call_action(spec: &'static ActionSpec, matches: &ArgMatches) -> Result<
     if matches.get_flag("dry-run") {
         return client::print_dry_run(&target, spec.name, &body, matches.get_flag("show-secrets")).await;
     }
-    let response = match paging::Style::of(spec) {
-        Some(style) => {
-            paging::call_all(&target, spec, style, body.clone(), &paging::Settings::from_matches(matches)?).await?
+    let response = match &spec.paging {
+        Some(pages) => {
+            paging::call_all(&target, spec, pages, body.clone(), &paging::Settings::from_matches(matches)?).await?
         }
         None => target
             .call(spec.name, spec.read_only, &body)

@@ -2,12 +2,11 @@
 //! `--starting-token`, `--no-paginate`.
 //!
 //! tem-core's paginators ([`tem_core::paginator`]) serve typed requests, so the command line
-//! finds the pages of its untyped calls itself: an action pages when it is read-only and takes
-//! integer `Offset` and `Limit`, or a string `ContinueToken` (as the generator's `paginate`
-//! module decides for the SDK). Which page comes next, and when the listing ends, is tem-core's
-//! one rule ([`Progress`]). The items are the one list of the reply or of
-//! its one structure member (`Result`); the output is the first reply with that list holding
-//! every item. A result cut short by `--max-items` carries `NextToken`, the
+//! pages its untyped calls itself, by the same rules: which actions page, and where a reply
+//! holds its items and its total or next token, is the generator's decision for tem-api's
+//! paginators, carried in the table ([`PagingSpec`]); which page comes next, and when the
+//! listing ends, is tem-core's one rule ([`Progress`]). The output is the first reply with its
+//! list holding every item. A result cut short by `--max-items` carries `NextToken`, the
 //! `--starting-token` to go on from.
 
 use base64::Engine;
@@ -16,32 +15,8 @@ use serde_json::{json, Map, Value};
 use tem_core::paginator::{self, Next, Progress};
 
 use crate::client::Target;
-use crate::spec::{ActionSpec, Kind};
+use crate::spec::{ActionSpec, PageStyle as Style, PagingSpec};
 use crate::Failure;
-
-/// How an action pages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Style {
-    Offset,
-    Token,
-}
-
-impl Style {
-    /// `spec`'s paging, if it pages.
-    pub fn of(spec: &ActionSpec) -> Option<Self> {
-        let has = |wire: &str, kinds: &[Kind]| spec.params.iter().any(|p| p.wire == wire && kinds.contains(&p.kind));
-        let integer = [Kind::Int, Kind::UInt];
-        if !spec.read_only {
-            None
-        } else if has("Offset", &integer) && has("Limit", &integer) {
-            Some(Self::Offset)
-        } else if has("ContinueToken", &[Kind::String]) {
-            Some(Self::Token)
-        } else {
-            None
-        }
-    }
-}
 
 const HEADING: &str = "Paging";
 
@@ -125,10 +100,11 @@ impl Settings {
 pub async fn call_all(
     target: &Target,
     spec: &'static ActionSpec,
-    style: Style,
+    paging: &'static PagingSpec,
     mut body: Map<String, Value>,
     settings: &Settings,
 ) -> Result<Value, Failure> {
+    let style = paging.style;
     let mut cursor = match &settings.starting_token {
         Some(text) => Cursor::decode(text, style).ok_or_else(|| {
             Failure::input(format!("error: --starting-token: `{text}` is not a NextToken of {}", spec.command))
@@ -165,7 +141,7 @@ pub async fn call_all(
         if settings.no_paginate {
             return Ok(reply);
         }
-        let Some(page) = page_of(&reply) else {
+        let Some(page) = page_of(&reply, paging) else {
             // No list to gather: the reply as it is.
             return Ok(first.unwrap_or(reply));
         };
@@ -194,11 +170,11 @@ pub async fn call_all(
                 Cursor::Offset(offset) => Cursor::Offset(offset + (skip + taken) as i64),
                 Cursor::Token { token, .. } => Cursor::Token { token: token.clone(), skip: skip + taken },
             };
-            return Ok(gathered(first.clone(), items, Some(resume)));
+            return Ok(gathered(first.clone(), paging, items, Some(resume)));
         }
         match next {
             Some(next) => cursor = next,
-            None => return Ok(gathered(first.clone(), items, None)),
+            None => return Ok(gathered(first.clone(), paging, items, None)),
         }
     }
 }
@@ -210,41 +186,27 @@ struct Page<'a> {
     token: Option<String>,
 }
 
-/// The object holding the list: the reply, or its one object member.
-fn page_object(reply: &Value) -> Option<&Map<String, Value>> {
-    let object = reply.as_object()?;
-    let lists = |o: &Map<String, Value>| o.values().filter(|v| v.is_array()).count();
-    if lists(object) == 1 {
-        return Some(object);
-    }
-    let mut members = object.values().filter_map(Value::as_object);
-    let member = members.next()?;
-    (members.next().is_none() && lists(member) == 1).then_some(member)
+/// The object holding the page, down `paging.page` from the reply.
+fn page_object<'a>(reply: &'a Value, paging: &PagingSpec) -> Option<&'a Map<String, Value>> {
+    paging.page.iter().try_fold(reply, |value, member| value.get(member))?.as_object()
 }
 
-fn page_of(reply: &Value) -> Option<Page<'_>> {
-    let page = page_object(reply)?;
-    let items = page.values().find_map(Value::as_array)?;
-    Some(Page {
-        items,
-        total: page.get("TotalCount").or_else(|| page.get("Total")).and_then(Value::as_i64),
-        token: page.get("ContinueToken").and_then(Value::as_str).map(str::to_owned),
-    })
+fn page_of<'a>(reply: &'a Value, paging: &PagingSpec) -> Option<Page<'a>> {
+    let page = page_object(reply, paging)?;
+    let items = page.get(paging.items)?.as_array()?;
+    let next = page.get(paging.next);
+    Some(Page { items, total: next.and_then(Value::as_i64), token: next.and_then(Value::as_str).map(str::to_owned) })
 }
 
 /// The first reply with its list holding `items`, and `NextToken` when cut short.
-fn gathered(mut first: Value, items: Vec<Value>, resume: Option<Cursor>) -> Value {
-    let page = match first.as_object_mut() {
-        Some(object) if object.values().filter(|v| v.is_array()).count() == 1 => Some(object),
-        Some(object) => object.values_mut().find_map(Value::as_object_mut),
-        None => None,
-    };
+fn gathered(mut first: Value, paging: &PagingSpec, items: Vec<Value>, resume: Option<Cursor>) -> Value {
+    let page =
+        paging.page.iter().try_fold(&mut first, |value, member| value.get_mut(member)).and_then(Value::as_object_mut);
     if let Some(page) = page {
-        if let Some(list) = page.values_mut().find(|v| v.is_array()) {
-            *list = Value::Array(items);
-        }
-        if page.contains_key("ContinueToken") {
-            page.insert("ContinueToken".to_owned(), Value::from(""));
+        page.insert(paging.items.to_owned(), Value::Array(items));
+        if paging.style == Style::Token {
+            // Every page is in: no next page to ask for.
+            page.insert(paging.next.to_owned(), Value::from(""));
         }
     }
     if let (Some(resume), Some(object)) = (resume, first.as_object_mut()) {
@@ -270,7 +232,7 @@ mod tests {
     #[test]
     fn the_paginated_actions_are_those_of_the_sdk() {
         let mut paged: Vec<&str> =
-            crate::actions::ACTIONS.iter().filter(|a| Style::of(a).is_some()).map(|a| a.name).collect();
+            crate::actions::ACTIONS.iter().filter(|a| a.paging.is_some()).map(|a| a.name).collect();
         paged.sort();
         // As tests/data/paginators.txt lists them for tem-api.
         assert_eq!(

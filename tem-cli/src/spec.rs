@@ -27,6 +27,30 @@ pub struct ActionSpec {
     pub read_only: bool,
     /// The request's parameters.
     pub params: &'static [ParamSpec],
+    /// How the action pages, if it does: the generator's rules (`codegen::paginate`), the same
+    /// as tem-api's paginators.
+    pub paging: Option<PagingSpec>,
+}
+
+/// How a paginated action pages.
+#[derive(Debug)]
+pub struct PagingSpec {
+    pub style: PageStyle,
+    /// The reply's members down to the object holding the page: none, or e.g. `["Result"]`.
+    pub page: &'static [&'static str],
+    /// The page's list of items (`Records`).
+    pub items: &'static str,
+    /// The page's `TotalCount`/`Total` (offset paging) or `ContinueToken` (token paging).
+    pub next: &'static str,
+}
+
+/// How the next page is asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageStyle {
+    /// Integer `Offset` and `Limit`.
+    Offset,
+    /// A string `ContinueToken`.
+    Token,
 }
 
 /// One request parameter as a flag.
