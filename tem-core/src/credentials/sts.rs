@@ -308,7 +308,8 @@ impl AssumeRoleProviderBuilder {
             config = config.with_endpoint(endpoint)?;
         }
         // One clock for the provider: its requests are signed on the time its cache reads.
-        let config = config.with_max_response_bytes(MAX_STS_REPLY_BYTES).with_time_source(time.clone());
+        let mut config = config.with_max_response_bytes(MAX_STS_REPLY_BYTES);
+        config.time_source = time.clone();
         let client = Client::new(STS, config)?;
         let mut cache = CredentialsCache::new(self.margin);
         cache.set_time_source(time);

@@ -211,12 +211,12 @@ impl WebIdentityProvider {
         let invalid = |message: String| CredentialsError::config(ConfigErrorKind::InvalidValue, PROVIDER, message);
         let config = self.config.clone().map_err(|e| invalid(format!("cannot build the HTTP client: {e}")))?;
         // Sent on the provider's clock (the environment's), which its cache reads too.
-        let config = config
+        let mut config = config
             .with_region(&settings.region)
             .and_then(|config| config.with_endpoint(&endpoint.url()))
             .map_err(|e| invalid(format!("STS {ACTION}: {e}")))?
-            .with_time_source(self.cache.time_source().clone())
             .with_max_response_bytes(MAX_REPLY_BYTES);
+        config.time_source = self.cache.time_source().clone();
         let client = Client::new(STS, config).map_err(|e| invalid(format!("STS {ACTION}: {e}")))?;
         let session_name = self.session_name.clone().unwrap_or_else(default_session_name);
         let request = AssumeRoleWithWebIdentity {
