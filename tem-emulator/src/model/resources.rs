@@ -56,21 +56,11 @@ fn continue_page(
 }
 
 impl State {
-    fn need_environment(&self, id: &str) -> Result<(), ServiceError> {
-        if self.environments.contains_key(id) {
-            Ok(())
-        } else {
-            Err(not_found("ResourceNotFound.NamespaceNotFound", format!("The environment {id:?}")))
-        }
-    }
-
-    /// The application's name, checking it and the environment exist.
+    /// The application's name, checking the environment and then the application exist (with
+    /// `State`'s own not-found errors).
     fn need_application(&self, app_id: &str, env_id: &str) -> Result<String, ServiceError> {
-        self.need_environment(env_id)?;
-        self.applications
-            .get(app_id)
-            .map(|a| a.name.clone())
-            .ok_or_else(|| not_found("ResourceNotFound.ServiceNotFound", format!("The application {app_id:?}")))
+        self.environment(env_id)?;
+        self.application(app_id).map(|a| a.name.clone())
     }
 
     /// Handles the resource actions; `None` for any other action.
@@ -82,14 +72,14 @@ impl State {
     ) -> Option<Result<Value, ServiceError>> {
         let result = match action {
             "CreateConfigData" | "ModifyConfigData" => self.put_config_data(p, now_ms, action == "CreateConfigData"),
-            "DescribeConfigData" => self.need_environment(text(p, "EnvironmentId")).and_then(|()| {
+            "DescribeConfigData" => self.environment(text(p, "EnvironmentId")).map(drop).and_then(|()| {
                 let (env, name) = (text(p, "EnvironmentId"), text(p, "Name"));
                 let found = self.resources.config_data.get(env).and_then(|m| m.get(name)).cloned();
                 found
                     .map(|c| json!({"Result": self.with_related(c)}))
                     .ok_or_else(|| not_found("ResourceNotFound.ConfigDataNotFound", format!("The config data {name:?}")))
             }),
-            "DescribeConfigDataList" => self.need_environment(text(p, "EnvironmentId")).and_then(|()| {
+            "DescribeConfigDataList" => self.environment(text(p, "EnvironmentId")).map(drop).and_then(|()| {
                 let all: Vec<Value> = self
                     .resources
                     .config_data
@@ -102,7 +92,7 @@ impl State {
                     continue_page(all, text(p, "ContinueToken"), p.get("Limit").and_then(Value::as_i64))?;
                 Ok(json!({"Result": {"Records": page, "ContinueToken": next, "RemainingCount": remaining}}))
             }),
-            "DestroyConfigData" => self.need_environment(text(p, "EnvironmentId")).and_then(|()| {
+            "DestroyConfigData" => self.environment(text(p, "EnvironmentId")).map(drop).and_then(|()| {
                 let name = text(p, "Name");
                 let removed = self.resources.config_data.get_mut(text(p, "EnvironmentId")).and_then(|m| m.remove(name));
                 removed
@@ -118,7 +108,7 @@ impl State {
                     .map(|c| json!({"Result": c}))
                     .ok_or_else(|| not_found("ResourceNotFound.LogConfigNotFound", format!("The log config {:?}", text(p, "Name"))))
             }),
-            "DescribePagedLogConfigList" => self.need_environment(text(p, "EnvironmentId")).and_then(|()| {
+            "DescribePagedLogConfigList" => self.environment(text(p, "EnvironmentId")).map(drop).and_then(|()| {
                 let (app, app_name, name) = (text(p, "ApplicationId"), text(p, "ApplicationName"), text(p, "Name"));
                 let all: Vec<Value> = self
                     .resources
@@ -133,7 +123,7 @@ impl State {
                 let (page, next, _) = continue_page(all, text(p, "ContinueToken"), p.get("Limit").and_then(Value::as_i64))?;
                 Ok(json!({"Result": {"Records": page, "ContinueToken": next}}))
             }),
-            "DestroyLogConfig" => self.need_environment(text(p, "EnvironmentId")).and_then(|()| {
+            "DestroyLogConfig" => self.environment(text(p, "EnvironmentId")).map(drop).and_then(|()| {
                 let (env, app, name) = (text(p, "EnvironmentId"), text(p, "ApplicationId"), text(p, "Name"));
                 let configs = self.resources.log_configs.entry(env.to_owned()).or_default();
                 let key = configs.keys().find(|k| k.ends_with(&format!("/{name}")) && (app.is_empty() || k.starts_with(&format!("{app}/")))).cloned();
@@ -171,13 +161,13 @@ impl State {
                 json!({"Result": list})
             }),
             "ModifyIngress" => self.put_ingress(p, now_ms),
-            "DescribeIngress" => self.need_environment(text(p, "EnvironmentId")).and_then(|()| {
+            "DescribeIngress" => self.environment(text(p, "EnvironmentId")).map(drop).and_then(|()| {
                 let key = format!("{}/{}", text(p, "EnvironmentId"), text(p, "ClusterNamespace"));
                 let name = text(p, "IngressName");
                 let found = self.resources.ingresses.get(&key).and_then(|m| m.get(name)).cloned();
                 found.map(|i| json!({"Result": i})).ok_or_else(|| not_found("ResourceNotFound", format!("The ingress {name:?}")))
             }),
-            "DescribeIngresses" | "DescribeRelatedIngresses" => self.need_environment(text(p, "EnvironmentId")).and_then(|()| {
+            "DescribeIngresses" | "DescribeRelatedIngresses" => self.environment(text(p, "EnvironmentId")).map(drop).and_then(|()| {
                 let key = format!("{}/{}", text(p, "EnvironmentId"), text(p, "ClusterNamespace"));
                 let names: Vec<&str> = p.get("IngressNames").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
                 let app_name = if action == "DescribeRelatedIngresses" {
@@ -196,7 +186,7 @@ impl State {
                     .collect();
                 Ok(json!({"Result": list}))
             }),
-            "DeleteIngress" => self.need_environment(text(p, "EnvironmentId")).and_then(|()| {
+            "DeleteIngress" => self.environment(text(p, "EnvironmentId")).map(drop).and_then(|()| {
                 let key = format!("{}/{}", text(p, "EnvironmentId"), text(p, "ClusterNamespace"));
                 let name = text(p, "IngressName");
                 let removed = self.resources.ingresses.get_mut(&key).and_then(|m| m.remove(name));
@@ -205,14 +195,14 @@ impl State {
             "CreateCosToken" => self.cos_token(p, now_ms),
             "GenerateApplicationPackageDownloadUrl" => {
                 let (app, pkg, version) = (text(p, "ApplicationId"), text(p, "PkgName"), text(p, "DeployVersion"));
-                self.need_app(app).map(|_| {
+                self.application(app).map(|_| {
                     json!({"Result": format!(
                         "https://tem-emulator-1250000000.cos.ap-guangzhou.myqcloud.com/{app}/{version}/{pkg}?sign=emulated&t={}",
                         now_ms / 1000 + 3600
                     )})
                 })
             }
-            "CreateResource" => self.need_environment(text(p, "EnvironmentId")).and_then(|()| {
+            "CreateResource" => self.environment(text(p, "EnvironmentId")).map(drop).and_then(|()| {
                 let resources = self.resources.environment_resources.entry(text(p, "EnvironmentId").to_owned()).or_default();
                 let key = format!("{}/{}", text(p, "ResourceType"), text(p, "ResourceId"));
                 if !resources.contains_key(&key) && resources.len() >= MAX_PER_OWNER {
@@ -221,7 +211,7 @@ impl State {
                 resources.insert(key, Value::Object(p.clone()));
                 Ok(json!({"Result": true}))
             }),
-            "ModifyGatewayIngress" => self.need_environment(text(p, "EnvironmentId")).and_then(|()| {
+            "ModifyGatewayIngress" => self.environment(text(p, "EnvironmentId")).map(drop).and_then(|()| {
                 let gateways = self.resources.gateway_ingresses.entry(text(p, "EnvironmentId").to_owned()).or_default();
                 let name = text(p, "Name");
                 if !gateways.contains_key(name) && gateways.len() >= MAX_PER_OWNER {
@@ -235,21 +225,14 @@ impl State {
         Some(result)
     }
 
-    fn need_app(&self, app_id: &str) -> Result<String, ServiceError> {
-        self.applications
-            .get(app_id)
-            .map(|a| a.name.clone())
-            .ok_or_else(|| not_found("ResourceNotFound.ServiceNotFound", format!("The application {app_id:?}")))
-    }
-
     /// Temporary credentials for the package bucket (made up: nothing is stored), valid an hour.
     fn cos_token(&mut self, p: &Map<String, Value>, now_ms: i64) -> Result<Value, ServiceError> {
         let (app, pkg) = (text(p, "ApplicationId"), text(p, "PkgName"));
-        self.need_app(app)?;
+        self.application(app)?;
         let start = now_ms / 1000;
-        let secret = self.fresh_id("AKIDtmp", 24);
-        let key = self.fresh_id("", 32);
-        let token = self.fresh_id("token-", 40);
+        let secret = self.fresh("AKIDtmp", 24);
+        let key = self.fresh("", 32);
+        let token = self.fresh("token-", 40);
         Ok(json!({"Result": {
             "RequestId": "", "Bucket": "tem-emulator-1250000000", "Region": "ap-guangzhou",
             "TmpSecretId": secret, "TmpSecretKey": key, "SessionToken": token,
@@ -268,7 +251,7 @@ impl State {
 
     fn put_config_data(&mut self, p: &Map<String, Value>, now_ms: i64, create: bool) -> Result<Value, ServiceError> {
         let (env, name) = (text(p, "EnvironmentId"), text(p, "Name"));
-        self.need_environment(env)?;
+        self.environment(env)?;
         let configs = self.resources.config_data.entry(env.to_owned()).or_default();
         let existing = configs.get(name).cloned();
         match (create, &existing) {
@@ -387,7 +370,7 @@ impl State {
         if self.resources.autoscalers.get(&key).is_some_and(|m| m.len() >= MAX_PER_OWNER) {
             return Err(full("autoscalers per application"));
         }
-        let id = self.fresh_id("autoscaler-", 8);
+        let id = self.fresh("autoscaler-", 8);
         scaler.insert("AutoscalerId".into(), Value::from(id.clone()));
         scaler.insert("CreateDate".into(), Value::from(tem_time(now_ms)));
         scaler.insert("ModifyDate".into(), Value::from(tem_time(now_ms)));
@@ -439,7 +422,7 @@ impl State {
     fn put_ingress(&mut self, p: &Map<String, Value>, now_ms: i64) -> Result<Value, ServiceError> {
         let mut ingress = object(p, "Ingress");
         let env = ingress.get("EnvironmentId").and_then(Value::as_str).unwrap_or_default().to_owned();
-        self.need_environment(&env)?;
+        self.environment(&env)?;
         let namespace = ingress.get("ClusterNamespace").and_then(Value::as_str).unwrap_or_default().to_owned();
         let name = ingress.get("IngressName").and_then(Value::as_str).unwrap_or_default().to_owned();
         let cluster = self.environments.get(&env).map(|e| e.cluster_id.clone()).unwrap_or_default();

@@ -468,10 +468,6 @@ impl State {
         Self { pod_start_secs: DEFAULT_POD_START_SECS, ..Self::default() }
     }
 
-    pub(crate) fn fresh_id(&mut self, prefix: &str, len: usize) -> String {
-        self.fresh(prefix, len)
-    }
-
     pub(crate) fn fresh(&mut self, prefix: &str, len: usize) -> String {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
         // Never overflows from a checked state (at most 2^53); wrapping keeps a hand-made one safe.
